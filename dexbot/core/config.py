@@ -1,0 +1,330 @@
+"""The configuration model. ``config.toml`` is validated by these pydantic models (unknown keys are
+refused), then ``DEXBOT_<SECTION>__<KEY>`` environment variables override single values."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from dexbot.core.errors import ConfigError
+from dexbot.core.units import WEI_PER_ETH
+
+ENV_PREFIX = "DEXBOT_"
+NETWORKS = ("devnet", "base", "base-sepolia", "ethereum", "sepolia", "custom")
+
+
+def _check_address(value: str) -> str:
+    v = value.strip()
+    if len(v) != 42 or not v.startswith("0x"):
+        raise ValueError("must be a 0x-prefixed 20-byte hex address")
+    try:
+        int(v[2:], 16)
+    except ValueError:
+        raise ValueError("must be a 0x-prefixed 20-byte hex address") from None
+    from eth_utils import is_checksum_address, to_checksum_address
+
+    mixed = v[2:] != v[2:].lower() and v[2:] != v[2:].upper()
+    if mixed and not is_checksum_address(v):
+        raise ValueError("has an invalid EIP-55 checksum")
+    return str(to_checksum_address(v))
+
+
+def _check_url(value: str) -> str:
+    v = value.strip()
+    scheme, sep, rest = v.partition("://")
+    if not sep or scheme not in ("http", "https", "ws", "wss") or not rest or " " in rest:
+        raise ValueError("must be an http(s):// or ws(s):// URL")
+    return v
+
+
+Address = Annotated[str, AfterValidator(_check_address)]
+Url = Annotated[str, AfterValidator(_check_url)]
+EthAmount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class ChainConfig(Section):
+    network: Literal["devnet", "base", "base-sepolia", "ethereum", "sepolia", "custom"] = "devnet"
+    chain_id: int | None = Field(default=None, gt=0)
+    rpc_urls: list[Url] = Field(default_factory=list)
+    send_url: Url | None = None
+    block_time_s: float = Field(default=2.0, gt=0, le=600)
+    poa: bool | None = None
+    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    quorum: int = Field(default=1, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _remote_needs_rpc(self) -> ChainConfig:
+        if self.network != "devnet" and not self.rpc_urls:
+            raise ValueError(f"network {self.network!r} needs chain.rpc_urls (at least one URL)")
+        if self.network == "custom" and self.chain_id is None:
+            raise ValueError("network 'custom' needs chain.chain_id")
+        return self
+
+
+class MarketConfig(Section):
+    enabled: bool = True
+    swaps_per_s: float = Field(default=2.0, ge=0, le=200)
+    launch_every_s: float = Field(default=20.0, gt=0)
+    hostile_share: float = Field(default=0.5, ge=0, le=1)
+    rug_share: float = Field(default=0.15, ge=0, le=1)
+    regime: Literal["calm", "trending", "crash", "cycle"] = "cycle"
+    traders: int = Field(default=8, ge=1, le=50)
+
+
+class DevnetConfig(Section):
+    anvil_path: str = ""
+    host: Literal["127.0.0.1"] = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+    block_time_s: float = Field(default=2.0, ge=0, le=60)
+    seed: int = Field(default=42, ge=0)
+    accounts: int = Field(default=20, ge=10, le=200)
+    tokens: int = Field(default=6, ge=0, le=200)
+    market: MarketConfig = MarketConfig()
+
+
+class ModeConfig(Section):
+    trading: Literal["paper", "live"] = "paper"
+    max_trade_eth: EthAmount = Decimal("0.5")
+
+    @property
+    def max_trade_wei(self) -> int:
+        return int(self.max_trade_eth * WEI_PER_ETH)
+
+
+class PaperConfig(Section):
+    starting_balance_eth: EthAmount = Decimal("10")
+
+    @property
+    def starting_balance_wei(self) -> int:
+        return int(self.starting_balance_eth * WEI_PER_ETH)
+
+
+class IntelConfig(Section):
+    level: int = Field(default=5, ge=1, le=10)
+    lane: Literal["auto", "smart", "fast"] = "auto"
+
+
+class RiskConfig(Section):
+    max_score: int | None = Field(default=None, ge=0, le=100)
+    cache_ttl_s: float = Field(default=30.0, ge=0)
+    max_cache_age_blocks: int = Field(default=5, ge=0)
+    probe_buy_eth: EthAmount = Decimal("0.01")
+    min_liquidity_eth: EthAmount = Decimal("1")
+    max_tax_bps: int = Field(default=1000, ge=0, le=10000)
+
+
+class BreakersConfig(Section):
+    enabled: bool = True
+    cooldown_s: float = Field(default=300.0, ge=0)
+    daily_loss_pct: float = Field(default=10.0, gt=0, le=100)
+    max_drawdown_pct: float = Field(default=20.0, gt=0, le=100)
+    consecutive_losses: int = Field(default=5, ge=1)
+    consecutive_failed_txs: int = Field(default=3, ge=1)
+    max_position_pct: float = Field(default=25.0, gt=0, le=100)
+    max_exposure_pct: float = Field(default=80.0, gt=0, le=100)
+    max_slippage_bps: int = Field(default=300, ge=0, le=10000)
+    stuck_tx_blocks: int = Field(default=10, ge=1)
+    trades_per_minute: int = Field(default=20, ge=1)
+    base_fee_ceiling_gwei: EthAmount = Decimal("200")
+    daily_gas_budget_eth: EthAmount = Decimal("0.5")
+    rpc_error_rate_pct: float = Field(default=25.0, gt=0, le=100)
+    block_stall_s: float = Field(default=60.0, gt=0)
+    liquidity_drop_pct: float = Field(default=50.0, gt=0, le=100)
+    volatility_spike_pct: float = Field(default=30.0, gt=0)
+    hostile_tokens_per_hour: int = Field(default=20, ge=1)
+
+
+class ExitsConfig(Section):
+    stop_loss_pct: float | None = Field(default=-5.0, lt=0, ge=-100)
+    take_profit_pct: float | None = Field(default=20.0, gt=0)
+    trailing_pct: float | None = Field(default=8.0, gt=0, lt=100)
+    max_hold_s: float | None = Field(default=3600.0, gt=0)
+    twap_slices: int = Field(default=4, ge=1, le=100)
+    twap_over_s: float = Field(default=60.0, gt=0)
+    slice_impact_bps: int = Field(default=100, ge=1, le=10000)
+
+
+class GasConfig(Section):
+    urgency: Literal["slow", "normal", "fast", "fast-lane"] | None = None
+    max_fee_gwei: EthAmount = Decimal("200")
+    max_priority_fee_gwei: EthAmount = Decimal("5")
+
+
+class StoreConfig(Section):
+    data_dir: str = "data"
+    url: str = ""
+    busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL (or empty for the default file)")
+        return v
+
+
+class MetricsConfig(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+
+
+class LogConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+    file: bool = True
+
+
+class StrategyConfig(Section):
+    name: Literal["launch", "momentum", "mean_reversion"] = "launch"
+    watchlist: list[Address] = Field(default_factory=list)
+
+
+class Config(Section):
+    chain: ChainConfig = ChainConfig()
+    devnet: DevnetConfig = DevnetConfig()
+    mode: ModeConfig = ModeConfig()
+    paper: PaperConfig = PaperConfig()
+    intel: IntelConfig = IntelConfig()
+    risk: RiskConfig = RiskConfig()
+    breakers: BreakersConfig = BreakersConfig()
+    exits: ExitsConfig = ExitsConfig()
+    gas: GasConfig = GasConfig()
+    store: StoreConfig = StoreConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    log: LogConfig = LogConfig()
+    strategy: StrategyConfig = StrategyConfig()
+
+    # Where the file was read from; relative paths (data_dir) resolve against its folder.
+    source: str = Field(default="", exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    @property
+    def data_path(self) -> Path:
+        p = Path(self.store.data_dir).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def database_url(self) -> str:
+        return self.store.url or f"sqlite:///{self.data_path / 'dexbot.db'}"
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective configuration as plain JSON-able data, with credentials in URLs hidden."""
+        data = self.model_dump(mode="json")
+        data["chain"]["rpc_urls"] = [_redact_url(u) for u in data["chain"]["rpc_urls"]]
+        if data["chain"]["send_url"]:
+            data["chain"]["send_url"] = _redact_url(data["chain"]["send_url"])
+        if data["store"]["url"]:
+            data["store"]["url"] = _redact_url(data["store"]["url"])
+        return data
+
+
+def _redact_url(url: str) -> str:
+    """Hide user:password@ and API keys in paths/queries (most RPC providers put the key there)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host_part, slash, path = rest.partition("/")
+    if "@" in host_part:
+        host_part = "***@" + host_part.rsplit("@", 1)[1]
+    tail = "/***" if (slash and (path.strip("/") or "")) else slash
+    return f"{scheme}://{host_part}{tail}"
+
+
+def _format_error(err: ValidationError, origin: str) -> str:
+    first = err.errors()[0]
+    path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (check spelling; see config.toml for the allowed keys)"
+    bad = first.get("input")
+    shown = "" if isinstance(bad, dict) else f" = {bad!r}"
+    more = len(err.errors()) - 1
+    extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"config error in {origin}: {path}{shown}: {msg}{extra}"
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """``DEXBOT_INTEL__LEVEL=7`` → ``{"intel": {"level": 7}}``. Values parse as TOML literals, else strings."""
+    env = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"config error in environment: {name} conflicts with another variable")
+        node[parts[-1]] = _parse_env_value(raw)
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_config(data: dict[str, Any], origin: str = "config", source: str = "") -> Config:
+    try:
+        return Config.model_validate({**data, "source": source})
+    except ValidationError as err:
+        raise ConfigError(_format_error(err, origin)) from None
+
+
+def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Config:
+    """Read and validate a config file (default ./config.toml, else built-in defaults), then env overrides."""
+    explicit = path is not None
+    file = Path(path) if path is not None else Path("config.toml")
+    data: dict[str, Any] = {}
+    if file.exists():
+        if file.is_dir():
+            raise ConfigError(f"config error: {file} is a directory, not a TOML file")
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config error in {file}: not valid TOML: {err}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"config error in {file}: not UTF-8 text") from None
+    elif explicit:
+        raise ConfigError(f"config error: file {file} does not exist")
+    origin = str(file)
+    if use_env:
+        overrides = env_overrides()
+        if overrides:
+            data = _merge(data, overrides)
+            origin = f"{file} + DEXBOT_* environment"
+    return parse_config(data, origin, str(file) if file.exists() else "")
