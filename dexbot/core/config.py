@@ -272,7 +272,7 @@ def _parse_env_value(raw: str) -> Any:
 
 
 def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """``DEXBOT_INTEL__LEVEL=7`` → ``{"intel": {"level": 7}}``. Values parse as TOML literals, else strings."""
+    """``DEXBOT_INTEL__LEVEL=7`` → ``{"intel": {"level": 7}}``; values parse as TOML literals, else text."""
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for name, raw in env.items():

@@ -1,4 +1,4 @@
-"""Money is raw ``int`` in the token's smallest unit everywhere; Decimal only at the edges (config, display)."""
+"""Money is raw ``int`` in the token's smallest unit everywhere; Decimal only at the edges (config, UI)."""
 
 from __future__ import annotations
 

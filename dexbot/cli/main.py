@@ -1,0 +1,138 @@
+"""The `dexbot` command: a thin typer app. Exit codes live here: 0 ok, 1 error, 2 usage/config,
+3 not built yet, 130 interrupted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dexbot import __version__
+from dexbot.cli import config_cmd, db_cmd, reads
+from dexbot.cli.context import err, state
+from dexbot.core.errors import DexbotError, NotBuiltYet
+
+app = typer.Typer(
+    name="dexbot",
+    help="Automated DEX trading bot for Uniswap V2/V3-style AMMs, with a terminal UI and an embedded devnet.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dexbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="config file (default ./config.toml)", envvar="DEXBOT_CONFIG"),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    state(ctx).config_path = config
+
+
+def _not_built(feature: str, issue: str) -> NotBuiltYet:
+    return NotBuiltYet(f"{feature} is not built yet ({issue}); nothing was done")
+
+
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.command("positions")(reads.positions)
+app.command("trades")(reads.trades)
+app.command("thoughts")(reads.thoughts)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="headless: log lines instead of the TUI")] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="opt in to live trading (mode.trading = live too)")
+    ] = False,
+) -> None:
+    """Run the trading engine (TUI by default; --no-ui for headless)."""
+    state(ctx).config()
+    raise _not_built("the trading engine", "engine issue")
+
+
+devnet_app = typer.Typer(help="The embedded devnet: anvil + Uniswap V2/V3 + a synthetic market.")
+app.add_typer(devnet_app, name="devnet")
+
+
+@devnet_app.command("up")
+def devnet_up(ctx: typer.Context) -> None:
+    """Start anvil, deploy Uniswap and the test tokens, and run the synthetic market in the foreground."""
+    state(ctx).config()
+    raise _not_built("the devnet", "devnet issue")
+
+
+token_app = typer.Typer(help="Token risk assessment.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("check")
+def token_check(address: str) -> None:
+    """Assess a token: round-trip simulation, taxes, limits, owner privileges, risk score."""
+    raise _not_built("token check", "engine issue")
+
+
+@app.command("quote")
+def quote(token_in: str, token_out: str, amount: str) -> None:
+    """Best route and exact amount out for a swap."""
+    raise _not_built("quoting", "chain layer issue")
+
+
+@app.command("pnl")
+def pnl() -> None:
+    """Realised and unrealised profit and loss."""
+    raise _not_built("P&L reporting", "engine issue")
+
+
+@app.command("breakers")
+def breakers() -> None:
+    """Circuit breakers and their state."""
+    raise _not_built("circuit breakers", "breakers issue")
+
+
+wallet_app = typer.Typer(help="Encrypted keystore wallet.", no_args_is_help=True)
+app.add_typer(wallet_app, name="wallet")
+
+
+@wallet_app.command("new")
+def wallet_new() -> None:
+    """Create an encrypted keystore."""
+    raise _not_built("the wallet", "chain layer issue")
+
+
+@app.command("backtest")
+def backtest() -> None:
+    """Replay recorded market data through a strategy."""
+    raise _not_built("backtesting", "a later issue")
+
+
+def main() -> None:
+    """Console entry point: map dexbot errors to one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=True)
+    except DexbotError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

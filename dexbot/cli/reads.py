@@ -1,0 +1,124 @@
+"""Read commands over the store: `dexbot positions`, `dexbot trades`, `dexbot thoughts`."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from dexbot.cli.context import out, print_json, state
+from dexbot.core.units import fmt_units
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from dexbot.store.models import Thought
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="rows to show")]
+
+
+def _engine(ctx: typer.Context) -> Engine:
+    from dexbot.store.db import open_database
+
+    cfg = state(ctx).config()
+    return open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
+
+
+def positions(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    closed: Annotated[bool, typer.Option("--closed", help="closed positions too")] = False,
+    limit: LimitOpt = 200,
+) -> None:
+    """Open positions (and closed ones with --closed)."""
+    from dexbot.store import repo
+
+    rows = repo.list_positions(_engine(ctx), status=None if closed else "open", limit=limit)
+    if as_json:
+        print_json([r.model_dump() for r in rows])
+        return
+    table = Table(title="positions")
+    for c in ("id", "token", "status", "size", "entry cost (ETH)", "realised P&L (ETH)", "exit"):
+        table.add_column(c)
+    for p in rows:
+        table.add_row(
+            str(p.id),
+            p.symbol or p.token,
+            p.status,
+            fmt_units(p.size, p.decimals, 4),
+            fmt_units(p.entry_cost, 18),
+            _signed(p.realised_pnl),
+            p.exit_reason,
+        )
+    out.print(table if rows else "no positions yet")
+
+
+def trades(ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200) -> None:
+    """Executed trades, newest first."""
+    from dexbot.store import repo
+
+    rows = repo.list_trades(_engine(ctx), limit=limit)
+    if as_json:
+        print_json([r.model_dump() for r in rows])
+        return
+    table = Table(title="trades")
+    for c in ("id", "time", "mode", "side", "token", "in", "out", "block", "tx"):
+        table.add_column(c)
+    for t in rows:
+        table.add_row(
+            str(t.id),
+            t.created_at.strftime("%H:%M:%S"),
+            t.mode,
+            t.side,
+            t.token[:10],
+            str(t.amount_in),
+            str(t.amount_out),
+            str(t.block_number),
+            t.tx_hash[:12],
+        )
+    out.print(table if rows else "no trades yet")
+
+
+def thoughts(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    limit: LimitOpt = 50,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing new thoughts")] = False,
+) -> None:
+    """The bot's decision log: why every decision was taken."""
+    from dexbot.store import repo
+
+    engine = _engine(ctx)
+    rows = list(reversed(repo.list_thoughts(engine, limit=limit)))
+    last = rows[-1].id or 0 if rows else 0
+    _emit_thoughts(rows, as_json and not follow, as_json)
+    while follow:
+        time.sleep(0.5)
+        new = repo.list_thoughts(engine, after_id=last, limit=500)
+        if new:
+            last = new[-1].id or last
+            _emit_thoughts(new, False, as_json)
+
+
+def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
+    if as_array:
+        print_json([r.model_dump() for r in rows])
+        return
+    for t in rows:
+        if as_json:
+            typer.echo(json.dumps(t.model_dump(), default=str))
+        else:
+            score = "" if t.risk_score is None else f" risk {t.risk_score}"
+            out.print(
+                f"[dim]{t.at:%H:%M:%S} #{t.block_number}[/] [bold]{t.decision}[/] "
+                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}"
+            )
+
+
+def _signed(raw: int) -> str:
+    text = fmt_units(abs(raw), 18)
+    return f"-{text}" if raw < 0 else f"+{text}"

@@ -1,0 +1,158 @@
+"""Repository functions: the only place SQL is written. Each call is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from dexbot.store.db import session_scope
+from dexbot.store.models import (
+    Account,
+    BreakerEvent,
+    Position,
+    Thought,
+    TokenAssessment,
+    Trade,
+    TxLedger,
+    utcnow,
+)
+
+
+def get_or_create_account(
+    engine: Engine, *, kind: str, chain_id: int, address: str = "", starting_balance: int = 0
+) -> Account:
+    with session_scope(engine) as s:
+        found = s.exec(
+            select(Account).where(
+                Account.kind == kind, Account.chain_id == chain_id, Account.address == address
+            )
+        ).first()
+        if found is not None:
+            return found
+        acct = Account(
+            kind=kind,
+            chain_id=chain_id,
+            address=address,
+            balance=starting_balance,
+            starting_balance=starting_balance,
+        )
+        s.add(acct)
+        s.flush()
+        s.refresh(acct)
+        return acct
+
+
+def get_account(engine: Engine, account_id: int) -> Account | None:
+    with session_scope(engine) as s:
+        return s.get(Account, account_id)
+
+
+def add(engine: Engine, row: Any) -> Any:
+    """Insert one row and return it with its id."""
+    with session_scope(engine) as s:
+        s.add(row)
+        s.flush()
+        s.refresh(row)
+        return row
+
+
+def save_all(engine: Engine, rows: Sequence[Any]) -> None:
+    """Insert or update several rows atomically: all are written or none."""
+    with session_scope(engine) as s:
+        s.add_all([row for row in rows if row.id is None])
+        for row in rows:
+            if row.id is not None:
+                s.merge(row)
+
+
+def list_positions(engine: Engine, *, status: str | None = None, limit: int = 200) -> list[Position]:
+    with session_scope(engine) as s:
+        q = select(Position).order_by(col(Position.id).desc()).limit(limit)
+        if status:
+            q = q.where(Position.status == status)
+        return list(s.exec(q).all())
+
+
+def list_trades(engine: Engine, *, limit: int = 200, token: str | None = None) -> list[Trade]:
+    with session_scope(engine) as s:
+        q = select(Trade).order_by(col(Trade.id).desc()).limit(limit)
+        if token:
+            q = q.where(Trade.token == token)
+        return list(s.exec(q).all())
+
+
+def list_thoughts(
+    engine: Engine, *, limit: int = 100, after_id: int = 0, decision: str | None = None
+) -> list[Thought]:
+    """Newest first when ``after_id`` is 0; otherwise the ones after it, oldest first (for --follow)."""
+    with session_scope(engine) as s:
+        q = select(Thought)
+        if decision:
+            q = q.where(Thought.decision == decision)
+        if after_id:
+            q = q.where(col(Thought.id) > after_id).order_by(col(Thought.id)).limit(limit)
+        else:
+            q = q.order_by(col(Thought.id).desc()).limit(limit)
+        return list(s.exec(q).all())
+
+
+def list_breaker_events(engine: Engine, *, name: str | None = None, limit: int = 200) -> list[BreakerEvent]:
+    with session_scope(engine) as s:
+        q = select(BreakerEvent).order_by(col(BreakerEvent.id).desc()).limit(limit)
+        if name:
+            q = q.where(BreakerEvent.name == name)
+        return list(s.exec(q).all())
+
+
+def latest_breaker_states(engine: Engine) -> dict[str, BreakerEvent]:
+    """The last transition of every breaker: a restart resumes each breaker in this state."""
+    latest: dict[str, BreakerEvent] = {}
+    with session_scope(engine) as s:
+        for ev in s.exec(select(BreakerEvent).order_by(col(BreakerEvent.id))).all():
+            latest[ev.name] = ev
+    return latest
+
+
+def ledger_pending(engine: Engine, chain_id: int) -> list[TxLedger]:
+    with session_scope(engine) as s:
+        q = (
+            select(TxLedger)
+            .where(TxLedger.chain_id == chain_id, col(TxLedger.status).in_(("signed", "sent")))
+            .order_by(col(TxLedger.nonce))
+        )
+        return list(s.exec(q).all())
+
+
+def ledger_set_status(
+    engine: Engine, tx_hash: str, status: str, *, block_number: int | None = None, error: str = ""
+) -> None:
+    with session_scope(engine) as s:
+        row = s.exec(select(TxLedger).where(TxLedger.tx_hash == tx_hash)).one()
+        row.status = status
+        row.block_number = block_number if block_number is not None else row.block_number
+        row.error = error or row.error
+        row.updated_at = utcnow()
+        s.add(row)
+
+
+def latest_assessment(
+    engine: Engine, chain_id: int, token: str, *, min_block: int = 0, since: datetime | None = None
+) -> TokenAssessment | None:
+    with session_scope(engine) as s:
+        q = (
+            select(TokenAssessment)
+            .where(
+                TokenAssessment.chain_id == chain_id,
+                TokenAssessment.token == token,
+                col(TokenAssessment.block_number) >= min_block,
+            )
+            .order_by(col(TokenAssessment.block_number).desc())
+            .limit(1)
+        )
+        if since is not None:
+            q = q.where(col(TokenAssessment.created_at) >= since)
+        return s.exec(q).first()

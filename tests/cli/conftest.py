@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRun:
+    """Run the real `dexbot` entry point in a subprocess, in a temporary working directory."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")}
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "dexbot.cli.main", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd or tmp_path,
+            env=full_env,
+            timeout=120,
+        )
+
+    return run

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dexbot import __version__
+
+COMMAND_GROUPS = (
+    "run", "devnet", "token", "quote", "positions", "trades", "pnl",
+    "thoughts", "breakers", "wallet", "backtest", "config", "db",
+)  # fmt: skip
+
+
+def test_version_is_eager_and_exits_zero(cli) -> None:
+    res = cli("--version", "no-such-command")
+    assert res.returncode == 0
+    assert res.stdout.strip() == f"dexbot {__version__}"
+
+
+def test_help_lists_every_command_group(cli) -> None:
+    res = cli("--help", env={"COLUMNS": "200"})
+    assert res.returncode == 0
+    for name in COMMAND_GROUPS:
+        assert f" {name} " in res.stdout, name
+
+
+def test_unknown_command_is_a_usage_error(cli) -> None:
+    res = cli("frobnicate")
+    assert res.returncode == 2
+
+
+@pytest.mark.parametrize("args", [("backtest",), ("wallet", "new")])
+def test_unbuilt_commands_say_so_and_exit_nonzero(cli, args: tuple[str, ...]) -> None:
+    res = cli(*args)
+    assert res.returncode == 3
+    assert "not built yet" in res.stderr
+    assert res.stderr.count("\n") == 1
+
+
+def test_read_commands_on_a_fresh_database_print_empty_json(cli, tmp_path: Path) -> None:
+    for cmd in ("positions", "trades", "thoughts"):
+        res = cli(cmd, "--json")
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout) == []
+    assert (tmp_path / "data" / "dexbot.db").exists()
+
+
+def test_db_upgrade_is_idempotent_from_the_cli(cli) -> None:
+    first = cli("db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert "upgraded from empty" in first.stdout
+    again = cli("db", "upgrade")
+    assert again.returncode == 0
+    assert "already at head" in again.stdout
+    cur = cli("db", "current", "--json")
+    assert json.loads(cur.stdout)["up_to_date"] is True
+
+
+def test_unopenable_database_is_one_line_and_nonzero(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-db.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    res = cli("positions", env={"DEXBOT_STORE__URL": f"sqlite:///{bad}"})
+    assert res.returncode == 1
+    assert "store.url" in res.stderr
+    assert res.stderr.count("\n") == 1
+    assert bad.read_bytes() == b"this is not sqlite" * 100
