@@ -322,6 +322,12 @@ class RpcClient:
     def describe_errors(self) -> str:
         return "; ".join(f"#{ep.index} {_safe_url(ep.url)}: {ep.last_error or 'ok'}" for ep in self.endpoints)
 
+    async def __aenter__(self) -> RpcClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
