@@ -1,0 +1,305 @@
+"""Starting and, above all, always stopping a local anvil.
+
+A leaked anvil keeps a port and a CPU core busy long after dexbot is gone, so the process is tied to us
+three ways: the context manager stops it on exit (also on Ctrl-C and task cancellation), an ``atexit``
+hook catches interpreter shutdown, and on Linux ``PR_SET_PDEATHSIG`` makes the kernel SIGTERM it if
+our process dies without running any Python (SIGKILL, segfault). It runs in its own session so a
+terminal Ctrl-C reaches only us and we decide how to shut it down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import ctypes
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from dexbot.core.errors import DevnetError
+from dexbot.core.paths import NODE_MODULES, find_anvil
+
+from .accounts import DEV_MNEMONIC
+from .jsonrpc import DevRpc
+
+DEFAULT_CHAIN_ID = 31337
+MISSING = "anvil not found: run make setup (it installs @foundry-rs/anvil from package-lock.json)"
+_PR_SET_PDEATHSIG = 1
+_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def resolve_anvil(anvil_path: str = "") -> Path:
+    """The anvil executable: the configured path, else node_modules, else $PATH.
+
+    The npm ``.bin/anvil`` is a Node wrapper that spawns the native binary; we run that binary directly
+    (saves Node's start-up, and a signal to our child then reaches anvil itself rather than a wrapper).
+    """
+    if anvil_path:
+        path = Path(anvil_path).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise DevnetError(f"devnet.anvil_path = {anvil_path!r} is not an executable file")
+        return path
+    found = find_anvil()
+    if found is None or not found.exists():
+        raise DevnetError(MISSING)
+    if found.resolve().suffix in (".mjs", ".js"):
+        system = {"linux": "linux", "darwin": "darwin"}.get(sys.platform, sys.platform)
+        arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
+        native = NODE_MODULES / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+        if native.is_file():
+            return native
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def _die_with(parent_pid: int) -> None:
+    """preexec_fn: runs in the child between fork and exec; keep it to async-signal-safe work."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # parent already gone before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+class Anvil:
+    """One anvil process. Sync ``start()/stop()`` (for pytest fixtures) and ``async with`` (for the app).
+
+    With ``block_time_s`` 0 or a whole number, anvil starts with mining off so the deployment can pack
+    everything into one block; ``set_mining`` then switches to automine or interval mining. A fractional
+    block time cannot be set over RPC, so it is passed on the command line and mining runs from the start.
+    """
+
+    def __init__(
+        self,
+        *,
+        anvil_path: str = "",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        accounts: int = 20,
+        block_time_s: float = 0.0,
+        log_path: Path | None = None,
+        startup_timeout_s: float = 15.0,
+    ) -> None:
+        self.executable = resolve_anvil(anvil_path)
+        self.host = host
+        self.requested_port = port
+        self.chain_id = chain_id
+        self.accounts = accounts
+        self.block_time_s = block_time_s
+        self.log_path = log_path
+        self.startup_timeout_s = startup_timeout_s
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def mining_deferred(self) -> bool:
+        """True when anvil started with mining off and waits for ``set_mining``."""
+        return self.block_time_s == 0 or float(self.block_time_s).is_integer()
+
+    def command(self, port: int) -> list[str]:
+        cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
+        cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
+        cmd += ["--mnemonic", DEV_MNEMONIC]
+        if self.mining_deferred:
+            cmd.append("--no-mining")
+        else:
+            cmd += ["--block-time", repr(float(self.block_time_s))]
+        return cmd
+
+    # -- process lifecycle -------------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        if self._proc is not None:
+            raise DevnetError("anvil is already started")
+        self.port = self.requested_port or free_port(self.host)
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
+        else:
+            self._log = tempfile.TemporaryFile(prefix="anvil-", suffix=".log")  # noqa: SIM115
+        on_main = threading.current_thread() is threading.main_thread()
+        parent = os.getpid()
+        # PDEATHSIG fires when the *thread* that forked exits, so only arm it from the main thread.
+        preexec = (lambda: _die_with(parent)) if on_main else None
+        try:
+            self._proc = subprocess.Popen(
+                self.command(self.port),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=preexec,
+            )
+        except OSError as err:
+            self._close_log()
+            raise DevnetError(f"cannot run anvil at {self.executable}: {err}") from None
+        atexit.register(self.stop)
+
+    def _probe(self) -> bool:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+        req = urllib.request.Request(self.rpc_url, data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=1.0) as resp:
+                return bool(int(json.load(resp)["result"], 16) == self.chain_id)
+        except (OSError, ValueError, KeyError):
+            return False
+
+    def _check_alive(self) -> None:
+        assert self._proc is not None
+        code = self._proc.poll()
+        if code is not None:
+            tail = self.log_tail()
+            self._proc = None
+            self._close_log()
+            raise DevnetError(f"anvil exited with code {code} on port {self.port}: {tail or '(no output)'}")
+
+    def _timeout(self) -> DevnetError:
+        tail = self.log_tail()
+        self.stop()
+        return DevnetError(
+            f"anvil did not answer on {self.rpc_url} within {self.startup_timeout_s:g} s: {tail}"
+        )
+
+    def _retry_port(self, err: DevnetError, attempt: int) -> bool:
+        """A port picked by us may be taken between our probe and anvil's bind: pick another."""
+        return self.requested_port == 0 and attempt < 2 and "in use" in str(err)
+
+    def start(self) -> Anvil:
+        """Start anvil and block until it answers eth_chainId with our chain id."""
+        for attempt in range(3):
+            self._spawn()
+            deadline = time.monotonic() + self.startup_timeout_s
+            try:
+                while not self._probe():
+                    self._check_alive()
+                    if time.monotonic() > deadline:
+                        raise self._timeout()
+                    time.sleep(0.02)
+                return self
+            except DevnetError as err:
+                if not self._retry_port(err, attempt):
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
+
+    async def astart(self) -> Anvil:
+        """Like ``start`` without blocking the event loop while anvil boots."""
+        for attempt in range(3):
+            self._spawn()
+            deadline = time.monotonic() + self.startup_timeout_s
+            try:
+                while not await asyncio.to_thread(self._probe):
+                    self._check_alive()
+                    if time.monotonic() > deadline:
+                        raise self._timeout()
+                    await asyncio.sleep(0.02)
+                return self
+            except DevnetError as err:
+                if not self._retry_port(err, attempt):
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM anvil's process group, SIGKILL after ``timeout_s``; safe to call twice."""
+        proc, self._proc = self._proc, None
+        atexit.unregister(self.stop)
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, max_chars: int = 400) -> str:
+        if self._log is None:
+            return ""
+        self._log.flush()
+        self._log.seek(0, os.SEEK_END)
+        size = self._log.tell()
+        self._log.seek(max(0, size - max_chars))
+        text = self._log.read().decode("utf-8", "replace")
+        return " | ".join(line.strip() for line in text.splitlines() if line.strip())
+
+    # -- context managers -------------------------------------------------------------------------
+
+    def __enter__(self) -> Anvil:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Anvil:
+        return await self.astart()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+async def set_mining(rpc: DevRpc, block_time_s: float) -> None:
+    """After setup: automine for 0 (tests), interval mining otherwise (a chain that ticks like Base)."""
+    if block_time_s == 0:
+        await rpc.call("evm_setAutomine", True)
+    elif float(block_time_s).is_integer():
+        await rpc.call("evm_setIntervalMining", int(block_time_s))

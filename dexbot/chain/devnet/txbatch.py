@@ -1,0 +1,97 @@
+"""Many transactions from one unlocked anvil account, sent in one JSON-RPC batch and mined together.
+
+Each transaction carries an explicit nonce and gas limit, so nothing depends on state the earlier
+transactions have not created yet: the batch goes out in one request, one ``evm_mine`` includes it all
+(one sender, so nonce order is execution order), and one more request fetches every receipt. A reverted
+step is reported by its label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from dexbot.core.errors import DevnetError
+
+from .addresses import create_address
+from .jsonrpc import DevRpc
+
+CALL_GAS = 1_000_000
+DEPLOY_GAS = 8_000_000
+# Block gas limit while a batch is mined: room for every transaction's gas limit in one block.
+BATCH_BLOCK_GAS = 2_000_000_000
+NORMAL_BLOCK_GAS = 30_000_000
+
+
+@dataclass
+class TxBatch:
+    """Collects transactions; ``deploy`` returns the address the contract will have."""
+
+    sender: str
+    nonce: int
+    txs: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def send(self, label: str, to: str, data: bytes, *, value: int = 0, gas: int = CALL_GAS) -> None:
+        tx = {
+            "from": self.sender,
+            "to": to,
+            "data": "0x" + data.hex(),
+            "gas": hex(gas),
+            "nonce": hex(self.nonce),
+        }
+        if value:
+            tx["value"] = hex(value)
+        self.txs.append((label, tx))
+        self.nonce += 1
+
+    def deploy(self, label: str, creation_code: bytes, *, value: int = 0, gas: int = DEPLOY_GAS) -> str:
+        address = create_address(self.sender, self.nonce)
+        tx = {
+            "from": self.sender,
+            "data": "0x" + creation_code.hex(),
+            "gas": hex(gas),
+            "nonce": hex(self.nonce),
+        }
+        if value:
+            tx["value"] = hex(value)
+        self.txs.append((label, tx))
+        self.nonce += 1
+        return address
+
+    async def execute(self, rpc: DevRpc, *, automine: bool = False) -> list[dict[str, Any]]:
+        """Send, mine, and check every receipt; returns the receipts in order.
+
+        With ``automine`` the node mines on its own (instant or interval mining); otherwise this mines.
+        """
+        if not self.txs:
+            return []
+        hashes = await rpc.batch([("eth_sendTransaction", [tx]) for _, tx in self.txs])
+        receipts = await _mine_until_included(rpc, hashes, automine=automine)
+        for (label, _), receipt in zip(self.txs, receipts, strict=True):
+            if int(receipt["status"], 16) != 1:
+                raise DevnetError(f"devnet setup step reverted: {label} (tx {receipt['transactionHash']})")
+        self.txs.clear()
+        return receipts
+
+
+async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, automine: bool) -> list[dict[str, Any]]:
+    pending = list(hashes)
+    found: dict[str, dict[str, Any]] = {}
+    for _ in range(200):
+        if not automine:
+            await rpc.call("evm_mine")
+        receipts = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in pending])
+        for h, receipt in zip(pending, receipts, strict=True):
+            if receipt is not None:
+                found[h] = receipt
+        pending = [h for h in pending if h not in found]
+        if not pending:
+            return [found[h] for h in hashes]
+        if automine:
+            await asyncio.sleep(0.05)
+    raise DevnetError(f"{len(pending)} devnet setup transactions were never mined (first: {pending[0]})")
+
+
+async def pending_nonce(rpc: DevRpc, account: str) -> int:
+    return int(await rpc.call("eth_getTransactionCount", account, "pending"), 16)

@@ -1,0 +1,76 @@
+"""Suite-wide fixtures: ONE devnet (anvil + Uniswap + seeded tokens) for the whole session, rolled back
+with evm_snapshot/evm_revert around every test that uses ``chain`` so tests stay independent.
+
+The devnet mines instantly (block time 0), so a transaction's receipt is there when ``transact`` returns.
+Tests that take ``devnet`` (directly or through ``chain``, ``w3``, ``aw3``) get the ``chain`` marker
+automatically, so ``-m "not chain"`` runs the suite without anvil.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from web3 import AsyncWeb3, Web3
+
+from dexbot.chain.devnet import Anvil, Devnet, prepare_chain
+
+DEVNET_SEED = 42
+DEVNET_TOKENS = 6
+DEVNET_FIXTURES = {"devnet", "chain", "w3", "aw3"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DEVNET_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.chain)
+
+
+@pytest.fixture(scope="session")
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    """The session's devnet: instant mining, deployed with the default seed and token count."""
+    data_dir: Path = tmp_path_factory.mktemp("devnet")
+    anvil = Anvil(block_time_s=0, log_path=data_dir / "anvil.log")
+    anvil.start()
+    try:
+        deployment, accounts = asyncio.run(
+            prepare_chain(
+                anvil.rpc_url,
+                seed=DEVNET_SEED,
+                token_count=DEVNET_TOKENS,
+                block_time_s=0,
+                mine=anvil.mining_deferred,
+            )
+        )
+        yield Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
+    finally:
+        anvil.stop()
+
+
+@pytest.fixture(scope="session")
+def w3(devnet: Devnet) -> Web3:
+    """A sync Web3 on the devnet (sends from anvil's unlocked accounts with ``transact``)."""
+    return Web3(Web3.HTTPProvider(devnet.rpc_url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture
+def chain(devnet: Devnet, w3: Web3) -> Iterator[Devnet]:
+    """The devnet, with every change this test makes rolled back afterwards."""
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield devnet
+    finally:
+        reverted = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        assert reverted.get("result") is True, f"evm_revert failed: {reverted}"
+
+
+@pytest.fixture
+async def aw3(devnet: Devnet) -> AsyncIterator[AsyncWeb3]:
+    """An AsyncWeb3 on the devnet, created inside the test's event loop."""
+    provider = AsyncWeb3.AsyncHTTPProvider(devnet.rpc_url)
+    try:
+        yield AsyncWeb3(provider)
+    finally:
+        await provider.disconnect()
