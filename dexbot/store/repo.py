@@ -69,11 +69,29 @@ def save_all(engine: Engine, rows: Sequence[Any]) -> None:
                 s.merge(row)
 
 
-def list_positions(engine: Engine, *, status: str | None = None, limit: int = 200) -> list[Position]:
+def save_fill(engine: Engine, account: Account, position: Position, trade: Trade) -> tuple[Position, Trade]:
+    """One fill, atomically: the account balance, the position and the trade row are written together."""
+    with session_scope(engine) as s:
+        s.merge(account)
+        pos = s.merge(position)
+        s.flush()
+        trade.position_id = pos.id
+        s.add(trade)
+        s.flush()
+        s.refresh(pos)
+        s.refresh(trade)
+        return pos, trade
+
+
+def list_positions(
+    engine: Engine, *, status: str | None = None, limit: int = 200, account_id: int | None = None
+) -> list[Position]:
     with session_scope(engine) as s:
         q = select(Position).order_by(col(Position.id).desc()).limit(limit)
         if status:
             q = q.where(Position.status == status)
+        if account_id is not None:
+            q = q.where(Position.account_id == account_id)
         return list(s.exec(q).all())
 
 

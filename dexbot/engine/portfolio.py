@@ -1,0 +1,202 @@
+"""The portfolio: cash (WETH wei), positions with exact cost basis, realised and unrealised P&L.
+
+Every fill changes the account, the position and the trade log in ONE database transaction, so a crash
+never leaves a trade without its position or a balance that disagrees with the trades."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from dexbot.store import repo
+from dexbot.store.models import Account, Position, Trade, utcnow
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What an executor did: amounts as the chain (or the exact paper math) delivered them."""
+
+    side: str  # buy | sell
+    token: str
+    pool: str
+    dex: str
+    amount_in: int  # WETH wei for a buy, token units for a sell
+    amount_out: int  # token units received for a buy (after tax), WETH wei for a sell
+    quoted_out: int
+    gas_used: int
+    gas_cost: int  # wei
+    block_number: int
+    tx_hash: str = ""
+    status: str = "filled"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    cash: int
+    equity: int
+    realised_pnl: int
+    unrealised_pnl: int
+    peak_equity: int
+    open_positions: int
+    invested: int  # cost basis of open positions
+
+    @property
+    def drawdown_bps(self) -> int:
+        if self.peak_equity <= 0:
+            return 0
+        return max(0, (self.peak_equity - self.equity) * 10_000 // self.peak_equity)
+
+
+class Portfolio:
+    def __init__(self, db: Engine, account: Account, mode: str) -> None:
+        self.db = db
+        self.account = account
+        self.mode = mode
+        self.positions: dict[int, Position] = {}
+        self.values: dict[int, int] = {}  # position id -> net WETH receivable now
+        self.realised_pnl = 0
+        self.peak_equity = account.balance
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def load(cls, db: Engine, *, kind: str, chain_id: int, address: str, starting_balance: int) -> Portfolio:
+        """Resume the account and its open positions from the store (or create the account)."""
+        acct = repo.get_or_create_account(
+            db, kind=kind, chain_id=chain_id, address=address, starting_balance=starting_balance
+        )
+        pf = cls(db, acct, kind)
+        for p in repo.list_positions(db, account_id=acct.id, limit=100_000):
+            if p.status == "open":
+                pf.positions[p.id or 0] = p
+                pf.values[p.id or 0] = p.peak_value if p.peak_value else p.entry_cost
+            pf.realised_pnl += p.realised_pnl
+        pf.peak_equity = max(acct.starting_balance, pf.equity())
+        return pf
+
+    @property
+    def cash(self) -> int:
+        return self.account.balance
+
+    def open_positions(self) -> list[Position]:
+        return [p for p in self.positions.values() if p.status == "open"]
+
+    def position_for(self, token: str) -> Position | None:
+        for p in self.positions.values():
+            if p.status == "open" and p.token == token:
+                return p
+        return None
+
+    def equity(self) -> int:
+        return self.cash + sum(self.values.get(pid, 0) for pid in self.positions)
+
+    def mark(self, position_id: int, value_now: int) -> None:
+        """Record what the position would net if sold now (exact quote after tax)."""
+        self.values[position_id] = value_now
+        pos = self.positions.get(position_id)
+        if pos is not None and value_now > pos.peak_value:
+            pos.peak_value = value_now
+        self.peak_equity = max(self.peak_equity, self.equity())
+
+    def snapshot(self) -> Snapshot:
+        invested = sum(p.entry_cost for p in self.open_positions())
+        unrealised = sum(self.values.get(p.id or 0, 0) for p in self.open_positions()) - invested
+        eq = self.equity()
+        self.peak_equity = max(self.peak_equity, eq)
+        return Snapshot(
+            cash=self.cash,
+            equity=eq,
+            realised_pnl=self.realised_pnl,
+            unrealised_pnl=unrealised,
+            peak_equity=self.peak_equity,
+            open_positions=len(self.open_positions()),
+            invested=invested,
+        )
+
+    async def apply_buy(self, fill: Fill, *, symbol: str, decimals: int) -> tuple[Position, Trade]:
+        async with self._lock:
+            cost = fill.amount_in + fill.gas_cost
+            if cost > self.account.balance:
+                raise ValueError(f"buy of {cost} wei exceeds cash {self.account.balance}")
+            found = self.position_for(fill.token)
+            pos = (
+                found
+                if found is not None
+                else Position(
+                    account_id=self.account.id or 0,
+                    token=fill.token,
+                    symbol=symbol,
+                    decimals=decimals,
+                    pool=fill.pool,
+                    dex=fill.dex,
+                    opened_block=fill.block_number,
+                )
+            )
+            pos.size += fill.amount_out
+            pos.entry_cost += cost
+            pos.gas_cost += fill.gas_cost
+            pos.peak_value = max(pos.peak_value, fill.amount_in)
+            self.account.balance -= cost
+            trade = self._trade(fill, pos)
+            pos, trade = await asyncio.to_thread(self._persist, pos, trade)
+            self.positions[pos.id or 0] = pos
+            self.values[pos.id or 0] = fill.amount_in
+            return pos, trade
+
+    async def apply_sell(self, position_id: int, fill: Fill, *, reason: str) -> tuple[Position, Trade]:
+        """A full or partial sell. Cost basis leaves pro rata; the last sell takes what remains."""
+        async with self._lock:
+            pos = self.positions[position_id]
+            if fill.amount_in > pos.size:
+                raise ValueError(f"sell of {fill.amount_in} exceeds position size {pos.size}")
+            share = (
+                pos.entry_cost if fill.amount_in == pos.size else pos.entry_cost * fill.amount_in // pos.size
+            )
+            proceeds = fill.amount_out - fill.gas_cost
+            pnl = proceeds - share
+            pos.size -= fill.amount_in
+            pos.entry_cost -= share
+            pos.exit_proceeds += proceeds
+            pos.realised_pnl += pnl
+            pos.gas_cost += fill.gas_cost
+            self.account.balance += proceeds
+            self.realised_pnl += pnl
+            if pos.size == 0:
+                pos.status = "closed"
+                pos.closed_at = utcnow()
+                pos.exit_reason = reason
+            trade = self._trade(fill, pos, reason=reason)
+            pos, trade = await asyncio.to_thread(self._persist, pos, trade)
+            if pos.status == "closed":
+                self.positions.pop(position_id, None)
+                self.values.pop(position_id, None)
+            else:
+                self.positions[position_id] = pos
+            return pos, trade
+
+    def _trade(self, fill: Fill, pos: Position, reason: str = "") -> Trade:
+        buy = fill.side == "buy"
+        return Trade(
+            account_id=self.account.id or 0,
+            position_id=pos.id,
+            mode=self.mode,
+            side=fill.side,
+            status=fill.status,
+            token=fill.token,
+            pool=fill.pool,
+            dex=fill.dex,
+            token_in="WETH" if buy else fill.token,
+            token_out=fill.token if buy else "WETH",
+            amount_in=fill.amount_in,
+            amount_out=fill.amount_out,
+            quoted_out=fill.quoted_out,
+            gas_used=fill.gas_used,
+            gas_cost=fill.gas_cost,
+            block_number=fill.block_number,
+            tx_hash=fill.tx_hash,
+            reason=reason,
+        )
+
+    def _persist(self, pos: Position, trade: Trade) -> tuple[Position, Trade]:
+        return repo.save_fill(self.db, self.account, pos, trade)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.store import repo
+from dexbot.store.db import open_database
+
+ETH = 10**18
+TOKEN = "0x" + "cd" * 20
+
+
+def buy(amount_in: int, out: int, gas: int = 0) -> Fill:
+    return Fill("buy", TOKEN, "0xpool", "uniswap_v2", amount_in, out, out, 100_000, gas, 10)
+
+
+def sell(amount_in: int, out: int, gas: int = 0) -> Fill:
+    return Fill("sell", TOKEN, "0xpool", "uniswap_v2", amount_in, out, out, 100_000, gas, 11)
+
+
+@pytest.fixture
+def pf(tmp_path: Path) -> Portfolio:
+    db = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    return Portfolio.load(db, kind="paper", chain_id=31337, address="", starting_balance=10 * ETH)
+
+
+async def test_buy_then_partial_and_final_sell_keep_exact_cost_basis(pf: Portfolio) -> None:
+    pos, _ = await pf.apply_buy(buy(ETH, 3_000, gas=7), symbol="TKN", decimals=18)
+    assert pf.cash == 10 * ETH - ETH - 7
+    assert (pos.size, pos.entry_cost) == (3_000, ETH + 7)
+    pid = pos.id or 0
+    pos, _ = await pf.apply_sell(pid, sell(1_000, ETH // 2, gas=5), reason="twap")
+    share = (ETH + 7) * 1_000 // 3_000
+    assert pos.entry_cost == ETH + 7 - share
+    assert pos.realised_pnl == ETH // 2 - 5 - share
+    assert pos.status == "open"
+    pos, _ = await pf.apply_sell(pid, sell(2_000, ETH, gas=5), reason="take_profit")
+    assert pos.status == "closed"
+    assert pos.exit_reason == "take_profit"
+    assert pos.entry_cost == 0
+    assert pos.realised_pnl == (ETH // 2 - 5) + (ETH - 5) - (ETH + 7)
+    assert pf.realised_pnl == pos.realised_pnl
+    assert pf.cash == 10 * ETH + pos.realised_pnl
+    trades = repo.list_trades(pf.db)
+    assert [t.side for t in reversed(trades)] == ["buy", "sell", "sell"]
+    assert all(t.position_id == pid for t in trades)
+
+
+async def test_state_survives_a_restart(pf: Portfolio) -> None:
+    pos, _ = await pf.apply_buy(buy(2 * ETH, 500), symbol="TKN", decimals=18)
+    again = Portfolio.load(pf.db, kind="paper", chain_id=31337, address="", starting_balance=10 * ETH)
+    assert again.cash == 8 * ETH
+    assert [p.id for p in again.open_positions()] == [pos.id]
+    assert again.open_positions()[0].size == 500
+
+
+async def test_overspending_and_overselling_are_refused_without_writing(pf: Portfolio) -> None:
+    with pytest.raises(ValueError, match="exceeds cash"):
+        await pf.apply_buy(buy(11 * ETH, 1), symbol="TKN", decimals=18)
+    pos, _ = await pf.apply_buy(buy(ETH, 10), symbol="TKN", decimals=18)
+    with pytest.raises(ValueError, match="exceeds position size"):
+        await pf.apply_sell(pos.id or 0, sell(11, ETH), reason="x")
+    assert len(repo.list_trades(pf.db)) == 1
+
+
+async def test_marking_updates_equity_unrealised_and_drawdown(pf: Portfolio) -> None:
+    pos, _ = await pf.apply_buy(buy(ETH, 10), symbol="TKN", decimals=18)
+    pf.mark(pos.id or 0, 2 * ETH)
+    snap = pf.snapshot()
+    assert snap.equity == 11 * ETH
+    assert snap.unrealised_pnl == ETH
+    pf.mark(pos.id or 0, ETH // 2)
+    snap = pf.snapshot()
+    assert snap.peak_equity == 11 * ETH
+    assert snap.drawdown_bps == (11 * ETH - snap.equity) * 10_000 // (11 * ETH)
