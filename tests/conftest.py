@@ -41,7 +41,6 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
                 seed=DEVNET_SEED,
                 token_count=DEVNET_TOKENS,
                 block_time_s=0,
-                mine=anvil.mining_deferred,
             )
         )
         yield Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)

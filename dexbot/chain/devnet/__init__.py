@@ -62,14 +62,11 @@ DevnetService = Callable[[Devnet], Coroutine[Any, Any, None]]
 
 
 async def prepare_chain(
-    rpc_url: str, *, seed: int, token_count: int, block_time_s: float, mine: bool = True
+    rpc_url: str, *, seed: int, token_count: int, block_time_s: float
 ) -> tuple[Deployment, tuple[str, ...]]:
-    """Deploy onto a fresh anvil at ``rpc_url``, then start its regular mining.
-
-    ``mine`` must match how anvil was started: True for ``--no-mining`` (``Anvil.mining_deferred``).
-    """
+    """Deploy onto a fresh anvil at ``rpc_url`` (started by ``Anvil``), then start its regular mining."""
     async with DevRpc(rpc_url) as rpc:
-        deployment = await deploy_devnet(rpc, rpc_url=rpc_url, seed=seed, token_count=token_count, mine=mine)
+        deployment = await deploy_devnet(rpc, rpc_url=rpc_url, seed=seed, token_count=token_count)
         accounts = await rpc.call("eth_accounts")
         await set_mining(rpc, block_time_s)
     return deployment, tuple(str(to_checksum_address(a)) for a in accounts)
@@ -97,7 +94,6 @@ async def start_devnet(
             seed=cfg.seed,
             token_count=cfg.tokens,
             block_time_s=cfg.block_time_s,
-            mine=anvil.mining_deferred,
         )
         path = deployment.write(data_dir)
         devnet = Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)

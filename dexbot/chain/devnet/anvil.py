@@ -70,6 +70,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port up front: otherwise the node already there would answer our readiness probe."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise DevnetError(
+                f"devnet.port = {port} on {host} is in use (another devnet running?); "
+                "set devnet.port = 0 to pick a free port"
+            ) from None
+
+
 def _load_prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
@@ -155,6 +167,8 @@ class Anvil:
     def _spawn(self) -> None:
         if self._proc is not None:
             raise DevnetError("anvil is already started")
+        if self.requested_port:
+            _check_port_free(self.host, self.requested_port)
         self.port = self.requested_port or free_port(self.host)
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,6 +233,7 @@ class Anvil:
                     if time.monotonic() > deadline:
                         raise self._timeout()
                     time.sleep(0.02)
+                self._check_alive()
                 return self
             except DevnetError as err:
                 if not self._retry_port(err, attempt):
@@ -239,6 +254,7 @@ class Anvil:
                     if time.monotonic() > deadline:
                         raise self._timeout()
                     await asyncio.sleep(0.02)
+                self._check_alive()
                 return self
             except DevnetError as err:
                 if not self._retry_port(err, attempt):

@@ -34,13 +34,12 @@ async def deploy_devnet(
     seed: int,
     token_count: int,
     extra_specs: list[TokenSpec] | None = None,
-    mine: bool = True,
 ) -> Deployment:
     """Deploy everything and return the Deployment.
 
-    ``mine=True`` expects a node with mining off (anvil ``--no-mining``) and mines the batch itself in
-    one block with a temporarily raised block gas limit; with ``mine=False`` the node's own automine or
-    interval mining includes it.
+    The batch is mined here with ``evm_mine`` under a temporarily raised block gas limit, whatever
+    mining mode the node is in: with interval mining alone, full blocks would push the base fee above
+    the fee cap the node gave the later transactions and strand them in the pool.
     """
     chain_id, accounts = await rpc.batch([("eth_chainId", []), ("eth_accounts", [])])
     if not accounts:
@@ -50,9 +49,8 @@ async def deploy_devnet(
     setup = [
         ("anvil_setBalance", [deployer, hex(DEPLOYER_BALANCE)]),
         ("anvil_setCode", [MULTICALL3, "0x" + multicall_code.hex()]),
+        ("evm_setBlockGasLimit", [hex(BATCH_BLOCK_GAS)]),
     ]
-    if mine:
-        setup.append(("evm_setBlockGasLimit", [hex(BATCH_BLOCK_GAS)]))
     await rpc.batch(setup)
 
     batch = TxBatch(deployer, await pending_nonce(rpc, deployer))
@@ -64,10 +62,9 @@ async def deploy_devnet(
     specs = [*seeded_specs(seed, token_count), *(extra_specs or [])]
     dep = dep.with_tokens(*(add_launch(batch, dep, spec) for spec in specs))
     try:
-        await batch.execute(rpc, automine=not mine)
+        await batch.execute(rpc, mine=True)
     finally:
-        if mine:
-            await rpc.call("evm_setBlockGasLimit", hex(NORMAL_BLOCK_GAS))
+        await rpc.call("evm_setBlockGasLimit", hex(NORMAL_BLOCK_GAS))
     return dep
 
 

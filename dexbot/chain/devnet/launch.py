@@ -138,5 +138,5 @@ async def launch_tokens(
     sender = owner or dep.deployer
     batch = TxBatch(sender, await pending_nonce(rpc, sender))
     tokens = [add_launch(batch, dep, spec) for spec in specs]
-    await batch.execute(rpc, automine=not mine)
+    await batch.execute(rpc, mine=mine)
     return tokens

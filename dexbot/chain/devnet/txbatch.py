@@ -59,15 +59,16 @@ class TxBatch:
         self.nonce += 1
         return address
 
-    async def execute(self, rpc: DevRpc, *, automine: bool = False) -> list[dict[str, Any]]:
-        """Send, mine, and check every receipt; returns the receipts in order.
+    async def execute(self, rpc: DevRpc, *, mine: bool) -> list[dict[str, Any]]:
+        """Send, wait until mined, and check every receipt; returns the receipts in order.
 
-        With ``automine`` the node mines on its own (instant or interval mining); otherwise this mines.
+        ``mine`` forces blocks with ``evm_mine`` (needed with anvil ``--no-mining``); otherwise this waits
+        for the node's automine or interval mining.
         """
         if not self.txs:
             return []
         hashes = await rpc.batch([("eth_sendTransaction", [tx]) for _, tx in self.txs])
-        receipts = await _mine_until_included(rpc, hashes, automine=automine)
+        receipts = await _mine_until_included(rpc, hashes, mine=mine)
         for (label, _), receipt in zip(self.txs, receipts, strict=True):
             if int(receipt["status"], 16) != 1:
                 raise DevnetError(f"devnet setup step reverted: {label} (tx {receipt['transactionHash']})")
@@ -75,11 +76,11 @@ class TxBatch:
         return receipts
 
 
-async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, automine: bool) -> list[dict[str, Any]]:
+async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) -> list[dict[str, Any]]:
     pending = list(hashes)
     found: dict[str, dict[str, Any]] = {}
     for _ in range(200):
-        if not automine:
+        if mine:
             await rpc.call("evm_mine")
         receipts = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in pending])
         for h, receipt in zip(pending, receipts, strict=True):
@@ -88,7 +89,7 @@ async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, automine: bool
         pending = [h for h in pending if h not in found]
         if not pending:
             return [found[h] for h in hashes]
-        if automine:
+        if not mine:
             await asyncio.sleep(0.05)
     raise DevnetError(f"{len(pending)} devnet setup transactions were never mined (first: {pending[0]})")
 
