@@ -12,6 +12,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from dexbot.chain.devnet import Devnet, load_deployment
+from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.devnet.addresses import (
     MULTICALL3,
     V2_PAIR_INIT_CODE_HASH,
@@ -139,3 +140,9 @@ def test_token_lookup_by_symbol_or_address(devnet: Devnet) -> None:
     assert devnet.deployment.token(first.address.lower()) == first
     with pytest.raises(DevnetError, match="no devnet token"):
         devnet.deployment.token("NOPE")
+
+
+def test_dev_account_keys_belong_to_the_unlocked_accounts(devnet: Devnet) -> None:
+    assert dev_account(0).address == devnet.accounts[0] == devnet.deployment.deployer
+    assert dev_account(7).address == devnet.accounts[7]
+    assert len(devnet.accounts) == 20
