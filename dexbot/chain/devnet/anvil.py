@@ -12,95 +12,25 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import ctypes
 import json
 import os
-import platform
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from dexbot.core.errors import DevnetError
-from dexbot.core.paths import NODE_MODULES, find_anvil
 
 from .accounts import DEV_MNEMONIC
 from .jsonrpc import DevRpc
+from .process import check_port_free, die_with, free_port, resolve_anvil
 
 DEFAULT_CHAIN_ID = 31337
-MISSING = "anvil not found: run make setup (it installs @foundry-rs/anvil from package-lock.json)"
-_PR_SET_PDEATHSIG = 1
-_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-
-
-def resolve_anvil(anvil_path: str = "") -> Path:
-    """The anvil executable: the configured path, else node_modules, else $PATH.
-
-    The npm ``.bin/anvil`` is a Node wrapper that spawns the native binary; we run that binary directly
-    (saves Node's start-up, and a signal to our child then reaches anvil itself rather than a wrapper).
-    """
-    if anvil_path:
-        path = Path(anvil_path).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise DevnetError(f"devnet.anvil_path = {anvil_path!r} is not an executable file")
-        return path
-    found = find_anvil()
-    if found is None or not found.exists():
-        raise DevnetError(MISSING)
-    if found.resolve().suffix in (".mjs", ".js"):
-        system = {"linux": "linux", "darwin": "darwin"}.get(sys.platform, sys.platform)
-        arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
-        native = NODE_MODULES / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
-        if native.is_file():
-            return native
-    return found
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Refuse a taken port up front: otherwise the node already there would answer our readiness probe."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            raise DevnetError(
-                f"devnet.port = {port} on {host} is in use (another devnet running?); "
-                "set devnet.port = 0 to pick a free port"
-            ) from None
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-        return prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-
-
-def _die_with(parent_pid: int) -> None:
-    """preexec_fn: runs in the child between fork and exec; keep it to async-signal-safe work."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:  # parent already gone before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Anvil:
@@ -168,7 +98,7 @@ class Anvil:
         if self._proc is not None:
             raise DevnetError("anvil is already started")
         if self.requested_port:
-            _check_port_free(self.host, self.requested_port)
+            check_port_free(self.host, self.requested_port)
         self.port = self.requested_port or free_port(self.host)
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +108,7 @@ class Anvil:
         on_main = threading.current_thread() is threading.main_thread()
         parent = os.getpid()
         # PDEATHSIG fires when the *thread* that forked exits, so only arm it from the main thread.
-        preexec = (lambda: _die_with(parent)) if on_main else None
+        preexec = (lambda: die_with(parent)) if on_main else None
         try:
             self._proc = subprocess.Popen(
                 self.command(self.port),

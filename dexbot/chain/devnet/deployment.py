@@ -89,6 +89,8 @@ class Deployment:
             fields = {f.name for f in dataclasses.fields(cls)} - {"tokens"}
             if set(data) != fields:
                 raise ValueError(f"fields differ: {sorted(set(data) ^ fields)}")
+            if not isinstance(data["chain_id"], int) or not isinstance(data["rpc_url"], str):
+                raise ValueError("chain_id must be an integer and rpc_url a string")
             for name in fields - {"chain_id", "rpc_url"}:
                 data[name] = _address(data[name])
             return cls(**data, tokens=tokens)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from dexbot.chain.devnet import Devnet, load_deployment, start_devnet
-from dexbot.chain.devnet import anvil as anvil_module
-from dexbot.chain.devnet.anvil import Anvil, resolve_anvil
+from dexbot.chain.devnet import process as process_module
+from dexbot.chain.devnet.anvil import Anvil
 from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.process import resolve_anvil
 from dexbot.core.config import DevnetConfig
 from dexbot.core.errors import DevnetError
 
@@ -104,7 +105,7 @@ def test_killed_parent_takes_anvil_down() -> None:
 
 
 def test_missing_anvil_says_run_make_setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(anvil_module, "find_anvil", lambda: None)
+    monkeypatch.setattr(process_module, "find_anvil", lambda: None)
     with pytest.raises(DevnetError, match=r"anvil not found: run make setup"):
         resolve_anvil()
     with pytest.raises(DevnetError, match=r"devnet.anvil_path = '/nonexistent/anvil'"):

@@ -14,6 +14,7 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from dexbot.chain.devnet import Devnet, DevToken
+from dexbot.chain.devnet.launch import CONTRACT_OF_KIND
 
 pytestmark = pytest.mark.chain
 
@@ -31,13 +32,15 @@ MAX = 2**256 - 1
 class Trader:
     """One account trading one token against WETH on the V2 router (fee-on-transfer-safe functions)."""
 
-    def __init__(self, chain: Devnet, contract: ContractFactory, send: Sender, token: DevToken, who: str):
+    def __init__(
+        self, chain: Devnet, contract: ContractFactory, send: Sender, token: DevToken, who: str
+    ) -> None:
         self.dep = chain.deployment
         self.send = send
         self.token = token
         self.who = who
         self.router = contract("UniswapV2Router02", self.dep.v2_router)
-        self.erc20 = contract(_contract_name(token), token.address)
+        self.erc20 = contract(CONTRACT_OF_KIND[token.kind], token.address)
 
     def buy(self, wei: int) -> TxReceipt:
         fn = self.router.functions.swapExactETHForTokensSupportingFeeOnTransferTokens(
@@ -59,18 +62,17 @@ class Trader:
         return self.send(getattr(self.erc20.functions, name)(*args), self.token.owner)
 
 
-def _contract_name(token: DevToken) -> str:
-    from dexbot.chain.devnet.launch import CONTRACT_OF_KIND
-
-    return CONTRACT_OF_KIND[token.kind]
+TraderFactory = Callable[[DevToken, int], Trader]
 
 
 @pytest.fixture
-def trader(chain: Devnet, contract: ContractFactory, send: Sender) -> Callable[[DevToken, int], Trader]:
+def trader(chain: Devnet, contract: ContractFactory, send: Sender) -> TraderFactory:
     return lambda token, index: Trader(chain, contract, send, token, chain.accounts[index])
 
 
-def test_honeypot_buy_succeeds_and_sell_reverts(launch: Launcher, trader, balance_of: BalanceOf) -> None:
+def test_honeypot_buy_succeeds_and_sell_reverts(
+    launch: Launcher, trader: TraderFactory, balance_of: BalanceOf
+) -> None:
     token = launch("honeypot")
     buyer = trader(token, 5)
     assert buyer.buy(WEI)["status"] == 1
@@ -85,7 +87,7 @@ def test_honeypot_buy_succeeds_and_sell_reverts(launch: Launcher, trader, balanc
 def test_tax_token_takes_exactly_its_buy_and_sell_tax(
     chain: Devnet,
     launch: Launcher,
-    trader,
+    trader: TraderFactory,
     balance_of: BalanceOf,
     v2_reserves: Reserves,
     amount_out: AmountOut,
@@ -112,7 +114,7 @@ def test_tax_token_takes_exactly_its_buy_and_sell_tax(
 
 
 def test_blacklist_token_lets_the_buy_through_then_blocks_the_next_transfer(
-    chain: Devnet, launch: Launcher, trader, balance_of: BalanceOf
+    chain: Devnet, launch: Launcher, trader: TraderFactory, balance_of: BalanceOf
 ) -> None:
     token = launch("blacklist")
     buyer = trader(token, 7)
@@ -127,7 +129,7 @@ def test_blacklist_token_lets_the_buy_through_then_blocks_the_next_transfer(
 def test_limits_token_reverts_a_buy_over_max_tx(
     chain: Devnet,
     launch: Launcher,
-    trader,
+    trader: TraderFactory,
     balance_of: BalanceOf,
     v2_reserves: Reserves,
     amount_out: AmountOut,
@@ -143,7 +145,7 @@ def test_limits_token_reverts_a_buy_over_max_tx(
 
 
 def test_pausable_token_blocks_every_transfer_while_paused(
-    chain: Devnet, launch: Launcher, trader, balance_of: BalanceOf
+    chain: Devnet, launch: Launcher, trader: TraderFactory, balance_of: BalanceOf
 ) -> None:
     token = launch("pausable")
     buyer = trader(token, 10)
@@ -160,7 +162,7 @@ def test_pausable_token_blocks_every_transfer_while_paused(
 def test_mint_rug_owner_mints_and_dumps_and_the_price_crashes(
     chain: Devnet,
     launch: Launcher,
-    trader,
+    trader: TraderFactory,
     balance_of: BalanceOf,
     v2_reserves: Reserves,
     amount_out: AmountOut,

@@ -7,19 +7,31 @@ from collections.abc import Callable
 import pytest
 from web3 import AsyncWeb3, Web3
 from web3.contract import Contract
+from web3.types import TxReceipt
 
+from dexbot.chain.contracts import load_uniswap
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.pricing import sqrt_price_x96
 
 pytestmark = pytest.mark.chain
 
 ContractFactory = Callable[[str, str], Contract]
+Sender = Callable[..., TxReceipt]
+BalanceOf = Callable[[str, str], int]
+Reserves = Callable[[str, str], tuple[int, int]]
+AmountOut = Callable[[int, int, int], int]
 DEADLINE = 2**64 - 1
 WEI = 10**18
 
 
 def test_v2_swap_delivers_the_constant_product_amount_to_the_wei(
-    chain: Devnet, w3: Web3, contract: ContractFactory, send, balance_of, v2_reserves, amount_out
+    chain: Devnet,
+    w3: Web3,
+    contract: ContractFactory,
+    send: Sender,
+    balance_of: BalanceOf,
+    v2_reserves: Reserves,
+    amount_out: AmountOut,
 ) -> None:
     dep = chain.deployment
     token = next(t for t in dep.tokens if t.kind == "plain")
@@ -37,7 +49,7 @@ def test_v2_swap_delivers_the_constant_product_amount_to_the_wei(
 
 
 def test_v3_swap_delivers_exactly_the_quoter_amount(
-    chain: Devnet, contract: ContractFactory, send, balance_of
+    chain: Devnet, contract: ContractFactory, send: Sender, balance_of: BalanceOf
 ) -> None:
     dep = chain.deployment
     token = next(t for t in dep.tokens if t.kind == "plain")
@@ -63,10 +75,8 @@ def test_v2_and_v3_pools_of_a_token_start_at_the_same_price(chain: Devnet, contr
 
 
 async def test_usdc_quotes_about_3000_per_weth_on_both_versions(
-    chain: Devnet, aw3: AsyncWeb3, amount_out
+    chain: Devnet, aw3: AsyncWeb3, amount_out: AmountOut
 ) -> None:
-    from dexbot.chain.contracts import load_uniswap
-
     dep = chain.deployment
     quoter = aw3.eth.contract(address=dep.v3_quoter, abi=load_uniswap("QuoterV2").abi)
     v3_out, *_ = await quoter.functions.quoteExactInputSingle((dep.weth, dep.usdc, WEI, 3000, 0)).call()
