@@ -174,3 +174,56 @@ def latest_assessment(
         if since is not None:
             q = q.where(col(TokenAssessment.created_at) >= since)
         return s.exec(q).first()
+
+
+# -- transaction ledger (the sender's crash-safe record; see dexbot.store.ledger) ---------------------
+
+
+def ledger_insert(engine: Engine, row: TxLedger) -> None:
+    """Write a signed transaction; committed when this returns (the sender broadcasts only after)."""
+    with session_scope(engine) as s:
+        s.add(row)
+
+
+def ledger_get(engine: Engine, tx_hash: str) -> TxLedger | None:
+    with session_scope(engine) as s:
+        return s.exec(select(TxLedger).where(TxLedger.tx_hash == tx_hash)).first()
+
+
+def ledger_open(engine: Engine, chain_id: int, sender: str | None = None) -> list[TxLedger]:
+    """Entries still signed or sent, lowest nonce first (then oldest first)."""
+    with session_scope(engine) as s:
+        q = select(TxLedger).where(
+            TxLedger.chain_id == chain_id, col(TxLedger.status).in_(("signed", "sent"))
+        )
+        if sender is not None:
+            q = q.where(TxLedger.sender == sender)
+        return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())
+
+
+def ledger_max_nonce(engine: Engine, chain_id: int, sender: str, statuses: Sequence[str]) -> int | None:
+    with session_scope(engine) as s:
+        q = (
+            select(TxLedger.nonce)
+            .where(
+                TxLedger.chain_id == chain_id,
+                TxLedger.sender == sender,
+                col(TxLedger.status).in_(tuple(statuses)),
+            )
+            .order_by(col(TxLedger.nonce).desc())
+            .limit(1)
+        )
+        return s.exec(q).first()
+
+
+def ledger_history(
+    engine: Engine, *, chain_id: int | None = None, sender: str | None = None, limit: int = 100
+) -> list[TxLedger]:
+    """Newest first."""
+    with session_scope(engine) as s:
+        q = select(TxLedger)
+        if chain_id is not None:
+            q = q.where(TxLedger.chain_id == chain_id)
+        if sender is not None:
+            q = q.where(TxLedger.sender == sender)
+        return list(s.exec(q.order_by(col(TxLedger.id).desc()).limit(limit)).all())

@@ -1,0 +1,96 @@
+"""Nonces for locally signed transactions, safe with many concurrent sends from one account.
+
+Every reservation looks at three sources under a per-(chain, sender) lock: the chain's transaction
+counts, the ledger (which outlives a crash) and the reservations handed out but not yet written to the
+ledger. A nonce whose transaction failed before broadcast is marked dropped in the ledger and released
+here, which leaves a gap below a later in-flight nonce; the next reservation fills that gap first, so a
+failure never strands the transactions behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dexbot.chain.ledger_port import Ledger
+
+
+class NonceSource(Protocol):
+    """What the nonce manager needs from an RPC client (``RpcClient`` satisfies it)."""
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any: ...
+
+
+@dataclass
+class _Account:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reserved: set[int] = field(default_factory=set)
+
+
+class NonceManager:
+    """``n = await nonces.reserve(sender)``; after the signed transaction is in the ledger (or its
+    signing failed), ``nonces.release(sender, n)``: from then on the ledger speaks for that nonce."""
+
+    def __init__(self, client: NonceSource, ledger: Ledger, chain_id: int) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.chain_id = chain_id
+        self._accounts: dict[str, _Account] = {}
+
+    def _account(self, sender: str) -> _Account:
+        key = sender.lower()
+        if key not in self._accounts:
+            self._accounts[key] = _Account()
+        return self._accounts[key]
+
+    async def _count(self, sender: str, block: str) -> int:
+        return int(await self.client.request("eth_getTransactionCount", [sender, block]), 16)
+
+    async def _next(self, sender: str, acct: _Account) -> int:
+        latest, pending, open_entries, ledger_max = await asyncio.gather(
+            self._count(sender, "latest"),
+            self._count(sender, "pending"),
+            self.ledger.pending(self.chain_id, sender),
+            self.ledger.max_nonce(self.chain_id, sender),
+        )
+        acct.reserved = {n for n in acct.reserved if n >= latest}  # mined meanwhile: no longer ours to track
+        in_flight = acct.reserved | {e.nonce for e in open_entries if e.nonce >= latest}
+        # The node's pending count covers a contiguous run of queued transactions: those nonces are
+        # taken even when the transaction is not ours.
+        free_from = max(latest, pending)
+        if in_flight:
+            # A hole below one of our own in-flight nonces blocks it: fill the lowest one first.
+            for n in range(free_from, max(in_flight)):
+                if n not in in_flight:
+                    return n
+        candidates = [free_from]
+        if ledger_max is not None:
+            candidates.append(ledger_max + 1)
+        if in_flight:
+            candidates.append(max(in_flight) + 1)
+        return max(candidates)
+
+    async def reserve(self, sender: str) -> int:
+        """The next free nonce for ``sender``, held until ``release``."""
+        acct = self._account(sender)
+        async with acct.lock:
+            nonce = await self._next(sender, acct)
+            acct.reserved.add(nonce)
+            return nonce
+
+    def release(self, sender: str, nonce: int) -> None:
+        """Stop holding ``nonce``: its transaction is in the ledger, or it never will be (then a
+        later reservation reuses the nonce)."""
+        self._account(sender).reserved.discard(nonce)
+
+    async def resync(self, sender: str) -> int:
+        """Re-read the chain and the ledger and forget stale reservations; returns the nonce the next
+        reservation would get (without reserving it)."""
+        acct = self._account(sender)
+        async with acct.lock:
+            return await self._next(sender, acct)
+
+    def reserved(self, sender: str) -> frozenset[int]:
+        return frozenset(self._account(sender).reserved)

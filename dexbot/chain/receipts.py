@@ -1,0 +1,234 @@
+"""Following signed transactions to their end: broadcast, receipts, replacement, drops, and the
+reconciliation at start that makes a crash at any point harmless.
+
+Transactions sharing a nonce (an original and its speed-ups or cancel) are settled together: at most
+one of them can be mined, and that settles all the others as replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from dexbot.chain.ledger_port import Ledger, LedgerEntry, TxStatus, get_entry, open_entries
+from dexbot.chain.reverts import revert_reason
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.txtypes import TxOutcome, TxRejected, decode_raw, hex0x
+from dexbot.core.errors import ChainError
+
+_ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown")
+
+
+class TxClient(Protocol):
+    """What following transactions needs from an RPC client (``RpcClient`` satisfies it)."""
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]: ...
+
+    async def send_raw(self, raw_tx: str) -> str: ...
+
+
+async def broadcast(client: TxClient, ledger: Ledger, entry: LedgerEntry) -> None:
+    """Send ``entry``'s signed bytes and mark it sent. A refusal marks it dropped and raises
+    TxRejected, unless the node turns out to know the transaction already (a retried request that
+    got through the first time). Transport failures propagate with the entry still "signed"."""
+    try:
+        await client.send_raw(entry.raw_tx)
+    except RpcError as err:
+        message = err.message.lower()
+        known = any(k in message for k in _ALREADY_KNOWN)
+        if not known and await client.request("eth_getTransactionByHash", [entry.tx_hash]) is None:
+            await ledger.mark(entry.tx_hash, "dropped", error=f"rejected: {err.message}")
+            raise TxRejected(
+                f"transaction {entry.tx_hash} (nonce {entry.nonce}) rejected by the node: {err.message}",
+                nonce_too_low="nonce too low" in message,
+            ) from None
+    await ledger.mark(entry.tx_hash, "sent")
+
+
+class ReceiptTracker:
+    """Settles ledger entries against the chain."""
+
+    def __init__(
+        self,
+        client: TxClient,
+        ledger: Ledger,
+        chain_id: int,
+        *,
+        poll_s: float = 1.0,
+        drop_after_blocks: int = 20,
+    ) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.chain_id = chain_id
+        self.poll_s = poll_s
+        self.drop_after_blocks = drop_after_blocks
+
+    async def _receipts(self, group: list[LedgerEntry]) -> list[Any]:
+        return await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in group])
+
+    async def settle(self, group: list[LedgerEntry], *, rebroadcast: bool) -> dict[str, TxOutcome] | None:
+        """One look at the chain for open entries sharing one (sender, nonce). Returns an outcome per
+        hash once the nonce is settled (ledger updated), else None. With ``rebroadcast``, the newest
+        entry is sent again when the node knows none of them (same bytes, so never a duplicate)."""
+        sender, nonce = group[0].sender, group[0].nonce
+        latest = int(await self.client.request("eth_getTransactionCount", [sender, "latest"]), 16)
+        for _ in range(2):  # a second look: the block may have landed between the two reads
+            for entry, receipt in zip(group, await self._receipts(group), strict=True):
+                if isinstance(receipt, dict):
+                    return await self._finalise(group, entry, receipt)
+            if latest <= nonce:
+                break
+        if latest > nonce:
+            reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
+            return {e.tx_hash: await self._drop(e, reason) for e in group}
+        known = await self.client.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in group])
+        in_pool = [e for e, tx in zip(group, known, strict=True) if isinstance(tx, dict)]
+        for entry in in_pool:
+            if entry.status == "signed":  # broadcast before a crash, never marked
+                await self.ledger.mark(entry.tx_hash, "sent")
+        if not in_pool and rebroadcast:
+            newest = max(group, key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
+            with contextlib.suppress(TxRejected):  # marked dropped; the next look settles the rest
+                await broadcast(self.client, self.ledger, newest)
+        return None
+
+    async def _drop(self, entry: LedgerEntry, reason: str) -> TxOutcome:
+        await self.ledger.mark(entry.tx_hash, "dropped", error=reason)
+        return TxOutcome(entry.tx_hash, entry.nonce, "dropped", reason=reason)
+
+    async def _finalise(
+        self, group: list[LedgerEntry], winner: LedgerEntry, receipt: dict[str, Any]
+    ) -> dict[str, TxOutcome]:
+        block = int(receipt["blockNumber"], 16)
+        gas_used = int(receipt.get("gasUsed", "0x0"), 16)
+        price = int(receipt.get("effectiveGasPrice", "0x0"), 16)
+        ok = int(receipt.get("status", "0x1"), 16) == 1
+        reason = "" if ok else await self.revert_reason(winner, block, gas_used)
+        status: TxStatus = "mined" if ok else "reverted"
+        await self.ledger.mark(winner.tx_hash, status, block_number=block, error=reason)
+        outcomes = {
+            winner.tx_hash: TxOutcome(winner.tx_hash, winner.nonce, status, block, gas_used, price, reason)
+        }
+        for other in group:
+            if other.tx_hash != winner.tx_hash:
+                why = f"replaced by {winner.tx_hash}"
+                await self.ledger.mark(other.tx_hash, "replaced", block_number=block, error=why)
+                outcomes[other.tx_hash] = TxOutcome(
+                    other.tx_hash, other.nonce, "replaced", block, reason=why, replaced_by=winner.tx_hash
+                )
+        return outcomes
+
+    async def revert_reason(self, entry: LedgerEntry, block: int, gas_used: int) -> str:
+        """A receipt has no reason: replay the call on the state before its block to recover it."""
+        tx = decode_raw(entry.raw_tx)
+        params = {
+            "from": entry.sender,
+            "to": tx["to"],
+            "data": hex0x(tx["data"]),
+            "value": hex(tx["value"]),
+            "gas": hex(tx["gas"]),
+        }
+        try:
+            await self.client.request("eth_call", [params, hex(max(block - 1, 0))])
+        except RpcError as err:
+            if err.is_revert:
+                return revert_reason(err.data) if err.data else err.message
+            return err.message
+        if gas_used >= tx["gas"]:
+            return f"out of gas (used all {tx['gas']})"
+        return "reverted on chain, but the replayed call succeeds (state changed within the block)"
+
+    async def group_of(self, entry: LedgerEntry) -> list[LedgerEntry]:
+        """The open entries sharing ``entry``'s nonce, ``entry`` first."""
+        others = [
+            e
+            for e in await open_entries(self.ledger, self.chain_id, entry.sender)
+            if e.nonce == entry.nonce and e.tx_hash != entry.tx_hash
+        ]
+        return [entry, *others]
+
+    async def wait(self, tx_hash: str, *, timeout_s: float) -> TxOutcome:
+        """Poll until ``tx_hash`` is settled or ``timeout_s`` passes (then the outcome is "sent").
+        A transaction the node has forgotten is rebroadcast; one unknown for ``drop_after_blocks``
+        blocks is marked dropped, which frees its nonce."""
+        deadline = time.monotonic() + timeout_s
+        delay = min(0.05, self.poll_s)
+        unknown_since: int | None = None
+        while True:
+            entry = await get_entry(self.ledger, tx_hash)
+            if entry is None:
+                raise ChainError(f"transaction {tx_hash} is not in the ledger")
+            if not entry.is_open:
+                return await self.outcome_of(entry)
+            group = await self.group_of(entry)
+            settled = await self.settle(group, rebroadcast=True)
+            if settled is not None:
+                return settled[tx_hash]
+            unknown_since = await self._track_unknown(group, unknown_since)
+            if unknown_since is not None and unknown_since < 0:
+                reason = f"unknown to the node for {self.drop_after_blocks} blocks"
+                return {e.tx_hash: await self._drop(e, reason) for e in group}[tx_hash]
+            if time.monotonic() >= deadline:
+                return TxOutcome(
+                    entry.tx_hash, entry.nonce, "sent", reason=f"no receipt after {timeout_s:g} s"
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.poll_s)
+
+    async def _track_unknown(self, group: list[LedgerEntry], since: int | None) -> int | None:
+        """The block since which no entry of ``group`` is known to the node; -1 once that has lasted
+        ``drop_after_blocks`` blocks; None while the node knows one of them."""
+        calls: list[tuple[str, Sequence[Any]]] = [("eth_blockNumber", [])]
+        calls += [("eth_getTransactionByHash", [e.tx_hash]) for e in group]
+        head_hex, *known = await self.client.batch(calls)
+        if any(isinstance(tx, dict) for tx in known) or not isinstance(head_hex, str):
+            return None
+        head = int(head_hex, 16)
+        if since is None:
+            return head
+        return -1 if head - since >= self.drop_after_blocks else since
+
+    async def outcome_of(self, entry: LedgerEntry) -> TxOutcome:
+        """The outcome of an already settled entry, with gas figures from its receipt when mined."""
+        gas_used = price = 0
+        if entry.status in ("mined", "reverted"):
+            receipt = await self.client.request("eth_getTransactionReceipt", [entry.tx_hash])
+            if isinstance(receipt, dict):
+                gas_used = int(receipt.get("gasUsed", "0x0"), 16)
+                price = int(receipt.get("effectiveGasPrice", "0x0"), 16)
+        replaced_by = entry.error.removeprefix("replaced by ") if entry.status == "replaced" else ""
+        return TxOutcome(
+            entry.tx_hash,
+            entry.nonce,
+            entry.status,
+            entry.block_number,
+            gas_used,
+            price,
+            entry.error,
+            replaced_by,
+        )
+
+    async def reconcile(self, sender: str | None = None) -> list[TxOutcome]:
+        """Settle every open ledger entry (of ``sender``, or all) against the chain, lowest nonce first:
+        mined or reverted ones get their receipt, ones whose nonce went elsewhere are dropped, and
+        ones the node never saw (a crash between writing and broadcasting) are broadcast, once."""
+        entries = await open_entries(self.ledger, self.chain_id, sender)
+        groups: dict[tuple[str, int], list[LedgerEntry]] = {}
+        for e in entries:
+            groups.setdefault((e.sender.lower(), e.nonce), []).append(e)
+        out: list[TxOutcome] = []
+        for key in sorted(groups, key=lambda k: (k[0], k[1])):
+            group = groups[key]
+            settled = await self.settle(group, rebroadcast=True)
+            for e in group:
+                if settled is not None:
+                    out.append(settled[e.tx_hash])
+                else:
+                    now = await get_entry(self.ledger, e.tx_hash)
+                    out.append(TxOutcome(e.tx_hash, e.nonce, (now or e).status))
+        return out

@@ -1,0 +1,203 @@
+"""Sending transactions signed locally: build → simulate → sign → write to the ledger → broadcast →
+wait → classify, plus speed-up and cancel of a stuck transaction and the reconciliation at start.
+
+The ledger write comes before the broadcast, always: a crash after it leaves a signed transaction that
+``reconcile`` either finds on chain or broadcasts (the same bytes, so at most once); a crash before it
+leaves nothing that was ever sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+
+from dexbot.chain.ledger_port import Ledger, LedgerEntry, get_entry
+from dexbot.chain.nonce import NonceManager
+from dexbot.chain.receipts import ReceiptTracker, TxClient, broadcast
+from dexbot.chain.reverts import revert_reason
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest, decode_raw, hex0x
+from dexbot.core.errors import ChainError, InputError, SimulationRevert
+
+GAS_MARGIN_BPS = 12_000  # estimate × 1.2: state can move between the estimate and inclusion
+TRANSFER_GAS = 21_000
+NONCE_RETRIES = 3
+
+
+class ChainClient(TxClient, Protocol):
+    """An RPC client that knows its chain id (``RpcClient``)."""
+
+    chain_id: int
+
+
+class Sender:
+    """Sends from one local account. ``ledger`` must be durable (``dexbot.store.ledger.LedgerStore``)."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        account: LocalAccount,
+        ledger: Ledger,
+        *,
+        nonces: NonceManager | None = None,
+        gas_margin_bps: int = GAS_MARGIN_BPS,
+        receipt_timeout_s: float = 120.0,
+        poll_s: float = 1.0,
+        drop_after_blocks: int = 20,
+    ) -> None:
+        if not client.chain_id:
+            raise ChainError("the RPC client has no chain id: create it with RpcClient.connect")
+        self.client = client
+        self.account = account
+        self.address = str(to_checksum_address(account.address))
+        self.ledger = ledger
+        self.chain_id = client.chain_id
+        self.nonces = nonces or NonceManager(client, ledger, self.chain_id)
+        self.gas_margin_bps = gas_margin_bps
+        self.receipt_timeout_s = receipt_timeout_s
+        self.tracker = ReceiptTracker(
+            client, ledger, self.chain_id, poll_s=poll_s, drop_after_blocks=drop_after_blocks
+        )
+
+    # -- preparing -------------------------------------------------------------------------------------
+
+    async def simulate(self, req: TxRequest, block: str = "pending") -> bytes:
+        """``eth_call`` the request; a revert raises SimulationRevert with the decoded reason."""
+        try:
+            out = await self.client.request("eth_call", [req.call_params(self.address), block])
+        except RpcError as err:
+            raise _simulation_revert(req, err) from None
+        return bytes.fromhex(str(out)[2:])
+
+    async def prepare(self, req: TxRequest, *, simulate: bool = True) -> int:
+        """Simulate (optionally) and estimate in one round trip; returns the gas limit to use."""
+        params = req.call_params(self.address)
+        calls: list[tuple[str, list[Any]]] = []
+        if simulate:
+            calls.append(("eth_call", [params, "pending"]))
+        if req.gas is None:
+            calls.append(("eth_estimateGas", [params, "pending"]))
+        results = await self.client.batch(calls) if calls else []
+        for res in results:
+            if isinstance(res, RpcError):
+                if res.is_revert:
+                    raise _simulation_revert(req, res)
+                raise res
+        if req.gas is not None:
+            return req.gas
+        return int(results[-1], 16) * self.gas_margin_bps // 10_000
+
+    def build(self, req: TxRequest, fees: Fees, *, nonce: int, gas: int) -> dict[str, Any]:
+        """The EIP-1559 transaction dict to sign."""
+        if req.value < 0:
+            raise InputError(f"value {req.value} is negative")
+        return {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "to": to_checksum_address(req.to),
+            "value": req.value,
+            "data": req.data,
+            "gas": gas,
+            "maxFeePerGas": fees.max_fee_per_gas,
+            "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+        }
+
+    def sign(self, tx: dict[str, Any], *, purpose: str = "", replaces: str = "") -> LedgerEntry:
+        signed = self.account.sign_transaction(tx)
+        return LedgerEntry(
+            chain_id=self.chain_id,
+            sender=self.address,
+            nonce=int(tx["nonce"]),
+            tx_hash=hex0x(signed.hash),
+            raw_tx=hex0x(signed.raw_transaction),
+            purpose=purpose[:32],
+            max_fee_per_gas=int(tx["maxFeePerGas"]),
+            max_priority_fee_per_gas=int(tx["maxPriorityFeePerGas"]),
+            replaces=replaces,
+        )
+
+    # -- sending ---------------------------------------------------------------------------------------
+
+    async def submit(self, req: TxRequest, fees: Fees, *, simulate: bool = True) -> LedgerEntry:
+        """Simulate, sign, write to the ledger, broadcast; returns the entry (status sent) without
+        waiting. A nonce the node says was used already is given up and the send retried."""
+        gas = await self.prepare(req, simulate=simulate)
+        for attempt in range(NONCE_RETRIES):
+            nonce = await self.nonces.reserve(self.address)
+            try:
+                entry = self.sign(self.build(req, fees, nonce=nonce, gas=gas), purpose=req.purpose)
+                await self.ledger.record_signed(entry)
+            finally:
+                self.nonces.release(self.address, nonce)
+            try:
+                await broadcast(self.client, self.ledger, entry)
+            except TxRejected as err:
+                if not err.nonce_too_low or attempt == NONCE_RETRIES - 1:
+                    raise
+                continue
+            return entry
+        raise AssertionError("unreachable")
+
+    async def send(
+        self, req: TxRequest, fees: Fees, *, simulate: bool = True, timeout_s: float | None = None
+    ) -> TxOutcome:
+        """``submit`` and wait for the outcome (status "sent" if no receipt within the timeout)."""
+        entry = await self.submit(req, fees, simulate=simulate)
+        return await self.wait(entry.tx_hash, timeout_s=timeout_s)
+
+    async def wait(self, tx_hash: str, *, timeout_s: float | None = None) -> TxOutcome:
+        timeout = self.receipt_timeout_s if timeout_s is None else timeout_s
+        return await self.tracker.wait(tx_hash, timeout_s=timeout)
+
+    async def reconcile(self) -> list[TxOutcome]:
+        """Settle this account's open ledger entries against the chain (call at start)."""
+        return await self.tracker.reconcile(self.address)
+
+    # -- replacing -------------------------------------------------------------------------------------
+
+    async def _open_entry(self, tx_hash: str) -> LedgerEntry:
+        entry = await get_entry(self.ledger, tx_hash)
+        if entry is None:
+            raise InputError(f"transaction {tx_hash} is not in the ledger")
+        if entry.sender.lower() != self.address.lower():
+            raise InputError(f"transaction {tx_hash} was sent by {entry.sender}, not {self.address}")
+        if not entry.is_open:
+            raise InputError(f"transaction {tx_hash} is already {entry.status}; nothing to replace")
+        return entry
+
+    async def _replace(self, entry: LedgerEntry, tx: dict[str, Any], purpose: str) -> LedgerEntry:
+        new = self.sign(tx, purpose=purpose, replaces=entry.tx_hash)
+        await self.ledger.record_signed(new)
+        await broadcast(self.client, self.ledger, new)
+        return new
+
+    async def speed_up(self, tx_hash: str, fees: Fees | None = None) -> LedgerEntry:
+        """The same transaction (same nonce, call and gas) with both fees raised by at least 12.5 %
+        (or to ``fees`` where those are higher). The old entry is settled as replaced once the new
+        one is mined."""
+        entry = await self._open_entry(tx_hash)
+        tx = decode_raw(entry.raw_tx)
+        new_fees = Fees(tx["maxFeePerGas"], tx["maxPriorityFeePerGas"]).bumped(fees)
+        tx.update(
+            type=2,
+            maxFeePerGas=new_fees.max_fee_per_gas,
+            maxPriorityFeePerGas=new_fees.max_priority_fee_per_gas,
+        )
+        return await self._replace(entry, tx, entry.purpose or "speed-up")
+
+    async def cancel(self, tx_hash: str, fees: Fees | None = None) -> LedgerEntry:
+        """Take the nonce back with a 0-value transfer to ourselves at fees +12.5 %."""
+        entry = await self._open_entry(tx_hash)
+        old = decode_raw(entry.raw_tx)
+        new_fees = Fees(old["maxFeePerGas"], old["maxPriorityFeePerGas"]).bumped(fees)
+        tx = self.build(TxRequest(self.address), new_fees, nonce=entry.nonce, gas=TRANSFER_GAS)
+        return await self._replace(entry, tx, "cancel")
+
+
+def _simulation_revert(req: TxRequest, err: RpcError) -> SimulationRevert:
+    reason = revert_reason(err.data) if err.data else (err.message or "reverted without a reason")
+    what = req.purpose or "transaction"
+    return SimulationRevert(f"simulation of {what} to {req.to} reverted: {reason}", reason, err.data)

@@ -1,0 +1,104 @@
+"""The durable transaction ledger behind the chain layer's ``Ledger`` port (dexbot.chain.ledger_port).
+
+The store may not import the chain layer, so entries cross the port structurally: ``record_signed``
+reads the fields of whatever it is given, and reads return ``TxLedger`` rows, which carry the same
+fields. Each call is one committed database transaction run in a worker thread, so the event loop (and
+the UI on it) never waits on a disk write, while the sender's guarantee holds: ``record_signed``
+returns only once the signed transaction is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from eth_utils import to_checksum_address
+from sqlalchemy.engine import Engine
+
+from dexbot.store import repo
+from dexbot.store.models import TxLedger
+
+NONCE_HOLDING = ("signed", "sent", "mined", "reverted", "replaced")  # all but dropped
+
+
+class SignedTx(Protocol):
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def nonce(self) -> int: ...
+    @property
+    def tx_hash(self) -> str: ...
+    @property
+    def raw_tx(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def max_fee_per_gas(self) -> int: ...
+    @property
+    def max_priority_fee_per_gas(self) -> int: ...
+    @property
+    def block_number(self) -> int | None: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def replaces(self) -> str: ...
+
+
+def _addr(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+class LedgerStore:
+    """``Ledger`` on the dexbot database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def record_signed(self, entry: SignedTx) -> None:
+        row = TxLedger(
+            chain_id=entry.chain_id,
+            sender=_addr(entry.sender),
+            nonce=entry.nonce,
+            tx_hash=entry.tx_hash,
+            raw_tx=entry.raw_tx,
+            status=entry.status,
+            purpose=entry.purpose,
+            max_fee_per_gas=entry.max_fee_per_gas,
+            max_priority_fee_per_gas=entry.max_priority_fee_per_gas,
+            block_number=entry.block_number,
+            error=entry.error,
+            replaces=entry.replaces,
+        )
+        await asyncio.to_thread(repo.ledger_insert, self.engine, row)
+
+    async def mark(
+        self, tx_hash: str, status: str, *, block_number: int | None = None, error: str = ""
+    ) -> None:
+        await asyncio.to_thread(
+            repo.ledger_set_status, self.engine, tx_hash, status, block_number=block_number, error=error
+        )
+
+    async def get(self, tx_hash: str) -> TxLedger | None:
+        return await asyncio.to_thread(repo.ledger_get, self.engine, tx_hash)
+
+    async def pending(self, chain_id: int, sender: str | None = None) -> list[TxLedger]:
+        who = None if sender is None else _addr(sender)
+        return await asyncio.to_thread(repo.ledger_open, self.engine, chain_id, who)
+
+    async def max_nonce(self, chain_id: int, sender: str) -> int | None:
+        return await asyncio.to_thread(
+            repo.ledger_max_nonce, self.engine, chain_id, _addr(sender), NONCE_HOLDING
+        )
+
+    async def history(
+        self, *, chain_id: int | None = None, sender: str | None = None, limit: int = 100
+    ) -> list[TxLedger]:
+        """Newest first, every status (for ``dexbot wallet history``)."""
+        who = None if sender is None else _addr(sender)
+        return await asyncio.to_thread(
+            repo.ledger_history, self.engine, chain_id=chain_id, sender=who, limit=limit
+        )
