@@ -1,0 +1,186 @@
+"""The risk assessor: gathers the facts about a token at one block (round-trip simulation, bytecode
+privileges, holders, LP, liquidity, age, volatility, gas) concurrently, turns them into factors and a
+score. Smart Lane uses every factor; Fast Lane only the ones that keep money safe — the round trip is
+never skipped. Results are cached per token, never served older than the configured TTL or block age."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, replace
+
+from dexbot.chain.bytecode import owner_privileges
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
+from dexbot.chain.dex.uniswap_v3.pool import get_pool
+from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
+from dexbot.core.config import RiskConfig
+from dexbot.core.units import WEI_PER_ETH
+from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.risk import factors as fx
+from dexbot.engine.risk.score import Assessment, Factor, combine
+
+TX_BASE_GAS = 21_000
+HOLDER_LOG_WINDOW = 50_000  # blocks of Transfer logs read to discover holders
+
+
+@dataclass(frozen=True)
+class MarketFacts:
+    """What the engine already knows from the watcher, so the assessor need not read it again."""
+
+    pair: str | None  # the token/WETH V2 pair the round trip trades through
+    weth_reserve: int
+    created_block: int
+    volatility_bps: int = 0
+    pools: tuple[str, ...] = ()  # every AMM pool of the token: not holders in the concentration sense
+
+
+class RiskAssessor:
+    def __init__(
+        self, client: RpcClient, addrs: DexAddresses, cfg: RiskConfig, *, block_time_s: float
+    ) -> None:
+        self.client = client
+        self.addrs = addrs
+        self.cfg = cfg
+        self.block_time_s = block_time_s
+        self._cache: dict[str, tuple[Assessment, float]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def cached(self, token: str, block: int) -> Assessment | None:
+        entry = self._cache.get(token.lower())
+        if entry is None:
+            return None
+        a, at = entry
+        if (
+            time.monotonic() - at > self.cfg.cache_ttl_s
+            or block - a.block_number > self.cfg.max_cache_age_blocks
+        ):
+            self._cache.pop(token.lower(), None)
+            return None
+        return a
+
+    def forget(self, token: str) -> None:
+        self._cache.pop(token.lower(), None)
+
+    async def facts(self, token: str, block: int) -> MarketFacts:
+        """Look the token's WETH pair up on chain (for tokens the watcher did not announce)."""
+        pair = await get_pair(self.client, self.addrs.v2_factory, token, self.addrs.weth, block)
+        pools: list[str] = []
+        if self.addrs.has_v3:
+            for fee in (500, 3000, 10_000):
+                pool = await get_pool(self.client, self.addrs.v3_factory, token, self.addrs.weth, fee, block)
+                if pool is not None:
+                    pools.append(pool)
+        if pair is None:
+            return MarketFacts(None, 0, 0, pools=tuple(pools))
+        res = await read_pair(self.client, pair, block)
+        weth_reserve = res.reserves_for(self.addrs.weth)[0]
+        return MarketFacts(pair, weth_reserve, 0, pools=tuple(pools))
+
+    async def assess(
+        self,
+        token: str,
+        *,
+        policy: IntelPolicy,
+        size_wei: int,
+        block: int,
+        facts: MarketFacts | None = None,
+        gas_price_wei: int = 0,
+        use_cache: bool = True,
+    ) -> Assessment:
+        if use_cache:
+            hit = self.cached(token, block)
+            if hit is not None and hit.lane == policy.lane:
+                self.hits += 1
+                return hit
+        self.misses += 1
+        started = time.perf_counter()
+        facts = facts or await self.facts(token, block)
+        smart = policy.lane == "smart"
+        probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
+        meta_t = asyncio.create_task(token_meta(self.client, token, block, multicall=self.addrs.multicall3))
+        priv_t = asyncio.create_task(owner_privileges(self.client, token, block)) if smart else None
+        rt = None
+        if facts.pair is not None:
+            ladder = tuple(sorted({*default_ladder(facts.weth_reserve), size_wei} - {0}))
+            rt = await simulate_round_trip(
+                self.client,
+                router=self.addrs.v2_router,
+                weth=self.addrs.weth,
+                token=token,
+                pair=facts.pair,
+                buy_wei=probe_wei,
+                ladder_wei=ladder,
+                block=block,
+            )
+        meta = await meta_t
+        found: list[Factor] = []
+        inconclusive = None
+        if rt is None:
+            inconclusive = "no Uniswap V2 pair with WETH to simulate a round trip through"
+            found.append(Factor("round_trip", "not simulated", 50, 3.0, inconclusive))
+        else:
+            found += [fx.round_trip(rt), fx.taxes(rt, self.cfg.max_tax_bps), fx.limits(rt, size_wei)]
+            inconclusive = rt.inconclusive
+        found.append(fx.liquidity(facts.weth_reserve, int(policy.min_liquidity_eth * WEI_PER_ETH)))
+        gas_units = 2 * TX_BASE_GAS + (
+            rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
+        )
+        found.append(fx.gas_cost(gas_units * gas_price_wei, size_wei))
+        privileges: tuple[str, ...] = ()
+        if smart:
+            assert priv_t is not None
+            priv = await priv_t
+            privileges = tuple(sig for _, sig in priv.selectors)
+            found.append(fx.privileges(priv))
+            lo = max(0, facts.created_block or block - HOLDER_LOG_WINDOW)
+            excluded = {p for p in (facts.pair, *facts.pools) if p}
+            holders_t = holder_stats(
+                self.client,
+                token,
+                meta.total_supply,
+                from_block=lo,
+                block=block,
+                exclude=excluded,
+                multicall=self.addrs.multicall3,
+            )
+            if facts.pair:
+                hs, ls = await asyncio.gather(
+                    holders_t,
+                    lp_stats(self.client, facts.pair, priv.owner, block, multicall=self.addrs.multicall3),
+                )
+                found.append(fx.lp(ls))
+            else:
+                hs = await holders_t
+            found.append(fx.holders(hs))
+            found.append(
+                fx.age(
+                    max(0, block - facts.created_block) if facts.created_block else 10_000, self.block_time_s
+                )
+            )
+            found.append(fx.volatility(facts.volatility_bps))
+        max_risk = self.cfg.max_score if self.cfg.max_score is not None else policy.max_risk
+        score, verdict = combine(tuple(found), max_risk=max_risk, inconclusive=inconclusive)
+        reasons = tuple(s.reason for s in (rt.stages + rt.ladder if rt else ()) if s.failed and s.reason)
+        result = Assessment(
+            token=meta.address,
+            symbol=meta.symbol,
+            block_number=block,
+            score=score,
+            verdict=verdict,
+            factors=tuple(found),
+            buy_tax_bps=rt.buy_tax_bps if rt else None,
+            sell_tax_bps=rt.sell_tax_bps if rt else None,
+            transfer_tax_bps=rt.transfer_tax_bps if rt else None,
+            max_buy_wei=rt.max_buy_wei if rt else None,
+            privileges=privileges,
+            revert_reasons=tuple(dict.fromkeys(reasons)),
+            lane=policy.lane,
+            inconclusive=inconclusive if verdict == "inconclusive" else None,
+        )
+        result = replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
+        self._cache[token.lower()] = (result, time.monotonic())
+        return result

@@ -1,0 +1,170 @@
+"""Factor builders: pure functions from measured facts to named, weighted, explained factors.
+
+Weights say how much a factor moves the score; hard blocks veto a token at every level whatever its
+score: a sell or transfer that reverts, a tax above the configured maximum, liquidity below the level's
+minimum. Every note is a sentence a trader can read in the thought log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from dexbot.chain.bytecode import Privileges
+from dexbot.chain.roundtrip import RoundTripResult
+from dexbot.chain.tokens import HolderStats, LpStats
+from dexbot.core.units import fmt_units
+from dexbot.engine.risk.score import Factor
+
+
+def _pct(bps: int) -> str:
+    return f"{Decimal(bps) / 100:g}%"
+
+
+def _eth(wei: int) -> str:
+    return f"{fmt_units(wei, 18, 4)} WETH"
+
+
+def round_trip(rt: RoundTripResult) -> Factor:
+    ev = {"stages": {s.name: {"status": s.status, "reason": s.reason, "gas": s.gas_used} for s in rt.stages}}
+    if rt.inconclusive:
+        return Factor(
+            "round_trip", "inconclusive", 50, 3.0, f"simulation inconclusive: {rt.inconclusive}", False, ev
+        )
+    buy, sell = rt.stage("buy"), rt.stage("sell")
+    if not buy.ok:
+        return Factor("round_trip", "buy reverted", 100, 3.0, f"buy reverted: '{buy.reason}'", True, ev)
+    for name in ("transfer_out", "transfer_back"):
+        st = rt.stage(name)
+        if st.failed:
+            return Factor(
+                "round_trip",
+                "transfer blocked",
+                100,
+                3.0,
+                f"a wallet-to-wallet transfer after buying reverted: '{st.reason}' (blacklist or block)",
+                True,
+                ev,
+            )
+    if rt.can_sell is False:
+        why = sell.reason
+        direct = rt.stage("pair_transfer")
+        if direct.failed and direct.reason:
+            why = direct.reason
+        return Factor(
+            "round_trip", "sell reverted", 100, 3.0, f"sell reverted: '{why}' — a honeypot", True, ev
+        )
+    return Factor(
+        "round_trip", "buy, transfer and sell work", 0, 3.0, "the simulated round trip works", False, ev
+    )
+
+
+def taxes(rt: RoundTripResult, max_tax_bps: int) -> Factor:
+    buy, sell = rt.buy_tax_bps, rt.sell_tax_bps
+    if buy is None or sell is None:
+        return Factor("taxes", "unknown", 40, 2.0, "taxes could not be measured")
+    value = f"buy {_pct(buy)} / sell {_pct(sell)}"
+    worst = max(buy, sell)
+    if worst > max_tax_bps:
+        return Factor(
+            "taxes", value, 100, 2.0, f"tax {_pct(worst)} is above the allowed {_pct(max_tax_bps)}", True
+        )
+    risk = min(100, (buy + sell) * 100 // 2000)
+    note = "no transfer tax" if buy + sell == 0 else f"pays {_pct(buy + sell)} in taxes on a round trip"
+    return Factor("taxes", value, risk, 2.0, note)
+
+
+def limits(rt: RoundTripResult, size_wei: int) -> Factor:
+    limit, reason = rt.limit_wei, rt.limit_reason
+    if limit is None:
+        return Factor(
+            "limits", "none seen", 0, 1.0, "no max-tx / max-wallet limit up to the ladder's top rung"
+        )
+    value = f"buys fail from {_eth(limit)}"
+    if size_wei >= limit:
+        return Factor("limits", value, 100, 1.0, f"our size hits a max-tx/wallet limit ('{reason}')", True)
+    return Factor("limits", value, 40, 1.0, f"a max-tx/wallet limit exists ('{reason}'), above our size")
+
+
+def liquidity(weth_reserve: int, min_liquidity_wei: int) -> Factor:
+    value = _eth(weth_reserve)
+    if weth_reserve < min_liquidity_wei:
+        return Factor(
+            "liquidity",
+            value,
+            100,
+            2.0,
+            f"liquidity {value} is below this level's minimum {_eth(min_liquidity_wei)}",
+            True,
+        )
+    ratio = weth_reserve * 100 // max(1, min_liquidity_wei)  # 100 = exactly the minimum
+    risk = max(0, min(75, 100 - ratio // 4))
+    return Factor("liquidity", value, risk, 2.0, f"{value} of WETH liquidity")
+
+
+def privileges(p: Privileges) -> Factor:
+    names = [sig.split("(")[0] for _, sig in p.selectors]
+    shown = ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
+    ev = {"owner": p.owner, "proxy": p.proxy_impl, "selectors": [s for s, _ in p.selectors]}
+    if p.renounced and not p.is_proxy:
+        return Factor("owner_privileges", "renounced", 0, 1.5, "ownership renounced", False, ev)
+    cats = p.categories
+    risk = 10
+    weights = {
+        "mint": 45,
+        "blacklist": 35,
+        "pause": 30,
+        "fees": 30,
+        "whitelist": 25,
+        "trading_switch": 25,
+        "limits": 15,
+        "upgrade": 40,
+    }
+    for cat, add in weights.items():
+        if cat in cats:
+            risk += add
+    if p.is_proxy:
+        risk += 30
+    risk = min(100, risk)
+    if not p.has_live_owner and not p.is_proxy:
+        risk = min(risk, 20)
+    value = shown or "none found"
+    owner = f"owner {p.owner[:10]}…" if p.owner else "no owner()"
+    note = f"{owner}; privileged functions (hints from bytecode, not proof): {value}"
+    return Factor("owner_privileges", value, risk, 1.5, note, False, ev)
+
+
+def holders(h: HolderStats) -> Factor:
+    value = f"top 10 hold {_pct(h.top10_bps)}"
+    risk = min(100, h.top10_bps // 100)
+    partial = "" if h.complete else " (from recent logs only)"
+    return Factor(
+        "holder_concentration", value, risk, 1.0, f"{value} of supply across {h.holders} holders{partial}"
+    )
+
+
+def lp(s: LpStats) -> Factor:
+    value = f"{_pct(s.burned_bps)} burned, owner {_pct(s.owner_bps)}"
+    if s.total_supply == 0:
+        return Factor("lp_locked", "no LP supply", 80, 1.5, "the pair has no LP supply")
+    risk = max(0, min(100, (10_000 - s.burned_bps) // 100))
+    note = f"LP {_pct(s.burned_bps)} burned"
+    if s.owner_bps >= 5_000:
+        note += f"; the owner holds {_pct(s.owner_bps)} of LP and can pull the liquidity"
+    return Factor("lp_locked", value, risk, 1.5, note)
+
+
+def age(blocks: int, block_time_s: float) -> Factor:
+    minutes = blocks * block_time_s / 60
+    value = f"{blocks} blocks (~{minutes:.0f} min)"
+    risk = 60 if blocks < 10 else 35 if blocks < 100 else 15 if blocks < 1000 else 5
+    return Factor("token_age", value, risk, 0.5, f"the pool is {value} old")
+
+
+def volatility(vol_bps: int) -> Factor:
+    value = f"{_pct(vol_bps)} per block"
+    return Factor("volatility", value, min(100, vol_bps // 10), 1.0, f"recent moves average {value}")
+
+
+def gas_cost(cost_wei: int, size_wei: int) -> Factor:
+    ratio = cost_wei * 10_000 // size_wei if size_wei else 10_000
+    value = f"{_eth(cost_wei)} ({_pct(ratio)} of size)"
+    return Factor("gas_cost", value, min(100, ratio // 10), 1.0, f"a buy and a sell cost {value} in gas")
