@@ -36,7 +36,7 @@ async def test_twenty_concurrent_sends_use_consecutive_nonces_and_all_mine(
     assert w3.eth.get_transaction_count(account.address) == start + 20
     assert w3.eth.get_balance(RECIPIENT) - before == sum(values)
     for o, v in zip(outcomes, values, strict=True):
-        tx = w3.eth.get_transaction(o.tx_hash)
+        tx = w3.eth.get_transaction(o.tx_hash)  # type: ignore[arg-type]
         assert (tx["nonce"], tx["value"]) == (o.nonce, v)
 
 
