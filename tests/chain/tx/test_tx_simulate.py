@@ -88,9 +88,7 @@ async def test_approve_exact_approves_the_amount_once_and_revoke_zeroes_it(
     again = await approve_exact(sender, usdc, SPENDER, 2_000_000, FEES)  # covered: nothing sent
     exact = await allowance(sender.client, usdc, account.address, SPENDER)
     raised = await approve_exact(sender, weth, SPENDER, 1, FEES, unlimited=True)
-    listed = await allowances(
-        sender.client, account.address, [usdc, weth], [SPENDER, chain.deployment.v2_router]
-    )
+    listed = await allowances(client, account.address, [usdc, weth], [SPENDER, chain.deployment.v2_router])
     revoked = await revoke(sender, usdc, SPENDER, FEES)
     after = await allowances(client, account.address, [usdc, weth], [SPENDER])
 
