@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -111,10 +112,18 @@ async def test_max_tx_limit_below_our_size_blocks(chain: Devnet, client: RpcClie
 
 async def test_paused_token_cannot_be_bought(chain: Devnet, client: RpcClient) -> None:
     (tok,) = await _launch(chain, spec("pausable"))
-    await client.request(
+    tx = await client.request(
         "eth_sendTransaction",
         [{"from": tok.owner, "to": tok.address, "data": "0x" + selector("pause()").hex()}],
     )
+    receipt = None
+    for _ in range(200):  # automine mines right after answering, not before
+        receipt = await client.request("eth_getTransactionReceipt", [tx])
+        if receipt:
+            break
+        await asyncio.sleep(0.01)
+    assert receipt is not None
+    assert receipt["status"] == "0x1"
     a = await _assess(client, chain, tok)
     assert a.verdict == "blocked"
     assert "PAUSE: paused" in a.blockers[0].note
