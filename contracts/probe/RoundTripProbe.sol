@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+interface IProbeERC20 {
+    function balanceOf(address account) external view returns (uint256);
+    function transfer(address to, uint256 amount) external returns (bool);
+    function approve(address spender, uint256 amount) external returns (bool);
+}
+
+interface IProbeRouterV2 {
+    function getAmountsOut(uint256 amountIn, address[] calldata path) external view returns (uint256[] memory);
+
+    function swapExactETHForTokensSupportingFeeOnTransferTokens(
+        uint256 amountOutMin,
+        address[] calldata path,
+        address to,
+        uint256 deadline
+    ) external payable;
+
+    function swapExactTokensForETHSupportingFeeOnTransferTokens(
+        uint256 amountIn,
+        uint256 amountOutMin,
+        address[] calldata path,
+        address to,
+        uint256 deadline
+    ) external;
+}
+
+/// @notice A second wallet created inside the simulation: tokens go to it and come back, which exposes
+/// wallet-to-wallet transfer blocks, blacklists, wallet caps and transfer taxes.
+contract ProbeWallet {
+    error TransferReturnedFalse();
+
+    function sendBack(address token) external {
+        uint256 amount = IProbeERC20(token).balanceOf(address(this));
+        (bool ok, bytes memory ret) = token.call(abi.encodeCall(IProbeERC20.transfer, (msg.sender, amount)));
+        if (!ok) {
+            assembly {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        if (ret.length >= 32 && abi.decode(ret, (uint256)) == 0) revert TransferReturnedFalse();
+    }
+}
+
+/// @notice Buy → transfer out and back → sell round trip of one token against a Uniswap V2 router, run
+/// entirely inside ONE eth_call. The RUNTIME code is injected at an unused address through the call's state
+/// override (with an ETH balance), so there is no constructor and nothing here may be immutable. Nothing
+/// persists: eth_call never commits.
+///
+/// Every stage runs as a low-level call with its own gas cap and records what happened (status, gas,
+/// amounts measured as balance differences, raw revert data) instead of reverting, so one hostile token
+/// cannot hide the other stages. Stages that must not affect the rest (the direct transfer to the pair, the
+/// ladder of larger buys, failure diagnostics) run in a sub-call to this contract that always reverts and
+/// carries its result out in the revert data.
+contract RoundTripProbe {
+    struct Target {
+        address router;
+        address weth;
+        address token;
+        address pair;
+        address wallet;
+        uint256 stageGas;
+    }
+
+    struct Stage {
+        uint8 status;
+        uint256 gasUsed;
+        uint256 gasCap;
+        uint256 amountIn;
+        uint256 amountOut;
+        uint256 delivered;
+        bytes revertData;
+        bytes tokenRevertData;
+    }
+
+    uint8 internal constant NOT_RUN = 0;
+    uint8 internal constant OK = 1;
+    uint8 internal constant REVERTED = 2;
+    uint8 internal constant NO_GAS = 3; // the call's remaining gas could not cover the stage cap
+    uint8 internal constant NO_FUNDS = 4; // the probe had too little ETH (balance override ignored?)
+
+    uint256 internal constant BUY_QUOTE = 0;
+    uint256 internal constant BUY = 1;
+    uint256 internal constant TRANSFER_OUT = 2;
+    uint256 internal constant TRANSFER_BACK = 3;
+    uint256 internal constant PAIR_TRANSFER = 4;
+    uint256 internal constant SELL_QUOTE = 5;
+    uint256 internal constant SELL = 6;
+    uint256 internal constant MAIN_STAGES = 7;
+
+    /// Gas kept back at every level so the results can always be encoded and returned.
+    uint256 internal constant RESERVE_GAS = 100_000;
+    /// First word of an isolated sub-call's revert data: "this is a result, not a failure".
+    bytes32 internal constant RESULT_TAG = keccak256("dexbot.probe.result");
+
+    error OnlySelf();
+
+    receive() external payable {}
+
+    /// @notice Runs the ladder (each rung isolated, on the untouched pool), then the round trip proper.
+    /// `main` is indexed by the stage constants above; `ladder[i]` is the buy of `ladderWei[i]`.
+    function probe(
+        address router,
+        address weth,
+        address token,
+        address pair,
+        uint256 buyWei,
+        uint256[] calldata ladderWei,
+        uint256 stageGas
+    ) external returns (Stage[] memory main, Stage[] memory ladder) {
+        Target memory t = Target(router, weth, token, pair, address(new ProbeWallet()), stageGas);
+        ladder = new Stage[](ladderWei.length);
+        for (uint256 i = 0; i < ladderWei.length; i++) {
+            ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
+        }
+        main = new Stage[](MAIN_STAGES);
+        (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
+        uint256 held = _balance(token, address(this));
+        if (main[BUY].status != OK || held == 0) return (main, ladder);
+
+        main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
+        if (main[TRANSFER_OUT].status == OK) main[TRANSFER_BACK] = _sendBack(t);
+        held = _balance(token, address(this));
+        if (held == 0) return (main, ladder);
+
+        uint256 small = held / 100 == 0 ? 1 : held / 100;
+        main[PAIR_TRANSFER] = _isolated(abi.encodeCall(this.isolatedTransfer, (t, pair, small)));
+        (main[SELL_QUOTE], main[SELL]) = _sell(t, held);
+    }
+
+    /// @notice One ladder rung: a buy of `amount` wei whose effects are rolled back.
+    function ladderRung(Target calldata t, uint256 amount) external {
+        if (msg.sender != address(this)) revert OnlySelf();
+        (Stage memory quote, Stage memory buy) = _buy(t, amount);
+        _revertWith(quote.status == OK ? buy : quote);
+    }
+
+    /// @notice A transfer whose effects are rolled back: shows whether, and why, the token refuses it.
+    function isolatedTransfer(Target calldata t, address to, uint256 amount) external {
+        if (msg.sender != address(this)) revert OnlySelf();
+        _revertWith(_transfer(t, to, amount));
+    }
+
+    function _buy(Target memory t, uint256 amount) internal returns (Stage memory quote, Stage memory buy) {
+        address[] memory path = _path(t.weth, t.token);
+        quote = _quote(t, amount, path);
+        if (quote.status != OK) return (quote, buy);
+        if (address(this).balance < amount) {
+            buy.status = NO_FUNDS;
+            return (quote, buy);
+        }
+        uint256 heldBefore = _balance(t.token, address(this));
+        uint256 pairBefore = _balance(t.token, t.pair);
+        uint256 ethBefore = address(this).balance;
+        bytes memory swap = abi.encodeCall(
+            IProbeRouterV2.swapExactETHForTokensSupportingFeeOnTransferTokens,
+            (0, path, address(this), block.timestamp)
+        );
+        (buy,) = _call(t.router, amount, swap, t.stageGas);
+        buy.amountIn = _minus(ethBefore, address(this).balance);
+        buy.amountOut = _minus(_balance(t.token, address(this)), heldBefore);
+        buy.delivered = _minus(pairBefore, _balance(t.token, t.pair));
+        if (buy.status == REVERTED) buy.tokenRevertData = _diagnose(t, t.wallet, quote.amountOut);
+    }
+
+    function _sell(Target memory t, uint256 amount) internal returns (Stage memory quote, Stage memory sell) {
+        address[] memory path = _path(t.token, t.weth);
+        quote = _quote(t, amount, path);
+        (sell,) = _call(t.token, 0, abi.encodeCall(IProbeERC20.approve, (t.router, amount)), t.stageGas);
+        if (sell.status != OK) return (quote, sell);
+        uint256 heldBefore = _balance(t.token, address(this));
+        uint256 pairBefore = _balance(t.token, t.pair);
+        uint256 ethBefore = address(this).balance;
+        bytes memory swap = abi.encodeCall(
+            IProbeRouterV2.swapExactTokensForETHSupportingFeeOnTransferTokens,
+            (amount, 0, path, address(this), block.timestamp)
+        );
+        (sell,) = _call(t.router, 0, swap, t.stageGas);
+        sell.amountIn = _minus(heldBefore, _balance(t.token, address(this)));
+        sell.amountOut = _minus(address(this).balance, ethBefore);
+        sell.delivered = _minus(_balance(t.token, t.pair), pairBefore);
+        if (sell.status == REVERTED) sell.tokenRevertData = _diagnose(t, t.pair, amount);
+    }
+
+    function _quote(Target memory t, uint256 amount, address[] memory path) internal returns (Stage memory s) {
+        bytes memory ret;
+        (s, ret) = _call(t.router, 0, abi.encodeCall(IProbeRouterV2.getAmountsOut, (amount, path)), t.stageGas);
+        s.amountIn = amount;
+        if (s.status != OK) return s;
+        if (ret.length < 128) {
+            s.status = REVERTED;
+            s.revertData = ret;
+            return s;
+        }
+        uint256[] memory amounts = abi.decode(ret, (uint256[]));
+        s.amountOut = amounts[amounts.length - 1];
+    }
+
+    /// @dev amountIn: what left this contract; amountOut: what reached `to` (both by balance difference).
+    function _transfer(Target memory t, address to, uint256 amount) internal returns (Stage memory s) {
+        uint256 heldBefore = _balance(t.token, address(this));
+        uint256 toBefore = _balance(t.token, to);
+        bytes memory ret;
+        (s, ret) = _call(t.token, 0, abi.encodeCall(IProbeERC20.transfer, (to, amount)), t.stageGas);
+        if (s.status == OK && ret.length >= 32 && abi.decode(ret, (uint256)) == 0) {
+            s.status = REVERTED;
+            s.revertData = abi.encodeWithSignature("Error(string)", "transfer returned false");
+        }
+        s.amountIn = _minus(heldBefore, _balance(t.token, address(this)));
+        s.amountOut = _minus(_balance(t.token, to), toBefore);
+    }
+
+    /// @dev amountIn: what left the wallet; amountOut: what came back here.
+    function _sendBack(Target memory t) internal returns (Stage memory s) {
+        uint256 walletBefore = _balance(t.token, t.wallet);
+        uint256 heldBefore = _balance(t.token, address(this));
+        (s,) = _call(t.wallet, 0, abi.encodeCall(ProbeWallet.sendBack, (t.token)), t.stageGas);
+        s.amountIn = _minus(walletBefore, _balance(t.token, t.wallet));
+        s.amountOut = _minus(_balance(t.token, address(this)), heldBefore);
+    }
+
+    /// @dev Routers and pairs replace the token's revert reason with their own (TRANSFER_FAILED); a direct,
+    /// rolled-back transfer of the same amount usually meets the same check and shows its real reason.
+    function _diagnose(Target memory t, address to, uint256 amount) internal returns (bytes memory) {
+        Stage memory d = _isolated(abi.encodeCall(this.isolatedTransfer, (t, to, amount)));
+        return d.status == OK ? bytes("") : d.revertData;
+    }
+
+    function _call(address target, uint256 value, bytes memory data, uint256 cap)
+        internal
+        returns (Stage memory s, bytes memory ret)
+    {
+        if (gasleft() < cap + cap / 63 + RESERVE_GAS) {
+            s.status = NO_GAS;
+            return (s, ret);
+        }
+        s.gasCap = cap;
+        uint256 start = gasleft();
+        bool ok;
+        (ok, ret) = target.call{gas: cap, value: value}(data);
+        s.gasUsed = start - gasleft();
+        s.status = ok ? OK : REVERTED;
+        if (!ok) s.revertData = ret;
+    }
+
+    /// @dev Runs `data` against this contract in a sub-call that always reverts, and decodes the result it
+    /// carried out. Revert data without the tag means the sub-call itself failed (e.g. out of gas).
+    function _isolated(bytes memory data) internal returns (Stage memory s) {
+        if (gasleft() < 2 * RESERVE_GAS) {
+            s.status = NO_GAS;
+            return s;
+        }
+        uint256 cap = gasleft() - RESERVE_GAS;
+        uint256 start = gasleft();
+        (bool ok, bytes memory ret) = address(this).call{gas: cap}(data);
+        bytes32 tag;
+        if (ret.length >= 64) {
+            assembly {
+                tag := mload(add(ret, 32))
+            }
+        }
+        if (!ok && tag == RESULT_TAG) {
+            (, s) = abi.decode(ret, (bytes32, Stage));
+            return s;
+        }
+        s.status = REVERTED;
+        s.gasCap = cap;
+        s.gasUsed = start - gasleft();
+        s.revertData = ret;
+    }
+
+    function _revertWith(Stage memory s) internal pure {
+        bytes memory out = abi.encode(RESULT_TAG, s);
+        assembly {
+            revert(add(out, 32), mload(out))
+        }
+    }
+
+    function _balance(address token, address account) internal view returns (uint256) {
+        (bool ok, bytes memory ret) = token.staticcall(abi.encodeCall(IProbeERC20.balanceOf, (account)));
+        return ok && ret.length >= 32 ? abi.decode(ret, (uint256)) : 0;
+    }
+
+    /// @dev `high - low`, or 0 where a balance moved the "wrong" way (reflection tokens, rebases).
+    function _minus(uint256 high, uint256 low) internal pure returns (uint256) {
+        return high > low ? high - low : 0;
+    }
+
+    function _path(address from, address to) internal pure returns (address[] memory path) {
+        path = new address[](2);
+        path[0] = from;
+        path[1] = to;
+    }
+}

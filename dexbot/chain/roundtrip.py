@@ -1,0 +1,154 @@
+"""Round-trip simulation of a token in ONE non-mutating eth_call: buy, transfer to a second wallet and
+back, a rolled-back direct transfer to the pair, sell everything, and a ladder of larger buys, all run
+by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through the call's state
+override. Nothing is sent and nothing persists; a token check costs one RPC round trip.
+
+    result = await simulate_round_trip(client, router=..., weth=..., token=..., pair=...,
+                                       buy_wei=10**16, ladder_wei=default_ladder(weth_reserve), block=n)
+    result.can_sell, result.buy_tax_bps, result.sell_tax_bps, result.limit_reason, result.inconclusive
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+
+from dexbot.chain.contracts import load_own
+from dexbot.chain.roundtrip_decode import (
+    MAIN_STAGES,
+    RoundTripResult,
+    Stage,
+    decode_probe_output,
+    failed_call,
+)
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.core.errors import ChainError, InputError
+
+__all__ = [
+    "DEFAULT_CALL_GAS",
+    "DEFAULT_STAGE_GAS",
+    "LADDER_BPS",
+    "MAIN_STAGES",
+    "PROBE_ADDRESS",
+    "RoundTripResult",
+    "Stage",
+    "StateOverrideUnsupported",
+    "default_ladder",
+    "simulate_round_trip",
+]
+
+# An address nobody holds a key for, the same on every chain: where the probe's code is injected.
+PROBE_ADDRESS = str(to_checksum_address(keccak(text="dexbot.probe")[12:]))
+PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint256)"
+DEFAULT_CALL_GAS = 3_000_000
+MIN_CALL_GAS = 1_000_000
+# A V2 swap of a fee-on-transfer token costs ~100–200k; tokens that swap their tax on sells need more.
+DEFAULT_STAGE_GAS = 500_000
+MIN_STAGE_GAS = 30_000
+# Ladder rungs as shares of the pool's WETH reserve: 0.1 %, 0.5 %, 1 %, 2 %.
+LADDER_BPS = (10, 50, 100, 200)
+UNSUPPORTED = "RPC endpoint does not support eth_call state overrides: round-trip simulation unavailable"
+_OVERRIDE_REFUSALS = (
+    "unsupported",
+    "not supported",
+    "invalid params",
+    "too many",
+    "unknown field",
+    "override",
+)
+
+
+class StateOverrideUnsupported(ChainError):
+    """The endpoint ignored or rejected the state-override parameter of eth_call."""
+
+
+def default_ladder(weth_reserve: int, bps: Sequence[int] = LADDER_BPS) -> tuple[int, ...]:
+    """Ladder buy sizes in wei for a pool holding ``weth_reserve`` wei of WETH (zero-sized rungs dropped)."""
+    return tuple(w for w in (weth_reserve * b // 10_000 for b in bps) if w > 0)
+
+
+@functools.cache
+def _probe_code() -> str:
+    return "0x" + load_own("RoundTripProbe").deployed_bytecode.hex()
+
+
+def probe_calldata(
+    router: str, weth: str, token: str, pair: str, buy_wei: int, ladder_wei: Sequence[int], stage_gas: int
+) -> bytes:
+    args = [router, weth, token, pair, buy_wei, list(ladder_wei), stage_gas]
+    types = ["address", "address", "address", "address", "uint256", "uint256[]", "uint256"]
+    return function_signature_to_4byte_selector(PROBE_SIGNATURE) + encode(types, args)
+
+
+async def simulate_round_trip(
+    client: RpcClient,
+    *,
+    router: str,
+    weth: str,
+    token: str,
+    pair: str,
+    buy_wei: int,
+    ladder_wei: Sequence[int] = (),
+    block: int | str = "latest",
+    call_gas: int = DEFAULT_CALL_GAS,
+    stage_gas: int = DEFAULT_STAGE_GAS,
+) -> RoundTripResult:
+    """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
+    ``block``, in one eth_call. Never raises for a hostile token: reverts are data in the result. Raises
+    StateOverrideUnsupported when the endpoint cannot inject the probe, InputError for unusable sizes."""
+    _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
+    router_a, weth_a = _address("router", router), _address("weth", weth)
+    token_a, pair_a = _address("token", token), _address("pair", pair)
+    data = probe_calldata(router_a, weth_a, token_a, pair_a, buy_wei, ladder_wei, stage_gas)
+    call = {"from": PROBE_ADDRESS, "to": PROBE_ADDRESS, "data": "0x" + data.hex(), "gas": hex(call_gas)}
+    funds = buy_wei + max(ladder_wei, default=0)
+    override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}
+    tag = hex(block) if isinstance(block, int) else block
+    try:
+        raw = await client.request("eth_call", [call, tag, override])
+    except RpcError as err:
+        if not err.is_revert and any(word in err.message.lower() for word in _OVERRIDE_REFUSALS):
+            raise StateOverrideUnsupported(f"{UNSUPPORTED} ({err.message})") from None
+        why = (
+            f"the simulation call failed as a whole ({err.message}); with call_gas={call_gas}, raise call_gas"
+        )
+        return failed_call(token_a, block, ladder_wei, why)
+    output = bytes.fromhex(str(raw).removeprefix("0x"))
+    if not output:
+        # No code ran at the probe address: the override was silently dropped.
+        raise StateOverrideUnsupported(UNSUPPORTED)
+    try:
+        return decode_probe_output(token_a, block, output, ladder_wei)
+    except Exception as err:  # eth_abi raises several unrelated types for malformed data
+        raise ChainError(
+            f"round-trip probe returned undecodable data ({err}); is the probe code current?"
+        ) from err
+
+
+def _check_inputs(buy_wei: int, ladder_wei: Sequence[int], call_gas: int, stage_gas: int) -> None:
+    if buy_wei <= 0:
+        raise InputError(f"buy_wei = {buy_wei}: the round-trip buy must spend a positive amount of wei")
+    if any(w <= 0 for w in ladder_wei):
+        raise InputError(
+            f"ladder_wei = {list(ladder_wei)}: every ladder buy must be a positive amount of wei"
+        )
+    if call_gas < MIN_CALL_GAS:
+        raise InputError(
+            f"call_gas = {call_gas}: below {MIN_CALL_GAS} the simulation itself runs out of gas; "
+            f"use the default {DEFAULT_CALL_GAS}"
+        )
+    if not MIN_STAGE_GAS <= stage_gas < call_gas:
+        raise InputError(
+            f"stage_gas = {stage_gas}: must be at least {MIN_STAGE_GAS} and below call_gas ({call_gas})"
+        )
+
+
+def _address(name: str, value: str) -> str:
+    try:
+        return str(to_checksum_address(value))
+    except (ValueError, TypeError):
+        raise InputError(f"{name} = {value!r} is not an address (expected 0x + 40 hex digits)") from None
