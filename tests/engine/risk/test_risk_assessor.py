@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
@@ -31,13 +28,6 @@ def spec(kind: str, **kw: int) -> TokenSpec:
         v3=False,
         **kw,
     )
-
-
-@pytest.fixture
-async def client(chain: Devnet) -> AsyncIterator[RpcClient]:
-    c = await RpcClient.connect([chain.rpc_url], chain_id=chain.deployment.chain_id)
-    yield c
-    await c.close()
 
 
 async def _launch(dn: Devnet, *specs: TokenSpec) -> list[DevToken]:

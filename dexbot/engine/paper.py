@@ -1,0 +1,123 @@
+"""The paper executor: fills computed with the same exact quote code the live path uses, at the current
+block, including the token's measured taxes, the price impact of our own size and the estimated gas.
+Nothing is sent; the amounts are what the chain would deliver for the same swap at the same state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dexbot.chain.dex.impact import net_of_tax
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.dex.uniswap_v2.math import get_amount_out
+from dexbot.chain.dex.uniswap_v2.pair import read_pair
+from dexbot.chain.dex.uniswap_v2.quote import v2_gas_estimate
+from dexbot.chain.dex.uniswap_v3.quote import V3_ROUTER_GAS, quote_exact_input_single
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.errors import ChainError
+from dexbot.engine.portfolio import Fill
+
+
+@dataclass(frozen=True)
+class Market:
+    """Where a token trades: one pool against WETH."""
+
+    token: str
+    pool: str
+    dex: str  # uniswap_v2 | uniswap_v3
+    fee: int | None = None  # V3 fee tier
+
+
+@dataclass(frozen=True)
+class Priced:
+    """An exact quote of one side: gross pool output, what arrives after tax, and gas."""
+
+    gross_out: int
+    net_out: int
+    gas_units: int
+    block: int
+
+
+class QuoteSource:
+    """Exact quotes for buys and sells on a known pool. V2 is pure integer math on reserves read at the
+    block; V3 asks QuoterV2. Taxes: a buy's tax is taken from what the pool sends us; a sell's tax from
+    what we send the pool (so the pool prices the reduced amount)."""
+
+    def __init__(self, client: RpcClient, addrs: DexAddresses) -> None:
+        self.client = client
+        self.addrs = addrs
+
+    async def buy(self, m: Market, weth_in: int, buy_tax_bps: int, block: int) -> Priced:
+        if m.dex == "uniswap_v2":
+            res = await read_pair(self.client, m.pool, block)
+            r_in, r_out = res.reserves_for(self.addrs.weth)
+            gross = get_amount_out(weth_in, r_in, r_out)
+            return Priced(gross, net_of_tax(gross, buy_tax_bps), v2_gas_estimate(1), block)
+        q = await quote_exact_input_single(
+            self.client, self.addrs.v3_quoter, self.addrs.weth, m.token, _fee(m), weth_in, block
+        )
+        return Priced(
+            q.amount_out, net_of_tax(q.amount_out, buy_tax_bps), q.gas_estimate + V3_ROUTER_GAS, block
+        )
+
+    async def sell(self, m: Market, tokens_in: int, sell_tax_bps: int, block: int) -> Priced:
+        arriving = net_of_tax(tokens_in, sell_tax_bps)
+        if arriving == 0:
+            return Priced(0, 0, v2_gas_estimate(1), block)
+        if m.dex == "uniswap_v2":
+            res = await read_pair(self.client, m.pool, block)
+            r_in, r_out = res.reserves_for(m.token)
+            gross = get_amount_out(arriving, r_in, r_out)
+            return Priced(gross, gross, v2_gas_estimate(1), block)
+        if sell_tax_bps:
+            raise ChainError(
+                f"{m.token}: a taxed token cannot be sold into a V3 pool (the pool checks what it received)"
+            )
+        q = await quote_exact_input_single(
+            self.client, self.addrs.v3_quoter, m.token, self.addrs.weth, _fee(m), arriving, block
+        )
+        return Priced(q.amount_out, q.amount_out, q.gas_estimate + V3_ROUTER_GAS, block)
+
+
+def _fee(m: Market) -> int:
+    if m.fee is None:
+        raise ChainError(f"V3 pool {m.pool} needs its fee tier")
+    return m.fee
+
+
+class PaperExecutor:
+    """Fills buys and sells without sending anything; ``gas_price`` is the effective price per gas."""
+
+    mode = "paper"
+
+    def __init__(self, quotes: QuoteSource) -> None:
+        self.quotes = quotes
+
+    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
+        p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
+        return Fill(
+            side="buy",
+            token=m.token,
+            pool=m.pool,
+            dex=m.dex,
+            amount_in=weth_in,
+            amount_out=p.net_out,
+            quoted_out=p.net_out,
+            gas_used=p.gas_units,
+            gas_cost=p.gas_units * gas_price,
+            block_number=block,
+        )
+
+    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+        p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
+        return Fill(
+            side="sell",
+            token=m.token,
+            pool=m.pool,
+            dex=m.dex,
+            amount_in=tokens_in,
+            amount_out=p.net_out,
+            quoted_out=p.net_out,
+            gas_used=p.gas_units,
+            gas_cost=p.gas_units * gas_price,
+            block_number=block,
+        )

@@ -1,0 +1,67 @@
+"""Engine test helpers: an RpcClient on the devnet and a transaction sender that waits for the receipt."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from eth_abi import encode
+
+from dexbot.chain.abi import selector
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.rpc import RpcClient
+
+SendTx = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+async def client(chain: Devnet) -> AsyncIterator[RpcClient]:
+    c = await RpcClient.connect([chain.rpc_url], chain_id=chain.deployment.chain_id)
+    yield c
+    await c.close()
+
+
+def calldata(signature: str, *args: Any) -> str:
+    types = signature[signature.index("(") :]
+    inner = _split_types(types[1:-1])
+    return "0x" + (selector(signature) + encode(inner, list(args))).hex()
+
+
+def _split_types(s: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur:
+        out.append(cur)
+    return out
+
+
+@pytest.fixture
+def send_tx(client: RpcClient) -> SendTx:
+    """``await send_tx(frm, to, signature, *args, value=0)``: mined receipt (automine answers first)."""
+
+    async def run(frm: str, to: str, signature: str, *args: Any, value: int = 0) -> dict[str, Any]:
+        tx = {
+            "from": frm,
+            "to": to,
+            "data": calldata(signature, *args),
+            "value": hex(value),
+            "gas": hex(3_000_000),
+        }
+        tx_hash = await client.request("eth_sendTransaction", [tx])
+        for _ in range(500):
+            receipt = await client.request("eth_getTransactionReceipt", [tx_hash])
+            if receipt:
+                return dict(receipt)
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no receipt for {tx_hash}")
+
+    return run
