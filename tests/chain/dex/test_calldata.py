@@ -3,7 +3,10 @@ reads what eth_abi encodes."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from eth_abi import decode, encode
+from eth_typing import ABIFunction
 from eth_utils import function_abi_to_4byte_selector
 
 from dexbot.chain.contracts import load_uniswap
@@ -33,11 +36,12 @@ C = "0x3333333333333333333333333333333333333333"
 
 
 def _selectors(name: str) -> dict[str, bytes]:
-    return {
-        f["name"]: function_abi_to_4byte_selector(f)  # type: ignore[arg-type]
-        for f in load_uniswap(name).abi
-        if f.get("type") == "function"
-    }
+    out: dict[str, bytes] = {}
+    for item in load_uniswap(name).abi:
+        if item.get("type") == "function":
+            fn = cast(ABIFunction, item)
+            out[fn["name"]] = function_abi_to_4byte_selector(fn)
+    return out
 
 
 def test_selectors_match_the_official_abis() -> None:

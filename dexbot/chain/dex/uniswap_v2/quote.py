@@ -41,7 +41,7 @@ def quote_from_pairs(
     amounts = get_amounts_out(amount_in, reserves, v2_fee)
     ratios = [
         v2_price_ratio(r_in, r_out, a_in, a_out)
-        for (r_in, r_out), a_in, a_out in zip(reserves, amounts, amounts[1:], strict=True)
+        for (r_in, r_out), a_in, a_out in zip(reserves, amounts[:-1], amounts[1:], strict=True)
     ]
     return Quote(
         dex="uniswap_v2",

@@ -1,0 +1,284 @@
+"""The pool watcher: every watched pool's state per block, the logs the engine cares about, and reorgs.
+
+Each poll reads the head, checks that the block we last saw is still canonical (a remembered window of
+block hashes; a changed hash means a reorg, so it walks back to the common ancestor, emits ``Reorg`` and
+re-reads from there), fetches PairCreated / PoolCreated / Swap / Sync / Transfer logs for the new blocks
+in one JSON-RPC batch, then reads every pool's state at the new head in one Multicall3 batch. Reads
+happen before anything is committed, so a reorg racing a poll makes the poll retry, not half-apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from eth_utils import to_checksum_address
+
+from dexbot.chain.abi import ZERO_ADDRESS
+from dexbot.chain.dex.events import (
+    FACTORY_TOPICS,
+    POOL_TOPICS,
+    TRANSFER,
+    ChainEvent,
+    NewBlock,
+    PairCreated,
+    PoolCreated,
+    Reorg,
+    WatchEvent,
+    decode_log,
+)
+from dexbot.chain.dex.states import PoolState, StateReader, same_state
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.multicall import DEFAULT_CHUNK, MULTICALL3
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.core.errors import ChainError
+
+MIN_POLL_S = 0.05
+POLL_RETRIES = 3
+
+
+class Header(NamedTuple):
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+
+
+@dataclass
+class _Step:
+    """Everything one poll read, applied only once it is all consistent."""
+
+    tip: Header
+    headers: dict[int, Header]
+    reorg: Reorg | None
+    logs: list[ChainEvent]
+    states: dict[str, PoolState]
+    failed: list[str] = field(default_factory=list)
+
+
+def poll_interval(block_time_s: float) -> float:
+    """A quarter block, so a new block is seen within ~25 % of the block time (instant chains: 50 ms)."""
+    return max(MIN_POLL_S, block_time_s / 4)
+
+
+class PoolWatcher:
+    """``await watcher.start()``, then ``async for event in watcher.events()`` (or ``await poll()``)."""
+
+    def __init__(
+        self,
+        client: RpcClient,
+        addrs: DexAddresses | None = None,
+        *,
+        block_time_s: float = 2.0,
+        chunk_size: int = DEFAULT_CHUNK,
+        reorg_depth: int = 64,
+        log_range: int = 2_000,
+        auto_watch: bool = True,
+    ) -> None:
+        self.client = client
+        self.factories = [
+            f for f in ((addrs.v2_factory, addrs.v3_factory) if addrs else ()) if f != ZERO_ADDRESS
+        ]
+        multicall = addrs.multicall3 if addrs else MULTICALL3
+        self.reader = StateReader(client, multicall=multicall, chunk_size=chunk_size)
+        self.tokens: dict[str, None] = {}
+        self.states: dict[str, PoolState] = {}
+        self.failed: set[str] = set()
+        self.head: int | None = None
+        self.reorg_depth = reorg_depth
+        self.log_range = log_range
+        self.auto_watch = auto_watch
+        self.poll_interval_s = poll_interval(block_time_s)
+        self._hashes: dict[int, str] = {}
+
+    # -- what to watch ------------------------------------------------------------------------------
+
+    def watch_v2(self, pairs: Iterable[str]) -> list[str]:
+        return self.reader.add_v2(pairs)
+
+    def watch_v3(self, pools: Iterable[str]) -> list[str]:
+        return self.reader.add_v3(pools)
+
+    def watch_tokens(self, tokens: Iterable[str]) -> None:
+        """Transfer logs of these tokens are reported too."""
+        for token in tokens:
+            self.tokens[str(to_checksum_address(token))] = None
+
+    def unwatch(self, addresses: Iterable[str]) -> None:
+        items = [str(to_checksum_address(a)) for a in addresses]
+        self.reader.discard(items)
+        for a in items:
+            self.states.pop(a, None)
+            self.tokens.pop(a, None)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def start(self, from_block: int | None = None) -> int:
+        """Begin at the head (states read now), or replay logs from ``from_block`` on the first poll."""
+        tip = await self._tip()
+        start = tip.number if from_block is None else max(from_block - 1, 0)
+        headers = await self._headers(range(max(start - self.reorg_depth + 1, 0), start + 1))
+        self._hashes = {n: h.hash for n, h in headers.items()}
+        self.head = start
+        if from_block is None:
+            states, failed = await self.reader.read(start)
+            self.states, self.failed = states, set(failed)
+        return start
+
+    async def refresh(self, block: int | None = None) -> dict[str, PoolState]:
+        """Read every watched pool at ``block`` (default: the head) without touching logs or reorgs."""
+        number = block if block is not None else await self.client.block_number()
+        states, failed = await self.reader.read(number)
+        self.states.update(states)
+        self.failed = set(failed)
+        return states
+
+    async def poll(self) -> list[WatchEvent]:
+        """One step: events since the last poll (Reorg first, logs in chain order, NewBlock last)."""
+        if self.head is None:
+            await self.start()
+        for _ in range(POLL_RETRIES):
+            tip = await self._tip()
+            if tip.number == self.head and tip.hash == self._hashes.get(tip.number):
+                return []
+            step = await self._read_step(tip)
+            if step is not None:
+                return self._commit(step)
+        return []
+
+    async def events(self) -> AsyncGenerator[WatchEvent, None]:
+        """Poll forever, yielding events; sleeps a poll interval whenever no new block came."""
+        while True:
+            batch = await self.poll()
+            for event in batch:
+                yield event
+            if not batch:
+                await asyncio.sleep(self.poll_interval_s)
+
+    async def run(self, callback: Callable[[WatchEvent], Awaitable[None] | None]) -> None:
+        """Poll forever, handing every event to ``callback`` (sync or async)."""
+        async for event in self.events():
+            result = callback(event)
+            if result is not None:
+                await result
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    async def _read_step(self, tip: Header) -> _Step | None:
+        """None means the chain moved under us mid-read: try again."""
+        assert self.head is not None
+        last = self.head
+        check = min(last, tip.number)
+        wanted = {check, *range(max(last + 1, tip.number - self.reorg_depth + 1), tip.number + 1)}
+        headers = await self._headers(sorted(wanted))
+        if headers.get(tip.number, tip).hash != tip.hash or check not in headers:
+            return None
+        reorg = None
+        from_block = last + 1
+        if tip.number < last or headers[check].hash != self._hashes.get(check, headers[check].hash):
+            ancestor = await self._common_ancestor(check, headers[check])
+            reorg = Reorg(ancestor, last - ancestor, self._hashes.get(last, ""), tip.number, tip.hash)
+            from_block = ancestor + 1
+            missing = [n for n in range(max(from_block, tip.number - self.reorg_depth + 1), tip.number + 1)]
+            headers.update(await self._headers([n for n in missing if n not in headers]))
+        logs = await self._logs(from_block, tip.number) if from_block <= tip.number else []
+        for event in logs:
+            known = headers.get(event.block_number)
+            if known is not None and known.hash != event.block_hash:
+                return None
+            if self.auto_watch and isinstance(event, PairCreated):
+                self.reader.add_v2([event.pair])
+            elif self.auto_watch and isinstance(event, PoolCreated):
+                self.reader.add_v3([event.pool])
+        states, failed = await self.reader.read(tip.number)
+        return _Step(tip, headers, reorg, logs, states, failed)
+
+    def _commit(self, step: _Step) -> list[WatchEvent]:
+        events: list[WatchEvent] = []
+        if step.reorg is not None:
+            events.append(step.reorg)
+            self._hashes = {n: h for n, h in self._hashes.items() if n <= step.reorg.common_ancestor}
+        for number, header in step.headers.items():
+            self._hashes[number] = header.hash
+        floor = step.tip.number - self.reorg_depth
+        self._hashes = {n: h for n, h in self._hashes.items() if floor < n <= step.tip.number}
+        events.extend(step.logs)
+        changed = tuple(
+            pool
+            for pool, state in step.states.items()
+            if pool not in self.states or not same_state(self.states[pool], state)
+        )
+        self.states.update(step.states)
+        self.failed = set(step.failed)
+        self.head = step.tip.number
+        events.append(NewBlock(step.tip.number, step.tip.hash, step.tip.timestamp, changed))
+        return events
+
+    async def _common_ancestor(self, check: int, at_check: Header) -> int:
+        """The newest remembered block still canonical; below the window everything counts as replaced."""
+        if self._hashes.get(check) == at_check.hash:
+            return check
+        older = sorted((n for n in self._hashes if n < check), reverse=True)
+        if not older:
+            return max(check - 1, 0)
+        chain = await self._headers(older)
+        for n in older:
+            if n in chain and chain[n].hash == self._hashes[n]:
+                return n
+        return max(older[-1] - 1, 0)
+
+    async def _tip(self) -> Header:
+        block = await self.client.request("eth_getBlockByNumber", ["latest", False])
+        if not block:
+            raise ChainError("the RPC endpoint returned no latest block")
+        return _header(block)
+
+    async def _headers(self, numbers: Iterable[int]) -> dict[int, Header]:
+        nums = list(numbers)
+        if not nums:
+            return {}
+        blocks = await self.client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in nums])
+        return {n: _header(b) for n, b in zip(nums, blocks, strict=True) if isinstance(b, dict)}
+
+    def _filters(self) -> list[dict[str, Any]]:
+        filters: list[dict[str, Any]] = []
+        if self.factories:
+            filters.append({"address": self.factories, "topics": [list(FACTORY_TOPICS)]})
+        pools = [*self.reader.v2_pools, *self.reader.v3_pools]
+        if pools:
+            filters.append({"address": pools, "topics": [list(POOL_TOPICS)]})
+        if self.tokens:
+            filters.append({"address": list(self.tokens), "topics": [[TRANSFER]]})
+        return filters
+
+    async def _logs(self, from_block: int, to_block: int) -> list[ChainEvent]:
+        calls: list[tuple[str, Sequence[Any]]] = []
+        for start in range(from_block, to_block + 1, self.log_range):
+            end = min(start + self.log_range - 1, to_block)
+            for f in self._filters():
+                calls.append(("eth_getLogs", [{**f, "fromBlock": hex(start), "toBlock": hex(end)}]))
+        if not calls:
+            return []
+        answers = await self.client.batch(calls)
+        events: list[ChainEvent] = []
+        for answer in answers:
+            if isinstance(answer, RpcError):
+                raise ChainError(
+                    f"eth_getLogs {from_block}..{to_block} failed: {answer.message}; "
+                    "lower the watcher's log_range if the endpoint limits ranges or results"
+                )
+            for log in answer or ():
+                if log.get("removed"):
+                    continue
+                event = decode_log(log)
+                if event is not None:
+                    events.append(event)
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+
+def _header(block: dict[str, Any]) -> Header:
+    return Header(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
