@@ -106,25 +106,31 @@ def dispatcher_selectors(runtime: bytes) -> set[bytes]:
     selectors with a leading zero byte) followed within a few opcodes by EQ, GT or LT. Push data is
     skipped, so bytes inside a PUSH32 never read as opcodes; the metadata is never walked. Shorter pushes
     are left out: they are jump targets and memory offsets far more often than selectors."""
+    return set(_walk(runtime))
+
+
+@functools.lru_cache(maxsize=1024)
+def _walk(runtime: bytes) -> frozenset[bytes]:
+    """Cached by code: the same token (or the same template deployed a thousand times) is walked once."""
     code = code_section(runtime)
     found: set[bytes] = set()
-    pending: list[tuple[bytes, int]] = []  # (pushed value, opcodes seen since)
-    i = 0
-    while i < len(code):
+    pending: list[tuple[bytes, int]] = []  # (pushed value, opcode number of the push)
+    count = 0
+    i, end = 0, len(code)
+    while i < end:
         op = code[i]
+        count += 1
         if op in (EQ, GT, LT):
-            found.update(value for value, _ in pending)
+            found.update(value for value, at in pending if count - at <= COMPARE_WINDOW + 1)
             pending.clear()
-        else:
-            pending = [(value, seen + 1) for value, seen in pending if seen + 1 <= COMPARE_WINDOW]
-        if PUSH1 <= op <= PUSH32:
-            size = op - PUSH1 + 1
-            if PUSH3 <= op <= PUSH4:
-                pending.append((code[i + 1 : i + 1 + size].rjust(4, b"\0"), 0))
-            i += 1 + size
+            i += 1
+        elif PUSH1 <= op <= PUSH32:
+            if op in (PUSH4, PUSH3):
+                pending.append((code[i + 1 : i + op - PUSH1 + 2].rjust(4, b"\0"), count))
+            i += op - PUSH1 + 2
         else:
             i += 1
-    return found
+    return frozenset(found)
 
 
 def privileged_functions(selectors: set[bytes]) -> tuple[tuple[str, str], ...]:

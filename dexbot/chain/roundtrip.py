@@ -99,7 +99,8 @@ async def simulate_round_trip(
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
     ``block``, in one eth_call. Never raises for a hostile token: reverts are data in the result. Raises
-    StateOverrideUnsupported when the endpoint cannot inject the probe, InputError for unusable sizes."""
+    StateOverrideUnsupported when the endpoint cannot inject the probe, InputError for unusable sizes,
+    ChainError when the node cannot run the call at all (e.g. an unknown block)."""
     _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
     router_a, weth_a = _address("router", router), _address("weth", weth)
     token_a, pair_a = _address("token", token), _address("pair", pair)
@@ -111,12 +112,13 @@ async def simulate_round_trip(
     try:
         raw = await client.request("eth_call", [call, tag, override])
     except RpcError as err:
-        if not err.is_revert and any(word in err.message.lower() for word in _OVERRIDE_REFUSALS):
+        message = err.message.lower()
+        if not err.is_revert and any(word in message for word in _OVERRIDE_REFUSALS):
             raise StateOverrideUnsupported(f"{UNSUPPORTED} ({err.message})") from None
-        why = (
-            f"the simulation call failed as a whole ({err.message}); with call_gas={call_gas}, raise call_gas"
-        )
-        return failed_call(token_a, block, ladder_wei, why)
+        if err.is_revert or "gas" in message:
+            why = f"the simulation call failed as a whole ({err.message}); raise call_gas (now {call_gas})"
+            return failed_call(token_a, block, ladder_wei, why)
+        raise ChainError(f"round-trip simulation of {token_a} at block {block}: {err.message}") from None
     output = bytes.fromhex(str(raw).removeprefix("0x"))
     if not output:
         # No code ran at the probe address: the override was silently dropped.

@@ -100,9 +100,10 @@ class RoundTripResult:
 
     @property
     def can_sell(self) -> bool | None:
-        """False only when a sell really reverted; None when it could not be tried or judged."""
+        """False only when the sell really reverted (a revert that did not burn its gas cap is the token's
+        answer, whatever else went wrong); None when it was not tried or ran out of gas."""
         sell = self._main("sell")
-        if sell is None or self.inconclusive is not None:
+        if sell is None:
             return None
         if sell.ok:
             return True

@@ -11,7 +11,7 @@ import pytest
 from dexbot.chain.devnet import Devnet, DevToken
 from dexbot.chain.roundtrip import PROBE_ADDRESS, RoundTripResult, StateOverrideUnsupported, default_ladder
 from dexbot.chain.rpc import RpcClient
-from dexbot.core.errors import InputError
+from dexbot.core.errors import ChainError, InputError
 
 pytestmark = pytest.mark.chain
 
@@ -164,3 +164,12 @@ async def test_unusable_inputs_name_the_field(
         token = dataclasses.replace(token, address=str(args.pop("token")))
     with pytest.raises(InputError, match=field):
         await simulate(token, **args)
+
+
+async def test_a_block_the_node_does_not_have_is_an_error_not_a_verdict(
+    chain: Devnet, client: RpcClient, simulate: Simulate
+) -> None:
+    future = await client.block_number() + 1000
+    with pytest.raises(ChainError, match=f"at block {future}") as raised:
+        await simulate(plain(chain), buy_wei=BUY_WEI, ladder_wei=LADDER, block=future)
+    assert not isinstance(raised.value, InputError | StateOverrideUnsupported)

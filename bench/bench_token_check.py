@@ -1,0 +1,131 @@
+"""Token-check latency on the devnet: the round-trip simulation (one eth_call running the probe's buy,
+transfers, sell and ladder) and owner privileges from bytecode, per token, against the cheapest useful
+call to the same node (one router quote) measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector
+
+from dexbot.chain.bytecode import owner_privileges
+from dexbot.chain.devnet import Devnet, DevToken, start_devnet
+from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import DevnetConfig
+
+TOKENS = 12  # a third of them hostile: every hazard kind the seed draws
+ROUNDS = 30
+GOAL_P50_MS = 10.0  # the issue's goal for the whole token check
+BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
+GET_AMOUNTS_OUT = function_signature_to_4byte_selector("getAmountsOut(uint256,address[])")
+
+
+async def _weth_reserve(client: RpcClient, devnet: Devnet, token: DevToken) -> int:
+    data = BALANCE_OF + encode(["address"], [token.v2_pair])
+    raw = await client.request(
+        "eth_call", [{"to": devnet.deployment.weth, "data": "0x" + data.hex()}, "latest"]
+    )
+    return int(raw, 16)
+
+
+async def _timed(fn: Callable[[], Awaitable[Any]], rounds: int) -> list[float]:
+    await fn()  # warm: connection, code caches
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def _measure(devnet: Devnet) -> dict[str, list[float]]:
+    dep = devnet.deployment
+    client = await RpcClient.connect([devnet.rpc_url], chain_id=devnet.chain_id)
+    block = await client.block_number()
+    out: dict[str, list[float]] = {"quote": [], "roundtrip": [], "privileges": [], "check": []}
+    try:
+        for token in dep.tokens:
+            assert token.v2_pair is not None
+            reserve = await _weth_reserve(client, devnet, token)
+            sim = functools.partial(
+                simulate_round_trip,
+                client,
+                router=dep.v2_router,
+                weth=dep.weth,
+                token=token.address,
+                pair=token.v2_pair,
+                buy_wei=reserve // 1000,
+                ladder_wei=default_ladder(reserve),
+                block=block,
+            )
+            privileges = functools.partial(owner_privileges, client, token.address, block)
+            quote = GET_AMOUNTS_OUT + encode(
+                ["uint256", "address[]"], [reserve // 1000, [dep.weth, token.address]]
+            )
+            one_quote = functools.partial(
+                client.request, "eth_call", [{"to": dep.v2_router, "data": "0x" + quote.hex()}, hex(block)]
+            )
+
+            def check(sim: Any = sim, privileges: Any = privileges) -> Awaitable[Any]:
+                return asyncio.gather(sim(), privileges())
+
+            out["quote"] += await _timed(one_quote, ROUNDS)
+            out["roundtrip"] += await _timed(sim, ROUNDS)
+            out["privileges"] += await _timed(privileges, ROUNDS)
+            out["check"] += await _timed(check, ROUNDS)
+    finally:
+        await client.close()
+    return out
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run() -> list[dict[str, Any]]:
+    async def go() -> dict[str, list[float]]:
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = DevnetConfig(block_time_s=0, tokens=TOKENS)
+            async with start_devnet(cfg, Path(tmp)) as devnet:
+                return await _measure(devnet)
+
+    samples = asyncio.run(go())
+    quote_p50 = statistics.median(samples["quote"])
+    entries = []
+    for key, label in (
+        ("roundtrip", "token_check_roundtrip"),
+        ("privileges", "token_check_privileges"),
+        ("check", "token_check_chain"),
+    ):
+        p50, p99 = statistics.median(samples[key]), _p(samples[key], 0.99)
+        for name, value, goal in (
+            (f"{label}_p50", p50, f"<= {GOAL_P50_MS:g} ms"),
+            (f"{label}_p99", p99, None),
+        ):
+            entries.append(
+                {
+                    "name": name,
+                    "value": round(value, 3),
+                    "unit": "ms",
+                    "baseline": round(quote_p50, 3),
+                    "ratio": round(value / quote_p50, 2),
+                    "goal": goal,
+                    "met": value <= GOAL_P50_MS if goal else None,
+                }
+            )
+    return entries
+
+
+if __name__ == "__main__":
+    for entry in run():
+        print(entry)
