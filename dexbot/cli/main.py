@@ -106,14 +106,9 @@ def breakers() -> None:
     raise _not_built("circuit breakers", "breakers issue")
 
 
-wallet_app = typer.Typer(help="Encrypted keystore wallet.", no_args_is_help=True)
-app.add_typer(wallet_app, name="wallet")
+from dexbot.cli import wallet_cmd  # noqa: E402
 
-
-@wallet_app.command("new")
-def wallet_new() -> None:
-    """Create an encrypted keystore."""
-    raise _not_built("the wallet", "chain layer issue")
+app.add_typer(wallet_cmd.app, name="wallet")
 
 
 @app.command("backtest")
