@@ -8,9 +8,9 @@ one of them can be mined, and that settles all the others as replaced.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dexbot.chain.ledger_port import Ledger, LedgerEntry, TxStatus, get_entry, open_entries
@@ -32,22 +32,36 @@ class TxClient(Protocol):
     async def send_raw(self, raw_tx: str) -> str: ...
 
 
-async def broadcast(client: TxClient, ledger: Ledger, entry: LedgerEntry) -> None:
-    """Send ``entry``'s signed bytes and mark it sent. A refusal marks it dropped and raises
-    TxRejected, unless the node turns out to know the transaction already (a retried request that
-    got through the first time). Transport failures propagate with the entry still "signed"."""
+async def broadcast(
+    client: TxClient, ledger: Ledger, entry: LedgerEntry, *, drop_on_reject: bool = True
+) -> None:
+    """Send ``entry``'s signed bytes and mark it sent. A refusal raises TxRejected (and marks the entry
+    dropped, with ``drop_on_reject``), unless the node turns out to know the transaction already (a
+    retried request that got through the first time). Transport failures propagate with the entry
+    unchanged."""
     try:
         await client.send_raw(entry.raw_tx)
     except RpcError as err:
         message = err.message.lower()
         known = any(k in message for k in _ALREADY_KNOWN)
         if not known and await client.request("eth_getTransactionByHash", [entry.tx_hash]) is None:
-            await ledger.mark(entry.tx_hash, "dropped", error=f"rejected: {err.message}")
+            if drop_on_reject:
+                await ledger.mark(entry.tx_hash, "dropped", error=f"rejected: {err.message}")
             raise TxRejected(
                 f"transaction {entry.tx_hash} (nonce {entry.nonce}) rejected by the node: {err.message}",
                 nonce_too_low="nonce too low" in message,
             ) from None
-    await ledger.mark(entry.tx_hash, "sent")
+    if entry.status != "sent":
+        await ledger.mark(entry.tx_hash, "sent")
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look at a nonce: its outcomes once settled, else whether the node has one of its transactions
+    (in its pool, or just accepted again)."""
+
+    outcomes: dict[str, TxOutcome] | None
+    known: bool = True
 
 
 class ReceiptTracker:
@@ -71,31 +85,37 @@ class ReceiptTracker:
     async def _receipts(self, group: list[LedgerEntry]) -> list[Any]:
         return await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in group])
 
-    async def settle(self, group: list[LedgerEntry], *, rebroadcast: bool) -> dict[str, TxOutcome] | None:
-        """One look at the chain for open entries sharing one (sender, nonce). Returns an outcome per
-        hash once the nonce is settled (ledger updated), else None. With ``rebroadcast``, the newest
-        entry is sent again when the node knows none of them (same bytes, so never a duplicate)."""
+    async def settle(
+        self, group: list[LedgerEntry], *, rebroadcast: bool, drop_on_reject: bool = True
+    ) -> Look:
+        """One look at the chain for open entries sharing one (sender, nonce); once the nonce is settled
+        the ledger is updated and the Look carries an outcome per hash. With ``rebroadcast``, the newest
+        entry is sent again when the node knows none of them (same bytes, so never a duplicate); a
+        refusal then drops it only with ``drop_on_reject`` (else it may be a passing fee spike)."""
         sender, nonce = group[0].sender, group[0].nonce
         latest = int(await self.client.request("eth_getTransactionCount", [sender, "latest"]), 16)
         for _ in range(2):  # a second look: the block may have landed between the two reads
             for entry, receipt in zip(group, await self._receipts(group), strict=True):
                 if isinstance(receipt, dict):
-                    return await self._finalise(group, entry, receipt)
+                    return Look(await self._finalise(group, entry, receipt))
             if latest <= nonce:
                 break
         if latest > nonce:
             reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
-            return {e.tx_hash: await self._drop(e, reason) for e in group}
-        known = await self.client.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in group])
-        in_pool = [e for e, tx in zip(group, known, strict=True) if isinstance(tx, dict)]
+            return Look({e.tx_hash: await self._drop(e, reason) for e in group})
+        answers = await self.client.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in group])
+        in_pool = [e for e, tx in zip(group, answers, strict=True) if isinstance(tx, dict)]
         for entry in in_pool:
             if entry.status == "signed":  # broadcast before a crash, never marked
                 await self.ledger.mark(entry.tx_hash, "sent")
-        if not in_pool and rebroadcast:
-            newest = max(group, key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
-            with contextlib.suppress(TxRejected):  # marked dropped; the next look settles the rest
-                await broadcast(self.client, self.ledger, newest)
-        return None
+        if in_pool or not rebroadcast:
+            return Look(None, known=bool(in_pool))
+        newest = max(group, key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
+        try:
+            await broadcast(self.client, self.ledger, newest, drop_on_reject=drop_on_reject)
+        except TxRejected:
+            return Look(None, known=False)
+        return Look(None, known=True)
 
     async def _drop(self, entry: LedgerEntry, reason: str) -> TxOutcome:
         await self.ledger.mark(entry.tx_hash, "dropped", error=reason)
@@ -166,32 +186,23 @@ class ReceiptTracker:
             if not entry.is_open:
                 return await self.outcome_of(entry)
             group = await self.group_of(entry)
-            settled = await self.settle(group, rebroadcast=True)
-            if settled is not None:
-                return settled[tx_hash]
-            unknown_since = await self._track_unknown(group, unknown_since)
-            if unknown_since is not None and unknown_since < 0:
-                reason = f"unknown to the node for {self.drop_after_blocks} blocks"
-                return {e.tx_hash: await self._drop(e, reason) for e in group}[tx_hash]
+            look = await self.settle(group, rebroadcast=True, drop_on_reject=False)
+            if look.outcomes is not None:
+                return look.outcomes[tx_hash]
+            if look.known:
+                unknown_since = None
+            else:
+                head = int(await self.client.request("eth_blockNumber", []), 16)
+                unknown_since = head if unknown_since is None else unknown_since
+                if head - unknown_since >= self.drop_after_blocks:
+                    reason = f"unknown to the node for {self.drop_after_blocks} blocks"
+                    return {e.tx_hash: await self._drop(e, reason) for e in group}[tx_hash]
             if time.monotonic() >= deadline:
                 return TxOutcome(
                     entry.tx_hash, entry.nonce, "sent", reason=f"no receipt after {timeout_s:g} s"
                 )
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.poll_s)
-
-    async def _track_unknown(self, group: list[LedgerEntry], since: int | None) -> int | None:
-        """The block since which no entry of ``group`` is known to the node; -1 once that has lasted
-        ``drop_after_blocks`` blocks; None while the node knows one of them."""
-        calls: list[tuple[str, Sequence[Any]]] = [("eth_blockNumber", [])]
-        calls += [("eth_getTransactionByHash", [e.tx_hash]) for e in group]
-        head_hex, *known = await self.client.batch(calls)
-        if any(isinstance(tx, dict) for tx in known) or not isinstance(head_hex, str):
-            return None
-        head = int(head_hex, 16)
-        if since is None:
-            return head
-        return -1 if head - since >= self.drop_after_blocks else since
 
     async def outcome_of(self, entry: LedgerEntry) -> TxOutcome:
         """The outcome of an already settled entry, with gas figures from its receipt when mined."""
@@ -224,11 +235,11 @@ class ReceiptTracker:
         out: list[TxOutcome] = []
         for key in sorted(groups, key=lambda k: (k[0], k[1])):
             group = groups[key]
-            settled = await self.settle(group, rebroadcast=True)
+            look = await self.settle(group, rebroadcast=True)
             for e in group:
-                if settled is not None:
-                    out.append(settled[e.tx_hash])
+                if look.outcomes is not None:
+                    out.append(look.outcomes[e.tx_hash])
                 else:
                     now = await get_entry(self.ledger, e.tx_hash)
-                    out.append(TxOutcome(e.tx_hash, e.nonce, (now or e).status))
+                    out.append(TxOutcome(e.tx_hash, e.nonce, (now or e).status, reason=(now or e).error))
         return out
