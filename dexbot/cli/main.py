@@ -88,10 +88,9 @@ def token_check(address: str) -> None:
     raise _not_built("token check", "engine issue")
 
 
-@app.command("quote")
-def quote(token_in: str, token_out: str, amount: str) -> None:
-    """Best route and exact amount out for a swap."""
-    raise _not_built("quoting", "chain layer issue")
+from dexbot.cli import quote_cmd  # noqa: E402
+
+app.command("quote")(quote_cmd.quote)
 
 
 @app.command("pnl")
@@ -100,10 +99,9 @@ def pnl() -> None:
     raise _not_built("P&L reporting", "engine issue")
 
 
-@app.command("breakers")
-def breakers() -> None:
-    """Circuit breakers and their state."""
-    raise _not_built("circuit breakers", "breakers issue")
+from dexbot.cli import breakers_cmd  # noqa: E402
+
+app.add_typer(breakers_cmd.app, name="breakers")
 
 
 from dexbot.cli import wallet_cmd  # noqa: E402
