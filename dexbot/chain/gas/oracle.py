@@ -1,0 +1,123 @@
+"""GasOracle: fee suggestions for the chain behind an RpcClient, from one batched read per block."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from dexbot.chain.chains import DEVNET, ChainInfo
+from dexbot.chain.gas.basefee import BaseFeeRule, op_stack_rule
+from dexbot.chain.gas.l1fee import decode_l1_fee, encode_get_l1_fee
+from dexbot.chain.gas.strategy import (
+    HISTORY_BLOCKS,
+    REWARD_PERCENTILES,
+    URGENCIES,
+    FeeCeiling,
+    FeeHistory,
+    FeeSuggestion,
+    HeadBlock,
+    Urgency,
+    projected_base_fee,
+    suggest,
+)
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.core.config import GasConfig
+
+
+@dataclass(frozen=True)
+class FeeSnapshot:
+    """The latest block and the fee history ending at it: everything a suggestion is made of."""
+
+    head: HeadBlock
+    history: FeeHistory
+    rule: BaseFeeRule
+
+    @property
+    def projected_base_fee(self) -> int:
+        return projected_base_fee(self.head, self.history, self.rule)
+
+
+class GasOracle:
+    """EIP-1559 suggestions for slow / normal / fast / fast-lane, capped by ``gas.max_fee_gwei`` and
+    ``gas.max_priority_fee_gwei``, with the L1 data fee on chains that have one.
+
+    Reads are cached for one block: pass ``head=`` (the block number the caller already knows) to reuse
+    or refresh exactly per block; without it the cache lives ``cache_s`` (half a block by default).
+    """
+
+    def __init__(
+        self,
+        rpc: RpcClient,
+        chain: ChainInfo = DEVNET,
+        gas: GasConfig | None = None,
+        *,
+        history_blocks: int = HISTORY_BLOCKS,
+        cache_s: float | None = None,
+    ) -> None:
+        self.rpc = rpc
+        self.chain = chain
+        self.gas = gas or GasConfig()
+        self.ceiling = FeeCeiling.from_gwei(self.gas.max_fee_gwei, self.gas.max_priority_fee_gwei)
+        self.history_blocks = history_blocks
+        self.cache_s = chain.block_time_s / 2 if cache_s is None else cache_s
+        self._cached: tuple[float, FeeSnapshot] | None = None
+
+    def rule_for(self, head: HeadBlock) -> BaseFeeRule:
+        """The chain's base-fee rule; an OP-stack header's own parameters win over the defaults."""
+        fallback = BaseFeeRule(self.chain.eip1559_elasticity, self.chain.eip1559_denominator)
+        if self.chain.op_stack:
+            return op_stack_rule(head.extra_data) or fallback
+        return fallback
+
+    async def snapshot(self, *, head: int | None = None) -> FeeSnapshot:
+        """The latest block plus ``eth_feeHistory`` ending at it, in one JSON-RPC batch."""
+        if self._cached is not None:
+            fetched_at, snap = self._cached
+            fresh = time.monotonic() - fetched_at < self.cache_s
+            if (head is not None and head == snap.head.number) or (head is None and fresh):
+                return snap
+        percentiles = list(REWARD_PERCENTILES)
+        count = hex(self.history_blocks)
+        block_raw, history_raw = await self.rpc.batch(
+            [
+                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_feeHistory", [count, "latest", percentiles]),
+            ]
+        )
+        for answer in (block_raw, history_raw):
+            if isinstance(answer, RpcError):
+                raise answer
+        latest = HeadBlock.from_rpc(block_raw)
+        history = FeeHistory.from_rpc(history_raw)
+        if history.newest_block != latest.number:  # a block landed between the two reads
+            raw = await self.rpc.request("eth_feeHistory", [count, hex(latest.number), percentiles])
+            history = FeeHistory.from_rpc(raw)
+        snap = FeeSnapshot(latest, history, self.rule_for(latest))
+        self._cached = (time.monotonic(), snap)
+        return snap
+
+    async def projected_base_fee(self, *, head: int | None = None) -> int:
+        return (await self.snapshot(head=head)).projected_base_fee
+
+    async def suggest(
+        self, urgency: Urgency | None = None, *, tx: bytes | None = None, head: int | None = None
+    ) -> FeeSuggestion:
+        """A suggestion for ``urgency`` (default: ``gas.urgency``, else normal). With ``tx`` (the
+        RLP-encoded transaction) on a chain with an L1 fee, the suggestion carries that fee too."""
+        snap = await self.snapshot(head=head)
+        l1 = await self.l1_fee(tx) if tx is not None else 0
+        level: Urgency = urgency or self.gas.urgency or "normal"
+        return suggest(snap.head, snap.history, level, snap.rule, self.ceiling, l1_fee_wei=l1)
+
+    async def suggest_all(self, *, head: int | None = None) -> dict[Urgency, FeeSuggestion]:
+        """Every urgency level from the same snapshot (what a UI shows side by side)."""
+        snap = await self.snapshot(head=head)
+        return {u: suggest(snap.head, snap.history, u, snap.rule, self.ceiling) for u in URGENCIES}
+
+    async def l1_fee(self, tx: bytes, *, block: str = "latest") -> int:
+        """The L1 data fee in wei for ``tx`` from the GasPriceOracle predeploy; 0 on chains without one."""
+        if self.chain.l1_gas_oracle is None:
+            return 0
+        call = {"to": self.chain.l1_gas_oracle, "data": encode_get_l1_fee(tx)}
+        return decode_l1_fee(str(await self.rpc.request("eth_call", [call, block])))
