@@ -16,8 +16,6 @@ from typing import Literal, Protocol
 TxStatus = Literal["signed", "sent", "mined", "reverted", "dropped", "replaced"]
 OPEN_STATUSES: tuple[TxStatus, ...] = ("signed", "sent")
 FINAL_STATUSES: tuple[TxStatus, ...] = ("mined", "reverted", "dropped", "replaced")
-# A dropped transaction never consumed its nonce; every other status did or still may.
-NONCE_HOLDING: tuple[TxStatus, ...] = ("signed", "sent", "mined", "reverted", "replaced")
 
 
 class LedgerRecord(Protocol):
@@ -109,8 +107,8 @@ class Ledger(Protocol):
         """Open entries (signed or sent), lowest nonce first; every sender when ``sender`` is None."""
         ...
 
-    async def max_nonce(self, chain_id: int, sender: str) -> int | None:
-        """The highest nonce among entries that hold their nonce (everything but dropped)."""
+    async def settled_tip(self, chain_id: int, sender: str) -> LedgerRecord | None:
+        """The mined or reverted entry with the highest nonce: what we last saw land on chain."""
         ...
 
 

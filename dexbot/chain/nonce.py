@@ -1,7 +1,8 @@
 """Nonces for locally signed transactions, safe with many concurrent sends from one account.
 
 Every reservation looks at three sources under a per-(chain, sender) lock: the chain's transaction
-counts, the ledger (which outlives a crash) and the reservations handed out but not yet written to the
+counts, the ledger (which outlives a crash: its open entries, and the highest nonce it saw mined in
+case the node lags behind that block) and the reservations handed out but not yet written to the
 ledger. A nonce whose transaction failed before broadcast is marked dropped in the ledger and released
 here, which leaves a gap below a later in-flight nonce; the next reservation fills that gap first, so a
 failure never strands the transactions behind it.
@@ -49,28 +50,34 @@ class NonceManager:
         return int(await self.client.request("eth_getTransactionCount", [sender, block]), 16)
 
     async def _next(self, sender: str, acct: _Account) -> int:
-        latest, pending, open_entries, ledger_max = await asyncio.gather(
+        latest, pending, open_entries, tip = await asyncio.gather(
             self._count(sender, "latest"),
             self._count(sender, "pending"),
             self.ledger.pending(self.chain_id, sender),
-            self.ledger.max_nonce(self.chain_id, sender),
+            self.ledger.settled_tip(self.chain_id, sender),
         )
         acct.reserved = {n for n in acct.reserved if n >= latest}  # mined meanwhile: no longer ours to track
         in_flight = acct.reserved | {e.nonce for e in open_entries if e.nonce >= latest}
         # The node's pending count covers a contiguous run of queued transactions: those nonces are
         # taken even when the transaction is not ours.
         free_from = max(latest, pending)
+        if tip is not None and tip.nonce >= free_from and await self._behind(tip.block_number):
+            free_from = tip.nonce + 1  # we saw that nonce land in a block this node has not reached yet
         if in_flight:
             # A hole below one of our own in-flight nonces blocks it: fill the lowest one first.
             for n in range(free_from, max(in_flight)):
                 if n not in in_flight:
                     return n
-        candidates = [free_from]
-        if ledger_max is not None:
-            candidates.append(ledger_max + 1)
-        if in_flight:
-            candidates.append(max(in_flight) + 1)
-        return max(candidates)
+            return max(free_from, max(in_flight) + 1)
+        return free_from
+
+    async def _behind(self, block: int | None) -> bool:
+        """Is the node's head below ``block``? If not, a ledger nonce the node does not count was
+        undone (a reorg, or a devnet restarted from scratch): the chain wins."""
+        if block is None:
+            return False
+        head = int(await self.client.request("eth_blockNumber", []), 16)
+        return head < block
 
     async def reserve(self, sender: str) -> int:
         """The next free nonce for ``sender``, held until ``release``."""

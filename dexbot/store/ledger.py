@@ -18,8 +18,6 @@ from sqlalchemy.engine import Engine
 from dexbot.store import repo
 from dexbot.store.models import TxLedger
 
-NONCE_HOLDING = ("signed", "sent", "mined", "reverted", "replaced")  # all but dropped
-
 
 class SignedTx(Protocol):
     @property
@@ -89,10 +87,8 @@ class LedgerStore:
         who = None if sender is None else _addr(sender)
         return await asyncio.to_thread(repo.ledger_open, self.engine, chain_id, who)
 
-    async def max_nonce(self, chain_id: int, sender: str) -> int | None:
-        return await asyncio.to_thread(
-            repo.ledger_max_nonce, self.engine, chain_id, _addr(sender), NONCE_HOLDING
-        )
+    async def settled_tip(self, chain_id: int, sender: str) -> TxLedger | None:
+        return await asyncio.to_thread(repo.ledger_settled_tip, self.engine, chain_id, _addr(sender))
 
     async def history(
         self, *, chain_id: int | None = None, sender: str | None = None, limit: int = 100

@@ -201,16 +201,17 @@ def ledger_open(engine: Engine, chain_id: int, sender: str | None = None) -> lis
         return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())
 
 
-def ledger_max_nonce(engine: Engine, chain_id: int, sender: str, statuses: Sequence[str]) -> int | None:
+def ledger_settled_tip(engine: Engine, chain_id: int, sender: str) -> TxLedger | None:
+    """The mined or reverted entry with the highest nonce (newest first among equals)."""
     with session_scope(engine) as s:
         q = (
-            select(TxLedger.nonce)
+            select(TxLedger)
             .where(
                 TxLedger.chain_id == chain_id,
                 TxLedger.sender == sender,
-                col(TxLedger.status).in_(tuple(statuses)),
+                col(TxLedger.status).in_(("mined", "reverted")),
             )
-            .order_by(col(TxLedger.nonce).desc())
+            .order_by(col(TxLedger.nonce).desc(), col(TxLedger.id).desc())
             .limit(1)
         )
         return s.exec(q).first()

@@ -10,6 +10,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from dexbot.chain.devnet.accounts import dev_account
+from dexbot.chain.ledger_port import LedgerEntry
 from dexbot.chain.sender import Sender
 from dexbot.chain.txtypes import Fees, TxRejected, TxRequest
 from dexbot.store.ledger import LedgerStore
@@ -122,3 +123,32 @@ async def test_nonces_used_by_another_wallet_are_skipped(
     outcome = await sender.send(TxRequest(RECIPIENT, value=2), FEES)
 
     assert (outcome.nonce, outcome.status) == (start + external, "mined")
+
+
+async def _settled(ledger: LedgerStore, account: LocalAccount, nonce: int, block: int) -> None:
+    """A ledger entry saying ``nonce`` was mined in ``block`` (the bytes are never looked at here)."""
+    await ledger.record_signed(
+        LedgerEntry(
+            31337, account.address, nonce, "0x" + f"{nonce:064x}", "0x02", status="mined", block_number=block
+        )
+    )
+
+
+async def test_ledger_nonce_mined_in_a_block_the_node_has_not_reached_is_skipped(
+    make_sender: SenderFactory, account: LocalAccount, ledger: LedgerStore, w3: Web3
+) -> None:
+    """The node lags behind the block where we saw our transaction land: trust the ledger."""
+    start = w3.eth.get_transaction_count(account.address)
+    await _settled(ledger, account, start + 2, w3.eth.block_number + 10)
+
+    assert await make_sender().nonces.reserve(account.address) == start + 3
+
+
+async def test_ledger_nonce_the_chain_has_passed_without_counting_is_ignored(
+    make_sender: SenderFactory, account: LocalAccount, ledger: LedgerStore, w3: Web3
+) -> None:
+    """The node is past that block yet does not count the nonce: the chain was reset (a fresh devnet)."""
+    start = w3.eth.get_transaction_count(account.address)
+    await _settled(ledger, account, start + 5, 1)
+
+    assert await make_sender().nonces.reserve(account.address) == start
