@@ -1,0 +1,97 @@
+"""One poller for every transaction the market is waiting on.
+
+Dozens of swaps are in flight at once; polling each receipt separately would cost a request per swap
+per poll. The watcher instead asks for the block number, and when a block has been mined (or new
+hashes arrived) fetches all pending receipts in one JSON-RPC batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from dexbot.chain.devnet.jsonrpc import DevRpc, RpcCallError
+from dexbot.chain.devnet.txbatch import TxBatch
+from dexbot.core.errors import DevnetError
+
+log = logging.getLogger(__name__)
+Receipt = dict[str, Any]
+
+
+class ReceiptWatcher:
+    def __init__(self, rpc: DevRpc, poll_s: float = 0.1) -> None:
+        self.rpc = rpc
+        self.poll_s = poll_s
+        self._waiters: dict[str, list[asyncio.Future[Receipt]]] = {}
+        self._dirty = asyncio.Event()
+        self._last_block = -1
+
+    async def wait(self, tx_hash: str, timeout_s: float) -> Receipt:
+        """The receipt of ``tx_hash``; TimeoutError if it is not mined within ``timeout_s``."""
+        fut: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(tx_hash, []).append(fut)
+        self._dirty.set()
+        try:
+            return await asyncio.wait_for(fut, timeout_s)
+        finally:
+            waiters = self._waiters.get(tx_hash, [])
+            if fut in waiters:
+                waiters.remove(fut)
+                if not waiters:
+                    del self._waiters[tx_hash]
+
+    async def wait_all(self, hashes: list[str], timeout_s: float) -> list[Receipt]:
+        return list(await asyncio.gather(*(self.wait(h, timeout_s) for h in hashes)))
+
+    async def run(self) -> None:
+        """Poll until cancelled; a failing poll is logged and retried, never fatal."""
+        while True:
+            if not self._waiters:
+                self._dirty.clear()
+                await self._dirty.wait()
+            try:
+                await self._poll()
+            except (DevnetError, ValueError, KeyError, TypeError) as exc:
+                log.debug("receipt poll failed: %s", exc)
+            await asyncio.sleep(self.poll_s)
+
+    async def _poll(self) -> None:
+        block = int(await self.rpc.call("eth_blockNumber"), 16)
+        if block == self._last_block and not self._dirty.is_set():
+            return
+        self._dirty.clear()
+        self._last_block = block
+        hashes = list(self._waiters)
+        if not hashes:
+            return
+        receipts = await self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes], check=False)
+        for tx_hash, receipt in zip(hashes, receipts, strict=True):
+            if receipt is None or isinstance(receipt, RpcCallError):
+                continue
+            for fut in self._waiters.pop(tx_hash, []):
+                if not fut.done():
+                    fut.set_result(receipt)
+
+
+def succeeded(receipt: Receipt) -> bool:
+    return int(receipt["status"], 16) == 1
+
+
+def block_of(receipt: Receipt) -> int:
+    return int(receipt["blockNumber"], 16)
+
+
+async def execute_batch(watcher: ReceiptWatcher, batch: TxBatch, timeout_s: float) -> list[Receipt]:
+    """Send a launcher's batch in one request and wait for it under whatever mining the node does.
+
+    Unlike ``TxBatch.execute`` the wait is bounded by ``timeout_s`` (set from the block time), so long
+    block times work. A reverted step raises DevnetError naming it.
+    """
+    hashes = await watcher.rpc.batch([("eth_sendTransaction", [tx]) for _, tx in batch.txs])
+    receipts = await watcher.wait_all([str(h) for h in hashes], timeout_s)
+    for (label, _), receipt in zip(batch.txs, receipts, strict=True):
+        if not succeeded(receipt):
+            raise DevnetError(f"market step reverted: {label} (tx {receipt['transactionHash']})")
+    batch.txs.clear()
+    return receipts
