@@ -77,6 +77,20 @@ class QuoteSource:
         )
         return Priced(q.amount_out, q.amount_out, q.gas_estimate + V3_ROUTER_GAS, block)
 
+    async def buy_impact_bps(self, m: Market, weth_in: int, block: int) -> int:
+        """How much worse than the pool's current price a buy of ``weth_in`` fills: what the intel
+        level's slippage limit is measured against. A tiny reference buy gives the price (so the pool fee,
+        paid by both, is not counted as impact)."""
+        if weth_in <= 0:
+            return 0
+        ref_in = max(1, min(weth_in, 10**12))
+        ref, big = await self.buy(m, ref_in, 0, block), await self.buy(m, weth_in, 0, block)
+        if ref.gross_out == 0 or big.gross_out == 0:
+            return 10_000
+        # impact = 1 - (big/weth_in) / (ref/ref_in), in bps, rounded against us
+        fair = ref.gross_out * weth_in
+        return max(0, -((big.gross_out * ref_in - fair) * 10_000 // fair))
+
 
 def _fee(m: Market) -> int:
     if m.fee is None:

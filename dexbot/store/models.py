@@ -52,6 +52,7 @@ class Position(SQLModel, table=True):
     fees: int = big()
     gas_cost: int = big()
     peak_value: int = big()
+    entry_value: int = big()  # net WETH a sale would return right after entry: exit rules' baseline
     exit_reason: str = Field(default="", max_length=32)
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

@@ -1,0 +1,109 @@
+"""Opening what the engine runs on: the database, and the chain — the embedded devnet (anvil, Uniswap,
+the synthetic market) when the config says devnet, else the configured RPC endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dexbot.chain.chains import chain_info
+from dexbot.chain.devnet import Devnet, start_devnet
+from dexbot.chain.devnet.deployment import Deployment, load_deployment
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import Config
+from dexbot.core.errors import ConfigError
+
+Service = Callable[[Devnet], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class ChainRuntime:
+    client: RpcClient
+    addrs: DexAddresses
+    chain_name: str
+    chain_id: int
+    block_time_s: float
+    usdc: str | None  # a 6-decimal USD stablecoin, for showing values in USD
+    usdc_pool: str | None  # its V2 pair with WETH
+    deployment: Deployment | None = None
+    devnet: Devnet | None = None
+
+
+def _addresses(info: Any) -> DexAddresses:
+    zero = "0x" + "00" * 20
+    if not info.weth:
+        raise ConfigError(f"chain {info.name}: no WETH address known; set it in the chain config")
+    return DexAddresses(
+        weth=info.weth,
+        v2_factory=info.v2_factory or zero,
+        v2_router=info.v2_router or zero,
+        v3_factory=info.v3_factory or zero,
+        v3_quoter=info.v3_quoter or zero,
+        v3_router=info.v3_router or zero,
+        multicall3=info.multicall3 or "0xcA11bde05977b3631167028862bE2a173976CA11",
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> AsyncIterator[ChainRuntime]:
+    """The embedded devnet when ``chain.network = "devnet"`` and no RPC URL is set (``services`` such as
+    the synthetic market run beside it); a devnet started elsewhere (``dexbot devnet up``) when URLs
+    are set; otherwise the public chain the config names."""
+    c = cfg.chain
+    if c.network == "devnet" and not c.rpc_urls:
+        async with start_devnet(cfg.devnet, cfg.data_path, services=services or ()) as dn:
+            client = await RpcClient.connect(
+                [dn.rpc_url], chain_id=dn.chain_id, timeout_s=c.request_timeout_s
+            )
+            try:
+                yield _from_deployment(client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1))
+            finally:
+                await client.close()
+        return
+    if c.network == "devnet":
+        dep = load_deployment(cfg.data_path)
+        client = await RpcClient.connect(c.rpc_urls, chain_id=dep.chain_id, timeout_s=c.request_timeout_s)
+        try:
+            yield _from_deployment(client, dep, None, c.block_time_s)
+        finally:
+            await client.close()
+        return
+    info = chain_info(c)
+    client = await RpcClient.connect(
+        c.rpc_urls,
+        chain_id=info.chain_id,
+        timeout_s=c.request_timeout_s,
+        send_url=c.send_url,
+        poa=c.poa if c.poa is not None else info.poa,
+    )
+    try:
+        yield ChainRuntime(
+            client, _addresses(info), info.name, info.chain_id, info.block_time_s, info.usdc, None
+        )
+    finally:
+        await client.close()
+
+
+def _from_deployment(
+    client: RpcClient, dep: Deployment, dn: Devnet | None, block_time_s: float
+) -> ChainRuntime:
+    return ChainRuntime(
+        client=client,
+        addrs=DexAddresses.from_deployment(dep),
+        chain_name="devnet",
+        chain_id=dep.chain_id,
+        block_time_s=block_time_s,
+        usdc=dep.usdc,
+        usdc_pool=dep.usdc_v2_pair,
+        deployment=dep,
+        devnet=dn,
+    )
+
+
+def data_file(cfg: Config, name: str) -> Path:
+    cfg.data_path.mkdir(parents=True, exist_ok=True)
+    return cfg.data_path / name

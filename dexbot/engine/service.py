@@ -1,0 +1,347 @@
+"""The engine service: one object that owns the trading loop, can start, pause, resume and stop, and
+exposes snapshots and an event stream. The TUI, the headless runner and the tests all drive this."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+
+from sqlalchemy.engine import Engine
+
+from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.watcher import PoolWatcher
+from dexbot.core.config import Config
+from dexbot.core.errors import ChainError, DexbotError
+from dexbot.engine.events import (
+    BlockSeen,
+    EngineError,
+    EngineStateChanged,
+    EventBus,
+    LevelChanged,
+    PortfolioUpdated,
+)
+from dexbot.engine.intel import IntelPolicy, policy
+from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.pricing import usd_per_weth_e6
+from dexbot.engine.runtime import ChainRuntime, data_file
+from dexbot.engine.snapshot import BreakerView, EngineSnapshot, PoolView, PositionView
+from dexbot.engine.strategy import make_strategy
+from dexbot.engine.thoughts import ThoughtLog
+from dexbot.engine.trader import Trader
+
+log = logging.getLogger("dexbot.engine")
+RPC_BACKOFF_S = 1.0
+MAX_DECISIONS_PER_BLOCK = 4
+
+
+class EngineService:
+    def __init__(self, cfg: Config, rt: ChainRuntime, db: Engine, *, bus: EventBus | None = None) -> None:
+        self.cfg, self.rt, self.db = cfg, rt, db
+        self.bus = bus or EventBus()
+        self.level = cfg.intel.level
+        self.state = "starting"
+        self.state_reason = ""
+        self.thoughts = ThoughtLog(db, self.bus, jsonl=data_file(cfg, "thoughts.jsonl"))
+        mode = cfg.mode.trading
+        self.portfolio = Portfolio.load(
+            db, kind=mode, chain_id=rt.chain_id, address="", starting_balance=cfg.paper.starting_balance_wei
+        )
+        self.trader = Trader(
+            cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
+        )
+        self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s)
+        self.block = 0
+        self.block_ts = 0
+        self.block_seen = 0.0
+        self.rpc_ok = True
+        self.eth_usd_e6 = 0
+        self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
+        self.blocks_processed = 0
+        self.decision_ms: deque[float] = deque(maxlen=1000)
+        self._stop = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    # -- control ------------------------------------------------------------------------------------------
+
+    def policy(self) -> IntelPolicy:
+        return policy(self.level, self.cfg.intel.lane)
+
+    async def _set_state(self, state: str, reason: str = "") -> None:
+        if state == self.state and reason == self.state_reason:
+            return
+        self.state, self.state_reason = state, reason
+        self.bus.publish(EngineStateChanged(state=state, reason=reason))
+
+    async def pause(self) -> None:
+        if self.state == "running":
+            await self._set_state("paused", "paused by the operator")
+            await self.thoughts.record(
+                "pause",
+                "Paused by the operator: no new entries; exits keep protecting open positions.",
+                intel_level=self.level,
+                block_number=self.block,
+            )
+
+    async def resume(self) -> None:
+        if self.state == "paused":
+            await self._set_state("running")
+            await self.thoughts.record(
+                "resume",
+                "Resumed by the operator: entries allowed again.",
+                intel_level=self.level,
+                block_number=self.block,
+            )
+
+    async def set_level(self, level: int) -> None:
+        if not 1 <= level <= 10:
+            raise DexbotError(f"intel level {level} is outside 1..10")
+        old, self.level = self.level, level
+        if old == level:
+            return
+        p = self.policy()
+        self.bus.publish(LevelChanged(old=old, new=level))
+        await self.thoughts.record(
+            "level",
+            f"Intel level {old} → {level}; the next decision uses it. {p.describe()}.",
+            intel_level=level,
+            lane=p.lane,
+            block_number=self.block,
+        )
+
+    async def kill(self) -> None:
+        await self._set_state("halted", "kill switch")
+        await self.thoughts.record(
+            "breaker",
+            "Kill switch pulled by the operator: all new entries halted until reset.",
+            intel_level=self.level,
+            block_number=self.block,
+        )
+
+    async def sell_now(self, position_id: int) -> None:
+        async with self._lock:
+            pos = self.portfolio.positions.get(position_id)
+            h = self.trader.holdings.get(position_id)
+            if pos is None or h is None:
+                raise DexbotError(f"no open position {position_id}")
+            await self.trader.sell(pos, h, "manual", "sold on the operator's request")
+
+    async def reset_breaker(self, name: str) -> None:
+        if self.state == "halted" and name in ("manual_kill_switch", "all"):
+            await self._set_state("running")
+            await self.thoughts.record(
+                "resume",
+                "Kill switch reset by the operator.",
+                intel_level=self.level,
+                block_number=self.block,
+            )
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self.state not in ("starting", "stopped"):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=15)
+
+    # -- loop ---------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Begin watching at the head: the pools the chain already has become the known market."""
+        head = await self.watcher.start()
+        self.block = head
+        await self._seed_known_pools(head)
+        for pos in self.portfolio.open_positions():
+            await self._restore_holding(pos.id or 0)
+        await self._set_state("running")
+
+    async def run(self) -> None:
+        try:
+            if self.state == "starting":
+                await self.start()
+            while not self._stop.is_set():
+                try:
+                    batch = await self.watcher.poll()
+                    self.rpc_ok = True
+                except (ChainError, OSError) as err:
+                    self.rpc_ok = False
+                    self.bus.publish(EngineError(where="watcher", message=str(err)))
+                    log.warning("chain read failed: %s", err)
+                    await self._sleep(RPC_BACKOFF_S)
+                    continue
+                for ev in batch:
+                    async with self._lock:
+                        await self._handle(ev)
+                if not batch:
+                    await self._sleep(self.watcher.poll_interval_s)
+        finally:
+            await self._set_state("stopped")
+            self._stopped.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+
+    async def _handle(self, ev: object) -> None:
+        if isinstance(ev, NewBlock):
+            await self._on_block(ev)
+        elif isinstance(ev, Reorg):
+            await self.thoughts.record(
+                "hold",
+                f"Chain reorganised {ev.depth} block(s) deep back to #{ev.common_ancestor}; state re-read.",
+                block_number=ev.new_head,
+                evidence={"old_head": ev.old_head_hash, "new_head": ev.new_head_hash},
+            )
+        else:
+            await self.trader.on_log(ev)
+
+    async def _on_block(self, ev: NewBlock) -> None:
+        started = time.perf_counter()
+        self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
+        self.trader.block = ev.number
+        self.trader.gas_price = await self._gas_price()
+        self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
+        states = self.watcher.states
+        if self.rt.usdc_pool and self.rt.usdc_pool in states:
+            usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
+            self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
+        changed = self.trader.price_pools(states, ev.number)
+        p = self.policy()
+        await self.trader.manage_exits(p)
+        held = {pos.token for pos in self.portfolio.open_positions()}
+        for cand in self.trader.strategy.on_block(self.trader.view, ev.number, held):
+            self.trader.queue.setdefault(cand.token.lower(), cand)
+        if self.state == "running":
+            await self._decide()
+        self.trader.publish_market(changed)
+        snap = self.portfolio.snapshot()
+        self.equity_curve.append((ev.number, snap.equity))
+        self.bus.publish(
+            PortfolioUpdated(
+                cash=snap.cash,
+                equity=snap.equity,
+                realised_pnl=snap.realised_pnl,
+                unrealised_pnl=snap.unrealised_pnl,
+                peak_equity=snap.peak_equity,
+                open_positions=snap.open_positions,
+                eth_usd_e6=self.eth_usd_e6,
+            )
+        )
+        self.blocks_processed += 1
+        log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
+
+    async def _decide(self) -> None:
+        """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits."""
+        for _ in range(min(MAX_DECISIONS_PER_BLOCK, len(self.trader.queue))):
+            token = next(iter(self.trader.queue))
+            cand = self.trader.queue.pop(token)
+            t0 = time.perf_counter()
+            await self.trader.consider(cand, self.policy())
+            self.decision_ms.append((time.perf_counter() - t0) * 1000)
+
+    async def _gas_price(self) -> int:
+        try:
+            return int(await self.rt.client.request("eth_gasPrice", []), 16)
+        except (ChainError, ValueError):
+            return self.trader.gas_price
+
+    async def _seed_known_pools(self, head: int) -> None:
+        dep = self.rt.deployment
+        if dep is None:
+            return
+        pairs, pools = [], []
+        for tok in dep.tokens:
+            lo, hi = sorted((tok.address, dep.weth), key=str.lower)
+            if tok.v2_pair:
+                await self.trader.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
+                pairs.append(tok.v2_pair)
+            if tok.v3_pool:
+                await self.trader.add_pool(
+                    tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False
+                )
+                pools.append(tok.v3_pool)
+        self.watcher.watch_v2([*pairs, dep.usdc_v2_pair])
+        self.watcher.watch_v3(pools)
+        await self.watcher.refresh(head)
+        self.trader.price_pools(self.watcher.states, head)
+
+    async def _restore_holding(self, position_id: int) -> None:
+        from dexbot.engine.paper import Market
+        from dexbot.engine.trader import Holding
+
+        pos = self.portfolio.positions[position_id]
+        info = self.trader.view.pools.get(pos.pool)
+        m = Market(pos.token, pos.pool, pos.dex, info.fee if info else None)
+        self.watcher.watch_v2([pos.pool]) if pos.dex == "uniswap_v2" else self.watcher.watch_v3([pos.pool])
+        rules = self.trader.exit_rules(self.policy())
+        self.trader.holdings[position_id] = Holding(m, 0, 0, rules, pos.opened_at.timestamp())
+
+    # -- snapshot -----------------------------------------------------------------------------------------
+
+    def snapshot(self) -> EngineSnapshot:
+        snap = self.portfolio.snapshot()
+        p = self.policy()
+        positions = tuple(
+            PositionView(
+                id=pos.id or 0,
+                token=pos.token,
+                symbol=pos.symbol,
+                decimals=pos.decimals,
+                size=pos.size,
+                entry_cost=pos.entry_cost,
+                value_now=self.portfolio.values.get(pos.id or 0, 0),
+                exit_rule=(h.rules.describe() if (h := self.trader.holdings.get(pos.id or 0)) else ""),
+                opened_block=pos.opened_block,
+            )
+            for pos in self.portfolio.open_positions()
+        )
+        pools = tuple(
+            PoolView(
+                pool=i.pool,
+                token=i.token,
+                symbol=i.symbol,
+                dex=i.dex,
+                price_wei=i.price,
+                liquidity_wei=i.liquidity_wei,
+                change_bps=i.change_bps(10),
+                risk_score=(a.score if (a := self.trader.assessments.get(i.token.lower())) else None),
+                verdict=a.verdict if a else "",
+                age_blocks=max(0, self.block - i.created_block),
+            )
+            for i in sorted(self.trader.view.pools.values(), key=lambda i: -i.created_block)[:50]
+        )
+        breakers = (
+            BreakerView(
+                "manual_kill_switch",
+                "system",
+                "critical",
+                "global",
+                "open" if self.state_reason == "kill switch" else "closed",
+            ),
+        )
+        return EngineSnapshot(
+            mode=self.cfg.mode.trading,
+            chain=self.rt.chain_name,
+            chain_id=self.rt.chain_id,
+            state=self.state,
+            state_reason=self.state_reason,
+            block_number=self.block,
+            block_age_s=max(0.0, time.time() - self.block_ts) if self.block_ts else 0.0,
+            rpc_ok=self.rpc_ok,
+            intel_level=self.level,
+            lane=p.lane,
+            cash=snap.cash,
+            equity=snap.equity,
+            realised_pnl=snap.realised_pnl,
+            unrealised_pnl=snap.unrealised_pnl,
+            peak_equity=snap.peak_equity,
+            drawdown_bps=snap.drawdown_bps,
+            wins=self.trader.wins,
+            losses=self.trader.losses,
+            eth_usd_e6=self.eth_usd_e6,
+            positions=positions,
+            breakers=breakers,
+            pools=pools,
+            equity_curve=tuple(self.equity_curve),
+        )

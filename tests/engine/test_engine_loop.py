@@ -1,0 +1,169 @@
+"""The engine end to end on the devnet: discovery of launches, risk skips with reasons, paper entries,
+and exits by take-profit and stop-loss on the net sell value."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import parse_config
+from dexbot.engine.runtime import ChainRuntime
+from dexbot.engine.service import EngineService
+from dexbot.store import repo
+from dexbot.store.db import open_database
+
+ETH = 10**18
+DEADLINE = 2**40
+BUY = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
+SELL = "swapExactTokensForETHSupportingFeeOnTransferTokens(uint256,uint256,address[],address,uint256)"
+
+
+_DEBUG: list[Callable[[], str]] = []
+
+
+@pytest.fixture
+async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+    cfg = parse_config(
+        {"store": {"data_dir": str(tmp_path)}, "exits": {"max_hold_s": 3600}, "intel": {"level": 5}},
+        source=str(tmp_path / "config.toml"),
+    )
+    dep = chain.deployment
+    rt = ChainRuntime(
+        client,
+        DexAddresses.from_deployment(dep),
+        "devnet",
+        dep.chain_id,
+        0.2,
+        dep.usdc,
+        dep.usdc_v2_pair,
+        dep,
+        None,
+    )
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    task = asyncio.create_task(svc.run())
+    _DEBUG[:] = [
+        lambda: (
+            "\n".join(f"{t.decision} {t.symbol}: {t.reasoning}" for t in repo.list_thoughts(svc.db))
+            + f"\nstate={svc.state} block={svc.block} pools={len(svc.trader.view.pools)}"
+        )
+    ]
+    await _until(lambda: svc.state == "running" or task.done())
+    if task.done():
+        task.result()  # surfaces the start-up error
+    yield svc
+    await svc.stop()
+    await asyncio.wait_for(task, 10)
+
+
+async def _until(cond: Callable[[], bool], within: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError(f"condition not reached in time; {_DEBUG[0]() if _DEBUG else ''}")
+        await asyncio.sleep(0.05)
+
+
+async def _launch(dn: Devnet, *specs: TokenSpec) -> list[DevToken]:
+    """Launch in ONE block, so the engine never sees a half-configured token (taxes set a block later)."""
+    async with DevRpc(dn.rpc_url) as rpc:
+        await rpc.call("evm_setAutomine", False)
+        try:
+            return await launch_tokens(rpc, dn.deployment, list(specs), mine=True)
+        finally:
+            await rpc.call("evm_setAutomine", True)
+
+
+def _spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:
+    return TokenSpec(
+        f"{symbol} token", symbol, 10**6 * ETH, 400_000 * ETH, 20 * ETH, kind=kind, v3=False, **kw
+    )  # type: ignore[arg-type]
+
+
+def _thoughts(svc: EngineService, decision: str, symbol: str) -> list[str]:
+    return [
+        t.reasoning
+        for t in repo.list_thoughts(svc.db, limit=500)
+        if t.decision == decision and t.symbol == symbol
+    ]
+
+
+async def test_engine_enters_good_launches_skips_hostile_ones_and_exits(
+    chain: Devnet, engine: EngineService, send_tx
+) -> None:
+    dep = chain.deployment
+    good, *_ = await _launch(
+        chain,
+        *[
+            _spec("GOOD"),
+            _spec("HONEY", "honeypot"),
+            _spec("BLK", "blacklist"),
+            _spec("TAXD", "tax", sell_tax_bps=3000),
+        ],
+    )
+    await _until(
+        lambda: len(_thoughts(engine, "skip", "HONEY")) == 1 and _thoughts(engine, "enter", "GOOD") != []
+    )
+    await _until(lambda: _thoughts(engine, "skip", "BLK") != [] and _thoughts(engine, "skip", "TAXD") != [])
+    assert "honeypot" in _thoughts(engine, "skip", "HONEY")[0]
+    assert "HP: trading not enabled" in _thoughts(engine, "skip", "HONEY")[0]
+    assert "BL: blacklisted" in _thoughts(engine, "skip", "BLK")[0]
+    assert "tax 30%" in _thoughts(engine, "skip", "TAXD")[0]
+    opened = repo.list_positions(engine.db, status="open")
+    assert [p.symbol for p in opened] == ["GOOD"], _DEBUG[0]()
+    pos = opened[0]
+    assert pos.size > 0
+
+    # A whale buys hard: the position's net sell value rises past +20 % and take-profit sells it.
+    whale = chain.accounts[7]
+    await send_tx(whale, dep.v2_router, BUY, 0, [dep.weth, good.address], whale, DEADLINE, value=4 * ETH)
+    await _until(lambda: _thoughts(engine, "exit", "GOOD") != [])
+    assert "take_profit" in _thoughts(engine, "exit", "GOOD")[0]
+    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
+    (closed,) = repo.list_positions(engine.db, closed=True) if False else repo.list_positions(engine.db)
+    assert closed.status == "closed"
+    assert closed.exit_reason == "take_profit"
+    assert closed.realised_pnl > 0
+    sides = [t.side for t in reversed(repo.list_trades(engine.db))]
+    assert sides[:1] == ["buy"]
+    assert "sell" in sides
+    assert engine.snapshot().realised_pnl == closed.realised_pnl
+
+
+async def test_stop_loss_sells_when_the_price_is_dumped(
+    chain: Devnet, engine: EngineService, send_tx
+) -> None:
+    dep = chain.deployment
+    (tok,) = await _launch(chain, _spec("DUMP"))
+    await _until(lambda: _thoughts(engine, "enter", "DUMP") != [])
+    # The owner dumps 100k tokens into the pool: the price falls well over 5 %.
+    owner = tok.owner
+    await send_tx(owner, tok.address, "approve(address,uint256)", dep.v2_router, 100_000 * ETH)
+    await send_tx(owner, dep.v2_router, SELL, 100_000 * ETH, 0, [tok.address, dep.weth], owner, DEADLINE)
+    await _until(lambda: _thoughts(engine, "exit", "DUMP") != [])
+    text = _thoughts(engine, "exit", "DUMP")[0]
+    assert "stop_loss" in text
+    (pos,) = repo.list_positions(engine.db)
+    assert pos.status == "closed"
+    assert pos.realised_pnl < 0
+
+
+async def test_controls_pause_level_and_kill(engine: EngineService) -> None:
+    await engine.set_level(8)
+    assert engine.snapshot().intel_level == 8
+    assert engine.snapshot().lane == "fast"
+    await engine.pause()
+    assert engine.snapshot().state == "paused"
+    await engine.resume()
+    assert engine.snapshot().state == "running"
+    await engine.kill()
+    assert engine.snapshot().state == "halted"
+    decisions = [t.decision for t in repo.list_thoughts(engine.db)]
+    assert {"level", "pause", "resume", "breaker"} <= set(decisions)
