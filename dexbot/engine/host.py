@@ -1,0 +1,111 @@
+"""The engine host: opens the database and the chain (starting the embedded devnet and its market when
+configured), runs the engine service, and closes everything in reverse order. It implements
+EngineControl, so the TUI and the headless runner can be handed it before anything has started."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from dexbot.core.config import Config
+from dexbot.core.errors import DexbotError
+from dexbot.engine.events import EngineError, EngineStateChanged, EventBus
+from dexbot.engine.runtime import Service, open_chain
+from dexbot.engine.service import EngineService
+from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.store.db import open_database
+
+log = logging.getLogger("dexbot.engine")
+
+
+class EngineHost:
+    def __init__(
+        self, cfg: Config, *, services: list[Service] | None = None, bus: EventBus | None = None
+    ) -> None:
+        self.cfg = cfg
+        self.services = services or []
+        self.bus = bus or EventBus()
+        self.service: EngineService | None = None
+        self.error: BaseException | None = None
+        self._stop = asyncio.Event()
+        self._done = asyncio.Event()
+
+    async def run(self) -> None:
+        """Open everything, trade until stopped, close everything. Errors are published, then raised."""
+        try:
+            db = await asyncio.to_thread(
+                open_database, self.cfg.database_url, busy_timeout_ms=self.cfg.store.busy_timeout_ms
+            )
+            async with open_chain(self.cfg, services=self.services) as rt:
+                svc = EngineService(self.cfg, rt, db, bus=self.bus)
+                self.service = svc
+                if self._stop.is_set():
+                    return
+                runner = asyncio.create_task(svc.run(), name="engine")
+                stopper = asyncio.create_task(self._stop.wait(), name="engine-stop")
+                done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if stopper in done:
+                    await svc.stop()
+                stopper.cancel()
+                await runner
+        except DexbotError as err:
+            self.error = err
+            self.bus.publish(EngineError(where="start", message=str(err)))
+            self.bus.publish(EngineStateChanged(state="stopped", reason=str(err)))
+            raise
+        finally:
+            self._done.set()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._done.wait(), timeout=30)
+
+    def _svc(self) -> EngineService:
+        if self.service is None:
+            raise DexbotError("the engine is still starting")
+        return self.service
+
+    def snapshot(self) -> EngineSnapshot:
+        if self.service is not None:
+            return self.service.snapshot()
+        return EngineSnapshot(
+            mode=self.cfg.mode.trading,
+            chain=self.cfg.chain.network,
+            chain_id=self.cfg.chain.chain_id or 0,
+            state="stopped" if self.error else "starting",
+            state_reason=str(self.error or ""),
+            block_number=0,
+            block_age_s=0.0,
+            rpc_ok=False,
+            intel_level=self.cfg.intel.level,
+            lane="",
+            cash=0,
+            equity=0,
+            realised_pnl=0,
+            unrealised_pnl=0,
+            peak_equity=0,
+            drawdown_bps=0,
+            wins=0,
+            losses=0,
+            eth_usd_e6=0,
+        )
+
+    async def pause(self) -> None:
+        await self._svc().pause()
+
+    async def resume(self) -> None:
+        await self._svc().resume()
+
+    async def set_level(self, level: int) -> None:
+        await self._svc().set_level(level)
+
+    async def kill(self) -> None:
+        await self._svc().kill()
+
+    async def sell_now(self, position_id: int) -> None:
+        await self._svc().sell_now(position_id)
+
+    async def reset_breaker(self, name: str) -> None:
+        await self._svc().reset_breaker(name)
