@@ -1,0 +1,1 @@
+"""Execution breakers: transactions that fail, revert, slip, stick or race the ledger."""

@@ -1,0 +1,1 @@
+"""Gas breakers: fees too high in absolute terms, against their recent median, or against the budget."""

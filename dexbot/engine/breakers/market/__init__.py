@@ -1,0 +1,1 @@
+"""DEX and market breakers: pools that look manipulated, drained, wild or hostile."""

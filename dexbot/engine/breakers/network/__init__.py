@@ -1,0 +1,1 @@
+"""Chain and RPC breakers (category ``chain``): is what the node tells us trustworthy and current?"""
