@@ -29,6 +29,7 @@ class SwapDone:
     symbol_in: str
     decimals_in: int
     amount_in: int
+    token_out: str
     ok: bool
     tx_hash: str
     block: int

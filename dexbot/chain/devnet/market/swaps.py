@@ -78,6 +78,7 @@ async def execute_swap(desk: SwapDesk, trader: Trader, pool: MarketPool, swap: S
         symbol_in=symbol_in,
         decimals_in=decimals_in,
         amount_in=amount,
+        token_out=pool.token_out(swap.side),
         ok=succeeded(receipt),
         tx_hash=hashes[-1],
         block=block_of(receipt),
