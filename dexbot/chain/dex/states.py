@@ -14,14 +14,7 @@ from eth_utils import to_checksum_address
 
 from dexbot.chain.dex.uniswap_v2.pair import GET_RESERVES
 from dexbot.chain.dex.uniswap_v3.pool import LIQUIDITY, SLOT0
-from dexbot.chain.multicall import (
-    DEFAULT_CHUNK,
-    MULTICALL3,
-    aggregate3_raw,
-    chunk_calldata,
-    decode_aggregate3,
-    encode_call3,
-)
+from dexbot.chain.multicall import DEFAULT_CHUNK, MULTICALL3, aggregate3_raw, chunk_calldata, encode_call3
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
 
@@ -60,7 +53,7 @@ class StateReader:
         self.chunk_size = chunk_size
         self._v2: dict[str, bytes] = {}
         self._v3: dict[str, tuple[bytes, bytes]] = {}
-        self._plan: tuple[list[str], list[str], list[str]] | None = None
+        self._plan: list[tuple[str, bool, list[str]]] | None = None
 
     def __len__(self) -> int:
         return len(self._v2) + len(self._v3)
@@ -106,43 +99,69 @@ class StateReader:
             if self._v2.pop(key, None) is not None or self._v3.pop(key, None) is not None:
                 self._plan = None
 
-    def _chunks(self) -> tuple[list[str], list[str], list[str]]:
+    def _chunks(self) -> list[tuple[str, bool, list[str]]]:
+        """(calldata, is_v3, pools) per chunk. V2 and V3 pools get separate chunks and a V3 pool's two
+        calls never straddle chunks, so each chunk decodes with one tight loop."""
         if self._plan is None:
-            elements = [*self._v2.values(), *(e for pair in self._v3.values() for e in pair)]
-            self._plan = (chunk_calldata(elements, self.chunk_size), list(self._v2), list(self._v3))
+            plan: list[tuple[str, bool, list[str]]] = []
+            v2 = list(self._v2)
+            for i in range(0, len(v2), self.chunk_size):
+                pools = v2[i : i + self.chunk_size]
+                plan.append((chunk_calldata([self._v2[p] for p in pools], len(pools))[0], False, pools))
+            v3, per = list(self._v3), max(1, self.chunk_size // 2)
+            for i in range(0, len(v3), per):
+                pools = v3[i : i + per]
+                elements = [e for p in pools for e in self._v3[p]]
+                plan.append((chunk_calldata(elements, len(elements))[0], True, pools))
+            self._plan = plan
         return self._plan
 
     async def read(self, block: int) -> tuple[dict[str, PoolState], list[str]]:
         """(state per pool, pools whose calls failed — not a pair/pool, or self-destructed) at ``block``."""
         if not self:
             return {}, []
-        chunks, v2, v3 = self._chunks()
-        raw = await aggregate3_raw(self.client, chunks, block, address=self.multicall)
-        results = [r for data in raw for r in decode_aggregate3(data)]
-        if len(results) != len(v2) + 2 * len(v3):
-            raise ChainError(f"Multicall3 answered {len(results)} results for {len(v2) + 2 * len(v3)} calls")
+        plan = self._chunks()
+        raw = await aggregate3_raw(self.client, [c for c, _, _ in plan], block, address=self.multicall)
         states: dict[str, PoolState] = {}
         failed: list[str] = []
-        from_bytes = int.from_bytes
-        for pool, (ok, data) in zip(v2, results, strict=False):
-            if ok and len(data) >= 96:
-                states[pool] = V2State(
-                    pool, from_bytes(data[0:32], "big"), from_bytes(data[32:64], "big"), block
-                )
-            else:
-                failed.append(pool)
-        at = len(v2)
-        for pool in v3:
-            (ok0, slot0), (ok1, liq) = results[at], results[at + 1]
-            at += 2
-            if ok0 and ok1 and len(slot0) >= 64 and len(liq) >= 32:
-                states[pool] = V3State(
-                    pool,
-                    from_bytes(slot0[0:32], "big"),
-                    from_bytes(slot0[32:64], "big", signed=True),
-                    from_bytes(liq[0:32], "big"),
-                    block,
-                )
-            else:
-                failed.append(pool)
+        for data, (_, is_v3, pools) in zip(raw, plan, strict=True):
+            calls = 2 * len(pools) if is_v3 else len(pools)
+            if len(data) < 64 or int.from_bytes(data[32:64], "big") != calls:
+                raise ChainError(f"Multicall3 answered a chunk of {calls} calls with {len(data)} bytes")
+            (_decode_v3 if is_v3 else _decode_v2)(data, pools, block, states, failed)
         return states, failed
+
+
+# The decoders walk aggregate3's Result[] in place: offset table at byte 64, each result's success word,
+# data offset, length and data; no per-call tuples or slices of the whole result are built. Hot path.
+
+
+def _decode_v2(
+    data: bytes, pools: list[str], block: int, states: dict[str, PoolState], failed: list[str]
+) -> None:
+    fb, new = int.from_bytes, tuple.__new__
+    for i, pool in enumerate(pools):
+        at = 64 + fb(data[64 + 32 * i : 96 + 32 * i], "big")
+        if data[at + 31] == 1 and fb(data[at + 64 : at + 96], "big") >= 96:
+            r0, r1 = fb(data[at + 96 : at + 128], "big"), fb(data[at + 128 : at + 160], "big")
+            states[pool] = new(V2State, (pool, r0, r1, block))
+        else:
+            failed.append(pool)
+
+
+def _decode_v3(
+    data: bytes, pools: list[str], block: int, states: dict[str, PoolState], failed: list[str]
+) -> None:
+    fb, new = int.from_bytes, tuple.__new__
+    for j, pool in enumerate(pools):
+        o = 128 + 64 * j  # the offsets of calls 2j and 2j + 1
+        at0, at1 = 64 + fb(data[o - 64 : o - 32], "big"), 64 + fb(data[o - 32 : o], "big")
+        slot0_ok = data[at0 + 31] == 1 and fb(data[at0 + 64 : at0 + 96], "big") >= 64
+        if slot0_ok and data[at1 + 31] == 1 and fb(data[at1 + 64 : at1 + 96], "big") >= 32:
+            sqrt_price = fb(data[at0 + 96 : at0 + 128], "big")
+            tick = fb(data[at0 + 128 : at0 + 160], "big", signed=True)
+            states[pool] = new(
+                V3State, (pool, sqrt_price, tick, fb(data[at1 + 96 : at1 + 128], "big"), block)
+            )
+        else:
+            failed.append(pool)
