@@ -54,28 +54,14 @@ app.command("trades")(reads.trades)
 app.command("thoughts")(reads.thoughts)
 
 
-@app.command("run")
-def run(
-    ctx: typer.Context,
-    no_ui: Annotated[bool, typer.Option("--no-ui", help="headless: log lines instead of the TUI")] = False,
-    live: Annotated[
-        bool, typer.Option("--live", help="opt in to live trading (mode.trading = live too)")
-    ] = False,
-) -> None:
-    """Run the trading engine (TUI by default; --no-ui for headless)."""
-    state(ctx).config()
-    raise _not_built("the trading engine", "engine issue")
+from dexbot.cli import run_cmd  # noqa: E402
+
+app.command("run")(run_cmd.run)
 
 
-devnet_app = typer.Typer(help="The embedded devnet: anvil + Uniswap V2/V3 + a synthetic market.")
-app.add_typer(devnet_app, name="devnet")
+from dexbot.cli import devnet_cmd  # noqa: E402
 
-
-@devnet_app.command("up")
-def devnet_up(ctx: typer.Context) -> None:
-    """Start anvil, deploy Uniswap and the test tokens, and run the synthetic market in the foreground."""
-    state(ctx).config()
-    raise _not_built("the devnet", "devnet issue")
+app.add_typer(devnet_cmd.app, name="devnet")
 
 
 token_app = typer.Typer(help="Token risk assessment.", no_args_is_help=True)

@@ -37,10 +37,10 @@ class EventFormatter:
             head = f"#{ev.block_number} {ev.decision.upper():6} {ev.symbol or '-'}"
             return f"{head} L{ev.intel_level}{lane}{risk}: {ev.reasoning}"
         if isinstance(ev, TradeFilled):
-            if ev.side == "buy":
-                what = f"{fmt_units(ev.amount_in, 18, 6)} WETH → {ev.amount_out} {ev.symbol} units"
-            else:
-                what = f"{ev.amount_in} {ev.symbol} units → {fmt_units(ev.amount_out, 18, 6)} WETH"
+            weth = fmt_units(ev.amount_in if ev.side == "buy" else ev.amount_out, 18, 6)
+            tokens = fmt_units(ev.amount_out if ev.side == "buy" else ev.amount_in, ev.decimals, 2)
+            buy = ev.side == "buy"
+            what = f"{weth} WETH → {tokens} {ev.symbol}" if buy else f"{tokens} {ev.symbol} → {weth} WETH"
             why = f" ({ev.reason})" if ev.reason else ""
             gas = fmt_units(ev.gas_cost, 18, 6)
             return f"#{self.block} TRADE  {ev.mode} {ev.side} {what}, gas {gas} WETH{why}"

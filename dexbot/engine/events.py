@@ -63,6 +63,7 @@ class TradeFilled(Event):
     gas_cost: int
     tx_hash: str = ""
     reason: str = ""
+    decimals: int = 18
 
 
 @dataclass(frozen=True)

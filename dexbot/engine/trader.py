@@ -532,6 +532,7 @@ class Trader:
                 side=side,
                 token=pos.token,
                 symbol=pos.symbol,
+                decimals=pos.decimals,
                 amount_in=a_in,
                 amount_out=a_out,
                 gas_cost=gas,

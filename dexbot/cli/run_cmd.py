@@ -1,0 +1,123 @@
+"""`dexbot run`: the engine with the Textual UI (default) or headless (`--no-ui`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from dexbot.cli.context import state
+from dexbot.core.config import Config
+from dexbot.core.errors import ConfigError, NotBuiltYet
+from dexbot.core.logsetup import register_secret, setup_logging
+
+if TYPE_CHECKING:
+    from dexbot.engine.runtime import Service
+
+log = logging.getLogger("dexbot")
+
+
+def _services(cfg: Config) -> list[Service]:
+    if cfg.chain.network != "devnet" or cfg.chain.rpc_urls or not cfg.devnet.market.enabled:
+        return []
+    from dexbot.chain.devnet.market.simulator import market_service
+
+    return [
+        market_service(cfg.devnet.market, cfg.devnet.seed, block_time_s=max(cfg.devnet.block_time_s, 0.1))
+    ]
+
+
+def _check_mode(cfg: Config, live: bool) -> None:
+    if live and cfg.mode.trading != "live":
+        raise ConfigError('--live needs mode.trading = "live" in the config as well (two explicit opt-ins)')
+    if cfg.mode.trading == "live" and not live:
+        raise ConfigError('mode.trading is "live": add --live to confirm real transactions')
+    if cfg.mode.trading == "live":
+        raise NotBuiltYet("live execution is not built yet (breakers & live issue); run in paper mode")
+
+
+async def run_headless(cfg: Config, fmt: str) -> None:
+    from dexbot.engine.eventlog import EventFormatter
+    from dexbot.engine.events import Event
+    from dexbot.engine.host import EngineHost
+
+    host = EngineHost(cfg, services=_services(cfg))
+    formatter = EventFormatter()
+    queue = host.bus.subscribe()
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def _signal() -> None:
+        if not stopping.is_set():
+            log.info("stopping: flushing state and shutting the chain down…")
+            stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _signal)
+
+    def emit(ev: Event) -> None:
+        line = formatter.json(ev) if fmt == "json" else formatter.text(ev)
+        if line is None:
+            return
+        if fmt == "json":
+            print(line, flush=True)
+        else:
+            log.info(line)
+
+    async def printer() -> None:
+        while True:
+            emit(await queue.get())
+
+    printing = asyncio.create_task(printer())
+    running = asyncio.create_task(host.run())
+    waiter = asyncio.create_task(stopping.wait())
+    done, _ = await asyncio.wait({running, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if waiter in done:
+        await host.stop()
+    waiter.cancel()
+    try:
+        await running
+    finally:
+        await asyncio.sleep(0)  # let the printer drain what is queued
+        printing.cancel()
+        while not queue.empty():
+            emit(queue.get_nowait())
+
+
+def run(
+    ctx: typer.Context,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="headless: log lines instead of the TUI")] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="opt in to live trading (mode.trading = live too)")
+    ] = False,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (headless log lines)", show_default=True)
+    ] = "text",
+) -> None:
+    """Run the trading engine: the TUI by default, headless with --no-ui. On the devnet config this
+    starts anvil, deploys Uniswap and the test tokens, and runs the synthetic market too."""
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"--log-format {log_format!r}: use text or json")
+    fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"
+    cfg = state(ctx).config()
+    _check_mode(cfg, live)
+    for url in (*cfg.chain.rpc_urls, cfg.chain.send_url or ""):
+        register_secret(url)
+    if no_ui:
+        setup_logging(
+            cfg.log.level, fmt if fmt == "json" else cfg.log.format, cfg.data_path, file=cfg.log.file
+        )
+        asyncio.run(run_headless(cfg, fmt))
+        return
+    setup_logging(cfg.log.level, "json", cfg.data_path, file=cfg.log.file)
+    logging.getLogger().handlers[:1] = []  # the TUI owns the terminal: log to the file only
+    from dexbot.engine.host import EngineHost
+    from dexbot.tui.app import make_app
+
+    host = EngineHost(cfg, services=_services(cfg))
+    make_app(cfg, host).run()
+    if host.error is not None:
+        raise host.error
