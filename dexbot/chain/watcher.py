@@ -184,15 +184,22 @@ class PoolWatcher:
             from_block = ancestor + 1
             missing = [n for n in range(max(from_block, tip.number - self.reorg_depth + 1), tip.number + 1)]
             headers.update(await self._headers([n for n in missing if n not in headers]))
-        logs = await self._logs(from_block, tip.number) if from_block <= tip.number else []
+        logs = await self._logs(self._filters(), from_block, tip.number) if from_block <= tip.number else []
+        new_pools: list[str] = []
+        for event in logs:
+            if self.auto_watch and isinstance(event, PairCreated):
+                new_pools += self.reader.add_v2([event.pair])
+            elif self.auto_watch and isinstance(event, PoolCreated):
+                new_pools += self.reader.add_v3([event.pool])
+        if new_pools:  # their first Sync/Swap may be in these very blocks (a launch's first trades)
+            logs += await self._logs(
+                [{"address": new_pools, "topics": [list(POOL_TOPICS)]}], from_block, tip.number
+            )
+            logs.sort(key=lambda e: (e.block_number, e.log_index))
         for event in logs:
             known = headers.get(event.block_number)
             if known is not None and known.hash != event.block_hash:
                 return None
-            if self.auto_watch and isinstance(event, PairCreated):
-                self.reader.add_v2([event.pair])
-            elif self.auto_watch and isinstance(event, PoolCreated):
-                self.reader.add_v3([event.pool])
         states, failed = await self.reader.read(tip.number)
         return _Step(tip, headers, reorg, logs, states, failed)
 
@@ -254,11 +261,11 @@ class PoolWatcher:
             filters.append({"address": list(self.tokens), "topics": [[TRANSFER]]})
         return filters
 
-    async def _logs(self, from_block: int, to_block: int) -> list[ChainEvent]:
+    async def _logs(self, filters: list[dict[str, Any]], from_block: int, to_block: int) -> list[ChainEvent]:
         calls: list[tuple[str, Sequence[Any]]] = []
         for start in range(from_block, to_block + 1, self.log_range):
             end = min(start + self.log_range - 1, to_block)
-            for f in self._filters():
+            for f in filters:
                 calls.append(("eth_getLogs", [{**f, "fromBlock": hex(start), "toBlock": hex(end)}]))
         if not calls:
             return []

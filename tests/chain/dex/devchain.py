@@ -25,6 +25,7 @@ TRANSFER = selector("transfer(address,uint256)")
 CREATE_PAIR = selector("createPair(address,address)")
 CREATE_POOL = selector("createPool(address,address,uint24)")
 SET_TAXES = selector("setTaxes(uint16,uint16)")
+ADD_LIQUIDITY = selector("addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)")
 MAX_UINT = 2**256 - 1
 DEADLINE = 2**64 - 1
 GAS = 3_000_000
@@ -114,6 +115,17 @@ class DevChain:
             native_in=native_in, native_out=native_out,
         )  # fmt: skip
         return await self.send(trader, call)
+
+    async def add_liquidity(
+        self, owner: str, token_a: str, token_b: str, amount_a: int, amount_b: int
+    ) -> None:
+        """Router02.addLiquidity (creates the pair when missing: PairCreated, Sync and Mint in one tx)."""
+        for token in (token_a, token_b):
+            await self.approve(owner, token, self.addrs.v2_router)
+        args = [token_a, token_b, amount_a, amount_b, 0, 0, owner, DEADLINE]
+        types = ["address", "address", "uint256", "uint256", "uint256", "uint256", "address", "uint256"]
+        call = TxCall(self.addrs.v2_router, ADD_LIQUIDITY + encode(types, args))
+        await self.send(owner, call, gas=6_000_000)
 
     async def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):

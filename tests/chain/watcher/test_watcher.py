@@ -69,6 +69,21 @@ async def test_a_new_pair_and_pool_are_seen_within_one_block_and_then_watched(de
     assert watcher.states[pool] == V3State(pool, 0, 0, 0, mined + 1)  # created, not initialised
 
 
+async def test_a_launch_in_one_poll_reports_the_pair_and_its_first_sync(dev: DevChain) -> None:
+    a, b = plain(dev, 1), plain(dev, 2)
+    watcher = PoolWatcher(dev.client, dev.addrs, block_time_s=0)
+    await watcher.start()
+    await dev.add_liquidity(dev.dep.deployer, a, b, 10**21, 3 * 10**21)  # approvals, then pair + liquidity
+    events = await watcher.poll()
+    (created,) = [e for e in events if isinstance(e, PairCreated)]
+    (sync,) = [e for e in events if isinstance(e, Sync)]
+    assert sync.address == created.pair
+    assert (sync.block_number, sync.log_index) > (created.block_number, created.log_index)
+    reserves = (10**21, 3 * 10**21) if created.token0 == a else (3 * 10**21, 10**21)
+    assert (sync.reserve0, sync.reserve1) == reserves
+    assert watcher.states[created.pair] == V2State(created.pair, *reserves, closing(events).number)
+
+
 async def test_swaps_and_transfers_arrive_with_the_states_they_left(dev: DevChain) -> None:
     token = next(t for t in dev.dep.tokens if t.kind == "plain" and t.v3_pool and t.v2_pair)
     assert token.v2_pair
