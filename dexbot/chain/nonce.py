@@ -23,6 +23,8 @@ class NonceSource(Protocol):
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any: ...
 
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]: ...
+
 
 @dataclass
 class _Account:
@@ -46,18 +48,30 @@ class NonceManager:
             self._accounts[key] = _Account()
         return self._accounts[key]
 
-    async def _count(self, sender: str, block: str) -> int:
-        return int(await self.client.request("eth_getTransactionCount", [sender, block]), 16)
+    async def _counts(self, sender: str) -> tuple[int, int]:
+        """The "latest" and "pending" transaction counts, in one round trip."""
+        answers = await self.client.batch(
+            [
+                ("eth_getTransactionCount", [sender, "latest"]),
+                ("eth_getTransactionCount", [sender, "pending"]),
+            ]
+        )
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+        return int(answers[0], 16), int(answers[1], 16)
 
     async def _next(self, sender: str, acct: _Account) -> int:
-        latest, pending, open_entries, tip = await asyncio.gather(
-            self._count(sender, "latest"),
-            self._count(sender, "pending"),
-            self.ledger.pending(self.chain_id, sender),
-            self.ledger.settled_tip(self.chain_id, sender),
+        # A nonce moves from our reservations to the ledger's open entries to the chain's count, and each
+        # move happens after the next holder has it. Reading the three in that same order therefore sees
+        # every nonce at least once; any other order can miss one in transit and hand it out twice.
+        held = set(acct.reserved)
+        open_entries, tip = await asyncio.gather(
+            self.ledger.pending(self.chain_id, sender), self.ledger.settled_tip(self.chain_id, sender)
         )
+        latest, pending = await self._counts(sender)
         acct.reserved = {n for n in acct.reserved if n >= latest}  # mined meanwhile: no longer ours to track
-        in_flight = acct.reserved | {e.nonce for e in open_entries if e.nonce >= latest}
+        in_flight = {n for n in held if n >= latest} | {e.nonce for e in open_entries if e.nonce >= latest}
         # The node's pending count covers a contiguous run of queued transactions: those nonces are
         # taken even when the transaction is not ours.
         free_from = max(latest, pending)

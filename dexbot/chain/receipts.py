@@ -93,13 +93,20 @@ class ReceiptTracker:
         entry is sent again when the node knows none of them (same bytes, so never a duplicate); a
         refusal then drops it only with ``drop_on_reject`` (else it may be a passing fee spike)."""
         sender, nonce = group[0].sender, group[0].nonce
-        latest = int(await self.client.request("eth_getTransactionCount", [sender, "latest"]), 16)
-        for _ in range(2):  # a second look: the block may have landed between the two reads
-            for entry, receipt in zip(group, await self._receipts(group), strict=True):
+        count, *receipts = await self.client.batch(
+            [("eth_getTransactionCount", [sender, "latest"])]
+            + [("eth_getTransactionReceipt", [e.tx_hash]) for e in group]
+        )
+        if isinstance(count, RpcError):
+            raise count
+        latest = int(count, 16)
+        for _ in range(2):  # a second look: the block may have landed between the reads of one batch
+            for entry, receipt in zip(group, receipts, strict=True):
                 if isinstance(receipt, dict):
                     return Look(await self._finalise(group, entry, receipt))
             if latest <= nonce:
                 break
+            receipts = await self._receipts(group)
         if latest > nonce:
             reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
             return Look({e.tx_hash: await self._drop(e, reason) for e in group})
