@@ -31,7 +31,7 @@ async def _bare(client: RpcClient, account: LocalAccount, to: str) -> float:
     nonce = int(await client.request("eth_getTransactionCount", [account.address, "pending"]), 16)
     started = time.perf_counter()
     for i in range(N):
-        tx = {
+        tx: dict[str, Any] = {
             "type": 2,
             "chainId": client.chain_id,
             "nonce": nonce + i,
