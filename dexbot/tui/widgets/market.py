@@ -1,0 +1,77 @@
+"""Watched pools and fresh launches with the engine's risk score and verdict; enter opens the token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from dexbot.engine.snapshot import PoolView
+from dexbot.tui import fmt
+from dexbot.tui.messages import PoolSelected
+from dexbot.tui.widgets.table_sync import Row, selected_key, sync_rows
+
+COLUMNS = ("Token", "DEX", "Price WETH", "Liq WETH", "Δ", "Risk", "Verdict", "Age")
+VERDICT_STYLES = {"ok": "green", "risky": "yellow", "blocked": "bold red", "inconclusive": "magenta"}
+
+
+def risk_text(score: int | None) -> Text:
+    if score is None:
+        return Text("—", justify="right")
+    style = "green" if score <= 30 else "yellow" if score <= 60 else "red"
+    return Text(str(score), style=style, justify="right")
+
+
+def pool_row(p: PoolView) -> Row:
+    change = (
+        Text("—", justify="right")
+        if p.change_bps is None
+        else Text(
+            fmt.bps_pct(p.change_bps, 1, signed=True), style=fmt.pnl_style(p.change_bps), justify="right"
+        )
+    )
+    return (
+        p.pool,
+        (
+            Text(p.symbol or fmt.short_addr(p.token), style="bold"),
+            Text(p.dex.replace("uniswap_", "uni-")),
+            Text(fmt.weth(p.price_wei, 8), justify="right"),
+            Text(fmt.weth(p.liquidity_wei, 2), justify="right"),
+            change,
+            risk_text(p.risk_score),
+            Text(p.verdict or "—", style=VERDICT_STYLES.get(p.verdict, "dim")),
+            Text(f"{p.age_blocks}b", justify="right"),
+        ),
+    )
+
+
+class MarketPane(Vertical):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="pane")
+        self.border_title = "Market"
+        self._by_pool: dict[str, PoolView] = {}
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row", id="market-table")
+        table.add_columns(*COLUMNS)
+        yield table
+
+    def show(self, pools: Sequence[PoolView]) -> None:
+        self._by_pool = {p.pool: p for p in pools}
+        self.border_title = f"Market · {len(pools)} pools"
+        sync_rows(self.query_one(DataTable), [pool_row(p) for p in pools])
+
+    def selected(self) -> PoolView | None:
+        key = selected_key(self.query_one(DataTable))
+        return None if key is None else self._by_pool.get(key)
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        pool = self._by_pool.get(str(event.row_key.value))
+        if pool is not None:
+            self.post_message(PoolSelected(pool))

@@ -1,0 +1,92 @@
+"""The bot's decisions as they happen, coloured by decision; enter opens the full reasoning. The table
+follows new thoughts while the cursor sits on the newest row, and stays put when the user scrolls back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from dexbot.engine.events import ThoughtRecorded
+from dexbot.tui import fmt
+from dexbot.tui.messages import ThoughtSelected
+
+COLUMNS = ("Time", "Block", "Decision", "Token", "Risk", "Lvl", "Reasoning")
+MAX_ROWS = 500
+REASON_CHARS = 160
+
+
+def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
+    risk = "—" if t.risk_score is None else str(t.risk_score)
+    reason = t.reasoning if len(t.reasoning) <= REASON_CHARS else t.reasoning[: REASON_CHARS - 1] + "…"
+    return (
+        Text(t.at.strftime("%H:%M:%S"), style="dim"),
+        Text(str(t.block_number or "—"), justify="right"),
+        Text(t.decision.upper(), style=fmt.DECISION_STYLES.get(t.decision, "")),
+        Text(t.symbol or fmt.short_addr(t.token) or "—", style="bold"),
+        Text(risk, justify="right"),
+        Text(f"{t.lane[:1].upper()}{t.intel_level}" if t.lane else f"L{t.intel_level}"),
+        Text(reason),
+    )
+
+
+class ThoughtLogPane(Vertical):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="pane")
+        self.border_title = "Thoughts"
+        self._by_id: dict[int, ThoughtRecorded] = {}
+        self._order: list[int] = []
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row", id="thoughts-table")
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(classes="thought-preview")
+
+    def add(self, thoughts: Iterable[ThoughtRecorded]) -> None:
+        table = self.query_one(DataTable)
+        follow = table.row_count == 0 or table.cursor_row >= table.row_count - 1
+        for t in thoughts:
+            key = str(t.thought_id)
+            if t.thought_id in self._by_id:
+                continue
+            self._by_id[t.thought_id] = t
+            self._order.append(t.thought_id)
+            table.add_row(*thought_cells(t), key=key)
+            self.total += 1
+        while len(self._order) > MAX_ROWS:
+            old = self._order.pop(0)
+            del self._by_id[old]
+            table.remove_row(str(old))
+        self.border_title = f"Thoughts ({self.total})"
+        if follow and table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+
+    @on(DataTable.RowHighlighted)
+    def _preview(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted thought's reasoning in full, wrapped: the table row only has room for its start."""
+        thought = self._by_id.get(int(str(event.row_key.value)))
+        if thought is not None:
+            text = Text.assemble(
+                (f"{thought.decision.upper()} ", fmt.DECISION_STYLES.get(thought.decision, ""))
+            )
+            text.append(thought.reasoning)
+            self.query_one(".thought-preview", Static).update(text)
+
+    def selected(self) -> ThoughtRecorded | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return self._by_id.get(self._order[table.cursor_row])
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        thought = self._by_id.get(int(str(event.row_key.value)))
+        if thought is not None:
+            self.post_message(ThoughtSelected(thought))

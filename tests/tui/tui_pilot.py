@@ -1,0 +1,43 @@
+"""Small helpers for Pilot tests: wait for a condition (engine calls run in workers), read panes as text."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from dexbot.tui.app import DexbotApp
+from dexbot.tui.widgets.status_bar import StatusBar
+
+
+async def until(pilot: Pilot[Any], cond: Callable[[], object], within: float = 3.0) -> None:
+    deadline = time.monotonic() + within
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within the timeout")
+        await pilot.pause(0.01)
+
+
+def status(app: DexbotApp) -> str:
+    return app.screen.query_one(StatusBar).text.plain
+
+
+def rows(app: DexbotApp, table_id: str) -> list[list[str]]:
+    table: DataTable[Any] = app.screen.query_one(f"#{table_id}", DataTable)
+    return [[getattr(c, "plain", str(c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def render_text(renderable: Any, width: int = 300) -> str:
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def static_text(app: DexbotApp, selector: str, width: int = 300) -> str:
+    """What a Static shows, as plain text (rich renderables rendered at ``width``)."""
+    return render_text(app.screen.query_one(selector, Static).content, width)
