@@ -64,15 +64,9 @@ from dexbot.cli import devnet_cmd  # noqa: E402
 app.add_typer(devnet_cmd.app, name="devnet")
 
 
-token_app = typer.Typer(help="Token risk assessment.", no_args_is_help=True)
-app.add_typer(token_app, name="token")
+from dexbot.cli import token_cmd  # noqa: E402
 
-
-@token_app.command("check")
-def token_check(address: str) -> None:
-    """Assess a token: round-trip simulation, taxes, limits, owner privileges, risk score."""
-    raise _not_built("token check", "engine issue")
-
+app.add_typer(token_cmd.app, name="token")
 
 from dexbot.cli import quote_cmd  # noqa: E402
 

@@ -1,0 +1,34 @@
+"""`dexbot token check`: assess one token on the configured chain (or a running devnet), at the head."""
+
+from __future__ import annotations
+
+from dexbot.chain.dex.quote_service import NO_DEVNET, QuoteTarget, resolve_token
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import Config
+from dexbot.core.errors import ChainError, RpcUnavailable
+from dexbot.engine.intel import policy
+from dexbot.engine.risk.assess import RiskAssessor
+from dexbot.engine.risk.score import Assessment
+
+
+async def check_token(
+    cfg: Config, target: QuoteTarget, token: str, *, level: int | None = None
+) -> Assessment:
+    address = resolve_token(token, target.symbols, "ADDRESS")
+    try:
+        client = await RpcClient.connect(
+            target.urls, chain_id=target.chain_id, timeout_s=target.timeout_s, poa=target.poa
+        )
+    except RpcUnavailable:
+        if target.devnet:
+            raise ChainError(f"{NO_DEVNET} (nothing answers at {target.urls[0]})") from None
+        raise
+    try:
+        p = policy(level or cfg.intel.level, cfg.intel.lane)
+        size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
+        assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=cfg.chain.block_time_s)
+        block = await client.block_number()
+        gas_price = int(await client.request("eth_gasPrice", []), 16)
+        return await assessor.assess(address, policy=p, size_wei=size, block=block, gas_price_wei=gas_price)
+    finally:
+        await client.close()
