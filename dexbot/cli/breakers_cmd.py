@@ -79,11 +79,6 @@ def trip(
 ) -> None:
     """Trip a breaker by hand; it stays open until `dexbot breakers reset`."""
     reg = _registry(ctx)
-    b = reg.get(name)
-    if scope and not b.scoped:
-        raise InputError(
-            f"--scope: breaker {name!r} has {b.scope} scope (not per token or pool); drop --scope"
-        )
     why = reason or "tripped by the operator from the command line"
     if asyncio.run(reg.trip(name, why, scope_key=scope)):
         out.print(f"{name}{' ' + scope if scope else ''}: open ({why})")

@@ -95,4 +95,7 @@ def test_usage_errors_are_exit_2_with_the_fix(cli) -> None:
     assert cli("breakers", "reset").returncode == 2
     scoped = cli("breakers", "trip", "daily_loss", "--scope", TOKEN)
     assert scoped.returncode == 2
-    assert "drop --scope" in scoped.stderr
+    assert "has global scope (not per token or pool); give no scope" in scoped.stderr
+    bad_key = cli("breakers", "trip", "liquidity_drop", "--scope", "0x12")
+    assert bad_key.returncode == 2
+    assert "'0x12' is not a 0x-prefixed 20-byte token address" in bad_key.stderr

@@ -147,6 +147,7 @@ class BreakerRegistry:
     ) -> bool:
         """An operator's trip: latched OPEN (no cooldown) until ``reset``. False if already tripped so."""
         b = self.get(name)
+        _check_scope_key(b, scope_key)
         async with self._lock:
             st = self._states[name].get(scope_key)
             if st is not None and st.state == OPEN and st.manual:
@@ -310,3 +311,14 @@ class BreakerRegistry:
             )
         except StoreError as err:
             self._store_error = str(err)
+
+
+def _check_scope_key(b: Breaker, key: str) -> None:
+    if not key:
+        return
+    if not b.scoped:
+        raise InputError(
+            f"scope: breaker {b.name!r} has {b.scope} scope (not per token or pool); give no scope"
+        )
+    if len(key) != 42 or not key.startswith("0x") or not all(c in "0123456789abcdefABCDEF" for c in key[2:]):
+        raise InputError(f"scope: {key!r} is not a 0x-prefixed 20-byte {b.scope} address")
