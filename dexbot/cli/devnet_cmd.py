@@ -11,31 +11,29 @@ import json
 import signal
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from dexbot.chain.devnet import DEPLOYMENT_FILE, Deployment, Devnet, load_deployment, start_devnet
-from dexbot.chain.devnet.jsonrpc import DevRpc
-from dexbot.chain.devnet.market import (
-    Launched,
-    MarketEvent,
-    MarketStats,
-    RegimeChanged,
-    Rugged,
-    market_service,
-)
 from dexbot.cli.context import err, out, print_json, state
-from dexbot.core.config import DevnetConfig
 from dexbot.core.errors import DevnetError
+
+if TYPE_CHECKING:
+    from dexbot.chain.devnet import Deployment, Devnet
+    from dexbot.chain.devnet.jsonrpc import DevRpc
+    from dexbot.chain.devnet.market import MarketEvent, MarketStats
+    from dexbot.core.config import DevnetConfig
 
 app = typer.Typer(
     help="The embedded devnet: anvil + Uniswap V2/V3 + a synthetic market.", no_args_is_help=True
 )
 
+# The chain modules take about a second to import, so the commands load them when they run and the
+# rest of the CLI (and --help) starts fast.
+DEPLOYMENT_FILE = "devnet.json"
 NOT_RUNNING = "no devnet running: start one with `dexbot devnet up`"
 LIVE_REFRESH_S = 0.5
 PLAIN_STATUS_EVERY_S = 2.0
@@ -79,6 +77,8 @@ def info(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False
 ) -> None:
     """Print the RPC URL and contract addresses of the running devnet (exit 1 if none is running)."""
+    from dexbot.chain.devnet import load_deployment
+
     data_dir = state(ctx).config().data_path
     if not (data_dir / DEPLOYMENT_FILE).exists():
         err.print(NOT_RUNNING, highlight=False, markup=False)
@@ -105,6 +105,8 @@ def info(
 
 async def _probe(rpc_url: str) -> tuple[int, int] | None:
     """(chain id, block number) if the node at ``rpc_url`` answers, else None."""
+    from dexbot.chain.devnet.jsonrpc import DevRpc
+
     try:
         async with DevRpc(rpc_url, timeout_s=PROBE_TIMEOUT_S) as rpc:
             chain_id, block = await rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])])
@@ -132,6 +134,10 @@ async def _serve(cfg: DevnetConfig, data_dir: Path, *, market: bool) -> None:
 
 
 async def _run(cfg: DevnetConfig, data_dir: Path, *, market: bool) -> None:
+    from dexbot.chain.devnet import start_devnet
+    from dexbot.chain.devnet.jsonrpc import DevRpc
+    from dexbot.chain.devnet.market import MarketStats, market_service
+
     stats = MarketStats()
     services = []
     if market:
@@ -164,7 +170,9 @@ async def _status(rpc: DevRpc, stats: MarketStats, market: bool) -> str:
 
 def _announce(event: MarketEvent) -> None:
     """Launches, rugs and regime changes get a line of their own; swaps only show in the status line."""
-    if isinstance(event, Launched | Rugged | RegimeChanged):
+    from dexbot.chain.devnet.market import Launched, SwapDone
+
+    if not isinstance(event, SwapDone):
         stamp = time.strftime("%H:%M:%S")
         extra = f" {event.token.address}" if isinstance(event, Launched) else ""
         out.print(f"{stamp} {event.describe()}{extra}", highlight=False)

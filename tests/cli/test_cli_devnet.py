@@ -1,0 +1,174 @@
+"""`dexbot devnet up` and `dexbot devnet info` as real processes: the devnet another process can find,
+a market that trades, and a stop on SIGINT/SIGTERM that leaves no anvil and no devnet.json behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dexbot.chain.devnet import Deployment
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+NOT_RUNNING = "no devnet running: start one with `dexbot devnet up`"
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+CONTRACTS = ("weth", "usdc", "usdc_v2_pair", "usdc_v3_pool", "v2_factory", "v2_router", "v3_factory")
+CONTRACTS += ("v3_swap_router", "v3_quoter", "v3_position_manager", "multicall3", "deployer")
+
+
+class Up:
+    """A running `dexbot devnet up` with its stdout collected line by line."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        self._reader = threading.Thread(
+            target=lambda: [self._queue.put(line) for line in stdout], daemon=True
+        )
+        self._reader.start()
+
+    def output_after_exit(self) -> str:
+        """Everything printed, once the process has exited and its stdout is closed."""
+        self._reader.join(10)
+        while not self._queue.empty():
+            self.lines.append(self._queue.get())
+        return "".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout_s: float = 30.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for line in self.lines:
+                if found := re.search(pattern, line):
+                    return found
+            try:
+                self.lines.append(self._queue.get(timeout=0.1))
+            except queue.Empty:
+                assert self.proc.poll() is None, f"devnet up exited: {self.proc.stderr.read()}"  # type: ignore[union-attr]
+        raise AssertionError(f"no line matching {pattern!r} within {timeout_s} s: {self.lines}")
+
+
+@contextmanager
+def devnet_up(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Up]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")} | (env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dexbot.cli.main", "devnet", "up", *args],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield Up(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def rpc(url: str, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)["result"]
+
+
+def transactions_since(url: str, first_block: int) -> int:
+    latest = int(rpc(url, "eth_blockNumber"), 16)
+    return sum(
+        len(rpc(url, "eth_getBlockByNumber", hex(n), False)["transactions"])
+        for n in range(first_block, latest + 1)
+    )
+
+
+@pytest.mark.chain
+def test_devnet_up_serves_its_addresses_trades_and_stops_on_sigint(tmp_path: Path, cli: CliRun) -> None:
+    market = {"DEXBOT_DEVNET__MARKET__SWAPS_PER_S": "10", "DEXBOT_DEVNET__MARKET__TRADERS": "3"}
+    with devnet_up(tmp_path, "--block-time", "1", "--seed", "7", env=market) as up:
+        url = up.wait_for(r"RPC (http://127\.0\.0\.1:\d+) · chain id 31337")[1]
+        anvil_pid = int(up.wait_for(r"anvil pid\s*│\s*(\d+)")[1])
+        printed = set(ADDRESS.findall("".join(up.lines)))
+
+        info = cli("devnet", "info", "--json")
+        assert info.returncode == 0, info.stderr
+        shown = json.loads(info.stdout)
+        assert shown["rpc_url"] == url
+        assert shown["chain_id"] == 31337
+        assert {shown[name] for name in CONTRACTS} <= printed
+        assert {t["address"] for t in shown["tokens"]} <= printed
+        deployed_at = shown["block_number"]
+
+        up.wait_for(r"swaps [1-9]\d* ok", timeout_s=20)
+        deadline = time.monotonic() + 15
+        while transactions_since(url, deployed_at + 1) < 10:  # the market keeps trading after info
+            assert time.monotonic() < deadline, "fewer than 10 market transactions in 15 s"
+            time.sleep(0.5)
+
+        up.proc.send_signal(signal.SIGINT)
+        assert up.proc.wait(20) == 0
+        assert up.output_after_exit().endswith("devnet stopped\n")
+    assert not alive(anvil_pid)
+    assert not (tmp_path / "data" / "devnet.json").exists()
+
+
+@pytest.mark.chain
+def test_devnet_up_without_market_stops_on_sigterm(tmp_path: Path) -> None:
+    with devnet_up(tmp_path, "--no-market", "--block-time", "0", "--seed", "3") as up:
+        anvil_pid = int(up.wait_for(r"anvil pid\s*│\s*(\d+)")[1])
+        up.wait_for(r"market\s*│\s*off")
+        assert (tmp_path / "data" / "devnet.json").exists()
+        up.proc.send_signal(signal.SIGTERM)
+        assert up.proc.wait(20) == 0
+    assert not alive(anvil_pid)
+    assert not (tmp_path / "data" / "devnet.json").exists()
+
+
+def test_devnet_info_without_a_devnet_says_how_to_start_one(cli: CliRun) -> None:
+    res = cli("devnet", "info")
+    assert res.returncode == 1
+    assert res.stderr == NOT_RUNNING + "\n"
+    assert res.stdout == ""
+
+
+def test_devnet_info_with_a_stale_file_reports_nothing_running(tmp_path: Path, cli: CliRun) -> None:
+    dead = "http://127.0.0.1:9"  # discard port: nothing serves JSON-RPC there
+    zero = "0x" + "11" * 20
+    fields = dict.fromkeys(CONTRACTS, zero)
+    Deployment(chain_id=31337, rpc_url=dead, **fields).write(tmp_path / "data")
+    res = cli("devnet", "info", "--json")
+    assert res.returncode == 1
+    assert res.stderr.startswith(NOT_RUNNING)
+    assert "stale" in res.stderr
+    assert res.stderr.count("\n") == 1
+
+
+def test_the_cli_looks_for_the_file_the_devnet_writes() -> None:
+    from dexbot.chain.devnet import DEPLOYMENT_FILE
+    from dexbot.cli import devnet_cmd
+
+    assert devnet_cmd.DEPLOYMENT_FILE == DEPLOYMENT_FILE
