@@ -73,10 +73,7 @@ from dexbot.cli import quote_cmd  # noqa: E402
 app.command("quote")(quote_cmd.quote)
 
 
-@app.command("pnl")
-def pnl() -> None:
-    """Realised and unrealised profit and loss."""
-    raise _not_built("P&L reporting", "engine issue")
+app.command("pnl")(reads.pnl)
 
 
 from dexbot.cli import breakers_cmd  # noqa: E402

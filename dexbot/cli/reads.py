@@ -122,3 +122,44 @@ def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
 def _signed(raw: int) -> str:
     text = fmt_units(abs(raw), 18)
     return f"-{text}" if raw < 0 else f"+{text}"
+
+
+def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Realised and unrealised P&L per account (unrealised from the engine's latest marks)."""
+    from dexbot.engine.reports import pnl_reports
+
+    reports = pnl_reports(_engine(ctx))
+    if as_json:
+        print_json([r.to_json() for r in reports])
+        return
+    if not reports:
+        out.print("no accounts yet: run the bot first (make run, or dexbot run --no-ui)")
+        return
+    table = Table(title="profit and loss (WETH)")
+    for c in (
+        "account",
+        "equity",
+        "return",
+        "realised",
+        "unrealised",
+        "cash",
+        "open",
+        "trades",
+        "win rate",
+        "gas",
+    ):
+        table.add_column(c, justify="left" if c == "account" else "right")
+    for r in reports:
+        table.add_row(
+            f"{r.kind} #{r.account_id} (chain {r.chain_id})",
+            fmt_units(r.equity, 18, 6),
+            f"{r.return_bps / 100:+.2f}%",
+            _signed(r.realised_pnl),
+            _signed(r.unrealised_pnl) + (f" @#{r.marked_block}" if r.marked_block else ""),
+            fmt_units(r.cash, 18, 6),
+            str(r.open_positions),
+            str(r.trades),
+            f"{r.win_rate_bps / 100:.1f}% ({r.wins}/{r.wins + r.losses})",
+            fmt_units(r.gas_spent, 18, 6),
+        )
+    out.print(table)

@@ -70,7 +70,7 @@ class Portfolio:
         for p in repo.list_positions(db, account_id=acct.id, limit=100_000):
             if p.status == "open":
                 pf.positions[p.id or 0] = p
-                pf.values[p.id or 0] = p.peak_value if p.peak_value else p.entry_cost
+                pf.values[p.id or 0] = p.value_now or p.entry_value or p.entry_cost
             pf.realised_pnl += p.realised_pnl
         pf.peak_equity = max(acct.starting_balance, pf.equity())
         return pf
@@ -91,13 +91,20 @@ class Portfolio:
     def equity(self) -> int:
         return self.cash + sum(self.values.get(pid, 0) for pid in self.positions)
 
-    def mark(self, position_id: int, value_now: int) -> None:
+    def mark(self, position_id: int, value_now: int, block: int = 0) -> None:
         """Record what the position would net if sold now (exact quote after tax)."""
         self.values[position_id] = value_now
         pos = self.positions.get(position_id)
-        if pos is not None and value_now > pos.peak_value:
-            pos.peak_value = value_now
+        if pos is not None:
+            pos.value_now, pos.marked_block = value_now, block or pos.marked_block
+            pos.peak_value = max(pos.peak_value, value_now)
         self.peak_equity = max(self.peak_equity, self.equity())
+
+    async def persist_marks(self) -> None:
+        """Write the latest marks of open positions (what `dexbot pnl` shows as unrealised)."""
+        rows = self.open_positions()
+        if rows:
+            await asyncio.to_thread(repo.save_all, self.db, rows)
 
     def snapshot(self) -> Snapshot:
         invested = sum(p.entry_cost for p in self.open_positions())

@@ -35,6 +35,7 @@ from dexbot.engine.trader import Trader
 log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
+MARK_PERSIST_EVERY = 5  # blocks
 
 
 class EngineService:
@@ -176,6 +177,8 @@ class EngineService:
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
+            with contextlib.suppress(Exception):
+                await self.portfolio.persist_marks()
             await self._set_state("stopped")
             self._stopped.set()
 
@@ -229,6 +232,8 @@ class EngineService:
             )
         )
         self.blocks_processed += 1
+        if self.blocks_processed % MARK_PERSIST_EVERY == 0:
+            await self.portfolio.persist_marks()
         log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
 
     async def _decide(self) -> None:

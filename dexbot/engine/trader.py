@@ -310,7 +310,7 @@ class Trader:
         self.holdings[pos.id or 0] = h
         value = await self.net_value(pos, h)
         pos.entry_value = pos.peak_value = value
-        self.portfolio.mark(pos.id or 0, value)
+        self.portfolio.mark(pos.id or 0, value, self.block)
         await asyncio.to_thread(repo.save_all, self.db, [pos])
         sized = (
             "" if size == wanted else f" (cut from {fmt_units(wanted, 18, 4)} WETH to stay within slippage)"
@@ -391,7 +391,7 @@ class Trader:
                 if await self.recheck(pos, h):
                     continue
             value = await self.net_value(pos, h)
-            self.portfolio.mark(pid, value)
+            self.portfolio.mark(pid, value, self.block)
             if h.exiting:
                 await self.sell(pos, h, h.exiting, h.exit_detail)
                 continue

@@ -53,6 +53,8 @@ class Position(SQLModel, table=True):
     gas_cost: int = big()
     peak_value: int = big()
     entry_value: int = big()  # net WETH a sale would return right after entry: exit rules' baseline
+    value_now: int = big()  # net WETH a sale would return at ``marked_block`` (after tax and gas)
+    marked_block: int = 0
     exit_reason: str = Field(default="", max_length=32)
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

@@ -31,7 +31,7 @@ def test_unknown_command_is_a_usage_error(cli) -> None:
     assert res.returncode == 2
 
 
-@pytest.mark.parametrize("args", [("backtest",), ("wallet", "new")])
+@pytest.mark.parametrize("args", [("backtest",)])
 def test_unbuilt_commands_say_so_and_exit_nonzero(cli, args: tuple[str, ...]) -> None:
     res = cli(*args)
     assert res.returncode == 3
@@ -66,3 +66,10 @@ def test_unopenable_database_is_one_line_and_nonzero(cli, tmp_path: Path) -> Non
     assert "store.url" in res.stderr
     assert res.stderr.count("\n") == 1
     assert bad.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_pnl_on_a_fresh_database(cli) -> None:
+    res = cli("pnl", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == []
+    assert "no accounts yet" in cli("pnl").stdout

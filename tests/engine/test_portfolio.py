@@ -75,3 +75,22 @@ async def test_marking_updates_equity_unrealised_and_drawdown(pf: Portfolio) -> 
     snap = pf.snapshot()
     assert snap.peak_equity == 11 * ETH
     assert snap.drawdown_bps == (11 * ETH - snap.equity) * 10_000 // (11 * ETH)
+
+
+async def test_pnl_report_is_exact_from_the_store(pf: Portfolio) -> None:
+    from dexbot.engine.reports import pnl_reports
+
+    a, _ = await pf.apply_buy(buy(ETH, 1_000, gas=3), symbol="TKN", decimals=18)
+    await pf.apply_sell(a.id or 0, sell(1_000, 2 * ETH, gas=4), reason="take_profit")
+    b, _ = await pf.apply_buy(
+        Fill("buy", "0x" + "ee" * 20, "0xp2", "uniswap_v2", ETH, 50, 50, 1, 5, 12), symbol="B", decimals=18
+    )
+    pf.mark(b.id or 0, ETH // 2, 13)
+    await pf.persist_marks()
+    (r,) = pnl_reports(pf.db)
+    assert r.realised_pnl == 2 * ETH - 4 - (ETH + 3)
+    assert (r.open_cost, r.open_value, r.marked_block) == (ETH + 5, ETH // 2, 13)
+    assert r.unrealised_pnl == ETH // 2 - (ETH + 5)
+    assert r.equity == pf.cash + ETH // 2
+    assert (r.wins, r.losses, r.trades, r.gas_spent) == (1, 0, 3, 12)
+    assert r.return_bps == (r.equity - 10 * ETH) * 10_000 // (10 * ETH)

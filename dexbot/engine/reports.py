@@ -1,0 +1,82 @@
+"""Reports read from the store: P&L per account, exact integers (WETH wei)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dexbot.store.models import Account, Position, Trade
+
+
+@dataclass(frozen=True)
+class PnlReport:
+    account_id: int
+    kind: str
+    chain_id: int
+    starting_balance: int
+    cash: int
+    open_cost: int
+    open_value: int  # latest marks written by the engine
+    marked_block: int
+    realised_pnl: int
+    unrealised_pnl: int
+    equity: int
+    gas_spent: int
+    trades: int
+    wins: int
+    losses: int
+    open_positions: int
+
+    @property
+    def return_bps(self) -> int:
+        if not self.starting_balance:
+            return 0
+        return (self.equity - self.starting_balance) * 10_000 // self.starting_balance
+
+    @property
+    def win_rate_bps(self) -> int:
+        done = self.wins + self.losses
+        return self.wins * 10_000 // done if done else 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: (str(v) if isinstance(v, int) and abs(v) >= 2**53 else v) for k, v in asdict(self).items()}
+        data["return_bps"] = self.return_bps
+        data["win_rate_bps"] = self.win_rate_bps
+        return data
+
+
+def pnl_reports(db: Engine) -> list[PnlReport]:
+    out = []
+    with Session(db) as s:
+        for acct in s.exec(select(Account).order_by(Account.id)).all():  # type: ignore[arg-type]
+            positions = s.exec(select(Position).where(Position.account_id == acct.id)).all()
+            trades = s.exec(select(Trade).where(Trade.account_id == acct.id)).all()
+            open_ = [p for p in positions if p.status == "open"]
+            closed = [p for p in positions if p.status == "closed"]
+            open_cost = sum(p.entry_cost for p in open_)
+            open_value = sum(p.value_now or p.entry_value for p in open_)
+            realised = sum(p.realised_pnl for p in positions)
+            out.append(
+                PnlReport(
+                    account_id=acct.id or 0,
+                    kind=acct.kind,
+                    chain_id=acct.chain_id,
+                    starting_balance=acct.starting_balance,
+                    cash=acct.balance,
+                    open_cost=open_cost,
+                    open_value=open_value,
+                    marked_block=max((p.marked_block for p in open_), default=0),
+                    realised_pnl=realised,
+                    unrealised_pnl=open_value - open_cost,
+                    equity=acct.balance + open_value,
+                    gas_spent=sum(t.gas_cost for t in trades),
+                    trades=len(trades),
+                    wins=sum(1 for p in closed if p.realised_pnl >= 0),
+                    losses=sum(1 for p in closed if p.realised_pnl < 0),
+                    open_positions=len(open_),
+                )
+            )
+    return out
