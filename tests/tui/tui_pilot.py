@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -16,8 +17,16 @@ from dexbot.tui.widgets.status_bar import StatusBar
 
 
 async def until(pilot: Pilot[Any], cond: Callable[[], object], within: float = 3.0) -> None:
+    """Poll ``cond`` between UI ticks; a widget not composed yet counts as 'not yet'."""
     deadline = time.monotonic() + within
-    while not cond():
+
+    def holds() -> object:
+        try:
+            return cond()
+        except NoMatches:
+            return False
+
+    while not holds():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met within the timeout")
         await pilot.pause(0.01)

@@ -1,0 +1,1 @@
+"""Screens: the main layout, detail views, dialogs."""

@@ -1,0 +1,1 @@
+"""One pane per module; each takes engine views and renders them, no trading logic."""

@@ -1,0 +1,58 @@
+"""Display formatting never shows more money than there is: amounts truncate toward zero, the sign of a
+tiny loss survives, tiny prices print as fixed-point, and USD appears only with a known price."""
+
+from __future__ import annotations
+
+import pytest
+
+from dexbot.tui import fmt
+
+
+@pytest.mark.parametrize(
+    ("wei", "places", "text"),
+    [
+        (437_000_000_000, 8, "0.00000043"),
+        (1_999_999_999_999_999_999, 4, "1.9999"),
+        (-1, 4, "-0.0000"),
+        (-2_500_000_000_000_000_000, 2, "-2.50"),
+        (1234 * 10**18, 2, "1,234.00"),
+    ],
+)
+def test_weth_truncates_and_keeps_the_sign(wei: int, places: int, text: str) -> None:
+    assert fmt.weth(wei, places) == text
+
+
+def test_signed_weth_marks_gains() -> None:
+    assert fmt.signed_weth(10**16) == "+0.0100"
+    assert fmt.signed_weth(0) == "+0.0000"
+    assert fmt.signed_weth(-(10**16)) == "-0.0100"
+
+
+def test_usd_is_exact_cents_truncated_and_empty_without_a_price() -> None:
+    assert fmt.usd(10**18, 3_412_500_000) == "$3,412.50"
+    assert fmt.usd(81_250_000_000_000_000, 3_412_500_000) == "$277.26"  # 277.265625
+    assert fmt.usd(-(10**18), 1_000_000) == "-$1.00"
+    assert fmt.usd(10**18, 0) == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "decimals", "text"),
+    [
+        (1_234_567 * 10**18, 18, "1.23M"),
+        (88_000 * 10**9, 9, "88.00K"),
+        (999 * 10**6, 6, "999.00"),
+        (42 * 10**14, 18, "0.0042"),
+        (5 * 10**30, 18, "5.00T"),
+    ],
+)
+def test_compact_amount(raw: int, decimals: int, text: str) -> None:
+    assert fmt.compact_amount(raw, decimals) == text
+
+
+def test_bps_and_age() -> None:
+    assert fmt.bps_pct(127) == "1.27%"
+    assert fmt.bps_pct(800, 1, signed=True) == "+8.0%"
+    assert fmt.bps_pct(-625, 1, signed=True) == "-6.2%"
+    assert fmt.age(1.5) == "1.5s"
+    assert fmt.age(184) == "3m04s"
+    assert fmt.age(7260) == "2h01m"
