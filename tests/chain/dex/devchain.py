@@ -127,6 +127,13 @@ class DevChain:
         call = TxCall(self.addrs.v2_router, ADD_LIQUIDITY + encode(types, args))
         await self.send(owner, call, gas=6_000_000)
 
+    async def age_v2_pair(self, token: str) -> None:
+        """Give the token's WETH pair a live price oracle: once a second has passed, a swap writes the
+        cumulative prices (zero to non-zero the first time, 44k gas extra); later swaps update them."""
+        await self.client.request("evm_increaseTime", [1])
+        await self.swap_v2(self.trader(9), [self.addrs.weth, token], 10**15, native_in=True)
+        await self.client.request("evm_increaseTime", [1])
+
     async def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
             await self.client.request("evm_mine", [])

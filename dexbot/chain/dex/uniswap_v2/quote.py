@@ -20,9 +20,10 @@ from dexbot.chain.dex.uniswap_v2.pair import (
 )
 from dexbot.chain.rpc import RpcClient
 
-# Typical Router02 gas for swapExact*: measured on the devnet (tests/chain/dex check the estimate stays
-# within a quarter of what a real swap uses); a V2 quote has no simulator to ask.
-V2_GAS_FIRST_HOP = 110_000
+# Typical Router02 gas for swapExact*, measured on the devnet with the pair's price oracle already live
+# (as on a real chain; tests/chain/dex checks it stays within a quarter of a real swap). A V2 quote has no
+# simulator to ask; the first swap after a pair's creation pays ~44k more for its first oracle write.
+V2_GAS_FIRST_HOP = 120_000
 V2_GAS_PER_EXTRA_HOP = 65_000
 
 
