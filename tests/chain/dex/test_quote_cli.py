@@ -23,8 +23,12 @@ from dexbot.chain.rpc import RpcClient
 pytestmark = pytest.mark.chain
 
 
-def dexbot(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")} | {"COLUMNS": "200"}
+def dexbot(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")}
+        | {"COLUMNS": "200"}
+        | (env or {})
+    )
     return subprocess.run(
         [sys.executable, "-m", "dexbot.cli.main", "quote", *args],
         capture_output=True,
@@ -104,3 +108,12 @@ def test_without_a_running_devnet_it_says_how_to_start_one(devnet: Devnet, tmp_p
     res = dexbot(tmp_path, "ETH", "USDC", "1")
     assert res.returncode == 1
     assert "no devnet running" in res.stderr
+
+
+def test_a_public_network_uses_its_rpc_urls_and_refuses_the_wrong_chain(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    env = {"DEXBOT_CHAIN__NETWORK": "base", "DEXBOT_CHAIN__RPC_URLS": f'["{devnet.rpc_url}"]'}
+    res = dexbot(tmp_path, "ETH", "USDC", "1", env=env)
+    assert res.returncode == 1
+    assert "serves chain 31337, expected 8453" in res.stderr
