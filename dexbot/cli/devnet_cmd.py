@@ -155,7 +155,7 @@ async def _run(cfg: DevnetConfig, data_dir: Path, *, market: bool) -> None:
             if out.is_terminal:
                 with Live(Text(""), console=out, refresh_per_second=4) as live:
                     while True:
-                        live.update(Text(await _status(rpc, stats, market)))
+                        live.update(Text(await _status(rpc, stats, market, sep="\n")))
                         await asyncio.sleep(LIVE_REFRESH_S)
             else:
                 while True:
@@ -163,9 +163,13 @@ async def _run(cfg: DevnetConfig, data_dir: Path, *, market: bool) -> None:
                     out.print(await _status(rpc, stats, market), highlight=False)
 
 
-async def _status(rpc: DevRpc, stats: MarketStats, market: bool) -> str:
+async def _status(rpc: DevRpc, stats: MarketStats, market: bool, sep: str = " · ") -> str:
+    """Block number and market counters in two parts joined by ``sep`` (a newline in the live view,
+    whose lines are cropped to the terminal width)."""
     block = int(await rpc.call("eth_blockNumber"), 16)
-    return f"block {block} · " + (stats.summary() if market else "market off")
+    if not market:
+        return f"block {block} · market off"
+    return f"block {block} · {stats.summary()}{sep}{stats.details()}"
 
 
 def _announce(event: MarketEvent) -> None:

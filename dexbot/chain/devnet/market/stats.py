@@ -133,11 +133,14 @@ class MarketStats:
         return sum(self.rugs.values())
 
     def summary(self) -> str:
-        """One line for a terminal status bar."""
+        """Regime, pace and swap counters on one short line."""
+        return (
+            f"{self.regime or '-'} · {self.swap_rate():.1f} swaps/s"
+            f" · swaps {self.swaps_ok} ok, {self.swaps_reverted} reverted"
+        )
+
+    def details(self) -> str:
+        """Launches, rugs and the last swap on a second short line."""
         hostile = self.launch_count - self.launches["plain"]
         last = self.last_swap.describe() if self.last_swap else "-"
-        return (
-            f"regime {self.regime or '-'} · {self.swap_rate():.1f} swaps/s · swaps {self.swaps_ok} ok"
-            f" / {self.swaps_reverted} reverted · launches {self.launch_count} ({hostile} hostile)"
-            f" · rugs {self.rug_count} · last: {last}"
-        )
+        return f"launches {self.launch_count} ({hostile} hostile) · rugs {self.rug_count} · last: {last}"
