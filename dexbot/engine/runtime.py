@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dexbot.chain.chains import chain_info
+from dexbot.chain.chains import DEVNET, ChainInfo, chain_info, with_deployment
 from dexbot.chain.devnet import Devnet, start_devnet
 from dexbot.chain.devnet.deployment import Deployment, load_deployment
 from dexbot.chain.dex.types import DexAddresses
@@ -31,6 +31,7 @@ class ChainRuntime:
     usdc_pool: str | None  # its V2 pair with WETH
     deployment: Deployment | None = None
     devnet: Devnet | None = None
+    info: ChainInfo = DEVNET
 
 
 def _addresses(info: Any) -> DexAddresses:
@@ -101,6 +102,7 @@ def _from_deployment(
         usdc_pool=dep.usdc_v2_pair,
         deployment=dep,
         devnet=dn,
+        info=with_deployment(DEVNET, dep),
     )
 
 

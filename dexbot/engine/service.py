@@ -12,9 +12,11 @@ from collections import deque
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
-from dexbot.core.errors import ChainError, DexbotError
+from dexbot.core.errors import ChainError, DexbotError, StoreError
+from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.events import (
     BlockSeen,
     EngineError,
@@ -23,11 +25,12 @@ from dexbot.engine.events import (
     LevelChanged,
     PortfolioUpdated,
 )
+from dexbot.engine.guard import Guard
 from dexbot.engine.intel import IntelPolicy, policy
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file
-from dexbot.engine.snapshot import BreakerView, EngineSnapshot, PoolView, PositionView
+from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.trader import Trader
@@ -36,6 +39,7 @@ log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
+CHAIN_ID_CHECK_EVERY = 30  # blocks
 
 
 class EngineService:
@@ -54,6 +58,11 @@ class EngineService:
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
         )
         self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s)
+        self.gas = GasOracle(rt.client, rt.info, cfg.gas)
+        self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
+        self.breakers = BreakerRegistry(cfg.breakers, db, bus=self.bus, thoughts=self.thoughts)
+        self.trader.guard = self.guard
+        self.base_fee = 0
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -114,13 +123,10 @@ class EngineService:
         )
 
     async def kill(self) -> None:
-        await self._set_state("halted", "kill switch")
-        await self.thoughts.record(
-            "breaker",
-            "Kill switch pulled by the operator: all new entries halted until reset.",
-            intel_level=self.level,
-            block_number=self.block,
-        )
+        """Trip the critical manual breaker: no new entries within this tick; exits keep running. (Live
+        mode also cancels pending transactions by same-nonce replacement.)"""
+        self.trader.decision = await self.breakers.kill_switch()
+        await self._apply_decision()
 
     async def sell_now(self, position_id: int) -> None:
         async with self._lock:
@@ -131,14 +137,18 @@ class EngineService:
             await self.trader.sell(pos, h, "manual", "sold on the operator's request")
 
     async def reset_breaker(self, name: str) -> None:
-        if self.state == "halted" and name in ("manual_kill_switch", "all"):
+        await self.breakers.reset(name, "reset by the operator")
+        self.trader.decision = self.breakers.decision()
+        await self._apply_decision()
+
+    async def _apply_decision(self) -> None:
+        d = self.trader.decision
+        if d.halted and self.state in ("running", "paused"):
+            await self._set_state("halted", d.reason or "critical breaker open")
+        elif not d.halted and self.state == "halted":
             await self._set_state("running")
-            await self.thoughts.record(
-                "resume",
-                "Kill switch reset by the operator.",
-                intel_level=self.level,
-                block_number=self.block,
-            )
+        elif d.halted and self.state == "halted" and d.reason and d.reason != self.state_reason:
+            await self._set_state("halted", d.reason)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -155,7 +165,10 @@ class EngineService:
         await self._seed_known_pools(head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
+        await self.breakers.start()
+        self.trader.decision = self.breakers.decision()
         await self._set_state("running")
+        await self._apply_decision()
 
     async def run(self) -> None:
         try:
@@ -173,7 +186,12 @@ class EngineService:
                     continue
                 for ev in batch:
                     async with self._lock:
-                        await self._handle(ev)
+                        try:
+                            await self._handle(ev)
+                        except StoreError as err:
+                            self.guard.db_write_error = str(err)
+                            self.bus.publish(EngineError(where="store", message=str(err)))
+                            log.error("database write failed: %s", err)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -190,6 +208,7 @@ class EngineService:
         if isinstance(ev, NewBlock):
             await self._on_block(ev)
         elif isinstance(ev, Reorg):
+            self.guard.reorg_depth = max(self.guard.reorg_depth, ev.depth)
             await self.thoughts.record(
                 "hold",
                 f"Chain reorganised {ev.depth} block(s) deep back to #{ev.common_ancestor}; state re-read.",
@@ -203,7 +222,7 @@ class EngineService:
         started = time.perf_counter()
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
         self.trader.block = ev.number
-        self.trader.gas_price = await self._gas_price()
+        await self._fees(ev.number)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
@@ -211,6 +230,7 @@ class EngineService:
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
         p = self.policy()
+        await self._check_breakers(ev)  # first: a rug should exit as a rug, not as a stop-loss
         await self.trader.manage_exits(p)
         held = {pos.token for pos in self.portfolio.open_positions()}
         for cand in self.trader.strategy.on_block(self.trader.view, ev.number, held):
@@ -245,11 +265,36 @@ class EngineService:
             await self.trader.consider(cand, self.policy())
             self.decision_ms.append((time.perf_counter() - t0) * 1000)
 
-    async def _gas_price(self) -> int:
+    async def _fees(self, block: int) -> None:
+        """EIP-1559 price of the next block at the level's urgency; on failure keep the last one."""
         try:
-            return int(await self.rt.client.request("eth_gasPrice", []), 16)
-        except (ChainError, ValueError):
-            return self.trader.gas_price
+            fee = await self.gas.suggest(self.policy().gas_urgency, head=block)
+        except (ChainError, ValueError, KeyError) as err:
+            log.warning("gas suggestion failed: %s", err)
+            return
+        self.trader.gas_price = fee.expected_fee_per_gas
+        self.base_fee = fee.base_fee
+
+    async def _check_breakers(self, ev: NewBlock) -> None:
+        if self.blocks_processed % CHAIN_ID_CHECK_EVERY == 0:
+            with contextlib.suppress(ChainError, ValueError):
+                self.guard.chain_id_observed = int(await self.rt.client.request("eth_chainId", []), 16)
+        await self.breakers.sync_from_store()
+        ctx = self.guard.context(
+            block=ev.number,
+            block_ts=ev.timestamp,
+            base_fee=self.base_fee,
+            view=self.trader.view,
+            held=self.trader.held_tokens(),
+            hostile_seen=self.trader.hostile_seen,
+            kill_switch=False,
+        )
+        d = await self.breakers.check_all(ctx)
+        self.trader.decision = d
+        await self._apply_decision()
+        if d.exit_positions:
+            names = ", ".join(o.name for o in d.open if o.action == "exit_position") or "breaker"
+            await self.trader.exit_tokens(d.exit_positions, f"ordered out by the {names} breaker.")
 
     async def _seed_known_pools(self, head: int) -> None:
         dep = self.rt.deployment
@@ -316,15 +361,7 @@ class EngineService:
             )
             for i in sorted(self.trader.view.pools.values(), key=lambda i: -i.created_block)[:50]
         )
-        breakers = (
-            BreakerView(
-                "manual_kill_switch",
-                "system",
-                "critical",
-                "global",
-                "open" if self.state_reason == "kill switch" else "closed",
-            ),
-        )
+        breakers = tuple(self.breakers.views())
         return EngineSnapshot(
             mode=self.cfg.mode.trading,
             chain=self.rt.chain_name,

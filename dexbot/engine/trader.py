@@ -18,9 +18,12 @@ from dexbot.chain.tokens import token_meta
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.breakers.context import HeldToken
+from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.events import EventBus, MarketUpdate, PositionChanged, TradeFilled
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
+from dexbot.engine.guard import Guard
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.market import MarketView, PoolInfo
 from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
@@ -36,7 +39,6 @@ from dexbot.store.models import Position, TokenAssessment
 
 RECHECK_EVERY_BLOCKS = 10
 SKIP_MEMORY_BLOCKS = 50
-TAX_CHANGE_TOLERANCE_BPS = 100
 
 
 @dataclass
@@ -49,8 +51,13 @@ class Holding:
     rules: ExitRules
     opened_at: float
     exiting: str = ""  # the exit rule being executed (sold in impact-bounded slices)
+    sell_tax_now: int | None = None  # as last re-measured; None until a re-check ran
     exit_detail: str = ""
     last_check_block: int = 0
+
+    @property
+    def current_sell_tax(self) -> int:
+        return self.sell_tax_bps if self.sell_tax_now is None else self.sell_tax_now
 
 
 class Trader:
@@ -74,7 +81,9 @@ class Trader:
         self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s)
         self.holdings: dict[int, Holding] = {}
         self.queue: dict[str, Candidate] = {}
-        self.last_recheck: dict[str, RoundTripResult] = {}  # token -> candidate waiting for a decision
+        self.last_recheck: dict[str, RoundTripResult] = {}
+        self.guard: Guard | None = None
+        self.decision = Decision()  # token -> candidate waiting for a decision
         self.assessments: dict[str, Assessment] = {}
         self.skipped: dict[str, int] = {}
         self.hostile_seen: list[float] = []
@@ -191,6 +200,19 @@ class Trader:
             return
         info = self.view.pools.get(c.pool)
         symbol = info.symbol if info else token[:8]
+        if not self.decision.allows_entry(token, c.pool, fast_lane=policy.lane == "fast"):
+            self.skipped[token.lower()] = self.block
+            await self.thoughts.record(
+                "skip",
+                f"Skipping {symbol}: a circuit breaker blocks this entry "
+                f"({self.decision.reason or 'token or pool blocked'}).",
+                token=token,
+                symbol=symbol,
+                lane=policy.lane,
+                intel_level=policy.level,
+                block_number=self.block,
+            )
+            return
         if len(self.portfolio.open_positions()) >= policy.max_positions:
             self.skipped[token.lower()] = self.block
             await self.thoughts.record(
@@ -303,6 +325,8 @@ class Trader:
         if fill.amount_out <= 0:
             return
         pos, trade = await self.portfolio.apply_buy(fill, symbol=a.symbol, decimals=pool.decimals)
+        if self.guard is not None:
+            self.guard.record_trade(fill.gas_cost)
         rules = self.exit_rules(policy)
         h = Holding(
             m, a.buy_tax_bps or 0, a.sell_tax_bps or 0, rules, time.time(), last_check_block=self.block
@@ -358,6 +382,32 @@ class Trader:
         fitted = await fit_slice(size, max_impact_bps, impact)
         return fitted, (await impact(fitted) if fitted else 0)
 
+    def held_tokens(self) -> list[HeldToken]:
+        out = []
+        for pos in self.portfolio.open_positions():
+            h = self.holdings.get(pos.id or 0)
+            if h is None:
+                continue
+            out.append(
+                HeldToken(
+                    token=pos.token,
+                    symbol=pos.symbol,
+                    value=self.portfolio.values.get(pos.id or 0, 0),
+                    entry_buy_tax_bps=h.buy_tax_bps,
+                    entry_sell_tax_bps=h.sell_tax_bps,
+                    sell_tax_bps=h.sell_tax_now,
+                )
+            )
+        return out
+
+    async def exit_tokens(self, tokens: frozenset[str], why: str) -> None:
+        """Sell the positions a breaker ordered out (a rug, a tax raised after entry)."""
+        wanted = {t.lower() for t in tokens}
+        for pos in list(self.portfolio.open_positions()):
+            h = self.holdings.get(pos.id or 0)
+            if h is not None and pos.token.lower() in wanted and not h.exiting:
+                await self.sell(pos, h, "breaker", why)
+
     def exit_rules(self, policy: IntelPolicy) -> ExitRules:
         ex = self.cfg.exits
         # The config sets the defaults; the intel level's own values apply where the config leaves a rule on.
@@ -375,7 +425,7 @@ class Trader:
 
     async def net_value(self, pos: Position, h: Holding) -> int:
         try:
-            p = await self.quotes.sell(h.market, pos.size, h.sell_tax_bps, self.block)
+            p = await self.quotes.sell(h.market, pos.size, h.current_sell_tax, self.block)
         except ChainError:
             return 0  # no liquidity left to sell into
         return max(0, p.net_out - p.gas_units * self.gas_price)
@@ -438,16 +488,8 @@ class Trader:
                 evidence={"sell_reason": rt.stage("sell").reason},
             )
             return True
-        new_tax = rt.sell_tax_bps
-        if new_tax is not None and new_tax > h.sell_tax_bps + TAX_CHANGE_TOLERANCE_BPS:
-            old, h.sell_tax_bps = h.sell_tax_bps, new_tax
-            await self.sell(
-                pos,
-                h,
-                "tax_changed",
-                f"The sell tax rose from {old / 100:g}% to {new_tax / 100:g}% after entry.",
-            )
-            return True
+        if rt.sell_tax_bps is not None and rt.sell_tax_bps != h.sell_tax_bps:
+            h.sell_tax_now = rt.sell_tax_bps  # valuations follow the token's real tax; the breaker judges it
         return False
 
     async def sell(self, pos: Position, h: Holding, rule: str, detail: str) -> None:
@@ -458,7 +500,7 @@ class Trader:
         amount = pos.size
 
         async def impact(amt: int) -> int:
-            p = await self.quotes.sell(h.market, amt, h.sell_tax_bps, self.block)
+            p = await self.quotes.sell(h.market, amt, h.current_sell_tax, self.block)
             ideal = value_all * amt // pos.size if pos.size else 0
             return max(0, (ideal - p.net_out) * 10_000 // ideal) if ideal else 10_000
 
@@ -469,7 +511,7 @@ class Trader:
         amount = max(1, min(amount, pos.size))
         try:
             fill = await self.executor.sell(
-                h.market, amount, sell_tax_bps=h.sell_tax_bps, block=self.block, gas_price=self.gas_price
+                h.market, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
             )
         except ChainError as err:
             await self.thoughts.record(
@@ -481,7 +523,12 @@ class Trader:
             )
             return
         cost_before = pos.entry_cost
+        pnl_before = pos.realised_pnl
         pos_after, trade = await self.portfolio.apply_sell(pid, fill, reason=rule)
+        if self.guard is not None:
+            self.guard.record_trade(
+                fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
+            )
         closed = pos_after.status == "closed"
         h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
         if closed:

@@ -13,6 +13,7 @@ from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.tokens import balances
 from dexbot.core.config import parse_config
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.service import EngineService
@@ -23,6 +24,7 @@ ETH = 10**18
 DEADLINE = 2**40
 BUY = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
 SELL = "swapExactTokensForETHSupportingFeeOnTransferTokens(uint256,uint256,address[],address,uint256)"
+REMOVE = "removeLiquidityETH(address,uint256,uint256,uint256,address,uint256)"
 
 
 _DEBUG: list[Callable[[], str]] = []
@@ -167,3 +169,23 @@ async def test_controls_pause_level_and_kill(engine: EngineService) -> None:
     assert engine.snapshot().state == "halted"
     decisions = [t.decision for t in repo.list_thoughts(engine.db)]
     assert {"level", "pause", "resume", "breaker"} <= set(decisions)
+
+
+async def test_a_rug_trips_the_liquidity_breaker_and_the_thought_log_says_so(
+    chain: Devnet, engine: EngineService, send_tx, client: RpcClient
+) -> None:
+    dep = chain.deployment
+    (tok,) = await _launch(chain, _spec("RUGME"))
+    await _until(lambda: _thoughts(engine, "enter", "RUGME") != [])
+    # The owner pulls 95 % of the liquidity: the pair's LP tokens go back through the router.
+    lp = (await balances(client, tok.v2_pair or "", [tok.owner], await client.block_number()))[tok.owner]
+    await send_tx(tok.owner, tok.v2_pair, "approve(address,uint256)", dep.v2_router, lp)
+    await send_tx(tok.owner, dep.v2_router, REMOVE, tok.address, lp * 95 // 100, 0, 0, tok.owner, DEADLINE)
+    await _until(lambda: any("liquidity" in t.lower() for t in _thoughts(engine, "breaker", "")))
+    tripped = [t for t in repo.list_breaker_events(engine.db) if t.to_state == "open"]
+    assert any(e.name == "liquidity_drop" for e in tripped)
+    assert any(v.name == "liquidity_drop" and v.state == "open" for v in engine.snapshot().breakers)
+    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
+    (pos,) = repo.list_positions(engine.db)
+    assert (pos.symbol, pos.status, pos.exit_reason) == ("RUGME", "closed", "breaker")
+    assert "liquidity_drop" in _thoughts(engine, "exit", "RUGME")[0]

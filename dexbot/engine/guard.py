@@ -1,0 +1,120 @@
+"""Gathers, once per block, what the circuit breakers look at (portfolio, chain, gas, RPC, market,
+trades) into a BreakerContext. Windows are kept here as raw time-stamped observations; the breakers do
+the windowing themselves."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import UTC, datetime
+
+from dexbot.chain.rpc import RpcClient
+from dexbot.engine.breakers.context import BreakerContext, ClosedTrade, HeldToken, PoolObs
+from dexbot.engine.market import MarketView
+from dexbot.engine.portfolio import Portfolio
+
+RPC_WINDOW_S = 300.0
+RECENT_FEES = 30
+RECENT_PRICES = 20
+
+
+class Guard:
+    def __init__(self, client: RpcClient, portfolio: Portfolio, chain_id: int) -> None:
+        self.client = client
+        self.portfolio = portfolio
+        self.chain_id = chain_id
+        self.chain_id_observed = chain_id
+        self.base_fees: deque[int] = deque(maxlen=RECENT_FEES)
+        self.l1_fees: deque[int] = deque(maxlen=RECENT_FEES)
+        self.closed: deque[ClosedTrade] = deque(maxlen=500)
+        self.trade_times: deque[float] = deque(maxlen=500)
+        self.gas_by_day: dict[str, int] = {}
+        self.day = ""
+        self.day_start_equity = 0
+        self.reorg_depth = 0
+        self.db_write_error = ""
+        self._rpc_samples: deque[tuple[float, int, int]] = deque()
+
+    def record_trade(self, gas_cost: int, *, closed_pnl: int | None = None, token: str = "") -> None:
+        now = time.time()
+        self.trade_times.append(now)
+        day = _day(now)
+        self.gas_by_day[day] = self.gas_by_day.get(day, 0) + gas_cost
+        if closed_pnl is not None:
+            self.closed.append(ClosedTrade(now, token, closed_pnl))
+
+    def _rpc_window(self, now: float) -> tuple[int, int]:
+        requests = sum(ep.requests for ep in self.client.endpoints)
+        errors = sum(ep.errors for ep in self.client.endpoints)
+        self._rpc_samples.append((now, requests, errors))
+        while self._rpc_samples and now - self._rpc_samples[0][0] > RPC_WINDOW_S:
+            self._rpc_samples.popleft()
+        _, r0, e0 = self._rpc_samples[0]
+        return requests - r0, errors - e0
+
+    def context(
+        self,
+        *,
+        block: int,
+        block_ts: int,
+        base_fee: int,
+        view: MarketView,
+        held: list[HeldToken],
+        hostile_seen: list[float],
+        kill_switch: bool,
+    ) -> BreakerContext:
+        now = time.time()
+        snap = self.portfolio.snapshot()
+        day = _day(now)
+        if day != self.day:
+            self.day, self.day_start_equity = day, snap.equity
+        if base_fee:
+            self.base_fees.append(base_fee)
+        rpc_requests, rpc_errors = self._rpc_window(now)
+        reorg, self.reorg_depth = self.reorg_depth, 0
+        pools = tuple(
+            PoolObs(
+                pool=i.pool,
+                token=i.token,
+                symbol=i.symbol,
+                price=i.price,
+                liquidity=i.liquidity_wei,
+                peak_liquidity=i.peak_liquidity_wei,
+                recent_prices=tuple(p for _, p, _ in list(i.history)[-RECENT_PRICES:-1]),
+                reference_price=_reference(view, i.token, i.pool),
+            )
+            for i in view.pools.values()
+            if i.history
+        )
+        return BreakerContext(
+            now=now,
+            snapshot=snap,
+            day_start_equity=self.day_start_equity,
+            chain_id_expected=self.chain_id,
+            chain_id_observed=self.chain_id_observed,
+            block_number=block,
+            block_timestamp=block_ts,
+            reorg_depth=reorg,
+            base_fee=base_fee,
+            recent_base_fees=tuple(self.base_fees)[:-1],
+            gas_spent_today=self.gas_by_day.get(day, 0),
+            closed_trades=tuple(self.closed),
+            held=tuple(held),
+            trade_times=tuple(self.trade_times),
+            rpc_requests=rpc_requests,
+            rpc_errors=rpc_errors,
+            pools=pools,
+            hostile_seen=tuple(hostile_seen),
+            db_write_error=self.db_write_error,
+            kill_switch=kill_switch,
+        )
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def _reference(view: MarketView, token: str, pool: str) -> int:
+    """The same token's price on its deepest other pool (0 when it trades in one pool only)."""
+    others = [p for p in view.for_token(token) if p.pool != pool and p.price]
+    return max(others, key=lambda p: p.liquidity_wei).price if others else 0
