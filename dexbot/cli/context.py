@@ -35,8 +35,20 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output: plain JSON on stdout, big integers as strings (JS-safe)."""
-    typer.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+    """Machine-readable output: plain JSON on stdout, integers beyond 2**53 as strings (JS-safe)."""
+    typer.echo(json.dumps(_js_safe(data), indent=2, sort_keys=False, default=_json_default))
+
+
+def _js_safe(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value) if abs(value) >= 2**53 else value
+    if isinstance(value, dict):
+        return {k: _js_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_js_safe(v) for v in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:
