@@ -56,8 +56,16 @@ def main(argv: list[str]) -> int:
             table.add_row(r["name"], "[red]error[/]", "", "", "", "", "")
         else:
             table.add_row(*(_fmt(r.get(f)) for f in FIELDS))
-    Console().print(table)
-    (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    Console(width=max(140, Console().width)).print(table)
+    path = HERE / "results.json"
+    if only and path.exists():  # a partial run updates its own entries and keeps the others
+        ran = {r.get("module") for r in results} | {r["name"] for r in results if "error" in r}
+        try:
+            kept = [r for r in json.loads(path.read_text()) if r.get("module") not in ran]
+        except (ValueError, OSError):
+            kept = []
+        results = kept + results
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 1 if failed else 0
 
 

@@ -70,7 +70,8 @@ class EngineService:
         self.eth_usd_e6 = 0
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
-        self.decision_ms: deque[float] = deque(maxlen=1000)
+        self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
+        self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -263,7 +264,11 @@ class EngineService:
             cand = self.trader.queue.pop(token)
             t0 = time.perf_counter()
             await self.trader.consider(cand, self.policy())
-            self.decision_ms.append((time.perf_counter() - t0) * 1000)
+            done = time.perf_counter()
+            self.decision_ms.append((done - t0) * 1000)
+            seen = self.trader.discovered.pop(token, None)
+            if seen is not None:
+                self.launch_to_decision_ms.append((done - seen) * 1000)
 
     async def _fees(self, block: int) -> None:
         """EIP-1559 price of the next block at the level's urgency; on failure keep the last one."""

@@ -81,6 +81,7 @@ class Trader:
         self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s)
         self.holdings: dict[int, Holding] = {}
         self.queue: dict[str, Candidate] = {}
+        self.discovered: dict[str, float] = {}  # token -> when its pool's creation log arrived
         self.last_recheck: dict[str, RoundTripResult] = {}
         self.guard: Guard | None = None
         self.decision = Decision()  # token -> candidate waiting for a decision
@@ -129,6 +130,7 @@ class Trader:
         )
         self.view.add(info)
         if announce:
+            self.discovered.setdefault(meta.address.lower(), time.perf_counter())
             self.strategy.on_new_pool(info, self.view, block)
 
     async def on_log(self, ev: object) -> None:
