@@ -52,7 +52,7 @@ class ReceiptWatcher:
                 await self._dirty.wait()
             try:
                 await self._poll()
-            except (DevnetError, ValueError, KeyError, TypeError) as exc:
+            except (DevnetError, TimeoutError, ValueError, KeyError, TypeError) as exc:
                 log.debug("receipt poll failed: %s", exc)
             await asyncio.sleep(self.poll_s)
 

@@ -1,16 +1,17 @@
 """Running the plan against a live devnet, paced to the wall clock.
 
 One driver walks the plan and sleeps until each action is due; swaps run as tasks (at most
-``max_in_flight`` at once, so a slow node applies back-pressure instead of piling up requests);
-launches and rugs go to one owner worker, in order, because they share the launcher's nonces; one
-receipt watcher serves them all. Nothing that goes wrong with a transaction stops the market: it is
-counted and logged. Cancelling the task stops everything promptly.
+``max_in_flight`` at once, about two blocks' worth, so a slow node applies back-pressure instead of
+piling up requests); launches and rugs go to one owner worker, in order, because they share the
+launcher's nonces; one receipt watcher serves them all. Nothing that goes wrong with a transaction
+stops the market: it is counted and logged. Cancelling the task stops everything promptly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterator
 
 from dexbot.chain.devnet import Devnet, DevnetService
@@ -29,7 +30,9 @@ from .traders import Trader, fund, market_accounts
 
 log = logging.getLogger(__name__)
 OnActivity = Callable[[MarketEvent], None]
-MAX_IN_FLIGHT = 64
+# In-flight swaps: enough for two blocks' worth at the configured rate, within these bounds.
+MIN_IN_FLIGHT = 64
+MAX_IN_FLIGHT = 512
 
 
 class MarketSimulator:
@@ -42,7 +45,7 @@ class MarketSimulator:
         block_time_s: float = 2.0,
         on_activity: OnActivity | None = None,
         stats: MarketStats | None = None,
-        max_in_flight: int = MAX_IN_FLIGHT,
+        max_in_flight: int | None = None,
     ) -> None:
         self.dn = dn
         self.cfg = cfg
@@ -50,7 +53,8 @@ class MarketSimulator:
         self.block_time_s = block_time_s
         self.on_activity = on_activity
         self.stats = stats if stats is not None else MarketStats()
-        self.max_in_flight = max_in_flight
+        wanted = math.ceil(2 * cfg.swaps_per_s * (block_time_s + 1))
+        self.max_in_flight = max_in_flight or min(MAX_IN_FLIGHT, max(MIN_IN_FLIGHT, wanted))
         # Launched tokens join the market "a few blocks" after launch; a late swap is dropped, not sent.
         self.settle_s = max(1.0, 3 * block_time_s)
         self.max_lag_s = 2.0 + block_time_s
@@ -98,7 +102,8 @@ class MarketSimulator:
                 await asyncio.sleep(due - loop.time())
             if isinstance(action, Swap):
                 pool = self._pools.get(action.pool)
-                if pool is None or loop.time() - due > self.max_lag_s:
+                late = bootstrap is None and loop.time() - due > self.max_lag_s
+                if pool is None or late:
                     self.stats.swaps_skipped += 1
                     continue
                 await slots.acquire()
