@@ -63,7 +63,7 @@ class MarketSimulator:
         self._launched: dict[int, LaunchedToken] = {}
 
     def plan(self) -> Iterator[Action]:
-        """The plan this simulator executes (the same for the same seed, config and deployment)."""
+        """The plan this simulator executes: the same for the same seed, config, deployment and block time."""
         dep = self.dn.deployment
         taken = {"WETH", "USDC", *(t.symbol for t in dep.tokens)}
         refs = [p.ref() for p in deployment_pools(dep)]
@@ -73,6 +73,13 @@ class MarketSimulator:
         if not self.cfg.enabled:
             log.info("market disabled (devnet.market.enabled = false)")
             return
+        try:
+            await self._run()
+        except Exception as exc:  # recorded for status displays, then re-raised to the caller
+            self.stats.stopped = str(exc) or type(exc).__name__
+            raise
+
+    async def _run(self) -> None:
         launcher, addresses = market_accounts(self.dn.accounts, self.cfg.traders)
         traders = [Trader(i, a) for i, a in enumerate(addresses)]
         async with DevRpc(self.dn.rpc_url) as rpc:

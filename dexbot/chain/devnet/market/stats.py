@@ -91,6 +91,7 @@ class MarketStats:
     last_swap: SwapDone | None = None
     last_event: MarketEvent | None = None
     last_error: str = ""
+    stopped: str = ""  # why the market itself died (it never stops for a single failed transaction)
     last_block: int = 0
     launched: list[DevToken] = field(default_factory=list)
     _sent_at: deque[float] = field(default_factory=lambda: deque(maxlen=4096), repr=False)
@@ -134,6 +135,8 @@ class MarketStats:
 
     def summary(self) -> str:
         """Regime, pace and swap counters on one short line."""
+        if self.stopped:
+            return f"market stopped: {self.stopped}"
         return (
             f"{self.regime or '-'} · {self.swap_rate():.1f} swaps/s"
             f" · swaps {self.swaps_ok} ok, {self.swaps_reverted} reverted"
