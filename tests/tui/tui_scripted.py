@@ -19,6 +19,7 @@ from dexbot.engine.events import (
     Event,
     EventBus,
     LevelChanged,
+    MarketUpdate,
     PositionChanged,
     TradeFilled,
 )
@@ -64,6 +65,17 @@ class ScriptedEngine:
     async def resume(self) -> None:
         self.calls.append(("resume",))
         self._state("running")
+
+    def market_tick(self, ev: MarketUpdate) -> None:
+        """Move a pool's price in the snapshot and publish the update, as the engine's market view does."""
+        self._snap = replace(
+            self._snap,
+            pools=tuple(
+                replace(p, price_wei=ev.price_wei, liquidity_wei=ev.liquidity_wei) if p.pool == ev.pool else p
+                for p in self._snap.pools
+            ),
+        )
+        self.bus.publish(ev)
 
     async def set_level(self, level: int) -> None:
         self.calls.append(("set_level", level))

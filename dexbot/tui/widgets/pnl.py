@@ -46,11 +46,16 @@ class PnLPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="pane")
         self.border_title = "P&L"
+        self._shown: tuple[int, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="pnl-summary")
         yield WeiChart(x_label="block", y_label="equity WETH", id="equity-chart")
 
     def show(self, snap: EngineSnapshot) -> None:
-        self.query_one("#pnl-summary", Static).update(summary(snap))
+        key = (snap.realised_pnl, snap.unrealised_pnl, snap.equity, snap.peak_equity, snap.wins, snap.losses,
+               snap.drawdown_bps, snap.eth_usd_e6)  # fmt: skip
+        if key != self._shown:
+            self._shown = key
+            self.query_one("#pnl-summary", Static).update(summary(snap), layout=False)  # fixed 4 rows
         self.query_one(WeiChart).show([(float(b), e) for b, e in snap.equity_curve])

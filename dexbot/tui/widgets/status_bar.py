@@ -56,4 +56,4 @@ class StatusBar(Static):
         text = render_status(snap, note)
         if text != self.text:
             self.text = text
-            self.update(text)
+            self.update(text, layout=False)  # two lines, fixed height: no relayout of the screen

@@ -17,7 +17,8 @@ from dexbot.tui.messages import ThoughtSelected
 
 COLUMNS = ("Time", "Block", "Decision", "Token", "Risk", "Lvl", "Reasoning")
 MAX_ROWS = 500
-REASON_CHARS = 160
+FLUSH_HZ = 5.0
+REASON_CHARS = 90
 
 
 def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
@@ -40,6 +41,8 @@ class ThoughtLogPane(Vertical):
         self.border_title = "Thoughts"
         self._by_id: dict[int, ThoughtRecorded] = {}
         self._order: list[int] = []
+        self._pending: list[ThoughtRecorded] = []
+        self._flush_scheduled = False
         self.total = 0
 
     def compose(self) -> ComposeResult:
@@ -49,6 +52,16 @@ class ThoughtLogPane(Vertical):
         yield Static(classes="thought-preview")
 
     def add(self, thoughts: Iterable[ThoughtRecorded]) -> None:
+        """Queue thoughts; they reach the table at most FLUSH_HZ times a second. Each growth of the table
+        costs a relayout of the whole screen, so a burst of decisions must not become a burst of layouts."""
+        self._pending.extend(thoughts)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(1 / FLUSH_HZ, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        thoughts, self._pending = self._pending, []
         table = self.query_one(DataTable)
         follow = table.row_count == 0 or table.cursor_row >= table.row_count - 1
         for t in thoughts:
@@ -76,7 +89,7 @@ class ThoughtLogPane(Vertical):
                 (f"{thought.decision.upper()} ", fmt.DECISION_STYLES.get(thought.decision, ""))
             )
             text.append(thought.reasoning)
-            self.query_one(".thought-preview", Static).update(text)
+            self.query_one(".thought-preview", Static).update(text, layout=False)  # fixed height
 
     def selected(self) -> ThoughtRecorded | None:
         table = self.query_one(DataTable)
