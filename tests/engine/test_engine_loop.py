@@ -33,7 +33,13 @@ _DEBUG: list[Callable[[], str]] = []
 @pytest.fixture
 async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
     cfg = parse_config(
-        {"store": {"data_dir": str(tmp_path)}, "exits": {"max_hold_s": 3600}, "intel": {"level": 5}},
+        {
+            "store": {"data_dir": str(tmp_path)},
+            "exits": {"max_hold_s": 3600},
+            "intel": {"level": 5},
+            # the session devnet mines only when a test sends something: its head may be minutes old
+            "breakers": {"block_stall_s": 86_400},
+        },
         source=str(tmp_path / "config.toml"),
     )
     dep = chain.deployment
