@@ -97,8 +97,10 @@ def run(
         str, typer.Option("--log-format", help="text or json (headless log lines)", show_default=True)
     ] = "text",
 ) -> None:
-    """Run the trading engine: the TUI by default, headless with --no-ui. On the devnet config this
-    starts anvil, deploys Uniswap and the test tokens, and runs the synthetic market too."""
+    """Run the trading engine: the TUI by default, headless with --no-ui.
+
+    On the devnet config it also starts anvil, deploys Uniswap and the test tokens, and runs the
+    synthetic market."""
     if log_format not in ("text", "json"):
         raise ConfigError(f"--log-format {log_format!r}: use text or json")
     fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"
