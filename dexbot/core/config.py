@@ -156,8 +156,10 @@ class ExitsConfig(Section):
     take_profit_pct: float | None = Field(default=20.0, gt=0)
     trailing_pct: float | None = Field(default=8.0, gt=0, lt=100)
     max_hold_s: float | None = Field(default=3600.0, gt=0)
+    method: Literal["impact", "twap", "vwap"] = "impact"  # how non-urgent exits are sliced
     twap_slices: int = Field(default=4, ge=1, le=100)
     twap_over_s: float = Field(default=60.0, gt=0)
+    vwap_participation_bps: int = Field(default=1000, ge=1, le=10000)  # share of observed sell volume
     slice_impact_bps: int = Field(default=100, ge=1, le=10000)
 
 

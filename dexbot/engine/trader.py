@@ -21,6 +21,7 @@ from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.context import HeldToken
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.events import EventBus, MarketUpdate, PositionChanged, TradeFilled
+from dexbot.engine.exits.plan import ExitPlan, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.guard import Guard
@@ -54,6 +55,7 @@ class Holding:
     sell_tax_now: int | None = None  # as last re-measured; None until a re-check ran
     exit_detail: str = ""
     last_check_block: int = 0
+    plan: ExitPlan | None = None
 
     @property
     def current_sell_tax(self) -> int:
@@ -384,6 +386,15 @@ class Trader:
         fitted = await fit_slice(size, max_impact_bps, impact)
         return fitted, (await impact(fitted) if fitted else 0)
 
+    def _sell_volume_per_s(self, pool: str, window_blocks: int = 30) -> int:
+        """Token units sold into ``pool`` per second over the recent window (from its Swap logs)."""
+        info = self.view.pools.get(pool)
+        if info is None or not info.volume_token:
+            return 0
+        recent = [(b, v) for b, v in info.volume_token if self.block - b <= window_blocks]
+        span_s = max(1.0, window_blocks * self.rt.block_time_s)
+        return int(sum(v for _, v in recent) / span_s)
+
     def held_tokens(self) -> list[HeldToken]:
         out = []
         for pos in self.portfolio.open_positions():
@@ -498,18 +509,30 @@ class Trader:
         """Sell what the impact budget allows this block (everything, for a stop-loss on a deep pool)."""
         pid = pos.id or 0
         budget = self.cfg.exits.slice_impact_bps
+        if h.plan is None:
+            h.plan = make_plan(
+                rule,
+                pos.size,
+                self.cfg.exits,
+                now=time.time(),
+                volume_per_s=self._sell_volume_per_s(h.market.pool),
+                block_time_s=self.rt.block_time_s,
+            )
+        plan = h.plan
+        amount = min(pos.size, plan.due(time.time()))
+        if amount <= 0:
+            h.exiting, h.exit_detail = rule, detail
+            return  # the next slice is not due yet
         value_all = await self.net_value(pos, h)
-        amount = pos.size
 
         async def impact(amt: int) -> int:
             p = await self.quotes.sell(h.market, amt, h.current_sell_tax, self.block)
             ideal = value_all * amt // pos.size if pos.size else 0
             return max(0, (ideal - p.net_out) * 10_000 // ideal) if ideal else 10_000
 
-        if value_all > 0 and rule != "stop_loss":
-            amount = await fit_slice(pos.size, budget, impact) or pos.size // max(
-                1, self.cfg.exits.twap_slices
-            )
+        if value_all > 0 and plan.budgeted:
+            # shrink to the impact budget; a pool too thin for even a sliver still gets a sliver
+            amount = await fit_slice(amount, budget, impact) or max(1, amount // 10)
         amount = max(1, min(amount, pos.size))
         try:
             fill = await self.executor.sell(
@@ -527,6 +550,7 @@ class Trader:
         cost_before = pos.entry_cost
         pnl_before = pos.realised_pnl
         pos_after, trade = await self.portfolio.apply_sell(pid, fill, reason=rule)
+        plan.sold += fill.amount_in
         if self.guard is not None:
             self.guard.record_trade(
                 fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
@@ -539,11 +563,7 @@ class Trader:
                 self.wins += 1
             else:
                 self.losses += 1
-        part = (
-            ""
-            if closed
-            else f" (slice of {amount} units within the {budget} bps impact budget; more follows)"
-        )
+        part = "" if closed else f" (a slice: {plan.describe()}, within the {budget} bps impact budget)"
         await self.thoughts.record(
             "exit",
             explain_exit(

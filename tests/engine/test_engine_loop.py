@@ -31,11 +31,15 @@ _DEBUG: list[Callable[[], str]] = []
 
 
 @pytest.fixture
-async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+async def engine(
+    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[EngineService]:
+    extra = getattr(request, "param", {})
     cfg = parse_config(
-        {
+        extra
+        | {
             "store": {"data_dir": str(tmp_path)},
-            "exits": {"max_hold_s": 3600},
+            "exits": {"max_hold_s": 3600} | extra.get("exits", {}),
             "intel": {"level": 5},
             # the session devnet mines only when a test sends something: its head may be minutes old
             "breakers": {"block_stall_s": 86_400},
@@ -195,3 +199,32 @@ async def test_a_rug_trips_the_liquidity_breaker_and_the_thought_log_says_so(
     (pos,) = repo.list_positions(engine.db)
     assert (pos.symbol, pos.status, pos.exit_reason) == ("RUGME", "closed", "breaker")
     assert "liquidity_drop" in _thoughts(engine, "exit", "RUGME")[0]
+
+
+@pytest.mark.parametrize(
+    "engine", [{"exits": {"method": "twap", "twap_slices": 2, "twap_over_s": 1.0}}], indirect=True
+)
+async def test_take_profit_exits_in_twap_slices(
+    chain: Devnet, engine: EngineService, send_tx, client: RpcClient
+) -> None:
+    dep = chain.deployment
+    (tok,) = await _launch(chain, _spec("TWAP"))
+    await _until(lambda: _thoughts(engine, "enter", "TWAP") != [])
+    whale = chain.accounts[7]
+    await send_tx(whale, dep.v2_router, BUY, 0, [dep.weth, tok.address], whale, DEADLINE, value=4 * ETH)
+    await _until(lambda: _thoughts(engine, "exit", "TWAP") != [])
+    for _ in range(40):  # the session devnet mines on demand: give the second slice blocks to land in
+        if repo.list_positions(engine.db, status="open") == []:
+            break
+        await client.request("evm_mine", [])
+        await asyncio.sleep(0.1)
+    exits = _thoughts(engine, "exit", "TWAP")
+    assert len(exits) == 2, exits
+    assert "TWAP: 2 slices" in exits[-1]  # newest first: the first slice said more follows
+    sells = [t for t in repo.list_trades(engine.db) if t.side == "sell"]
+    assert len(sells) == 2
+    (pos,) = repo.list_positions(engine.db)
+    assert pos.size == 0
+    assert sells[0].amount_in > 0
+    assert sells[1].amount_in > 0
+    assert pos.exit_reason == "take_profit"
