@@ -21,11 +21,15 @@ $(NPM_STAMP): package.json package-lock.json
 	@node_modules/.bin/anvil --version >/dev/null || { echo "anvil did not install (optional platform package missing?)"; exit 1; }
 	@touch $@
 
-# PostgreSQL server binaries for the store's PostgreSQL tests (Debian package; skipped where present).
+# PostgreSQL server binaries for the store's PostgreSQL tests, Prometheus (server and promtool) for the
+# metrics integration test (Debian packages; skipped where present).
 system-deps:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	    else echo "note: PostgreSQL server not installed; its tests will be skipped"; fi; }
+	@{ command -v prometheus && command -v promtool; } >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	    else echo "note: Prometheus not installed; its integration test will be skipped"; fi; }
 
 run: setup
 	$(BIN)/dexbot run

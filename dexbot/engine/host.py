@@ -14,6 +14,7 @@ from dexbot.engine.events import EngineError, EngineStateChanged, EventBus
 from dexbot.engine.runtime import Service, open_chain
 from dexbot.engine.service import EngineService
 from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 
 log = logging.getLogger("dexbot.engine")
@@ -27,6 +28,7 @@ class EngineHost:
         self.services = services or []
         self.bus = bus or EventBus()
         self.service: EngineService | None = None
+        self.telemetry: Telemetry | None = None  # metrics side port; None when metrics are off
         self.error: BaseException | None = None
         self._stop = asyncio.Event()
         self._done = asyncio.Event()
@@ -42,13 +44,14 @@ class EngineHost:
                 self.service = svc
                 if self._stop.is_set():
                     return
-                runner = asyncio.create_task(svc.run(), name="engine")
-                stopper = asyncio.create_task(self._stop.wait(), name="engine-stop")
-                done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                if stopper in done:
-                    await svc.stop()
-                stopper.cancel()
-                await runner
+                async with Telemetry.running(self.cfg, svc) as self.telemetry:
+                    runner = asyncio.create_task(svc.run(), name="engine")
+                    stopper = asyncio.create_task(self._stop.wait(), name="engine-stop")
+                    done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                    if stopper in done:
+                        await svc.stop()
+                    stopper.cancel()
+                    await runner
         except DexbotError as err:
             self.error = err
             self.bus.publish(EngineError(where="start", message=str(err)))
