@@ -50,6 +50,14 @@ def weth(wei: int, places: int = 4) -> str:
     return f"-{text}" if wei < 0 else text
 
 
+def price(wei: int, significant: int = 4) -> str:
+    """A WETH price with ``significant`` digits whatever its size: fresh tokens trade at 1e-8 WETH."""
+    if wei <= 0:
+        return units(0, WETH_DECIMALS, 4)
+    places = max(4, min(WETH_DECIMALS, significant - (len(str(wei)) - WETH_DECIMALS)))
+    return units(wei, WETH_DECIMALS, places)
+
+
 def signed_weth(wei: int, places: int = 4) -> str:
     return weth(wei, places) if wei < 0 else f"+{weth(wei, places)}"
 

@@ -56,3 +56,17 @@ def test_bps_and_age() -> None:
     assert fmt.age(1.5) == "1.5s"
     assert fmt.age(184) == "3m04s"
     assert fmt.age(7260) == "2h01m"
+
+
+@pytest.mark.parametrize(
+    ("wei", "text"),
+    [
+        (31_234_567_891, "0.00000003123"),
+        (79_266_400_000_000, "0.00007926"),
+        (3_196_000_000_000_000, "0.003196"),
+        (1_234_567_000_000_000_000, "1.2345"),
+        (0, "0.0000"),
+    ],
+)
+def test_price_keeps_four_significant_digits(wei: int, text: str) -> None:
+    assert fmt.price(wei) == text

@@ -26,12 +26,24 @@ SIM_KEYS = ("simulation", "round_trip", "roundtrip")
 STAGE_STYLES = {"ok": "green", "reverted": "bold red", "no_gas": "magenta", "no_funds": "magenta"}
 
 
-def simulation_of(evidence: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def simulation_of(
+    evidence: Mapping[str, Any], factors: Sequence[Mapping[str, Any]] = ()
+) -> Mapping[str, Any] | None:
+    """The round trip as recorded: the thought's evidence first, else the round_trip factor's own evidence,
+    else that factor's verdict alone."""
     for key in SIM_KEYS:
         value = evidence.get(key)
         if isinstance(value, Mapping):
             return value
-    return {"stages": evidence["stages"]} if isinstance(evidence.get("stages"), (Mapping, list)) else None
+    if isinstance(evidence.get("stages"), (Mapping, list)):
+        return {"stages": evidence["stages"]}
+    for f in factors:
+        if f.get("name") == "round_trip":
+            own = f.get("evidence")
+            if isinstance(own, Mapping) and own:
+                return own
+            return {"result": f.get("value", ""), "note": f.get("note", "")}
+    return None
 
 
 def simulation_rows(sim: Mapping[str, Any]) -> list[tuple[Text, ...]]:
@@ -67,7 +79,7 @@ def token_summary(symbol: str, token: str, pool: PoolView | None, thought: Thoug
     if pool is not None:
         t.append(f"\n{pool.dex} pool {pool.pool} · age {pool.age_blocks} blocks")
         t.append(
-            f"\nprice {fmt.weth(pool.price_wei, 10)} WETH · liquidity {fmt.weth(pool.liquidity_wei, 4)} WETH"
+            f"\nprice {fmt.price(pool.price_wei, 6)} WETH · liquidity {fmt.weth(pool.liquidity_wei, 4)} WETH"
         )
         if pool.change_bps is not None:
             t.append(
@@ -127,7 +139,7 @@ class TokenDetailScreen(LiveScreen):
             self.query_one("#token-factors-pane").border_subtitle = "no assessment recorded yet"
         sim_table: DataTable[Text] = self.query_one("#token-sim", DataTable)
         sim_table.add_columns("Stage", "Status", "Detail", "Gas")
-        sim = simulation_of(self.thought.evidence) if self.thought else None
+        sim = simulation_of(self.thought.evidence, self.thought.factors) if self.thought else None
         for row in simulation_rows(sim or {}):
             sim_table.add_row(*row)
         if sim is None:

@@ -38,8 +38,8 @@ def pool_row(p: PoolView) -> Row:
         p.pool,
         (
             Text(p.symbol or fmt.short_addr(p.token), style="bold"),
-            Text(p.dex.replace("uniswap_", "uni-")),
-            Text(fmt.weth(p.price_wei, 8), justify="right"),
+            Text(p.dex.removeprefix("uniswap_")),
+            Text(fmt.price(p.price_wei, 3), justify="right"),
             Text(fmt.weth(p.liquidity_wei, 2), justify="right"),
             change,
             risk_text(p.risk_score),
