@@ -74,8 +74,8 @@ class Telemetry:
             yield None
             return
         t = cls(cfg, svc)
-        await t.start()
         try:
+            await t.start()
             yield t
         finally:
             await t.stop()
