@@ -173,7 +173,10 @@ async def test_anvil_reorg_at_the_same_height_is_detected_from_the_changed_hash(
     await watcher.poll()
     swapped = watcher.states[pair]
 
-    await dev.client.request("anvil_reorg", [2, []])  # replaces start+2 and start+3, keeps the swap
+    # Replace start+2 and start+3 (keeping the swap). The new blocks carry a transfer: two empty blocks
+    # mined in the same second as the ones they replace would hash the same and be no reorg at all.
+    transfer = {"from": dev.trader(8), "to": "0x000000000000000000000000000000000000dEaD", "value": "0x1"}
+    await dev.client.request("anvil_reorg", [2, [[transfer, 0]]])
     events = await watcher.poll()
     reorg = events[0]
     assert isinstance(reorg, Reorg)
