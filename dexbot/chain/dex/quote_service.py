@@ -104,20 +104,25 @@ def resolve_token(value: str, symbols: dict[str, str], what: str) -> str:
     return str(to_checksum_address(address))
 
 
-async def quote_tokens(target: QuoteTarget, token_in: str, token_out: str, amount: str) -> QuoteReport:
-    """Every route for ``amount`` (human units of ``token_in``), best first, all read at one block."""
-    address_in = resolve_token(token_in, target.symbols, "TOKEN_IN")
-    address_out = resolve_token(token_out, target.symbols, "TOKEN_OUT")
-    if address_in == address_out:
-        raise InputError(f"TOKEN_IN and TOKEN_OUT are the same token ({address_in})")
+async def connect(target: QuoteTarget) -> RpcClient:
+    """An RpcClient on the target; a devnet that does not answer is "no devnet running", not an RPC fault."""
     try:
-        client = await RpcClient.connect(
+        return await RpcClient.connect(
             target.urls, chain_id=target.chain_id, timeout_s=target.timeout_s, poa=target.poa
         )
     except RpcUnavailable:
         if target.devnet:
             raise ChainError(f"{NO_DEVNET} (nothing answers at {target.urls[0]})") from None
         raise
+
+
+async def quote_tokens(target: QuoteTarget, token_in: str, token_out: str, amount: str) -> QuoteReport:
+    """Every route for ``amount`` (human units of ``token_in``), best first, all read at one block."""
+    address_in = resolve_token(token_in, target.symbols, "TOKEN_IN")
+    address_out = resolve_token(token_out, target.symbols, "TOKEN_OUT")
+    if address_in == address_out:
+        raise InputError(f"TOKEN_IN and TOKEN_OUT are the same token ({address_in})")
+    client = await connect(target)
     try:
         block = await client.block_number()
         meta_in, meta_out = await asyncio.gather(

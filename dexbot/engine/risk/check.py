@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dexbot.chain.dex.quote_service import NO_DEVNET, QuoteTarget, resolve_token
-from dexbot.chain.rpc import RpcClient
+from dexbot.chain.dex.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
-from dexbot.core.errors import ChainError, RpcUnavailable
 from dexbot.engine.intel import policy
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.risk.score import Assessment
@@ -15,14 +13,7 @@ async def check_token(
     cfg: Config, target: QuoteTarget, token: str, *, level: int | None = None
 ) -> Assessment:
     address = resolve_token(token, target.symbols, "ADDRESS")
-    try:
-        client = await RpcClient.connect(
-            target.urls, chain_id=target.chain_id, timeout_s=target.timeout_s, poa=target.poa
-        )
-    except RpcUnavailable:
-        if target.devnet:
-            raise ChainError(f"{NO_DEVNET} (nothing answers at {target.urls[0]})") from None
-        raise
+    client = await connect(target)
     try:
         p = policy(level or cfg.intel.level, cfg.intel.lane)
         size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
