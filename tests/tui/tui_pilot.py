@@ -50,3 +50,12 @@ def render_text(renderable: Any, width: int = 300) -> str:
 def static_text(app: DexbotApp, selector: str, width: int = 300) -> str:
     """What a Static shows, as plain text (rich renderables rendered at ``width``)."""
     return render_text(app.screen.query_one(selector, Static).content, width)
+
+
+def tables_settled(app: DexbotApp) -> bool:
+    """Every table on screen has measured its rows (DataTable sizes columns when its queue is idle);
+    a screenshot before that shows columns at their old widths."""
+    tables = list(app.screen.query(DataTable))
+    return bool(tables) and all(
+        t.virtual_size.height == t.row_count + (t.header_height if t.show_header else 0) for t in tables
+    )
