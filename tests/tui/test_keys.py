@@ -134,8 +134,8 @@ async def test_kill_then_reset_kill_switch_resumes_running(app: DexbotApp, engin
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("k", "y")
         await until(pilot, lambda: " HALTED " in status(app))
-        table = app.screen.query_one("#breakers-table", DataTable)
-        table.move_cursor(row=1)  # open breakers sort first: hostile_tokens, kill_switch
+        # open breakers sort first (hostile_tokens, kill_switch); the fresh trip takes the cursor
+        assert app.screen.query_one("#breakers-table", DataTable).cursor_row == 1
         await pilot.press("r", "y")
         await until(pilot, lambda: " RUNNING " in status(app))
     assert ("reset_breaker", "kill_switch") in engine.calls

@@ -1,5 +1,5 @@
 """Every circuit breaker with its state; tripped ones sort to the top so a halt is visible without
-scrolling. The highlighted row is what `r` resets."""
+scrolling. The highlighted row is what `r` resets; a fresh trip moves the highlight to itself."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class BreakersPane(Vertical):
         super().__init__(id=id, classes="pane")
         self.border_title = "Breakers"
         self._by_name: dict[str, BreakerView] = {}
+        self._tripped: set[str] = set()
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", id="breakers-table")
@@ -53,7 +54,14 @@ class BreakersPane(Vertical):
         self.set_class(tripped > 0, "alert")
         first = next((b for b in ordered(breakers) if b.state != "closed"), None)
         self.border_subtitle = f"{first.name}: {first.reason}" if first and first.reason else ""
-        sync_rows(self.query_one(DataTable), [breaker_row(b) for b in ordered(breakers)])
+        rows = [breaker_row(b) for b in ordered(breakers)]
+        table = self.query_one(DataTable)
+        sync_rows(table, rows)
+        now_tripped = {b.name for b in breakers if b.state != "closed"}
+        fresh = now_tripped - self._tripped
+        self._tripped = now_tripped
+        if fresh:  # a new trip takes the cursor, so `r` acts on what just happened
+            table.move_cursor(row=next(i for i, (key, _) in enumerate(rows) if key in fresh), animate=False)
 
     def selected(self) -> BreakerView | None:
         key = selected_key(self.query_one(DataTable))
