@@ -39,4 +39,8 @@ class WeiChart(PlotextPlot):
             xs = [float(x) for x, _ in self._data]
             ys = [y / scale for _, y in self._data]
             plt.plot(xs, ys, marker="braille")
+            low, high = min(ys), max(ys)
+            if high - low < abs(high) * 1e-9:  # flat: plotext would span ±50%; keep the value readable
+                pad = abs(high) * 0.001 or 1e-9
+                plt.ylim(low - pad, high + pad)
         self.refresh()
