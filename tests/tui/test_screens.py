@@ -15,6 +15,7 @@ from tui_scripted import ScriptedEngine
 
 from dexbot.core.config import Config
 from dexbot.engine.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
+from dexbot.engine.snapshot import PoolView
 from dexbot.tui.app import DexbotApp, make_app
 from dexbot.tui.screens.settings import SettingsScreen
 from dexbot.tui.screens.thought_detail import ThoughtDetailScreen
@@ -115,6 +116,27 @@ async def test_enter_on_a_market_row_opens_token_detail_with_price_history(app: 
         )
         await until(pilot, lambda: len(chart._data) == 13)
         assert chart._data[-1] == (60.0, 500_000_000_000)
+
+
+async def test_market_shows_a_launch_at_once_and_price_moves_within_a_second(
+    app: DexbotApp, engine: ScriptedEngine
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(rows(app, "market-table")) == 4)
+        engine.market_tick(
+            MarketUpdate(at=at(70), pool="0x" + "11" * 20, token=PEPE, symbol="PEPE", dex="uniswap_v2",
+                         price_wei=512_300_000_000, liquidity_wei=13 * 10**18)
+        )  # fmt: skip
+        engine.launch(PoolView("0x" + "55" * 20, "0x" + "e5" * 20, "NEWT", "uniswap_v2", 10**12, 6 * 10**18,
+                               None, None, "", 0))  # fmt: skip
+        await until(pilot, lambda: len(rows(app, "market-table")) == 5, within=0.6)
+        assert rows(app, "market-table")[0][:2] == ["NEWT", "v2"]
+        assert rows(app, "market-table")[1][2:4] == ["0.000000512", "13.00"]
+        engine.market_tick(
+            MarketUpdate(at=at(71), pool="0x" + "11" * 20, token=PEPE, symbol="PEPE", dex="uniswap_v2",
+                         price_wei=600_000_000_000, liquidity_wei=13 * 10**18)
+        )  # fmt: skip
+        await until(pilot, lambda: rows(app, "market-table")[1][2] == "0.000000600", within=1.6)
 
 
 async def test_settings_slider_shows_each_level_and_applies_the_chosen_one(

@@ -24,7 +24,7 @@ from dexbot.engine.events import (
     TradeFilled,
 )
 from dexbot.engine.intel import policy
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.snapshot import EngineSnapshot, PoolView
 
 
 class ScriptedEngine:
@@ -76,6 +76,10 @@ class ScriptedEngine:
             ),
         )
         self.bus.publish(ev)
+
+    def launch(self, pool: PoolView) -> None:
+        """A new pool appears in the market view."""
+        self._snap = replace(self._snap, pools=(pool, *self._snap.pools))
 
     async def set_level(self, level: int) -> None:
         self.calls.append(("set_level", level))

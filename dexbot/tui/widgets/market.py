@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from dexbot.tui.messages import PoolSelected
 from dexbot.tui.widgets.table_sync import Row, selected_key, sync_rows
 
 COLUMNS = ("Token", "DEX", "Price WETH", "Liq WETH", "Δ", "Risk", "Verdict", "Age")
+REDRAW_S = 1.0
 VERDICT_STYLES = {"ok": "green", "risky": "yellow", "blocked": "bold red", "inconclusive": "magenta"}
 
 
@@ -54,6 +56,7 @@ class MarketPane(Vertical):
         super().__init__(id=id, classes="pane")
         self.border_title = "Market"
         self._by_pool: dict[str, PoolView] = {}
+        self._drawn_at = 0.0
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", id="market-table")
@@ -61,6 +64,14 @@ class MarketPane(Vertical):
         yield table
 
     def show(self, pools: Sequence[PoolView]) -> None:
+        """New or removed pools show at once; price moves at most REDRAW_S apart. A DataTable redraws every
+        visible cell on any cell change, and prices change on every swap: at 50 swaps/s this pane would
+        otherwise be the most expensive thing on screen."""
+        now = time.monotonic()
+        same_pools = [p.pool for p in pools] == list(self._by_pool)
+        if same_pools and now - self._drawn_at < REDRAW_S:
+            return
+        self._drawn_at = now
         self._by_pool = {p.pool: p for p in pools}
         self.border_title = f"Market · {len(pools)} pools"
         sync_rows(self.query_one(DataTable), [pool_row(p) for p in pools])

@@ -17,7 +17,7 @@ from dexbot.tui.messages import ThoughtSelected
 
 COLUMNS = ("Time", "Block", "Decision", "Token", "Risk", "Lvl", "Reasoning")
 MAX_ROWS = 500
-FLUSH_HZ = 5.0
+FLUSH_HZ = 2.0
 REASON_CHARS = 90
 
 
