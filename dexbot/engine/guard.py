@@ -1,21 +1,41 @@
 """Gathers, once per block, what the circuit breakers look at (portfolio, chain, gas, RPC, market,
 trades) into a BreakerContext. Windows are kept here as raw time-stamped observations; the breakers do
-the windowing themselves."""
+the windowing themselves. In live mode the executor also reports every transaction's outcome and every
+fill's quote-vs-receipt amounts here, and the service hands over a wallet observation each tick."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.breakers.context import BreakerContext, ClosedTrade, HeldToken, PoolObs
+from dexbot.engine.breakers.context import (
+    BreakerContext,
+    ClosedTrade,
+    FillSlippage,
+    HeldToken,
+    PendingTx,
+    PoolObs,
+    TxOutcome,
+)
 from dexbot.engine.market import MarketView
 from dexbot.engine.portfolio import Portfolio
 
 RPC_WINDOW_S = 300.0
 RECENT_FEES = 30
 RECENT_PRICES = 20
+
+
+@dataclass(frozen=True)
+class WalletObs:
+    """The live wallet as the chain shows it this tick (live mode only)."""
+
+    balance: int  # ETH wei at the latest block
+    chain_nonce: int  # eth_getTransactionCount(wallet, "pending")
+    ledger_nonce: int | None  # next nonce by what this run sent; None before its first send
+    pending: tuple[PendingTx, ...] = ()
 
 
 class Guard:
@@ -33,6 +53,9 @@ class Guard:
         self.day_start_equity = 0
         self.reorg_depth = 0
         self.db_write_error = ""
+        self.txs: deque[TxOutcome] = deque(maxlen=500)
+        self.fills: deque[FillSlippage] = deque(maxlen=500)
+        self.wallet: WalletObs | None = None
         self._rpc_samples: deque[tuple[float, int, int]] = deque()
 
     def record_trade(self, gas_cost: int, *, closed_pnl: int | None = None, token: str = "") -> None:
@@ -42,6 +65,14 @@ class Guard:
         self.gas_by_day[day] = self.gas_by_day.get(day, 0) + gas_cost
         if closed_pnl is not None:
             self.closed.append(ClosedTrade(now, token, closed_pnl))
+
+    def record_tx(self, status: str) -> None:
+        """A live transaction's end: mined, reverted, or failed (never mined)."""
+        self.txs.append(TxOutcome(time.time(), status))
+
+    def record_fill(self, token: str, quoted_out: int, amount_out: int) -> None:
+        """A live fill: the exact quote that set amountOutMin against what the receipt delivered."""
+        self.fills.append(FillSlippage(time.time(), token, quoted_out, amount_out))
 
     def _rpc_window(self, now: float) -> tuple[int, int]:
         requests = sum(ep.requests for ep in self.client.endpoints)
@@ -86,7 +117,7 @@ class Guard:
             for i in view.pools.values()
             if i.history
         )
-        return BreakerContext(
+        ctx = BreakerContext(
             now=now,
             snapshot=snap,
             day_start_equity=self.day_start_equity,
@@ -107,6 +138,19 @@ class Guard:
             hostile_seen=tuple(hostile_seen),
             db_write_error=self.db_write_error,
             kill_switch=kill_switch,
+            txs=tuple(self.txs),
+            fills=tuple(self.fills),
+        )
+        w = self.wallet
+        if w is None:
+            return ctx
+        return replace(
+            ctx,
+            pending_txs=w.pending,
+            ledger_nonce=w.ledger_nonce,
+            chain_nonce=w.chain_nonce,
+            wallet_balance=w.balance,
+            expected_balance=snap.cash,
         )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from dexbot.core.config import Config
 from dexbot.core.errors import DexbotError
@@ -17,14 +18,24 @@ from dexbot.engine.snapshot import EngineSnapshot
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
 log = logging.getLogger("dexbot.engine")
 
 
 class EngineHost:
     def __init__(
-        self, cfg: Config, *, services: list[Service] | None = None, bus: EventBus | None = None
+        self,
+        cfg: Config,
+        *,
+        services: list[Service] | None = None,
+        bus: EventBus | None = None,
+        signer: LocalAccount | None = None,
     ) -> None:
+        """``signer``: the account live mode trades from, unlocked by the CLI before anything starts."""
         self.cfg = cfg
+        self.signer = signer
         self.services = services or []
         self.bus = bus or EventBus()
         self.service: EngineService | None = None
@@ -40,7 +51,7 @@ class EngineHost:
                 open_database, self.cfg.database_url, busy_timeout_ms=self.cfg.store.busy_timeout_ms
             )
             async with open_chain(self.cfg, services=self.services) as rt:
-                svc = EngineService(self.cfg, rt, db, bus=self.bus)
+                svc = EngineService(self.cfg, rt, db, bus=self.bus, signer=self.signer)
                 self.service = svc
                 if self._stop.is_set():
                     return

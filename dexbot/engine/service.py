@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -27,6 +28,8 @@ from dexbot.engine.events import (
 )
 from dexbot.engine.guard import Guard
 from dexbot.engine.intel import IntelPolicy, policy
+from dexbot.engine.live import LiveExecutor, open_live
+from dexbot.engine.live_wallet import live_signer
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file
@@ -34,6 +37,9 @@ from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.trader import Trader
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
@@ -43,7 +49,17 @@ CHAIN_ID_CHECK_EVERY = 30  # blocks
 
 
 class EngineService:
-    def __init__(self, cfg: Config, rt: ChainRuntime, db: Engine, *, bus: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        rt: ChainRuntime,
+        db: Engine,
+        *,
+        bus: EventBus | None = None,
+        signer: LocalAccount | None = None,
+    ) -> None:
+        """``signer``: the account live mode signs with (the unlocked keystore); on the devnet live mode
+        falls back to a dev account. Paper mode ignores it."""
         self.cfg, self.rt, self.db = cfg, rt, db
         self.bus = bus or EventBus()
         self.level = cfg.intel.level
@@ -51,8 +67,13 @@ class EngineService:
         self.state_reason = ""
         self.thoughts = ThoughtLog(db, self.bus, jsonl=data_file(cfg, "thoughts.jsonl"))
         mode = cfg.mode.trading
+        account = live_signer(cfg, signer) if mode == "live" else None
         self.portfolio = Portfolio.load(
-            db, kind=mode, chain_id=rt.chain_id, address="", starting_balance=cfg.paper.starting_balance_wei
+            db,
+            kind=mode,
+            chain_id=rt.chain_id,
+            address=str(account.address) if account else "",
+            starting_balance=0 if account else cfg.paper.starting_balance_wei,  # live: the wallet's, at start
         )
         self.trader = Trader(
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
@@ -62,6 +83,22 @@ class EngineService:
         self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
         self.breakers = BreakerRegistry(cfg.breakers, db, bus=self.bus, thoughts=self.thoughts)
         self.trader.guard = self.guard
+        self.live: LiveExecutor | None = None
+        if account is not None:
+            self.live = open_live(
+                account,
+                db,
+                quotes=self.trader.quotes,
+                gas=self.gas,
+                portfolio=self.portfolio,
+                thoughts=self.thoughts,
+                guard=self.guard,
+                policy=self.policy,
+                max_trade_wei=cfg.mode.max_trade_wei,
+                block_time_s=rt.block_time_s,
+            )
+            self.trader.executor = self.live
+            self.trader.max_trade_wei = cfg.mode.max_trade_wei
         self.base_fee = 0
         self.block = 0
         self.block_ts = 0
@@ -124,10 +161,12 @@ class EngineService:
         )
 
     async def kill(self) -> None:
-        """Trip the critical manual breaker: no new entries within this tick; exits keep running. (Live
-        mode also cancels pending transactions by same-nonce replacement.)"""
+        """Trip the critical manual breaker: no new entries within this tick; exits keep running. Live
+        mode also cancels pending transactions by same-nonce replacement."""
         self.trader.decision = await self.breakers.kill_switch()
         await self._apply_decision()
+        if self.live is not None:
+            await self.live.cancel_pending(self.block)
 
     async def sell_now(self, position_id: int) -> None:
         async with self._lock:
@@ -166,6 +205,8 @@ class EngineService:
         await self._seed_known_pools(head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
+        if self.live is not None:
+            await self.live.start(head)
         await self.breakers.start()
         self.trader.decision = self.breakers.decision()
         await self._set_state("running")
@@ -285,6 +326,12 @@ class EngineService:
             with contextlib.suppress(ChainError, ValueError):
                 self.guard.chain_id_observed = int(await self.rt.client.request("eth_chainId", []), 16)
         await self.breakers.sync_from_store()
+        if self.live is not None:
+            try:
+                self.guard.wallet = await self.live.observe()
+            except ChainError as err:
+                self.guard.wallet = None
+                log.warning("live wallet observation failed: %s", err)
         ctx = self.guard.context(
             block=ev.number,
             block_ts=ev.timestamp,

@@ -26,6 +26,7 @@ from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.guard import Guard
 from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.live import Executor
 from dexbot.engine.market import MarketView, PoolInfo
 from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
 from dexbot.engine.portfolio import Portfolio
@@ -79,7 +80,8 @@ class Trader:
         self.strategy = strategy
         self.view = MarketView()
         self.quotes = QuoteSource(rt.client, rt.addrs)
-        self.executor = PaperExecutor(self.quotes)
+        self.executor: Executor = PaperExecutor(self.quotes)  # the service swaps in LiveExecutor in live mode
+        self.max_trade_wei: int | None = None  # live mode: mode.max_trade_eth caps every buy
         self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s)
         self.holdings: dict[int, Holding] = {}
         self.queue: dict[str, Candidate] = {}
@@ -235,6 +237,8 @@ class Trader:
         size = min(
             snap.equity * int(policy.position_pct * 100) // 10_000, self.portfolio.cash - self._gas_reserve()
         )
+        if self.max_trade_wei is not None:
+            size = min(size, self.max_trade_wei)
         if size <= 0:
             return
         facts = self._facts(token)
@@ -323,12 +327,28 @@ class Trader:
                 evidence=evidence,
             )
             return
-        fill = await self.executor.buy(
-            m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price
-        )
+        try:
+            fill = await self.executor.buy(
+                m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price
+            )
+        except ChainError as err:  # live: refused, reverted, cancelled (the executor booked any gas)
+            self.skipped[a.token.lower()] = self.block
+            await self.thoughts.record(
+                "skip",
+                f"Entry into {a.symbol} failed: {err}.",
+                token=a.token,
+                symbol=a.symbol,
+                lane=policy.lane,
+                intel_level=policy.level,
+                risk_score=a.score,
+                block_number=self.block,
+                evidence=evidence | {"error": str(err)},
+            )
+            return
         if fill.amount_out <= 0:
             return
         pos, trade = await self.portfolio.apply_buy(fill, symbol=a.symbol, decimals=pool.decimals)
+        self.block = max(self.block, fill.block_number)  # a live fill lands in a later block
         if self.guard is not None:
             self.guard.record_trade(fill.gas_cost)
         rules = self.exit_rules(policy)

@@ -1,0 +1,326 @@
+"""The live executor: the paper executor's interface, with real transactions.
+
+A buy or sell is: the exact quote (the same QuoteSource the paper fills use) → ``amountOutMin`` = that
+net quote less the intel level's slippage tolerance → a deadline → for sells, an approval of exactly the
+amount if the allowance falls short → simulate → sign, write to the ledger, send (the Sender; EIP-1559
+fees from the gas oracle at the level's urgency; through the private send URL when one is configured)
+→ receipt. The fill is recorded from the receipt, never from the quote: tokens by their Transfer logs
+to the wallet (after any tax), ETH by the router's WETH Withdrawal, gas as gasUsed × effectiveGasPrice
+(+ the L1 data fee) summed over every transaction the trade needed.
+
+Money: live mode trades the wallet's native ETH. Buys send ETH (the router wraps it), sells unwrap back
+to ETH, so the live account's cash is the wallet's ETH balance, read from the chain at start, and after
+every trade it still equals the wallet to the wei. V2 swaps always use the
+``…SupportingFeeOnTransferTokens`` functions: they check what really arrived, so a token with an
+unknown or changed tax cannot make a fill lie. Nothing here front-runs or sandwiches anyone: it only
+swaps for itself at the quoted price within its own tolerance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.engine import Engine
+
+from dexbot.chain.approvals import allowance, approve_calldata
+from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.sender import Sender
+from dexbot.chain.txtypes import Fees, TxRequest
+from dexbot.core.errors import ChainError
+from dexbot.core.units import fmt_units
+from dexbot.engine.guard import Guard, WalletObs
+from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.live_book import (
+    adopt_wallet,
+    eth_balance,
+    reconcile_closed,
+    reconcile_position,
+    record_failed,
+)
+from dexbot.engine.live_calls import buy_call, router_of, sell_call
+from dexbot.engine.live_receipts import block_of, token_flow, weth_unwrapped
+from dexbot.engine.live_tx import Bill, LiveTradeFailed, TxRunner
+from dexbot.engine.paper import Market, QuoteSource
+from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.thoughts import ThoughtLog
+from dexbot.store.ledger import LedgerStore
+from dexbot.store.models import Position
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+DEADLINE_S = 300
+RECEIPT_TIMEOUT_S = 120.0
+
+
+class Executor(Protocol):
+    """What the trader calls: the paper and the live executor alike."""
+
+    mode: str
+
+    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill: ...
+
+    async def sell(
+        self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
+    ) -> Fill: ...
+
+
+class TradeRefused(ChainError):
+    """A live trade refused before anything was signed (over the cap, over the cash, fees capped)."""
+
+
+class LiveExecutor:
+    mode = "live"
+
+    def __init__(
+        self,
+        quotes: QuoteSource,
+        sender: Sender,
+        gas: GasOracle,
+        portfolio: Portfolio,
+        thoughts: ThoughtLog,
+        guard: Guard,
+        *,
+        policy: Callable[[], IntelPolicy],
+        max_trade_wei: int,
+        deadline_s: int = DEADLINE_S,
+        receipt_timeout_s: float = RECEIPT_TIMEOUT_S,
+    ) -> None:
+        self.quotes, self.client, self.addrs = quotes, quotes.client, quotes.addrs
+        self.sender, self.gas = sender, gas
+        self.portfolio, self.thoughts, self.guard = portfolio, thoughts, guard
+        self.policy = policy
+        self.max_trade_wei = max_trade_wei
+        self.deadline_s = deadline_s
+        self.address = sender.address
+        self.runner = TxRunner(sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx)
+        self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
+
+    # -- the executor interface ---------------------------------------------------------------------------
+
+    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
+        """Spend exactly ``weth_in`` of the wallet's ETH on ``m.token``."""
+        await self.reconcile_filled()
+        self._check_buy(weth_in)
+        p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
+        call = buy_call(
+            self.addrs, m, weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
+        )
+        fees = await self._fees(block)
+        bill = Bill()
+        req = TxRequest(call.to, call.data, call.value, purpose="buy")
+        try:
+            receipt = await self.runner.run(req, fees, block=block, bill=bill)
+        except LiveTradeFailed as err:
+            await self._failed("buy", m, weth_in, p.net_out, bill, err, block)
+            raise
+        got, _ = token_flow(receipt, m.token, self.address)
+        self.guard.record_fill(m.token, p.net_out, got)
+        self.unreconciled[m.token] = block_of(receipt)
+        return Fill(
+            side="buy",
+            token=m.token,
+            pool=m.pool,
+            dex=m.dex,
+            amount_in=weth_in,
+            amount_out=got,
+            quoted_out=p.net_out,
+            gas_used=bill.gas_used,
+            gas_cost=bill.gas_cost,
+            block_number=block_of(receipt),
+            tx_hash=str(receipt["transactionHash"]),
+        )
+
+    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+        """Sell exactly ``tokens_in`` for ETH (approving exactly that amount first when needed)."""
+        if tokens_in <= 0:
+            raise TradeRefused(f"sell of {tokens_in} units of {m.token}: nothing to sell")
+        await self.reconcile_filled()
+        p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
+        router = router_of(self.addrs, m)
+        call = sell_call(
+            self.addrs, m, tokens_in, self.min_out(p.net_out), self.address, await self._deadline(block)
+        )
+        fees = await self._fees(block)
+        bill = Bill()
+        try:
+            if await allowance(self.client, m.token, self.address, router, "pending") < tokens_in:
+                approve = TxRequest(m.token, approve_calldata(router, tokens_in), purpose="approve")
+                await self.runner.run(approve, fees, block=block, bill=bill)
+            req = TxRequest(call.to, call.data, call.value, purpose="sell")
+            receipt = await self.runner.run(req, fees, block=block, bill=bill)
+        except LiveTradeFailed as err:
+            await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
+            raise
+        _, sent = token_flow(receipt, m.token, self.address)
+        received = weth_unwrapped(receipt, self.addrs.weth, router)
+        self.guard.record_fill(m.token, p.net_out, received)
+        self.unreconciled[m.token] = block_of(receipt)
+        return Fill(
+            side="sell",
+            token=m.token,
+            pool=m.pool,
+            dex=m.dex,
+            amount_in=sent or tokens_in,
+            amount_out=received,
+            quoted_out=p.net_out,
+            gas_used=bill.gas_used,
+            gas_cost=bill.gas_cost,
+            block_number=block_of(receipt),
+            tx_hash=str(receipt["transactionHash"]),
+        )
+
+    # -- around the trades ----------------------------------------------------------------------------------
+
+    async def start(self, block: int) -> None:
+        """At engine start: settle what the ledger left open (a crash mid-send), adopt the wallet's ETH
+        as the cash, and reconcile every open position with its token balance."""
+        for out in await self.sender.reconcile():
+            await self.thoughts.record(
+                "hold",
+                f"Ledger at start: transaction {out.tx_hash} (nonce {out.nonce}) is {out.status}"
+                + (f" ({out.reason})" if out.reason else "")
+                + ".",
+                block_number=block,
+                evidence={"tx_hash": out.tx_hash, "status": out.status},
+            )
+        balance = await eth_balance(self.client, self.address, block)
+        await adopt_wallet(self.portfolio, self.thoughts, self.address, balance, block)
+        for pos in list(self.portfolio.open_positions()):
+            await self.reconcile(pos, block)
+
+    async def reconcile(self, pos: Position, block: int) -> int:
+        """The position against the wallet's token balance at ``block`` (the chain wins)."""
+        return await reconcile_position(self.portfolio, self.thoughts, self.client, self.address, pos, block)
+
+    async def reconcile_filled(self) -> None:
+        """Reconcile the tokens traded since the last call, at the block of their last fill. The trader
+        books a fill after the executor returns it, so this runs on the next tick (first thing, before
+        exits and entries) and before the next trade."""
+        while self.unreconciled:
+            token, block = next(iter(self.unreconciled.items()))
+            pos = self.portfolio.position_for(token)
+            if pos is not None:
+                await self.reconcile(pos, block)
+            else:
+                await reconcile_closed(self.thoughts, self.client, self.address, token, block)
+            self.unreconciled.pop(token, None)
+
+    async def observe(self) -> WalletObs:
+        """What the wallet-balance, nonce and stuck-transaction breakers look at, read now (after
+        reconciling the last trades' positions)."""
+        await self.reconcile_filled()
+        if self.runner.pending:
+            await self.runner.settle_pending()
+        balance, nonce = await self.client.batch(
+            [
+                ("eth_getBalance", [self.address, "latest"]),
+                ("eth_getTransactionCount", [self.address, "pending"]),
+            ]
+        )
+        for answer in (balance, nonce):
+            if isinstance(answer, Exception):
+                raise answer
+        return WalletObs(
+            balance=int(balance, 16),
+            chain_nonce=int(nonce, 16),
+            ledger_nonce=self.runner.next_nonce,
+            pending=tuple(self.runner.pending.values()),
+        )
+
+    async def cancel_pending(self, block: int) -> list[tuple[str, str]]:
+        """The kill switch: every pending transaction replaced on its nonce by a 0-value self-transfer."""
+        try:
+            fees: Fees | None = await self._fees(block)
+        except ChainError:
+            fees = None  # the cancel still pays the old fees +12.5 %
+        done = await self.runner.cancel_pending(fees, block)
+        for old, new in done:
+            await self.thoughts.record(
+                "breaker",
+                f"Kill switch: pending transaction {old} taken back by a 0-value self-transfer {new} on "
+                "the same nonce (fees +12.5 %).",
+                block_number=block,
+                confidence=1.0,
+                evidence={"replaced": old, "cancel": new},
+            )
+        return done
+
+    # -- pieces ---------------------------------------------------------------------------------------------
+
+    def min_out(self, net_quote: int) -> int:
+        """``amountOutMin``: the exact net quote less the intel level's slippage tolerance (rounded down)."""
+        return net_quote * (10_000 - self.policy().max_slippage_bps) // 10_000
+
+    def _check_buy(self, weth_in: int) -> None:
+        cap = self.max_trade_wei
+        if weth_in <= 0:
+            raise TradeRefused(f"buy of {weth_in} wei: nothing to spend")
+        if weth_in > cap:
+            raise TradeRefused(
+                f"buy of {fmt_units(weth_in, 18, 6)} ETH is over the per-trade cap mode.max_trade_eth = "
+                f"{fmt_units(cap, 18, 6)}: refused, nothing sent"
+            )
+        if weth_in > self.portfolio.cash:
+            raise TradeRefused(
+                f"buy of {fmt_units(weth_in, 18, 6)} ETH is more than the wallet's "
+                f"{fmt_units(self.portfolio.cash, 18, 6)} ETH: refused, nothing sent"
+            )
+
+    async def _deadline(self, block: int) -> int:
+        """Chain time of ``block`` (or now, if the chain has idled) plus ``deadline_s``."""
+        head = await self.client.request("eth_getBlockByNumber", [hex(block), False])
+        ts = int(head["timestamp"], 16) if isinstance(head, dict) else 0
+        return max(ts, int(time.time())) + self.deadline_s
+
+    async def _fees(self, block: int) -> Fees:
+        s = await self.gas.suggest(self.policy().gas_urgency, head=block)
+        if s.below_base_fee:
+            raise TradeRefused(
+                f"the gas ceiling (gas.max_fee_gwei) of {s.max_fee_per_gas} wei is below the next base fee "
+                f"{s.base_fee} wei: the transaction could not be included; nothing sent"
+            )
+        return Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
+
+    async def _failed(
+        self, side: str, m: Market, amount_in: int, quoted: int, bill: Bill, err: LiveTradeFailed, block: int
+    ) -> None:
+        """Gas paid by a trade that did not happen is still money gone: book it (cash, trade row)."""
+        status = "reverted" if err.status == "reverted" else "failed"
+        trade = await record_failed(
+            self.portfolio,
+            side=side,
+            m=m,
+            amount_in=amount_in,
+            quoted_out=quoted,
+            bill=bill,
+            status=status,
+            tx_hash=err.tx_hash,
+            block=bill.block or block,
+            reason=err.cause,
+        )
+        if trade is not None:
+            self.guard.record_trade(bill.gas_cost)
+
+
+def open_live(
+    account: LocalAccount,
+    db: Engine,
+    *,
+    quotes: QuoteSource,
+    gas: GasOracle,
+    portfolio: Portfolio,
+    thoughts: ThoughtLog,
+    guard: Guard,
+    policy: Callable[[], IntelPolicy],
+    max_trade_wei: int,
+    block_time_s: float,
+) -> LiveExecutor:
+    """The live executor for ``account`` on the quotes' chain, its ledger in the engine's database."""
+    poll_s = min(1.0, max(0.05, block_time_s / 4))
+    sender = Sender(quotes.client, account, LedgerStore(db), poll_s=poll_s)
+    return LiveExecutor(
+        quotes, sender, gas, portfolio, thoughts, guard, policy=policy, max_trade_wei=max_trade_wei
+    )

@@ -1,0 +1,174 @@
+"""Keeping the live account equal to the wallet: gas paid for trades that did not happen, positions
+reconciled with the token balance after every trade (the chain wins), and the wallet's ETH adopted as
+the cash at start.
+
+Each change is one database transaction written before the in-memory state moves on, and each
+correction the chain forces writes a thought, so the store never quietly disagrees with the wallet."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dexbot.chain.abi import address_word, selector
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.errors import ChainError
+from dexbot.core.units import fmt_units
+from dexbot.engine.live_tx import Bill
+from dexbot.engine.paper import Market
+from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.thoughts import ThoughtLog
+from dexbot.store import repo
+from dexbot.store.models import Position, Trade, utcnow
+
+BALANCE_OF = selector("balanceOf(address)")
+
+
+async def token_balance(client: RpcClient, token: str, owner: str, block: int | str) -> int:
+    tag = hex(block) if isinstance(block, int) else block
+    data = "0x" + (BALANCE_OF + address_word(owner)).hex()
+    out = str(await client.request("eth_call", [{"to": token, "data": data}, tag]))
+    if len(out) < 66:
+        raise ChainError(f"token {token} answered balanceOf with {out!r}: is it an ERC20?")
+    return int(out[:66], 16)
+
+
+async def eth_balance(client: RpcClient, owner: str, block: int | str = "latest") -> int:
+    tag = hex(block) if isinstance(block, int) else block
+    return int(await client.request("eth_getBalance", [owner, tag]), 16)
+
+
+async def record_failed(
+    pf: Portfolio,
+    *,
+    side: str,
+    m: Market,
+    amount_in: int,
+    quoted_out: int,
+    bill: Bill,
+    status: str,
+    tx_hash: str,
+    block: int,
+    reason: str,
+) -> Trade | None:
+    """A trade that did not happen but paid gas (a reverted swap, an approval before a failed swap, a
+    cancel): the cash drops by that gas and a trade row with the status and nothing swapped records
+    why, together. Nothing is written when no gas was paid."""
+    if bill.gas_cost == 0:
+        return None
+    pos = pf.position_for(m.token) if side == "sell" else None
+    buy = side == "buy"
+    trade = Trade(
+        account_id=pf.account.id or 0,
+        position_id=pos.id if pos is not None else None,
+        mode=pf.mode,
+        side=side,
+        status=status,
+        token=m.token,
+        pool=m.pool,
+        dex=m.dex,
+        token_in="WETH" if buy else m.token,
+        token_out=m.token if buy else "WETH",
+        amount_in=amount_in,
+        amount_out=0,
+        quoted_out=quoted_out,
+        gas_used=bill.gas_used,
+        gas_cost=bill.gas_cost,
+        block_number=block,
+        tx_hash=tx_hash,
+        reason=reason[:64],
+    )
+    pf.account.balance -= bill.gas_cost
+    try:
+        await asyncio.to_thread(repo.save_all, pf.db, [pf.account, trade])
+    except BaseException:
+        pf.account.balance += bill.gas_cost
+        raise
+    return trade
+
+
+async def reconcile_position(
+    pf: Portfolio, thoughts: ThoughtLog, client: RpcClient, wallet: str, pos: Position, block: int
+) -> int:
+    """Compare a position with the wallet's token balance at ``block``; if they differ the chain wins
+    (an open position takes the balance as its size; one whose tokens are gone closes at a loss of its
+    cost). Returns the balance."""
+    held = await token_balance(client, pos.token, wallet, block)
+    if held == pos.size:
+        return held
+    before = pos.size
+    pid = pos.id or 0
+    if held == 0:
+        lost = pos.entry_cost
+        pos.size, pos.entry_cost = 0, 0
+        pos.realised_pnl -= lost
+        pos.status, pos.exit_reason, pos.closed_at = "closed", "reconciled", utcnow()
+    else:
+        pos.size = held
+    await asyncio.to_thread(repo.save_all, pf.db, [pos])
+    if held == 0:
+        pf.realised_pnl -= lost
+        pf.positions.pop(pid, None)
+        pf.values.pop(pid, None)
+    what = "closed it at a loss of its cost" if held == 0 else "the position now has the wallet's size"
+    await thoughts.record(
+        "hold",
+        f"Reconciled {pos.symbol}: the store said {before} units, the wallet holds {held} at block {block}. "
+        f"The chain wins: {what}.",
+        token=pos.token,
+        symbol=pos.symbol,
+        block_number=block,
+        confidence=1.0,
+        evidence={"position_id": pid, "stored": before, "on_chain": held},
+    )
+    return held
+
+
+async def reconcile_closed(
+    thoughts: ThoughtLog, client: RpcClient, wallet: str, token: str, block: int
+) -> int:
+    """After a position closed: tokens still in the wallet (kept back by the token) are noted, not
+    traded. Returns the balance."""
+    held = await token_balance(client, token, wallet, block)
+    if held:
+        await thoughts.record(
+            "hold",
+            f"Reconciled {token}: the position is closed but the wallet still holds {held} units at block "
+            f"{block} (kept back by the token); left in the wallet, not traded.",
+            token=token,
+            block_number=block,
+            evidence={"on_chain": held},
+        )
+    return held
+
+
+async def adopt_wallet(pf: Portfolio, thoughts: ThoughtLog, wallet: str, balance: int, block: int) -> None:
+    """Live cash is the wallet's ETH. A new live account starts from it; a known one whose stored cash
+    differs (a deposit, a withdrawal, gas spent outside dexbot) takes the chain's figure and moves its
+    starting balance by the same amount, so P&L keeps counting trading only."""
+    acct = pf.account
+    delta = balance - acct.balance
+    fresh = acct.balance == 0 and acct.starting_balance == 0
+    if delta:
+        acct.balance = balance
+        acct.starting_balance += delta
+        try:
+            await asyncio.to_thread(repo.save_all, pf.db, [acct])
+        except BaseException:
+            acct.balance -= delta
+            acct.starting_balance -= delta
+            raise
+    pf.peak_equity = pf.equity()
+    eth = fmt_units(balance, 18, 6)
+    if fresh:
+        text = f"Live trading from wallet {wallet}: its {eth} ETH at block {block} is the starting cash."
+    elif delta:
+        text = (
+            f"Live wallet {wallet} holds {eth} ETH at block {block}, the store said "
+            f"{fmt_units(balance - delta, 18, 6)}; the chain wins (cash and starting balance move by "
+            f"{fmt_units(delta, 18, 6)} ETH)."
+        )
+    else:
+        text = f"Live trading from wallet {wallet}: {eth} ETH at block {block}, as the store says."
+    await thoughts.record(
+        "hold", text, block_number=block, evidence={"wallet": wallet, "balance": balance, "delta": delta}
+    )

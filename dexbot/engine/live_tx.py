@@ -1,0 +1,185 @@
+"""One live transaction from request to receipt, with nothing left in limbo: a transaction without a
+receipt in time is taken back (same-nonce 0-value self-transfer) and whichever of the two lands decides;
+a speed-up that lands counts as the original; a cancel that lands is a failed trade whose gas was still
+paid. Every outcome is reported (mined / reverted / failed) for the execution breakers, and the gas of
+every transaction that reached a block is added to the trade's bill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dexbot.chain.ledger_port import get_entry, open_entries
+from dexbot.chain.sender import Sender
+from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest
+from dexbot.core.errors import ChainError, InputError, SimulationRevert
+from dexbot.engine.breakers.context import PendingTx
+from dexbot.engine.live_receipts import block_of, gas_paid, succeeded
+
+CANCEL = "cancel"
+# A V2 pair writes its cumulative prices only on the first swap in a new block timestamp: an estimate
+# made on a pending block of the same second misses those writes (two zero-to-nonzero SSTOREs, ~44k
+# gas) and the swap then runs out of gas inside the pair. Unused gas is not charged, so pad generously.
+GAS_HEADROOM = 60_000
+
+
+class LiveTradeFailed(ChainError):
+    """A live trade did not happen. ``status``: "reverted" (mined, reverted: gas paid), "failed" (never
+    mined: refused by simulation or the node, dropped, or cancelled), "pending" (still unsettled)."""
+
+    def __init__(self, message: str, *, status: str, cause: str, tx_hash: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.cause = cause  # a few words for the trade row's reason
+        self.tx_hash = tx_hash
+
+
+@dataclass
+class Bill:
+    """Gas a trade has paid so far over all its transactions (approval, swap, a cancel)."""
+
+    gas_used: int = 0
+    gas_cost: int = 0
+    block: int = 0  # of the last receipt
+
+    def add(self, receipt: dict[str, Any]) -> None:
+        used, cost = gas_paid(receipt)
+        self.gas_used += used
+        self.gas_cost += cost
+        self.block = block_of(receipt)
+
+
+class TxRunner:
+    """Runs the live executor's transactions through the Sender and remembers what is in flight."""
+
+    def __init__(
+        self, sender: Sender, *, timeout_s: float, on_outcome: Callable[[str], None] | None = None
+    ) -> None:
+        self.sender = sender
+        self.timeout_s = timeout_s
+        self.on_outcome = on_outcome or (lambda status: None)
+        self.pending: dict[str, PendingTx] = {}
+        self.next_nonce: int | None = None  # what the ledger expects next, from this run's sends
+
+    def _track(self, tx_hash: str, nonce: int, block: int) -> None:
+        self.pending[tx_hash] = PendingTx(tx_hash, nonce, block)
+        self.next_nonce = max(self.next_nonce or 0, nonce + 1)
+
+    def _settled(self, nonce: int) -> None:
+        self.pending = {h: p for h, p in self.pending.items() if p.nonce != nonce}
+
+    async def run(self, req: TxRequest, fees: Fees, *, block: int, bill: Bill) -> dict[str, Any]:
+        """Simulate, send and wait; the receipt of a successful transaction, else LiveTradeFailed."""
+        what = req.purpose or "transaction"
+        try:
+            if req.gas is None:  # simulate and estimate in one round trip, then add the headroom
+                req = replace(req, gas=await self.sender.prepare(req) + GAS_HEADROOM)
+            entry = await self.sender.submit(req, fees, simulate=False)
+        except SimulationRevert as err:
+            self.on_outcome("failed")
+            raise LiveTradeFailed(
+                f"{what} refused before sending: the simulation reverted ({err.reason or err}); "
+                "nothing was signed",
+                status="failed",
+                cause=f"{what} simulation reverted: {err.reason or 'no reason'}",
+            ) from None
+        except TxRejected as err:
+            self.on_outcome("failed")
+            raise LiveTradeFailed(
+                f"{what} refused by the node: {err}", status="failed", cause=f"{what} rejected by the node"
+            ) from None
+        self._track(entry.tx_hash, entry.nonce, block)
+        out = await self.sender.wait(entry.tx_hash, timeout_s=self.timeout_s)
+        if out.status == "sent":
+            out = await self._take_back(entry.tx_hash, entry.nonce, fees, block)
+        return await self._conclude(out, what, bill)
+
+    async def _take_back(self, tx_hash: str, nonce: int, fees: Fees, block: int) -> TxOutcome:
+        """No receipt in time: replace the nonce with a cancel and see which of the two lands."""
+        try:
+            cancel = await self.sender.cancel(tx_hash, fees)
+            self._track(cancel.tx_hash, nonce, block)
+        except (InputError, TxRejected):
+            pass  # settled meanwhile, or a cancel is already in flight
+        return await self.sender.wait(tx_hash, timeout_s=self.timeout_s)
+
+    async def _conclude(self, out: TxOutcome, what: str, bill: Bill) -> dict[str, Any]:
+        if out.status == "sent":
+            self.on_outcome("failed")
+            raise LiveTradeFailed(
+                f"{what} {out.tx_hash} (nonce {out.nonce}) has no receipt and neither has its cancel; "
+                "the stuck-transaction breaker watches it",
+                status="pending",
+                cause=f"{what} has no receipt",
+                tx_hash=out.tx_hash,
+            )
+        self._settled(out.nonce)
+        if out.status == "dropped":
+            self.on_outcome("failed")
+            raise LiveTradeFailed(
+                f"{what} {out.tx_hash} was dropped: {out.reason}",
+                status="failed",
+                cause=f"{what} dropped",
+                tx_hash=out.tx_hash,
+            )
+        winner, replaced = out.tx_hash, out.status == "replaced"
+        if replaced:
+            winner = out.replaced_by
+        receipt = await self.sender.client.request("eth_getTransactionReceipt", [winner])
+        if not isinstance(receipt, dict):
+            raise ChainError(f"{what}: the node lost the receipt of {winner}")
+        bill.add(receipt)
+        reason = out.reason or "reverted"
+        if replaced:
+            entry = await get_entry(self.sender.ledger, winner)
+            reason = entry.error if entry is not None and entry.error else "reverted"
+            if entry is None or entry.purpose == CANCEL:
+                self.on_outcome("failed")
+                raise LiveTradeFailed(
+                    f"{what} {out.tx_hash} was cancelled: nonce {out.nonce} was taken back by the 0-value "
+                    f"self-transfer {winner} in block {block_of(receipt)}",
+                    status="failed",
+                    cause=f"{what} cancelled",
+                    tx_hash=out.tx_hash,
+                )
+        if not succeeded(receipt):
+            self.on_outcome("reverted")
+            raise LiveTradeFailed(
+                f"{what} {winner} reverted on chain in block {block_of(receipt)}: {reason}",
+                status="reverted",
+                cause=f"{what} reverted: {reason}",
+                tx_hash=winner,
+            )
+        self.on_outcome("mined")
+        return receipt
+
+    async def cancel_pending(self, fees: Fees | None, block: int) -> list[tuple[str, str]]:
+        """Take back every open nonce of the wallet (the kill switch): one 0-value self-transfer per
+        nonce, replacing the highest-paying transaction there. Returns (replaced, cancel) hashes."""
+        entries = await open_entries(self.sender.ledger, self.sender.chain_id, self.sender.address)
+        by_nonce: dict[int, list[Any]] = {}
+        for e in entries:
+            by_nonce.setdefault(e.nonce, []).append(e)
+        done = []
+        for nonce in sorted(by_nonce):
+            group = by_nonce[nonce]
+            if any(e.purpose == CANCEL for e in group):
+                continue
+            newest = max(group, key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
+            try:
+                cancel = await self.sender.cancel(newest.tx_hash, fees)
+            except (InputError, TxRejected):
+                continue  # it landed meanwhile
+            self._track(cancel.tx_hash, nonce, block)
+            done.append((newest.tx_hash, cancel.tx_hash))
+        return done
+
+    async def settle_pending(self) -> None:
+        """One look at what is still in flight (after a timeout); settled nonces stop being pending."""
+        for nonce in sorted({p.nonce for p in self.pending.values()}):
+            tx_hash = next(h for h, p in self.pending.items() if p.nonce == nonce)
+            out = await self.sender.wait(tx_hash, timeout_s=0)
+            if out.final:
+                self._settled(nonce)

@@ -1,0 +1,178 @@
+"""Live-execution fixtures on the session devnet: a LiveExecutor signing with anvil dev account 1 (the
+devnet's live account) over a fresh SQLite store, a live engine, and launches that can leave automine
+off so a transaction stays pending."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
+from dexbot.chain.devnet.accounts import dev_account
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import parse_config
+from dexbot.engine.events import EventBus
+from dexbot.engine.guard import Guard
+from dexbot.engine.intel import IntelPolicy, policy
+from dexbot.engine.live import LiveExecutor, open_live
+from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
+from dexbot.engine.paper import QuoteSource
+from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.runtime import ChainRuntime
+from dexbot.engine.service import EngineService
+from dexbot.engine.thoughts import ThoughtLog
+from dexbot.store import repo
+from dexbot.store.db import open_database
+
+ETH = 10**18
+WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
+
+
+async def until(cond: Callable[[], bool], within: float = 30.0, what: Callable[[], str] = str) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError(f"condition not reached in time; {what()}")
+        await asyncio.sleep(0.05)
+
+
+def spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:
+    return TokenSpec(
+        f"{symbol} token", symbol, 10**6 * ETH, 400_000 * ETH, 20 * ETH, kind=kind, v3=False, **kw
+    )  # type: ignore[arg-type]
+
+
+async def launch(dn: Devnet, *specs: TokenSpec, automine_after: bool = True) -> list[DevToken]:
+    """Launch in ONE block (the engine never sees a half-configured token); automine stays off when
+    ``automine_after`` is False, so what the engine sends next waits in the pool."""
+    async with DevRpc(dn.rpc_url) as rpc:
+        await rpc.call("evm_setAutomine", False)
+        try:
+            return await launch_tokens(rpc, dn.deployment, list(specs), mine=True)
+        finally:
+            if automine_after:
+                await rpc.call("evm_setAutomine", True)
+
+
+async def rpc_call(dn: Devnet, method: str, *params: Any) -> Any:
+    async with DevRpc(dn.rpc_url) as rpc:
+        return await rpc.call(method, *params)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Engine:
+    return open_database(f"sqlite:///{tmp_path / 'live.db'}")
+
+
+@pytest.fixture
+async def automine(chain: Devnet) -> AsyncIterator[Callable[[bool], Awaitable[None]]]:
+    """Switch automine; always back on after the test (evm_revert does not restore it)."""
+
+    async def set_(on: bool) -> None:
+        await rpc_call(chain, "evm_setAutomine", on)
+
+    try:
+        yield set_
+    finally:
+        await set_(True)
+
+
+MakeExecutor = Callable[..., Awaitable[LiveExecutor]]
+
+
+@pytest.fixture
+def make_executor(chain: Devnet, client: RpcClient, db: Engine) -> MakeExecutor:
+    """``await make_executor(max_trade_wei=…, slippage_bps=…)``: a started LiveExecutor for dev account 1."""
+
+    async def make(
+        *, max_trade_wei: int = ETH, slippage_bps: int | None = None, level: int = 5
+    ) -> LiveExecutor:
+        pol: IntelPolicy = policy(level)
+        if slippage_bps is not None:
+            pol = replace(pol, max_slippage_bps=slippage_bps)
+        pf = Portfolio.load(db, kind="live", chain_id=chain.chain_id, address=WALLET, starting_balance=0)
+        thoughts = ThoughtLog(db, EventBus())
+        ex = open_live(
+            dev_account(DEVNET_SIGNER_INDEX),
+            db,
+            quotes=QuoteSource(client, DexAddresses.from_deployment(chain.deployment)),
+            gas=GasOracle(client),
+            portfolio=pf,
+            thoughts=thoughts,
+            guard=Guard(client, pf, chain.chain_id),
+            policy=lambda: pol,
+            max_trade_wei=max_trade_wei,
+            block_time_s=0.2,
+        )
+        ex.runner.timeout_s = 30.0
+        await ex.start(await client.block_number())
+        return ex
+
+    return make
+
+
+def live_config(tmp_path: Path, **mode: Any) -> Any:
+    return parse_config(
+        {
+            "store": {"data_dir": str(tmp_path)},
+            "mode": {"trading": "live", **mode},
+            "exits": {"max_hold_s": 3600},
+            "intel": {"level": 5},
+            # the session devnet mines only when a test sends something: its head may be minutes old
+            "breakers": {"block_stall_s": 86_400},
+        },
+        source=str(tmp_path / "config.toml"),
+    )
+
+
+@pytest.fixture
+async def live_engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+    """The engine in live mode on the devnet (signing with the devnet's live dev account), running."""
+    cfg = live_config(tmp_path, max_trade_eth="0.2")
+    dep = chain.deployment
+    rt = ChainRuntime(
+        client,
+        DexAddresses.from_deployment(dep),
+        "devnet",
+        dep.chain_id,
+        0.2,
+        dep.usdc,
+        dep.usdc_v2_pair,
+        dep,
+    )
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    assert svc.live is not None
+    task = asyncio.create_task(svc.run())
+    await until(lambda: svc.state in ("running", "halted") or task.done())
+    if task.done():
+        task.result()  # surfaces the start-up error
+    yield svc
+    await svc.stop()
+    await asyncio.wait_for(task, 30)
+
+
+def thoughts_of(svc: EngineService, decision: str, symbol: str | None = None) -> list[str]:
+    return [
+        t.reasoning
+        for t in repo.list_thoughts(svc.db, limit=1000)
+        if t.decision == decision and (symbol is None or t.symbol == symbol)
+    ]
+
+
+def debug(svc: EngineService) -> Callable[[], str]:
+    return lambda: (
+        "\n".join(
+            f"{t.decision} {t.symbol}: {t.reasoning}" for t in reversed(repo.list_thoughts(svc.db, limit=60))
+        )
+        + f"\nstate={svc.state} {svc.state_reason} block={svc.block}"
+    )
