@@ -34,4 +34,4 @@ def fmt_units(raw: int, decimals: int, places: int = 6) -> str:
     """Human display of a raw amount, truncated (never rounded up) to ``places`` decimals."""
     value = from_units(raw, decimals)
     quant = Decimal(1).scaleb(-places)
-    return f"{value.quantize(quant, rounding=ROUND_DOWN):,}"
+    return f"{value.quantize(quant, rounding=ROUND_DOWN):,f}"

@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from dexbot.engine.events import TradeFilled
 from dexbot.store.models import Account, Position, Trade
 
 
@@ -79,4 +80,33 @@ def pnl_reports(db: Engine) -> list[PnlReport]:
                     open_positions=len(open_),
                 )
             )
+    return out
+
+
+def trade_events(db: Engine, limit: int = 500) -> list[TradeFilled]:
+    """Stored trades as TradeFilled events (oldest first), for the UI's trade history."""
+    with Session(db) as s:
+        rows = s.exec(select(Trade).order_by(col(Trade.id).desc()).limit(limit)).all()
+        ids = {t.position_id for t in rows if t.position_id is not None}
+        meta = {p.id: p for p in s.exec(select(Position).where(col(Position.id).in_(ids))).all()}
+    out = []
+    for t in reversed(rows):
+        pos = meta.get(t.position_id)
+        out.append(
+            TradeFilled(
+                trade_id=t.id or 0,
+                position_id=t.position_id,
+                mode=t.mode,
+                side=t.side,
+                token=t.token,
+                symbol=pos.symbol if pos else t.token[:8],
+                amount_in=t.amount_in,
+                amount_out=t.amount_out,
+                gas_cost=t.gas_cost,
+                tx_hash=t.tx_hash,
+                reason=t.reason,
+                decimals=pos.decimals if pos else 18,
+                at=t.created_at,
+            )
+        )
     return out

@@ -107,6 +107,7 @@ class ThoughtLog:
                 "contribution": round(c, 2),
                 "hard_block": f.hard_block,
                 "note": f.note,
+                **({"evidence": _jsonable(f.evidence)} if f.evidence else {}),
             }
             for f, c in contributions(tuple(factors))
         ]

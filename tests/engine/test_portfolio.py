@@ -94,3 +94,15 @@ async def test_pnl_report_is_exact_from_the_store(pf: Portfolio) -> None:
     assert r.equity == pf.cash + ETH // 2
     assert (r.wins, r.losses, r.trades, r.gas_spent) == (1, 0, 3, 12)
     assert r.return_bps == (r.equity - 10 * ETH) * 10_000 // (10 * ETH)
+
+
+async def test_stored_trades_replay_as_events_for_the_ui(pf: Portfolio) -> None:
+    from dexbot.engine.reports import trade_events
+
+    pos, _ = await pf.apply_buy(buy(ETH, 7_000, gas=3), symbol="TKN", decimals=9)
+    await pf.apply_sell(pos.id or 0, sell(7_000, 2 * ETH, gas=4), reason="take_profit")
+    events = trade_events(pf.db)
+    assert [(e.side, e.symbol, e.decimals, e.amount_in, e.reason) for e in events] == [
+        ("buy", "TKN", 9, ETH, ""),
+        ("sell", "TKN", 9, 7_000, "take_profit"),
+    ]
