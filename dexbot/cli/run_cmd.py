@@ -11,10 +11,12 @@ import typer
 
 from dexbot.cli.context import state
 from dexbot.core.config import Config
-from dexbot.core.errors import ConfigError, NotBuiltYet
+from dexbot.core.errors import ConfigError
 from dexbot.core.logsetup import register_secret, setup_logging
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
     from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
@@ -30,21 +32,27 @@ def _services(cfg: Config) -> list[Service]:
     ]
 
 
-def _check_mode(cfg: Config, live: bool) -> None:
+def _check_mode(
+    cfg: Config, live: bool, *, yes: bool = False, address: str | None = None
+) -> LocalAccount | None:
+    """Both opt-ins present; in live mode, the account to sign with (None: the devnet's dev account)."""
     if live and cfg.mode.trading != "live":
         raise ConfigError('--live needs mode.trading = "live" in the config as well (two explicit opt-ins)')
     if cfg.mode.trading == "live" and not live:
         raise ConfigError('mode.trading is "live": add --live to confirm real transactions')
     if cfg.mode.trading == "live":
-        raise NotBuiltYet("live execution is not built yet (breakers & live issue); run in paper mode")
+        from dexbot.cli.live_optin import live_signer  # keystore, password, typed confirmation
+
+        return live_signer(cfg, yes=yes, address=address)
+    return None
 
 
-async def run_headless(cfg: Config, fmt: str) -> None:
+async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
     from dexbot.engine.eventlog import EventFormatter
     from dexbot.engine.events import Event
     from dexbot.engine.host import EngineHost
 
-    host = EngineHost(cfg, services=_services(cfg))
+    host = EngineHost(cfg, services=_services(cfg), signer=signer)
     formatter = EventFormatter()
     queue = host.bus.subscribe()
     loop = asyncio.get_running_loop()
@@ -91,11 +99,22 @@ def run(
     ctx: typer.Context,
     no_ui: Annotated[bool, typer.Option("--no-ui", help="headless: log lines instead of the TUI")] = False,
     live: Annotated[
-        bool, typer.Option("--live", help="opt in to live trading (mode.trading = live too)")
+        bool,
+        typer.Option(
+            "--live",
+            help="opt in to live trading (mode.trading = live too): a dev account on the devnet, "
+            "else the encrypted keystore",
+        ),
     ] = False,
     log_format: Annotated[
         str, typer.Option("--log-format", help="text or json (headless log lines)", show_default=True)
     ] = "text",
+    yes: Annotated[
+        bool, typer.Option("--yes", help="live on a real chain: skip the typed chain-name confirmation")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="live: which keystore, when there are several")
+    ] = None,
 ) -> None:
     """Run the trading engine: the TUI by default, headless with --no-ui.
 
@@ -105,21 +124,21 @@ def run(
         raise ConfigError(f"--log-format {log_format!r}: use text or json")
     fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"
     cfg = state(ctx).config()
-    _check_mode(cfg, live)
+    signer = _check_mode(cfg, live, yes=yes, address=address)
     for url in (*cfg.chain.rpc_urls, cfg.chain.send_url or ""):
         register_secret(url)
     if no_ui:
         setup_logging(
             cfg.log.level, fmt if fmt == "json" else cfg.log.format, cfg.data_path, file=cfg.log.file
         )
-        asyncio.run(run_headless(cfg, fmt))
+        asyncio.run(run_headless(cfg, fmt, signer))
         return
     setup_logging(cfg.log.level, "json", cfg.data_path, file=cfg.log.file)
     logging.getLogger().handlers[:1] = []  # the TUI owns the terminal: log to the file only
     from dexbot.engine.host import EngineHost
     from dexbot.tui.app import make_app
 
-    host = EngineHost(cfg, services=_services(cfg))
+    host = EngineHost(cfg, services=_services(cfg), signer=signer)
     make_app(cfg, host).run()
     if host.error is not None:
         raise host.error
