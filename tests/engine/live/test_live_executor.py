@@ -232,3 +232,50 @@ async def test_a_swap_reverted_on_chain_pays_its_gas_books_it_as_reverted_and_tr
     trip = FailedTxs(BreakersConfig(consecutive_failed_txs=2)).check(ctx)
     assert trip is not None
     assert "reverted, failed" in trip.reason
+
+
+async def test_the_chain_wins_a_position_takes_the_wallet_balance_and_a_restart_adopts_the_wallet_eth(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, send_tx: Any
+) -> None:
+    (tok,) = await launch(chain, spec("RECO"))
+    ex = await make_executor()
+    pf = ex.portfolio
+    m = Market(tok.address, tok.v2_pair or "", "uniswap_v2")
+    fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+    pos, _ = await pf.apply_buy(fill, symbol="RECO", decimals=18)
+    await ex.reconcile_filled()
+    assert pf.positions[pos.id or 0].size == fill.amount_out  # nothing to correct
+
+    # Tokens leave the wallet behind the bot's back (the devnet account is unlocked in anvil).
+    gone = fill.amount_out // 3
+    await send_tx(WALLET, tok.address, "transfer(address,uint256)", chain.accounts[9], gone)
+    head = await client.block_number()
+    assert await ex.reconcile(pos, head) == fill.amount_out - gone
+    (stored,) = repo.list_positions(pf.db)
+    assert stored.size == pf.positions[pos.id or 0].size == fill.amount_out - gone
+    (note,) = [t.reasoning for t in repo.list_thoughts(pf.db) if t.reasoning.startswith("Reconciled RECO")]
+    assert f"the store said {fill.amount_out} units, the wallet holds {fill.amount_out - gone}" in note
+
+    # That transfer's gas was spent outside dexbot: a restart adopts the wallet's ETH and says so.
+    cash_before, start_before = pf.cash, pf.account.starting_balance
+    wallet_eth = await eth_balance(client, WALLET, "latest")
+    assert wallet_eth < cash_before
+    again = await make_executor()
+    acct = again.portfolio.account
+    assert acct.id == pf.account.id  # the same live account
+    assert acct.balance == again.portfolio.cash == wallet_eth
+    assert acct.starting_balance == start_before - (cash_before - wallet_eth)
+    assert any(
+        "the chain wins (cash and starting balance move by" in t.reasoning for t in repo.list_thoughts(pf.db)
+    )
+
+    # All of it gone: the position closes at a loss of its cost.
+    await send_tx(WALLET, tok.address, "transfer(address,uint256)", chain.accounts[9], fill.amount_out - gone)
+    apf = again.portfolio
+    (open_pos,) = apf.open_positions()
+    cost = open_pos.entry_cost
+    assert await again.reconcile(open_pos, await client.block_number()) == 0
+    (closed,) = repo.list_positions(apf.db)
+    assert (closed.status, closed.exit_reason, closed.size) == ("closed", "reconciled", 0)
+    assert closed.realised_pnl == -cost == apf.realised_pnl
+    assert apf.open_positions() == []
