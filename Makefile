@@ -22,7 +22,7 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $@
 
 # PostgreSQL server binaries for the store's PostgreSQL tests, Prometheus (server and promtool) for the
-# metrics integration test (Debian packages; skipped where present).
+# metrics integration test, tmux for the TUI smoke test (Debian packages; skipped where present).
 system-deps:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
@@ -30,6 +30,9 @@ system-deps:
 	@{ command -v prometheus && command -v promtool; } >/dev/null || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	    else echo "note: Prometheus not installed; its integration test will be skipped"; fi; }
+	@command -v tmux >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
+	    else echo "note: tmux not installed; the TUI smoke test will be skipped"; fi; }
 
 run: setup
 	$(BIN)/dexbot run
