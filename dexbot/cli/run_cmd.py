@@ -17,6 +17,7 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from dexbot.engine.events import TradeFilled
     from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
@@ -139,6 +140,13 @@ def run(
     from dexbot.tui.app import make_app
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer)
-    make_app(cfg, host).run()
+
+    def stored_trades() -> list[TradeFilled]:
+        from dexbot.engine.reports import trade_events
+        from dexbot.store.db import open_database
+
+        return trade_events(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))
+
+    make_app(cfg, host, trade_loader=stored_trades).run()
     if host.error is not None:
         raise host.error

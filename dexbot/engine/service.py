@@ -203,6 +203,12 @@ class EngineService:
         head = await self.watcher.start()
         self.block = head
         await self._seed_known_pools(head)
+        if self.cfg.strategy.watchlist:
+            v2, v3 = await self.trader.add_watchlist(list(self.cfg.strategy.watchlist), head)
+            self.watcher.watch_v2(v2)
+            self.watcher.watch_v3(v3)
+            await self.watcher.refresh(head)
+            self.trader.price_pools(self.watcher.states, head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
         if self.live is not None:

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.events import PairCreated, PoolCreated, V2Swap, V3Swap
 from dexbot.chain.dex.states import PoolState
+from dexbot.chain.dex.uniswap_v2.pair import get_pair
+from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.roundtrip import RoundTripResult, simulate_round_trip
 from dexbot.chain.tokens import token_meta
 from dexbot.core.config import Config
@@ -136,6 +138,27 @@ class Trader:
         if announce:
             self.discovered.setdefault(meta.address.lower(), time.perf_counter())
             self.strategy.on_new_pool(info, self.view, block)
+
+    async def add_watchlist(self, tokens: list[str], block: int) -> tuple[list[str], list[str]]:
+        """Find each watch-listed token's WETH pools (V2 pair, V3 fee tiers) and track them; returns
+        the (V2, V3) pool addresses for the watcher."""
+        addrs = self.rt.addrs
+        v2: list[str] = []
+        v3: list[str] = []
+        for token in tokens:
+            lo, hi = sorted((token, addrs.weth), key=str.lower)
+            if addrs.has_v2:
+                pair = await get_pair(self.rt.client, addrs.v2_factory, token, addrs.weth, block)
+                if pair is not None:
+                    await self.add_pool(pair, lo, hi, "uniswap_v2", None, block, announce=False)
+                    v2.append(pair)
+            if addrs.has_v3:
+                for fee in FEE_TIERS:
+                    pool = await get_pool(self.rt.client, addrs.v3_factory, token, addrs.weth, fee, block)
+                    if pool is not None:
+                        await self.add_pool(pool, lo, hi, "uniswap_v3", fee, block, announce=False)
+                        v3.append(pool)
+        return v2, v3
 
     async def on_log(self, ev: object) -> None:
         if isinstance(ev, PairCreated):

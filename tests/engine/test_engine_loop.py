@@ -228,3 +228,31 @@ async def test_take_profit_exits_in_twap_slices(
     assert sells[0].amount_in > 0
     assert sells[1].amount_in > 0
     assert pos.exit_reason == "take_profit"
+
+
+async def test_watchlist_tokens_are_found_and_watched_at_start(
+    chain: Devnet, client: RpcClient, tmp_path: Path
+) -> None:
+    (tok,) = await _launch(chain, TokenSpec("Watched", "WATCH", 10**6 * ETH, 300_000 * ETH, 20 * ETH))
+    cfg = parse_config(
+        {"store": {"data_dir": str(tmp_path)}, "strategy": {"name": "momentum", "watchlist": [tok.address]}},
+        source=str(tmp_path / "config.toml"),
+    )
+    dep = chain.deployment
+    rt = ChainRuntime(
+        client,
+        DexAddresses.from_deployment(dep),
+        "devnet",
+        dep.chain_id,
+        0.2,
+        dep.usdc,
+        dep.usdc_v2_pair,
+        dep,
+        None,
+    )
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    await svc.start()
+    pools = {p.pool: p for p in svc.trader.view.for_token(tok.address)}
+    assert set(pools) == {tok.v2_pair, tok.v3_pool}
+    assert pools[tok.v2_pair].liquidity_wei == 20 * ETH
+    assert {tok.v2_pair, tok.v3_pool} <= set(svc.watcher.states)
