@@ -48,7 +48,7 @@ def _secret(env: str, prompt: str, *, confirm: bool = False) -> str:
         return value
     try:
         return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):  # typer raises its own Abort, unrelated to click's
         raise InputError(f"no input for {prompt.lower()}: type it at the prompt or set {env}") from None
 
 
