@@ -27,9 +27,11 @@ from dexbot.engine.events import (
     PortfolioUpdated,
 )
 from dexbot.engine.guard import Guard
+from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy, policy
 from dexbot.engine.live import LiveExecutor, open_live
 from dexbot.engine.live_wallet import live_signer
+from dexbot.engine.paper import Market
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file
@@ -37,6 +39,7 @@ from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.trader import Trader
+from dexbot.store import repo
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -375,15 +378,19 @@ class EngineService:
         self.trader.price_pools(self.watcher.states, head)
 
     async def _restore_holding(self, position_id: int) -> None:
-        from dexbot.engine.paper import Market
-        from dexbot.engine.trader import Holding
-
+        """Resume managing a position after a restart, with the taxes its last assessment measured."""
         pos = self.portfolio.positions[position_id]
         info = self.trader.view.pools.get(pos.pool)
         m = Market(pos.token, pos.pool, pos.dex, info.fee if info else None)
-        self.watcher.watch_v2([pos.pool]) if pos.dex == "uniswap_v2" else self.watcher.watch_v3([pos.pool])
+        if pos.dex == "uniswap_v2":
+            self.watcher.watch_v2([pos.pool])
+        else:
+            self.watcher.watch_v3([pos.pool])
+        last = await asyncio.to_thread(repo.latest_assessment, self.db, self.rt.chain_id, pos.token)
+        buy_tax = last.buy_tax_bps or 0 if last else 0
+        sell_tax = last.sell_tax_bps or 0 if last else 0
         rules = self.trader.exit_rules(self.policy())
-        self.trader.holdings[position_id] = Holding(m, 0, 0, rules, pos.opened_at.timestamp())
+        self.trader.holdings[position_id] = Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp())
 
     # -- snapshot -----------------------------------------------------------------------------------------
 

@@ -256,3 +256,21 @@ async def test_watchlist_tokens_are_found_and_watched_at_start(
     assert set(pools) == {tok.v2_pair, tok.v3_pool}
     assert pools[tok.v2_pair].liquidity_wei == 20 * ETH
     assert {tok.v2_pair, tok.v3_pool} <= set(svc.watcher.states)
+
+
+async def test_a_restart_resumes_positions_with_their_measured_taxes(
+    chain: Devnet, engine: EngineService, client: RpcClient
+) -> None:
+    await _launch(chain, _spec("TAXR", "tax", buy_tax_bps=300, sell_tax_bps=500))
+    await _until(lambda: _thoughts(engine, "enter", "TAXR") != [])
+    (pos,) = repo.list_positions(engine.db, status="open")
+    value_before = engine.portfolio.values[pos.id or 0]
+    await engine.stop()
+    again = EngineService(engine.cfg, engine.rt, engine.db)
+    await again.start()
+    h = again.trader.holdings[pos.id or 0]
+    assert (h.buy_tax_bps, h.sell_tax_bps) == (300, 500)
+    assert again.portfolio.cash == engine.portfolio.cash
+    again.trader.gas_price, again.trader.block = engine.trader.gas_price, engine.trader.block
+    # the same state, the same tax: the same net value as before the restart, to the wei
+    assert await again.trader.net_value(again.portfolio.positions[pos.id or 0], h) == value_before

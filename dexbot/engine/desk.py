@@ -1,0 +1,53 @@
+"""The trading desk's shared state, declared once: the discovery, entry and exit halves of the Trader
+(each in its own module) all work on these attributes, which Trader.__init__ sets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from dexbot.chain.roundtrip import RoundTripResult
+    from dexbot.core.config import Config
+    from dexbot.engine.breakers.decision import Decision
+    from dexbot.engine.events import EventBus
+    from dexbot.engine.guard import Guard
+    from dexbot.engine.holding import Holding
+    from dexbot.engine.live import Executor
+    from dexbot.engine.market import MarketView
+    from dexbot.engine.paper import QuoteSource
+    from dexbot.engine.portfolio import Portfolio
+    from dexbot.engine.risk.assess import RiskAssessor
+    from dexbot.engine.risk.score import Assessment
+    from dexbot.engine.runtime import ChainRuntime
+    from dexbot.engine.strategy import Candidate, Strategy
+    from dexbot.engine.thoughts import ThoughtLog
+
+
+class DeskState:
+    cfg: Config
+    rt: ChainRuntime
+    db: Engine
+    bus: EventBus
+    thoughts: ThoughtLog
+    portfolio: Portfolio
+    strategy: Strategy
+    view: MarketView
+    quotes: QuoteSource
+    executor: Executor
+    max_trade_wei: int | None
+    assessor: RiskAssessor
+    holdings: dict[int, Holding]
+    queue: dict[str, Candidate]
+    discovered: dict[str, float]
+    last_recheck: dict[str, RoundTripResult]
+    guard: Guard | None
+    decision: Decision
+    assessments: dict[str, Assessment]
+    skipped: dict[str, int]
+    hostile_seen: list[float]
+    wins: int
+    losses: int
+    block: int
+    gas_price: int

@@ -1,0 +1,258 @@
+"""The exit desk: marks every open position at its net sale value each block, re-checks held tokens
+for turning hostile, fires exit rules, and sells in impact-bounded slices per the exit plan."""
+
+from __future__ import annotations
+
+import time
+
+from dexbot.chain.roundtrip import simulate_round_trip
+from dexbot.core.errors import ChainError
+from dexbot.engine.breakers.context import HeldToken
+from dexbot.engine.desk import DeskState
+from dexbot.engine.events import PositionChanged, TradeFilled
+from dexbot.engine.exits.plan import make_plan
+from dexbot.engine.exits.rules import ExitRules, evaluate
+from dexbot.engine.exits.schedule import fit_slice
+from dexbot.engine.holding import Holding
+from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.thoughts import explain_exit
+from dexbot.store.models import Position
+
+RECHECK_EVERY_BLOCKS = 10
+
+
+class ExitDesk(DeskState):
+    def _sell_volume_per_s(self, pool: str, window_blocks: int = 30) -> int:
+        """Token units sold into ``pool`` per second over the recent window (from its Swap logs)."""
+        info = self.view.pools.get(pool)
+        if info is None or not info.volume_token:
+            return 0
+        recent = [(b, v) for b, v in info.volume_token if self.block - b <= window_blocks]
+        span_s = max(1.0, window_blocks * self.rt.block_time_s)
+        return int(sum(v for _, v in recent) / span_s)
+
+    def held_tokens(self) -> list[HeldToken]:
+        out = []
+        for pos in self.portfolio.open_positions():
+            h = self.holdings.get(pos.id or 0)
+            if h is None:
+                continue
+            out.append(
+                HeldToken(
+                    token=pos.token,
+                    symbol=pos.symbol,
+                    value=self.portfolio.values.get(pos.id or 0, 0),
+                    entry_buy_tax_bps=h.buy_tax_bps,
+                    entry_sell_tax_bps=h.sell_tax_bps,
+                    sell_tax_bps=h.sell_tax_now,
+                )
+            )
+        return out
+
+    async def exit_tokens(self, tokens: frozenset[str], why: str) -> None:
+        """Sell the positions a breaker ordered out (a rug, a tax raised after entry)."""
+        wanted = {t.lower() for t in tokens}
+        for pos in list(self.portfolio.open_positions()):
+            h = self.holdings.get(pos.id or 0)
+            if h is not None and pos.token.lower() in wanted and not h.exiting:
+                await self.sell(pos, h, "breaker", why)
+
+    def exit_rules(self, policy: IntelPolicy) -> ExitRules:
+        ex = self.cfg.exits
+        # The config sets the defaults; the intel level's own values apply where the config leaves a rule on.
+        return ExitRules(
+            stop_loss_pct=policy.stop_loss_pct if ex.stop_loss_pct is not None else None,
+            take_profit_pct=policy.take_profit_pct if ex.take_profit_pct is not None else None,
+            trailing_pct=policy.trailing_pct if ex.trailing_pct is not None else None,
+            max_hold_s=ex.max_hold_s,
+        )
+
+    async def net_value(self, pos: Position, h: Holding) -> int:
+        try:
+            p = await self.quotes.sell(h.market, pos.size, h.current_sell_tax, self.block)
+        except ChainError:
+            return 0  # no liquidity left to sell into
+        return max(0, p.net_out - p.gas_units * self.gas_price)
+
+    async def manage_exits(self, policy: IntelPolicy) -> None:
+        for pos in list(self.portfolio.open_positions()):
+            pid = pos.id or 0
+            h = self.holdings.get(pid)
+            if h is None:
+                continue
+            if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
+                h.last_check_block = self.block
+                if await self.recheck(pos, h):
+                    continue
+            value = await self.net_value(pos, h)
+            self.portfolio.mark(pid, value, self.block)
+            if h.exiting:
+                await self.sell(pos, h, h.exiting, h.exit_detail)
+                continue
+            sig = evaluate(
+                h.rules,
+                cost=pos.entry_value or pos.entry_cost,
+                value_now=value,
+                peak_value=pos.peak_value,
+                held_s=time.time() - h.opened_at,
+            )
+            if sig is not None:
+                await self.sell(pos, h, sig.rule, sig.detail)
+            else:
+                self.bus.publish(_position_event(pos, value, h.rules.describe()))
+
+    async def recheck(self, pos: Position, h: Holding) -> bool:
+        """Re-run the round trip on a held token: a token can turn hostile after we bought (tax raised,
+        sells blocked). Returns True when it acted (exit started or alert raised)."""
+        if h.market.dex != "uniswap_v2":
+            return False
+        try:
+            rt = await simulate_round_trip(
+                self.rt.client,
+                router=self.rt.addrs.v2_router,
+                weth=self.rt.addrs.weth,
+                token=pos.token,
+                pair=h.market.pool,
+                buy_wei=int(self.cfg.risk.probe_buy_eth * 10**18),
+                block=self.block,
+            )
+        except ChainError:
+            return False
+        self.last_recheck[pos.token.lower()] = rt
+        if rt.can_sell is False:
+            await self.thoughts.record(
+                "hold",
+                f"ALERT on {pos.symbol}: selling now reverts ('{rt.stage('sell').reason}'); the token turned "
+                "hostile after entry. Holding — a sale is impossible — and re-checking every "
+                f"{RECHECK_EVERY_BLOCKS} blocks.",
+                token=pos.token,
+                symbol=pos.symbol,
+                block_number=self.block,
+                confidence=1.0,
+                evidence={"sell_reason": rt.stage("sell").reason},
+            )
+            return True
+        if rt.sell_tax_bps is not None and rt.sell_tax_bps != h.sell_tax_bps:
+            h.sell_tax_now = rt.sell_tax_bps  # valuations follow the token's real tax; the breaker judges it
+        return False
+
+    async def sell(self, pos: Position, h: Holding, rule: str, detail: str) -> None:
+        """Sell what the impact budget allows this block (everything, for a stop-loss on a deep pool)."""
+        pid = pos.id or 0
+        budget = self.cfg.exits.slice_impact_bps
+        if h.plan is None:
+            h.plan = make_plan(
+                rule,
+                pos.size,
+                self.cfg.exits,
+                now=time.time(),
+                volume_per_s=self._sell_volume_per_s(h.market.pool),
+                block_time_s=self.rt.block_time_s,
+            )
+        plan = h.plan
+        amount = min(pos.size, plan.due(time.time()))
+        if amount <= 0:
+            h.exiting, h.exit_detail = rule, detail
+            return  # the next slice is not due yet
+        value_all = await self.net_value(pos, h)
+
+        async def impact(amt: int) -> int:
+            p = await self.quotes.sell(h.market, amt, h.current_sell_tax, self.block)
+            ideal = value_all * amt // pos.size if pos.size else 0
+            return max(0, (ideal - p.net_out) * 10_000 // ideal) if ideal else 10_000
+
+        if value_all > 0 and plan.budgeted:
+            # shrink to the impact budget; a pool too thin for even a sliver still gets a sliver
+            amount = await fit_slice(amount, budget, impact) or max(1, amount // 10)
+        amount = max(1, min(amount, pos.size))
+        try:
+            fill = await self.executor.sell(
+                h.market, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
+            )
+        except ChainError as err:
+            await self.thoughts.record(
+                "hold",
+                f"Cannot sell {pos.symbol} now: {err}.",
+                token=pos.token,
+                symbol=pos.symbol,
+                block_number=self.block,
+            )
+            return
+        cost_before = pos.entry_cost
+        pnl_before = pos.realised_pnl
+        pos_after, trade = await self.portfolio.apply_sell(pid, fill, reason=rule)
+        plan.sold += fill.amount_in
+        if self.guard is not None:
+            self.guard.record_trade(
+                fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
+            )
+        closed = pos_after.status == "closed"
+        h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
+        if closed:
+            self.holdings.pop(pid, None)
+            if pos_after.realised_pnl >= 0:
+                self.wins += 1
+            else:
+                self.losses += 1
+        part = "" if closed else f" (a slice: {plan.describe()}, within the {budget} bps impact budget)"
+        await self.thoughts.record(
+            "exit",
+            explain_exit(
+                pos.symbol,
+                rule,
+                fill.amount_out - fill.gas_cost,
+                cost_before if closed else cost_before - pos_after.entry_cost,
+                detail + part,
+            ),
+            token=pos.token,
+            symbol=pos.symbol,
+            block_number=self.block,
+            confidence=1.0,
+            evidence={
+                "rule": rule,
+                "amount_in": fill.amount_in,
+                "amount_out": fill.amount_out,
+                "gas_cost": fill.gas_cost,
+                "trade_id": trade.id,
+                "realised_pnl": pos_after.realised_pnl,
+            },
+        )
+        self._publish_fill(
+            pos_after, trade.id or 0, "sell", fill.amount_in, fill.amount_out, fill.gas_cost, rule
+        )
+
+    def _publish_fill(
+        self, pos: Position, trade_id: int, side: str, a_in: int, a_out: int, gas: int, reason: str
+    ) -> None:
+        self.bus.publish(
+            TradeFilled(
+                trade_id=trade_id,
+                position_id=pos.id,
+                mode=self.portfolio.mode,
+                side=side,
+                token=pos.token,
+                symbol=pos.symbol,
+                decimals=pos.decimals,
+                amount_in=a_in,
+                amount_out=a_out,
+                gas_cost=gas,
+                reason=reason,
+            )
+        )
+        value = self.portfolio.values.get(pos.id or 0, 0)
+        h = self.holdings.get(pos.id or 0)
+        self.bus.publish(_position_event(pos, value, h.rules.describe() if h else ""))
+
+
+def _position_event(pos: Position, value: int, rule: str) -> PositionChanged:
+    return PositionChanged(
+        position_id=pos.id or 0,
+        token=pos.token,
+        symbol=pos.symbol,
+        status=pos.status,
+        size=pos.size,
+        entry_cost=pos.entry_cost,
+        value_now=value,
+        realised_pnl=pos.realised_pnl,
+        exit_rule=rule,
+    )
