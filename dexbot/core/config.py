@@ -138,6 +138,7 @@ class BreakersConfig(Section):
     consecutive_losses: int = Field(default=5, ge=1)
     consecutive_failed_txs: int = Field(default=3, ge=1)
     max_position_pct: float = Field(default=25.0, gt=0, le=100)
+    max_open_positions: int = Field(default=10, ge=1)  # hard cap over every intel level (L10 allows 10)
     max_exposure_pct: float = Field(default=80.0, gt=0, le=100)
     max_slippage_bps: int = Field(default=300, ge=0, le=10000)
     stuck_tx_blocks: int = Field(default=10, ge=1)

@@ -65,8 +65,8 @@ async def test_position_concentration_blocks_more_buys_of_that_token_only(life: 
 
 
 async def test_max_open_positions_pauses_entries_with_a_full_book(life: Lifecycle) -> None:
-    bad = replace(healthy(T0), snapshot=snapshot(cash=9 * ETH, equity=10 * ETH, open_positions=5))
-    await life.run("max_open_positions", bad, blocks="pause_entries", reason_has=("5 positions are open",))
+    bad = replace(healthy(T0), snapshot=snapshot(cash=9 * ETH, equity=10 * ETH, open_positions=10))
+    await life.run("max_open_positions", bad, blocks="pause_entries", reason_has=("10 positions are open",))
 
 
 async def test_total_exposure_pauses_entries_at_eighty_percent_in_tokens(life: Lifecycle) -> None:
