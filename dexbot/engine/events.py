@@ -64,6 +64,7 @@ class TradeFilled(Event):
     tx_hash: str = ""
     reason: str = ""
     decimals: int = 18
+    quoted_out: int = 0  # the exact quote the order was built on (live: what a paper fill would have been)
 
 
 @dataclass(frozen=True)

@@ -218,11 +218,26 @@ class ExitDesk(DeskState):
             },
         )
         self._publish_fill(
-            pos_after, trade.id or 0, "sell", fill.amount_in, fill.amount_out, fill.gas_cost, rule
+            pos_after,
+            trade.id or 0,
+            "sell",
+            fill.amount_in,
+            fill.amount_out,
+            fill.gas_cost,
+            rule,
+            fill.quoted_out,
         )
 
     def _publish_fill(
-        self, pos: Position, trade_id: int, side: str, a_in: int, a_out: int, gas: int, reason: str
+        self,
+        pos: Position,
+        trade_id: int,
+        side: str,
+        a_in: int,
+        a_out: int,
+        gas: int,
+        reason: str,
+        quoted: int = 0,
     ) -> None:
         self.bus.publish(
             TradeFilled(
@@ -237,6 +252,7 @@ class ExitDesk(DeskState):
                 amount_out=a_out,
                 gas_cost=gas,
                 reason=reason,
+                quoted_out=quoted,
             )
         )
         value = self.portfolio.values.get(pos.id or 0, 0)

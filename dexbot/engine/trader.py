@@ -282,7 +282,9 @@ class Trader(Discovery, ExitDesk):
                 "trade_id": trade.id,
             },
         )
-        self._publish_fill(pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "")
+        self._publish_fill(
+            pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "", fill.quoted_out
+        )
 
     async def _fit_size(self, m: Market, size: int, max_impact_bps: int) -> tuple[int, int]:
         """The largest size up to ``size`` whose buy impact stays within the level's slippage limit."""
