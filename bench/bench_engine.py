@@ -70,6 +70,9 @@ async def _measure(tmp: Path) -> dict[str, list[float]]:
                 while len(svc.launch_to_decision_ms) == seen and time.monotonic() < deadline:
                     await asyncio.sleep(0.002)
         decisions = list(svc.launch_to_decision_ms)
+        stages = {k: sorted(v)[len(v) // 2] for k, v in svc.stage_ms.items() if v}
+        print("engine stage p50 ms:", {k: round(v, 2) for k, v in stages.items()})
+        print("decision p50 ms:", round(sorted(svc.decision_ms)[len(svc.decision_ms) // 2], 2))
         await svc.stop()
         await task
         assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=1.0)

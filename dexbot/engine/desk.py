@@ -51,3 +51,4 @@ class DeskState:
     losses: int
     block: int
     gas_price: int
+    decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made

@@ -4,12 +4,14 @@ Nothing is sent; the amounts are what the chain would deliver for the same swap 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dexbot.chain.dex.impact import net_of_tax
+from dexbot.chain.dex.states import PoolState, V2State
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.math import get_amount_out
-from dexbot.chain.dex.uniswap_v2.pair import read_pair
+from dexbot.chain.dex.uniswap_v2.pair import PairReserves, read_pair
 from dexbot.chain.dex.uniswap_v2.quote import v2_gas_estimate
 from dexbot.chain.dex.uniswap_v3.quote import V3_ROUTER_GAS, quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
@@ -45,10 +47,23 @@ class QuoteSource:
     def __init__(self, client: RpcClient, addrs: DexAddresses) -> None:
         self.client = client
         self.addrs = addrs
+        # The watcher's pool states (read through Multicall3 at each block): a V2 quote at a block the
+        # watcher already read is pure integer math, no round trip. Same numbers as reading the pair.
+        self.states: Callable[[], Mapping[str, PoolState]] = dict
+        self._token0: dict[str, str] = {}
+
+    async def pair(self, pair: str, block: int) -> PairReserves:
+        st = self.states().get(pair)
+        token0 = self._token0.get(pair)
+        if isinstance(st, V2State) and st.block == block and token0 is not None:
+            return PairReserves(pair, token0, st.reserve0, st.reserve1, 0, block)
+        res = await read_pair(self.client, pair, block)
+        self._token0[pair] = res.token0
+        return res
 
     async def buy(self, m: Market, weth_in: int, buy_tax_bps: int, block: int) -> Priced:
         if m.dex == "uniswap_v2":
-            res = await read_pair(self.client, m.pool, block)
+            res = await self.pair(m.pool, block)
             r_in, r_out = res.reserves_for(self.addrs.weth)
             gross = get_amount_out(weth_in, r_in, r_out)
             return Priced(gross, net_of_tax(gross, buy_tax_bps), v2_gas_estimate(1), block)
@@ -64,7 +79,7 @@ class QuoteSource:
         if arriving == 0:
             return Priced(0, 0, v2_gas_estimate(1), block)
         if m.dex == "uniswap_v2":
-            res = await read_pair(self.client, m.pool, block)
+            res = await self.pair(m.pool, block)
             r_in, r_out = res.reserves_for(m.token)
             gross = get_amount_out(arriving, r_in, r_out)
             return Priced(gross, gross, v2_gas_estimate(1), block)

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -82,6 +83,7 @@ class EngineService:
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
         )
         self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s)
+        self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
         self.breakers = BreakerRegistry(cfg.breakers, db, bus=self.bus, thoughts=self.thoughts)
@@ -111,7 +113,8 @@ class EngineService:
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
         self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
-        self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)  # PairCreated log → decision made
+        self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)
+        self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -273,7 +276,8 @@ class EngineService:
         started = time.perf_counter()
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
         self.trader.block = ev.number
-        await self._fees(ev.number)
+        with self._timed("fees"):
+            await self._fees(ev.number)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
@@ -281,13 +285,18 @@ class EngineService:
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
         p = self.policy()
-        await self._check_breakers(ev)  # first: a rug should exit as a rug, not as a stop-loss
-        await self.trader.manage_exits(p)
+        with self._timed("breakers"):
+            await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug
         held = {pos.token for pos in self.portfolio.open_positions()}
         for cand in self.trader.strategy.on_block(self.trader.view, ev.number, held):
             self.trader.queue.setdefault(cand.token.lower(), cand)
         if self.state == "running":
-            await self._decide()
+            # Entries before the exit rules: a launch is worth milliseconds, an exit rule tens of them
+            # in a 2 s block (the breakers' ordered exits already ran above).
+            with self._timed("decisions"):
+                await self._decide()
+        with self._timed("exits"):
+            await self.trader.manage_exits(p)
         self.trader.publish_market(changed)
         snap = self.portfolio.snapshot()
         self.equity_curve.append((ev.number, snap.equity))
@@ -307,18 +316,27 @@ class EngineService:
             await self.portfolio.persist_marks()
         log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
 
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Per-stage time of the block loop (ms), kept for benchmarks and metrics."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_ms.setdefault(stage, deque(maxlen=1000)).append((time.perf_counter() - t0) * 1000)
+
     async def _decide(self) -> None:
         """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits."""
         for _ in range(min(MAX_DECISIONS_PER_BLOCK, len(self.trader.queue))):
             token = next(iter(self.trader.queue))
             cand = self.trader.queue.pop(token)
             t0 = time.perf_counter()
+            self.trader.decided_at = 0.0
             await self.trader.consider(cand, self.policy())
-            done = time.perf_counter()
-            self.decision_ms.append((done - t0) * 1000)
+            self.decision_ms.append((time.perf_counter() - t0) * 1000)
             seen = self.trader.discovered.pop(token, None)
-            if seen is not None:
-                self.launch_to_decision_ms.append((done - seen) * 1000)
+            if seen is not None and self.trader.decided_at:
+                self.launch_to_decision_ms.append((self.trader.decided_at - seen) * 1000)
 
     async def _fees(self, block: int) -> None:
         """EIP-1559 price of the next block at the level's urgency; on failure keep the last one."""

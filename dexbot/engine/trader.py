@@ -69,6 +69,7 @@ class Trader(Discovery, ExitDesk):
         self.losses = 0
         self.block = 0
         self.gas_price = 0
+        self.decided_at = 0.0
 
     def _facts(self, token: str) -> MarketFacts:
         pools = self.view.for_token(token)
@@ -151,6 +152,8 @@ class Trader(Discovery, ExitDesk):
             self.skipped[token.lower()] = self.block
             return
         self.assessments[token.lower()] = a
+        if a.verdict != "ok":
+            self.decided_at = time.perf_counter()  # the verdict is the decision; the rest is bookkeeping
         await asyncio.to_thread(repo.add, self.db, _assessment_row(self.rt.chain_id, a))
         evidence = {
             "candidate": c.reason,
@@ -196,6 +199,7 @@ class Trader(Discovery, ExitDesk):
         m = Market(a.token, pool.pool, pool.dex, pool.fee)
         wanted = size
         size, impact = await self._fit_size(m, size, policy.max_slippage_bps)
+        self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
         gas_cost = 2 * 150_000 * self.gas_price
         if size <= 0 or gas_cost * 50 > size:  # gas over 2 % of the position: the pool is too thin
             self.skipped[a.token.lower()] = self.block

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from dexbot.chain.bytecode import owner_privileges
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import get_pool
-from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
+from dexbot.chain.roundtrip import RoundTripResult, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
 from dexbot.core.config import RiskConfig
@@ -23,6 +25,7 @@ from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.score import Assessment, Factor, combine
 
 TX_BASE_GAS = 21_000
+T = TypeVar("T")
 HOLDER_LOG_WINDOW = 50_000  # blocks of Transfer logs read to discover holders
 
 
@@ -67,18 +70,41 @@ class RiskAssessor:
 
     async def facts(self, token: str, block: int) -> MarketFacts:
         """Look the token's WETH pair up on chain (for tokens the watcher did not announce)."""
-        pair = await get_pair(self.client, self.addrs.v2_factory, token, self.addrs.weth, block)
-        pools: list[str] = []
-        if self.addrs.has_v3:
-            for fee in (500, 3000, 10_000):
-                pool = await get_pool(self.client, self.addrs.v3_factory, token, self.addrs.weth, fee, block)
-                if pool is not None:
-                    pools.append(pool)
+        a = self.addrs
+        fees = (500, 3000, 10_000) if a.has_v3 else ()
+        found = await asyncio.gather(
+            get_pair(self.client, a.v2_factory, token, a.weth, block),
+            *(get_pool(self.client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
+        )
+        pair, pools = found[0], tuple(p for p in found[1:] if p is not None)
         if pair is None:
-            return MarketFacts(None, 0, 0, pools=tuple(pools))
+            return MarketFacts(None, 0, 0, pools=pools)
         res = await read_pair(self.client, pair, block)
-        weth_reserve = res.reserves_for(self.addrs.weth)[0]
-        return MarketFacts(pair, weth_reserve, 0, pools=tuple(pools))
+        return MarketFacts(pair, res.reserves_for(a.weth)[0], 0, pools=pools)
+
+    @staticmethod
+    def _spawn(tasks: list[asyncio.Task[Any]], coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        task = asyncio.create_task(coro)
+        tasks.append(task)
+        return task
+
+    async def _round_trip(
+        self, token: str, facts: MarketFacts, size_wei: int, block: int
+    ) -> RoundTripResult | None:
+        if facts.pair is None:
+            return None
+        probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
+        ladder = tuple(sorted({*default_ladder(facts.weth_reserve), size_wei} - {0}))
+        return await simulate_round_trip(
+            self.client,
+            router=self.addrs.v2_router,
+            weth=self.addrs.weth,
+            token=token,
+            pair=facts.pair,
+            buy_wei=probe_wei,
+            ladder_wei=ladder,
+            block=block,
+        )
 
     async def assess(
         self,
@@ -98,70 +124,71 @@ class RiskAssessor:
                 return hit
         self.misses += 1
         started = time.perf_counter()
-        facts = facts or await self.facts(token, block)
-        smart = policy.lane == "smart"
-        probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
-        meta_t = asyncio.create_task(token_meta(self.client, token, block, multicall=self.addrs.multicall3))
-        priv_t = asyncio.create_task(owner_privileges(self.client, token, block)) if smart else None
-        rt = None
-        if facts.pair is not None:
-            ladder = tuple(sorted({*default_ladder(facts.weth_reserve), size_wei} - {0}))
-            rt = await simulate_round_trip(
-                self.client,
-                router=self.addrs.v2_router,
-                weth=self.addrs.weth,
-                token=token,
-                pair=facts.pair,
-                buy_wei=probe_wei,
-                ladder_wei=ladder,
-                block=block,
-            )
-        meta = await meta_t
-        found: list[Factor] = []
-        inconclusive = None
-        if rt is None:
-            inconclusive = "no Uniswap V2 pair with WETH to simulate a round trip through"
-            found.append(Factor("round_trip", "not simulated", 50, 3.0, inconclusive))
-        else:
-            found += [fx.round_trip(rt), fx.taxes(rt, self.cfg.max_tax_bps), fx.limits(rt, size_wei)]
-            inconclusive = rt.inconclusive
-        found.append(fx.liquidity(facts.weth_reserve, int(policy.min_liquidity_eth * WEI_PER_ETH)))
-        gas_units = 2 * TX_BASE_GAS + (
-            rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
-        )
-        found.append(fx.gas_cost(gas_units * gas_price_wei, size_wei))
-        privileges: tuple[str, ...] = ()
-        if smart:
-            assert priv_t is not None
-            priv = await priv_t
-            privileges = tuple(sig for _, sig in priv.selectors)
-            found.append(fx.privileges(priv))
-            lo = max(0, facts.created_block or block - HOLDER_LOG_WINDOW)
-            excluded = {p for p in (facts.pair, *facts.pools) if p}
-            holders_t = holder_stats(
-                self.client,
-                token,
-                meta.total_supply,
-                from_block=lo,
-                block=block,
-                exclude=excluded,
-                multicall=self.addrs.multicall3,
-            )
-            if facts.pair:
-                hs, ls = await asyncio.gather(
-                    holders_t,
-                    lp_stats(self.client, facts.pair, priv.owner, block, multicall=self.addrs.multicall3),
+        tasks: list[asyncio.Task[Any]] = []
+        try:
+            smart = policy.lane == "smart"
+            mc = self.addrs.multicall3
+            # Everything that does not depend on another answer starts at once: one token check costs about
+            # the slowest read (the round trip), not the sum of them.
+            meta_t = self._spawn(tasks, token_meta(self.client, token, block, multicall=mc))
+            priv_t = self._spawn(tasks, owner_privileges(self.client, token, block)) if smart else None
+            facts = facts or await self.facts(token, block)
+            rt_t = self._spawn(tasks, self._round_trip(token, facts, size_wei, block))
+            holders_t = lp_t = None
+            if smart:
+                assert priv_t is not None
+                meta = await meta_t
+                lo = max(0, facts.created_block or block - HOLDER_LOG_WINDOW)
+                excluded = {p for p in (facts.pair, *facts.pools) if p}
+                holders_t = self._spawn(
+                    tasks,
+                    holder_stats(
+                        self.client,
+                        token,
+                        meta.total_supply,
+                        from_block=lo,
+                        block=block,
+                        exclude=excluded,
+                        multicall=mc,
+                    ),
                 )
-                found.append(fx.lp(ls))
+                priv = await priv_t
+                if facts.pair:
+                    lp_t = self._spawn(
+                        tasks, lp_stats(self.client, facts.pair, priv.owner, block, multicall=mc)
+                    )
+            rt = await rt_t
+            meta = await meta_t
+            found: list[Factor] = []
+            inconclusive = None
+            if rt is None:
+                inconclusive = "no Uniswap V2 pair with WETH to simulate a round trip through"
+                found.append(Factor("round_trip", "not simulated", 50, 3.0, inconclusive))
             else:
-                hs = await holders_t
-            found.append(fx.holders(hs))
-            found.append(
-                fx.age(
-                    max(0, block - facts.created_block) if facts.created_block else 10_000, self.block_time_s
-                )
+                found += [fx.round_trip(rt), fx.taxes(rt, self.cfg.max_tax_bps), fx.limits(rt, size_wei)]
+                inconclusive = rt.inconclusive
+            found.append(fx.liquidity(facts.weth_reserve, int(policy.min_liquidity_eth * WEI_PER_ETH)))
+            gas_units = 2 * TX_BASE_GAS + (
+                rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
             )
-            found.append(fx.volatility(facts.volatility_bps))
+            found.append(fx.gas_cost(gas_units * gas_price_wei, size_wei))
+            privileges: tuple[str, ...] = ()
+            if smart:
+                assert priv_t is not None
+                assert holders_t is not None
+                priv = await priv_t
+                privileges = tuple(sig for _, sig in priv.selectors)
+                found.append(fx.privileges(priv))
+                if lp_t is not None:
+                    found.append(fx.lp(await lp_t))
+                found.append(fx.holders(await holders_t))
+                age_blocks = max(0, block - facts.created_block) if facts.created_block else 10_000
+                found.append(fx.age(age_blocks, self.block_time_s))
+                found.append(fx.volatility(facts.volatility_bps))
+        finally:
+            for t in tasks:  # a failed read must not leave the others running unobserved
+                if not t.done():
+                    t.cancel()
         max_risk = self.cfg.max_score if self.cfg.max_score is not None else policy.max_risk
         score, verdict = combine(tuple(found), max_risk=max_risk, inconclusive=inconclusive)
         reasons = tuple(s.reason for s in (rt.stages + rt.ladder if rt else ()) if s.failed and s.reason)
