@@ -122,31 +122,25 @@ class PaperExecutor:
         self.quotes = quotes
 
     async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
-        p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
-        return Fill(
-            side="buy",
-            token=m.token,
-            pool=m.pool,
-            dex=m.dex,
-            amount_in=weth_in,
-            amount_out=p.net_out,
-            quoted_out=p.net_out,
-            gas_used=p.gas_units,
-            gas_cost=p.gas_units * gas_price,
-            block_number=block,
-        )
+        return _fill("buy", m, weth_in, await self.quotes.buy(m, weth_in, buy_tax_bps, block), gas_price)
 
     async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
-        p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
-        return Fill(
-            side="sell",
-            token=m.token,
-            pool=m.pool,
-            dex=m.dex,
-            amount_in=tokens_in,
-            amount_out=p.net_out,
-            quoted_out=p.net_out,
-            gas_used=p.gas_units,
-            gas_cost=p.gas_units * gas_price,
-            block_number=block,
+        return _fill(
+            "sell", m, tokens_in, await self.quotes.sell(m, tokens_in, sell_tax_bps, block), gas_price
         )
+
+
+def _fill(side: str, m: Market, amount_in: int, p: Priced, gas_price: int) -> Fill:
+    """A paper fill is the exact quote: what arrives is what was quoted."""
+    return Fill(
+        side=side,
+        token=m.token,
+        pool=m.pool,
+        dex=m.dex,
+        amount_in=amount_in,
+        amount_out=p.net_out,
+        quoted_out=p.net_out,
+        gas_used=p.gas_units,
+        gas_cost=p.gas_units * gas_price,
+        block_number=p.block,
+    )

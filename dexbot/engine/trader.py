@@ -95,30 +95,15 @@ class Trader(Discovery, ExitDesk):
         info = self.view.pools.get(c.pool)
         symbol = info.symbol if info else token[:8]
         if not self.decision.allows_entry(token, c.pool, fast_lane=policy.lane == "fast"):
-            self.skipped[token.lower()] = self.block
-            await self.thoughts.record(
-                "skip",
-                f"Skipping {symbol}: a circuit breaker blocks this entry "
-                f"({self.decision.reason or 'token or pool blocked'}).",
-                token=token,
-                symbol=symbol,
-                lane=policy.lane,
-                intel_level=policy.level,
-                block_number=self.block,
-            )
+            why = self.decision.reason or "token or pool blocked"
+            await self._skip(token, symbol, policy, f"a circuit breaker blocks this entry ({why})")
             return
         if len(self.portfolio.open_positions()) >= policy.max_positions:
-            self.skipped[token.lower()] = self.block
-            await self.thoughts.record(
-                "skip",
-                f"Skipping {symbol}: already holding {policy.max_positions} positions, "
-                f"the L{policy.level} maximum.",
-                token=token,
-                symbol=symbol,
-                lane=policy.lane,
-                intel_level=policy.level,
-                block_number=self.block,
-                confidence=c.confidence,
+            await self._skip(
+                token,
+                symbol,
+                policy,
+                f"already holding {policy.max_positions} positions, the L{policy.level} maximum",
             )
             return
         snap = self.portfolio.snapshot()
@@ -180,6 +165,19 @@ class Trader(Discovery, ExitDesk):
             )
             return
         await self.enter(a, facts, policy, size, c, evidence)
+
+    async def _skip(self, token: str, symbol: str, policy: IntelPolicy, why: str) -> None:
+        """A skip decided before any assessment: remembered for a while, said once."""
+        self.skipped[token.lower()] = self.block
+        await self.thoughts.record(
+            "skip",
+            f"Skipping {symbol}: {why}.",
+            token=token,
+            symbol=symbol,
+            lane=policy.lane,
+            intel_level=policy.level,
+            block_number=self.block,
+        )
 
     async def enter(
         self,
