@@ -61,7 +61,7 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
                 [dn.rpc_url], chain_id=dn.chain_id, timeout_s=c.request_timeout_s
             )
             try:
-                yield _from_deployment(client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1))
+                yield from_deployment(client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1))
             finally:
                 await client.close()
         return
@@ -69,7 +69,7 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         dep = load_deployment(cfg.data_path)
         client = await RpcClient.connect(c.rpc_urls, chain_id=dep.chain_id, timeout_s=c.request_timeout_s)
         try:
-            yield _from_deployment(client, dep, None, c.block_time_s)
+            yield from_deployment(client, dep, None, c.block_time_s)
         finally:
             await client.close()
         return
@@ -89,9 +89,10 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         await client.close()
 
 
-def _from_deployment(
-    client: RpcClient, dep: Deployment, dn: Devnet | None, block_time_s: float
+def from_deployment(
+    client: RpcClient, dep: Deployment, dn: Devnet | None = None, block_time_s: float = 2.0
 ) -> ChainRuntime:
+    """The runtime of a devnet deployment reached through ``client`` (tests reuse a running devnet)."""
     return ChainRuntime(
         client=client,
         addrs=DexAddresses.from_deployment(dep),

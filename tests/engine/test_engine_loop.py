@@ -11,11 +11,10 @@ import pytest
 
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
-from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import balances
 from dexbot.core.config import parse_config
-from dexbot.engine.runtime import ChainRuntime
+from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
@@ -46,18 +45,7 @@ async def engine(
         },
         source=str(tmp_path / "config.toml"),
     )
-    dep = chain.deployment
-    rt = ChainRuntime(
-        client,
-        DexAddresses.from_deployment(dep),
-        "devnet",
-        dep.chain_id,
-        0.2,
-        dep.usdc,
-        dep.usdc_v2_pair,
-        dep,
-        None,
-    )
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     task = asyncio.create_task(svc.run())
     _DEBUG[:] = [
@@ -238,18 +226,7 @@ async def test_watchlist_tokens_are_found_and_watched_at_start(
         {"store": {"data_dir": str(tmp_path)}, "strategy": {"name": "momentum", "watchlist": [tok.address]}},
         source=str(tmp_path / "config.toml"),
     )
-    dep = chain.deployment
-    rt = ChainRuntime(
-        client,
-        DexAddresses.from_deployment(dep),
-        "devnet",
-        dep.chain_id,
-        0.2,
-        dep.usdc,
-        dep.usdc_v2_pair,
-        dep,
-        None,
-    )
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     await svc.start()
     pools = {p.pool: p for p in svc.trader.view.for_token(tok.address)}
