@@ -27,7 +27,7 @@ from dexbot.engine.live import LiveExecutor, open_live
 from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
 from dexbot.engine.paper import QuoteSource
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.runtime import ChainRuntime
+from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
@@ -139,17 +139,7 @@ def live_config(tmp_path: Path, **mode: Any) -> Any:
 async def live_engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
     """The engine in live mode on the devnet (signing with the devnet's live dev account), running."""
     cfg = live_config(tmp_path, max_trade_eth="0.2")
-    dep = chain.deployment
-    rt = ChainRuntime(
-        client,
-        DexAddresses.from_deployment(dep),
-        "devnet",
-        dep.chain_id,
-        0.2,
-        dep.usdc,
-        dep.usdc_v2_pair,
-        dep,
-    )
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     assert svc.live is not None
     task = asyncio.create_task(svc.run())
