@@ -125,16 +125,7 @@ class Trader(Discovery, ExitDesk):
                 gas_price_wei=self.gas_price,
             )
         except ChainError as err:
-            await self.thoughts.record(
-                "skip",
-                f"Skipping {symbol}: the assessment failed ({err}); no trade without one.",
-                token=token,
-                symbol=symbol,
-                lane=policy.lane,
-                intel_level=policy.level,
-                block_number=self.block,
-            )
-            self.skipped[token.lower()] = self.block
+            await self._skip(token, symbol, policy, f"the assessment failed ({err}); no trade without one")
             return
         self.assessments[token.lower()] = a
         if a.verdict != "ok":
@@ -167,7 +158,7 @@ class Trader(Discovery, ExitDesk):
         await self.enter(a, facts, policy, size, c, evidence)
 
     async def _skip(self, token: str, symbol: str, policy: IntelPolicy, why: str) -> None:
-        """A skip decided before any assessment: remembered for a while, said once."""
+        """A skip without an assessment behind it: remembered for a while, said once."""
         self.skipped[token.lower()] = self.block
         await self.thoughts.record(
             "skip",
