@@ -6,6 +6,15 @@ exactly (EIP-1559) and the max fee leaves room for N full blocks of increase, mo
 transactions; we pay only base fee + tip, so the headroom costs nothing. The tip follows the recent
 *low* end of what blocks actually included, not a node's median or a fixed floor, and looks at the
 last few blocks only when they ran full, because then the queue's clearing price moves every block.
+For the slow and normal levels a full last block sets the tip outright: its lowest included tip was the
+price of the last place in it, and one base-fee step (12.5 %) over that price buys a place in the next,
+where a median of what the last blocks' cheap tenth paid either overshoots or lags that price.
+
+A block that closed with room to spare took every pending transaction that paid the builder's minimum:
+nobody had to outbid anyone to get in. When the last blocks all had room, the slow and normal levels
+bid that floor, a low quantile of the lowest tips those blocks accepted, instead of what others chose
+to pay. This matters most right after a burst: the window's tips are still high while the queue is
+already gone.
 """
 
 from __future__ import annotations
@@ -19,10 +28,14 @@ from dexbot.chain.gas.basefee import BaseFeeRule
 
 Urgency = Literal["slow", "normal", "fast", "fast-lane"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
-REWARD_PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)  # asked of eth_feeHistory
+REWARD_PERCENTILES: tuple[int, ...] = (0, 10, 25, 50, 75, 90)  # asked of eth_feeHistory
 HISTORY_BLOCKS = 20
 MIN_TIP_WEI = 1_000_000  # 0.001 gwei: geth's default miner minimum tip and op-geth's minimum suggestion
 FULL_RATIO = 0.95  # a block this full had a queue behind it
+FLOOR_QUANTILE = 25  # percent, across the lowest tips of recent blocks that had room
+IGNORE_TIP_WEI = (
+    2  # lower tips are a builder's own or bundle transactions, not a price (geth ignores them too)
+)
 GWEI = 10**9
 
 
@@ -35,11 +48,17 @@ class TipPolicy:
     window: int  # blocks
     growth_blocks: int  # full blocks of base-fee increase the max fee survives
     margin_bps: int = 0
+    room_blocks: int = 0  # bid the builder's floor when this many latest blocks had room (0: never)
+    clearing_margin_bps: int | None = None  # after a full block: its clearing tip plus this margin
 
 
 POLICIES: dict[Urgency, TipPolicy] = {
-    "slow": TipPolicy(column=10, quantile=25, window=20, growth_blocks=1),
-    "normal": TipPolicy(column=10, quantile=50, window=20, growth_blocks=3),
+    "slow": TipPolicy(
+        column=10, quantile=25, window=20, growth_blocks=1, room_blocks=1, clearing_margin_bps=1250
+    ),
+    "normal": TipPolicy(
+        column=10, quantile=50, window=20, growth_blocks=3, room_blocks=2, clearing_margin_bps=1250
+    ),
     "fast": TipPolicy(column=25, quantile=75, window=10, growth_blocks=6),
     "fast-lane": TipPolicy(column=50, quantile=90, window=5, growth_blocks=10, margin_bps=2500),
 }
@@ -170,11 +189,47 @@ def _policy_tip(history: FeeHistory, policy: TipPolicy) -> int:
     column = history.column(policy.column)
     if not column:
         return 0
-    tip = _quantile(column[-policy.window :], policy.quantile)
+    floor = _floor_tip(history, policy.room_blocks, policy.window)
+    if floor is not None:
+        return floor
     ratios = history.gas_used_ratios
-    if ratios and ratios[-1] >= FULL_RATIO:
+    full = bool(ratios) and ratios[-1] >= FULL_RATIO
+    clearing = _clearing_tip(history) if full and policy.clearing_margin_bps is not None else None
+    if clearing is not None and policy.clearing_margin_bps is not None:
+        return clearing + clearing * policy.clearing_margin_bps // 10_000
+    tip = _quantile(column[-policy.window :], policy.quantile)
+    if full:
         tip = max(tip, _quantile(column[-HOT_WINDOW:], max(policy.quantile, 50)))
     return tip + tip * policy.margin_bps // 10_000
+
+
+def _floor_tip(history: FeeHistory, room_blocks: int, window: int) -> int | None:
+    """The builder's floor as recent blocks with room show it, when the last ``room_blocks`` all had
+    room; None when they did not (or the history lacks the 0th percentile). The floor is the 25th
+    percentile of those blocks' lowest tips, not their minimum, so one odd cheap transaction (a
+    builder's own, a bundle paying by transfer) does not set it. Never under MIN_TIP_WEI: an empty
+    or zero-tip history proves nothing about the builder's minimum."""
+    ratios = history.gas_used_ratios
+    if room_blocks < 1 or len(ratios) < room_blocks or 0 not in history.percentiles:
+        return None
+    if any(r >= FULL_RATIO for r in ratios[-room_blocks:]):
+        return None
+    lowest = history.column(0)
+    accepted = [
+        tip
+        for tip, ratio in zip(lowest[-window:], ratios[-window:], strict=False)
+        if ratio < FULL_RATIO and tip >= IGNORE_TIP_WEI
+    ]
+    return max(MIN_TIP_WEI, _quantile(accepted, FLOOR_QUANTILE)) if accepted else MIN_TIP_WEI
+
+
+def _clearing_tip(history: FeeHistory) -> int | None:
+    """The last block's lowest real tip: its 0th reward percentile, or the next one asked for when that
+    is a zero-tip bundle or builder transaction. None when the block reports no tips."""
+    if not history.rewards:
+        return None
+    tips = [t for t in history.rewards[-1] if t >= IGNORE_TIP_WEI]
+    return min(tips) if tips else None
 
 
 def _quantile(values: Sequence[int], pct: int) -> int:

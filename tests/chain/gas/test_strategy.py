@@ -44,26 +44,54 @@ def head_block(number: int = 100, base: int = 10 * GWEI, used: int = LIMIT // 2)
 
 
 def calm_rows() -> list[tuple[int, ...]]:
-    """Twenty blocks whose tip percentiles (10..90) drift a little: p10 from 10 to 29 Mwei."""
-    return [tuple((10 + i) * 10**6 * k for k in (1, 3, 10, 30, 100)) for i in range(20)]
+    """Twenty blocks whose tip percentiles (0, 10..90) drift a little: p10 from 10 to 29 Mwei, the
+    lowest tip (p0) half of that."""
+    return [((10 + i) * 10**6 // 2, *((10 + i) * 10**6 * k for k in (1, 3, 10, 30, 100))) for i in range(20)]
+
+
+AFTER_A_QUEUE = [0.5] * 18 + [1.0, 0.5]  # a full block, then one with room: the queue just cleared
 
 
 def test_tips_and_max_fees_are_monotone_in_urgency() -> None:
-    hist = history(calm_rows(), [0.5] * 20)
-    s = {u: suggest(head_block(), hist, u, ETHEREUM_RULE) for u in URGENCIES}
-    tips = [s[u].max_priority_fee_per_gas for u in URGENCIES]
-    fees = [s[u].max_fee_per_gas for u in URGENCIES]
-    assert tips == sorted(tips)
-    assert fees == sorted(fees)
-    assert len(set(fees)) == 4
+    for ratios in ([0.5] * 20, AFTER_A_QUEUE, [0.5] * 19 + [1.0]):
+        hist = history(calm_rows(), ratios)
+        s = {u: suggest(head_block(), hist, u, ETHEREUM_RULE) for u in URGENCIES}
+        tips = [s[u].max_priority_fee_per_gas for u in URGENCIES]
+        fees = [s[u].max_fee_per_gas for u in URGENCIES]
+        assert tips == sorted(tips)
+        assert fees == sorted(fees)
+        assert len(set(fees)) == 4
 
 
-def test_normal_tip_is_the_median_of_recent_low_tips() -> None:
+def test_blocks_with_room_get_the_builders_floor_not_what_others_paid() -> None:
     hist = history(calm_rows(), [0.5] * 20)
+    # lowest tips 5..14.5 Mwei; nearest-rank 25th percentile (index 19 * 25 // 100 = 4) is 7 Mwei
+    assert suggest_tip(hist, "slow") == 7 * 10**6
+    assert suggest_tip(hist, "normal") == 7 * 10**6
+    # fast levels keep paying for certainty: the p25 column over 10 blocks, 75th percentile
+    assert suggest_tip(hist, "fast") == 3 * 26 * 10**6
+
+
+def test_one_odd_cheap_transaction_does_not_set_the_floor() -> None:
+    rows = calm_rows()
+    rows[5] = (1_500_000, *rows[5][1:])  # one block let a 1.5 Mwei tip in (a builder's own, say)
+    # it moves the rank by one place (to the 6.5 Mwei block), it does not become the bid
+    assert suggest_tip(history(rows, [0.5] * 20), "normal") == 6_500_000
+
+
+def test_zero_tip_bundles_prove_nothing_about_the_floor() -> None:
+    rows = [(0, *r[1:]) for r in calm_rows()]  # every block's cheapest was a 0-tip bundle
+    assert suggest_tip(history(rows, [0.5] * 20), "normal") == MIN_TIP_WEI
+    tiny = [(1_000, *r[1:]) for r in calm_rows()]  # real but under geth's miner minimum
+    assert suggest_tip(history(tiny, [0.5] * 20), "slow") == MIN_TIP_WEI
+
+
+def test_just_after_a_queue_normal_takes_the_median_of_recent_low_tips() -> None:
+    hist = history(calm_rows(), AFTER_A_QUEUE)
     # p10 column: 10..29 Mwei; nearest-rank median (index 19 * 50 // 100 = 9) is 19 Mwei
     assert suggest_tip(hist, "normal") == 19 * 10**6
-    # slow: 25th percentile (index 4) of the same column
-    assert suggest_tip(hist, "slow") == 14 * 10**6
+    # slow needs only the last block to have had room
+    assert suggest_tip(hist, "slow") == 7 * 10**6
     # fast: p25 column (30..87 Mwei) over the last 10 blocks, 75th percentile (index 6 of 60..87)
     assert suggest_tip(hist, "fast") == 3 * 26 * 10**6
     # fast-lane: p50 column over the last 5 blocks, 90th percentile (index 3) plus 25 %
@@ -84,16 +112,25 @@ def test_max_fee_covers_the_projected_base_fee_growth_plus_the_tip() -> None:
         assert s.block == 100
 
 
-def test_a_full_last_block_switches_to_the_last_few_blocks() -> None:
+def test_a_full_last_block_sets_the_tip_one_step_over_its_clearing_price() -> None:
+    rows = [*calm_rows()[:19], (400 * 10**6, *(v * 50 for v in calm_rows()[0][1:]))]
+    hist = history(rows, [0.5] * 19 + [1.0])
+    assert suggest_tip(hist, "normal") == 400 * 10**6 * 9 // 8
+    assert suggest_tip(hist, "slow") == 400 * 10**6 * 9 // 8
+    bundle_first = [*rows[:19], (0, *rows[19][1:])]  # the lowest was a 0-tip bundle: next column
+    assert suggest_tip(history(bundle_first, [0.5] * 19 + [1.0]), "normal") == 500 * 10**6 * 9 // 8
+
+
+def test_a_full_last_block_switches_the_fast_levels_to_the_last_few_blocks() -> None:
     rows = calm_rows()[:17] + [tuple(v * 50 for v in calm_rows()[0])] * 3  # the queue's price jumped 50x
-    calm = suggest_tip(history(rows, [0.5] * 20), "normal")
-    hot = suggest_tip(history(rows, [0.5] * 19 + [1.0]), "normal")
-    assert calm == 19 * 10**6
-    assert hot == 500 * 10**6
+    calm = suggest_tip(history(rows, [0.5] * 20), "fast")
+    hot = suggest_tip(history(rows, [0.5] * 19 + [1.0]), "fast")
+    assert calm == 3 * 26 * 10**6
+    assert hot == 3 * 10 * 10**6 * 50
 
 
 def test_empty_histories_fall_back_to_the_minimum_tip() -> None:
-    hist = history([(0, 0, 0, 0, 0)] * 20, [0.0] * 20)
+    hist = history([(0, 0, 0, 0, 0, 0)] * 20, [0.0] * 20)
     assert all(suggest_tip(hist, u) == MIN_TIP_WEI for u in URGENCIES)
 
 
@@ -142,7 +179,7 @@ def test_fee_history_and_head_parse_json_rpc_answers() -> None:
         "oldestBlock": "0x10",
         "baseFeePerGas": ["0x3b9aca00", "0x3b9aca00", "0x42dc8bf0"],
         "gasUsedRatio": [0.5, 0.987],
-        "reward": [["0x1", "0x2", "0x3", "0x4", "0x5"], ["0x6", "0x7", "0x8", "0x9", "0xa"]],
+        "reward": [["0x0", "0x1", "0x2", "0x3", "0x4", "0x5"], ["0x5", "0x6", "0x7", "0x8", "0x9", "0xa"]],
     }
     hist = FeeHistory.from_rpc(raw)
     assert hist.newest_block == 0x11
