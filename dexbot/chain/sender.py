@@ -21,7 +21,8 @@ from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest, decode_raw, hex0x
 from dexbot.core.errors import ChainError, InputError, SimulationRevert
 
-GAS_MARGIN_BPS = 12_000  # estimate × 1.2: state can move between the estimate and inclusion
+GAS_MARGIN_BPS = 12_000  # estimate × 1.2, for costs that grow with the work done (loops, hops)
+GAS_HEADROOM = 60_000  # plus a fixed amount, for branches that were cheaper when estimated
 TRANSFER_GAS = 21_000
 NONCE_RETRIES = 3
 
@@ -43,6 +44,7 @@ class Sender:
         *,
         nonces: NonceManager | None = None,
         gas_margin_bps: int = GAS_MARGIN_BPS,
+        gas_headroom: int = GAS_HEADROOM,
         receipt_timeout_s: float = 120.0,
         poll_s: float = 1.0,
         drop_after_blocks: int = 20,
@@ -56,6 +58,7 @@ class Sender:
         self.chain_id = client.chain_id
         self.nonces = nonces or NonceManager(client, ledger, self.chain_id)
         self.gas_margin_bps = gas_margin_bps
+        self.gas_headroom = gas_headroom
         self.receipt_timeout_s = receipt_timeout_s
         self.tracker = ReceiptTracker(
             client, ledger, self.chain_id, poll_s=poll_s, drop_after_blocks=drop_after_blocks
@@ -72,14 +75,18 @@ class Sender:
         return bytes.fromhex(str(out)[2:])
 
     async def prepare(self, req: TxRequest, *, simulate: bool = True) -> int:
-        """Simulate (optionally) and estimate in one round trip; returns the gas limit to use."""
+        """Simulate (optionally) and estimate in one round trip; returns the gas limit to use
+        (``gas_limit`` of the estimate, or ``req.gas`` as given)."""
         params = req.call_params(self.address)
         calls: list[tuple[str, list[Any]]] = []
         if simulate:
             calls.append(("eth_call", [params, "pending"]))
         if req.gas is None:
             calls.append(("eth_estimateGas", [params, "pending"]))
+            calls.append(("eth_getBlockByNumber", ["latest", False]))
         results = await self.client.batch(calls) if calls else []
+        if req.gas is None:
+            *results, block = results
         for res in results:
             if isinstance(res, RpcError):
                 if res.is_revert:
@@ -87,7 +94,26 @@ class Sender:
                 raise res
         if req.gas is not None:
             return req.gas
-        return int(results[-1], 16) * self.gas_margin_bps // 10_000
+        return self.gas_limit(int(results[-1], 16), _block_gas_limit(block))
+
+    def gas_limit(self, estimate: int, block_gas_limit: int | None = None) -> int:
+        """``estimate`` × the margin + the headroom, capped at the block gas limit (never below the
+        estimate: a limit the block cannot hold would be refused by the node, not mined).
+
+        The estimate is made on the pending state, but the transaction runs on whatever state precedes
+        it in its block, and some branches cost a fixed amount more on one state than on another:
+        writing a storage slot from zero costs 22,100 gas (cold) against 5,000 for a non-zero one (an
+        ERC-20 transfer to a holder who emptied their balance meanwhile: 34,476 estimated, 51,576
+        used), and a V2 pair writes its two cumulative prices only in the first swap of a new block
+        timestamp (~44k gas while they are still zero), which an estimate on a pending block of the
+        same second does not see. Such costs do not scale with the estimate: ×1.2 of that transfer is
+        6.9k, well short of 17.1k, so a proportional margin alone runs small transactions out of gas.
+        Unused gas is not charged, so the headroom costs nothing but a larger balance check.
+        """
+        padded = estimate * self.gas_margin_bps // 10_000 + self.gas_headroom
+        if block_gas_limit is not None:
+            padded = min(padded, block_gas_limit)
+        return max(padded, estimate)
 
     def build(self, req: TxRequest, fees: Fees, *, nonce: int, gas: int) -> dict[str, Any]:
         """The EIP-1559 transaction dict to sign."""
@@ -195,6 +221,16 @@ class Sender:
         new_fees = Fees(old["maxFeePerGas"], old["maxPriorityFeePerGas"]).bumped(fees)
         tx = self.build(TxRequest(self.address), new_fees, nonce=entry.nonce, gas=TRANSFER_GAS)
         return await self._replace(entry, tx, "cancel")
+
+
+def _block_gas_limit(block: Any) -> int | None:
+    """The gas limit of a block answer; None when the node did not give one (then nothing is capped)."""
+    if isinstance(block, dict) and isinstance(block.get("gasLimit"), str):
+        try:
+            return int(block["gasLimit"], 16)
+        except ValueError:
+            return None
+    return None
 
 
 def _simulation_revert(req: TxRequest, err: RpcError) -> SimulationRevert:

@@ -8,7 +8,7 @@ every transaction that reached a block is added to the trade's bill.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from dexbot.chain.ledger_port import get_entry, open_entries
@@ -19,10 +19,6 @@ from dexbot.engine.breakers.context import PendingTx
 from dexbot.engine.live_receipts import block_of, gas_paid, succeeded
 
 CANCEL = "cancel"
-# A V2 pair writes its cumulative prices only on the first swap in a new block timestamp: an estimate
-# made on a pending block of the same second misses those writes (two zero-to-nonzero SSTOREs, ~44k
-# gas) and the swap then runs out of gas inside the pair. Unused gas is not charged, so pad generously.
-GAS_HEADROOM = 60_000
 
 
 class LiveTradeFailed(ChainError):
@@ -74,9 +70,9 @@ class TxRunner:
         """Simulate, send and wait; the receipt of a successful transaction, else LiveTradeFailed."""
         what = req.purpose or "transaction"
         try:
-            if req.gas is None:  # simulate and estimate in one round trip, then add the headroom
-                req = replace(req, gas=await self.sender.prepare(req) + GAS_HEADROOM)
-            entry = await self.sender.submit(req, fees, simulate=False)
+            # Simulate and estimate in one round trip; the Sender's gas limit has the headroom a V2
+            # swap estimated on a pending block needs (Sender.gas_limit).
+            entry = await self.sender.submit(req, fees)
         except SimulationRevert as err:
             self.on_outcome("failed")
             raise LiveTradeFailed(
