@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dexbot.chain.ledger_port import Ledger, LedgerEntry, TxStatus, get_entry, open_entries
-from dexbot.chain.reverts import revert_reason
+from dexbot.chain.revert_trace import RevertExplainer
 from dexbot.chain.rpc_errors import RpcError
-from dexbot.chain.txtypes import TxOutcome, TxRejected, decode_raw, hex0x
+from dexbot.chain.txtypes import TxOutcome, TxRejected
 from dexbot.core.errors import ChainError
 
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown")
@@ -81,6 +81,7 @@ class ReceiptTracker:
         self.chain_id = chain_id
         self.poll_s = poll_s
         self.drop_after_blocks = drop_after_blocks
+        self.explainer = RevertExplainer(client)
 
     async def _receipts(self, group: list[LedgerEntry]) -> list[Any]:
         return await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in group])
@@ -151,24 +152,8 @@ class ReceiptTracker:
         return outcomes
 
     async def revert_reason(self, entry: LedgerEntry, block: int, gas_used: int) -> str:
-        """A receipt has no reason: replay the call on the state before its block to recover it."""
-        tx = decode_raw(entry.raw_tx)
-        params = {
-            "from": entry.sender,
-            "to": tx["to"],
-            "data": hex0x(tx["data"]),
-            "value": hex(tx["value"]),
-            "gas": hex(tx["gas"]),
-        }
-        try:
-            await self.client.request("eth_call", [params, hex(max(block - 1, 0))])
-        except RpcError as err:
-            if err.is_revert:
-                return revert_reason(err.data) if err.data else err.message
-            return err.message
-        if gas_used >= tx["gas"]:
-            return f"out of gas (used all {tx['gas']})"
-        return "reverted on chain, but the replayed call succeeds (state changed within the block)"
+        """A receipt has no reason: from the transaction's trace, else a replay (``RevertExplainer``)."""
+        return await self.explainer.reason(entry, block, gas_used)
 
     async def group_of(self, entry: LedgerEntry) -> list[LedgerEntry]:
         """The open entries sharing ``entry``'s nonce, ``entry`` first."""

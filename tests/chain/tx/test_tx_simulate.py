@@ -63,7 +63,7 @@ async def test_honeypot_sell_fails_simulation_with_the_tokens_string_reason(
     assert caught.value.reason == "HP: trading not enabled"
 
 
-async def test_reverted_on_chain_reports_the_reason_replayed_at_the_previous_block(
+async def test_reverted_on_chain_reports_the_decoded_reason_from_the_transactions_trace(
     make_sender: SenderFactory, chain: Devnet, account: LocalAccount, ledger: LedgerStore
 ) -> None:
     req = TxRequest(chain.deployment.usdc, transfer(SPENDER, 5), gas=100_000, purpose="blind")

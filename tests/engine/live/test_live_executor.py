@@ -204,6 +204,8 @@ async def test_a_swap_reverted_on_chain_pays_its_gas_books_it_as_reverted_and_tr
     with pytest.raises(LiveTradeFailed, match="reverted on chain in block") as err:
         await buying
     assert err.value.status == "reverted"
+    # The reason is the one the swap hit behind the whale (its trace), not a replay before the block.
+    assert err.value.cause == "buy reverted: UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT"
     r = await _receipt(client, ours)
     assert r["status"] == "0x0"
     assert int(r["blockNumber"], 16) == block + 1
