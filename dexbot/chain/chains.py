@@ -9,24 +9,20 @@ confirms is ``None`` rather than a guess. The devnet's addresses exist only once
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
-from dexbot.core.config import ChainConfig
+from dexbot.core.config import MULTICALL3, OP_GAS_PRICE_ORACLE, ChainConfig, V3RouterKind
 from dexbot.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from dexbot.chain.devnet.deployment import Deployment
 
-V3RouterKind = Literal["swap_router", "swap_router02"]
 V3_ROUTER_KINDS: tuple[V3RouterKind, ...] = get_args(V3RouterKind)
 
 DEVNET_CHAIN_ID = 31337  # anvil's default; the devnet launcher uses it too (a test keeps them equal)
-MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"  # same address on every chain listed here
-OP_GAS_PRICE_ORACLE = "0x420000000000000000000000000000000000000F"  # OP-stack predeploy
 OP_WETH = "0x4200000000000000000000000000000000000006"  # OP-stack predeploy
 
 ADDRESS_FIELDS = (
@@ -224,20 +220,20 @@ def chain_info(cfg: ChainConfig) -> ChainInfo:
     """The chain the configuration names, with ``chain.block_time_s`` / ``chain.poa`` applied when set.
 
     A known network refuses a contradicting ``chain.chain_id`` here, before any endpoint is asked.
-    ``custom`` is built from configuration alone: chain id, block time and POA today; contract
-    addresses from a ``[chain.custom]`` table once the config model has one (read through
-    ``custom_chain``'s keyword arguments).
+    ``custom`` is built from configuration alone: chain id, block time and POA from ``[chain]``, the
+    name, native symbol, contract addresses and fee rules from ``[chain.custom]`` (whose model already
+    refused anything untradable, so ``ChainInfo``'s own checks cannot fail on it).
     """
     if cfg.network == "custom":
         if cfg.chain_id is None:
             raise ConfigError('chain.chain_id: required with chain.network = "custom"')
-        table = getattr(cfg, "custom", None)
-        extra = _as_mapping(table) if table is not None else {}
+        if cfg.custom is None:
+            raise ConfigError('chain.custom: required with chain.network = "custom"')
         return custom_chain(
             cfg.chain_id,
             block_time_s=cfg.block_time_s,
             poa=bool(cfg.poa),
-            **extra,
+            **cfg.custom.model_dump(),
         )
     known = KNOWN_CHAINS[cfg.network]
     if cfg.chain_id is not None and cfg.chain_id != known.chain_id:
@@ -309,12 +305,3 @@ def with_deployment(info: ChainInfo, deployment: Deployment) -> ChainInfo:
 
 def chain_by_id(chain_id: int) -> ChainInfo | None:
     return next((c for c in KNOWN_CHAINS.values() if c.chain_id == chain_id), None)
-
-
-def _as_mapping(table: Any) -> dict[str, Any]:
-    if isinstance(table, Mapping):
-        return dict(table)
-    dump = getattr(table, "model_dump", None)
-    if callable(dump):
-        return {k: v for k, v in dump().items() if v is not None}
-    raise ConfigError(f"chain.custom: expected a table, got {type(table).__name__}")

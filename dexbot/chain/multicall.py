@@ -101,6 +101,11 @@ async def aggregate3(
 ) -> list[Result]:
     """Run every call at ``block``: ``(success, returnData)`` per element, in order."""
     raw = await aggregate3_raw(client, chunk_calldata(elements, chunk_size), block, address=address)
+    if any(len(data) < 64 for data in raw):
+        raise ChainError(
+            f"Multicall3 at {address} returned no result at block {block}: no Multicall3 is deployed "
+            "there on this chain (set the chain's multicall3 address)"
+        )
     results = [r for data in raw for r in decode_aggregate3(data)]
     if len(results) != len(elements):
         raise ChainError(f"Multicall3 answered {len(results)} results for {len(elements)} calls")

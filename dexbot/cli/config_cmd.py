@@ -43,7 +43,10 @@ def validate(
     """Check a config file; prints one line and exits 2 if it is invalid."""
     target = path or state(ctx).config_path or Path("config.toml")
     cfg = load_config(target)
-    out.print(f"[green]ok[/]: {target} is valid (network {cfg.chain.network}, mode {cfg.mode.trading})")
+    network: str = cfg.chain.network
+    if cfg.chain.custom is not None:
+        network += f" {cfg.chain.custom.name!r}, chain {cfg.chain.chain_id}"
+    out.print(f"[green]ok[/]: {target} is valid (network {network}, mode {cfg.mode.trading})")
 
 
 def _flatten(values: object, prefix: str) -> list[tuple[str, object]]:

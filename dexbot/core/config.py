@@ -1,5 +1,7 @@
 """The configuration model. ``config.toml`` is validated by these pydantic models (unknown keys are
-refused), then ``DEXBOT_<SECTION>__<KEY>`` environment variables override single values."""
+refused), then ``DEXBOT_<SECTION>__<KEY>`` environment variables override single values. The ``[chain]``
+tables live in ``config_chain`` and the shared field types in ``config_fields``; this module re-exports
+what callers use."""
 
 from __future__ import annotations
 
@@ -7,75 +9,21 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator
 
+from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
+from dexbot.core.config_chain import NETWORKS as NETWORKS
+from dexbot.core.config_chain import OP_GAS_PRICE_ORACLE as OP_GAS_PRICE_ORACLE
+from dexbot.core.config_chain import ChainConfig as ChainConfig
+from dexbot.core.config_chain import CustomChainConfig as CustomChainConfig
+from dexbot.core.config_chain import V3RouterKind as V3RouterKind
+from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
 
 ENV_PREFIX = "DEXBOT_"
-NETWORKS = ("devnet", "base", "base-sepolia", "ethereum", "sepolia", "custom")
-
-
-def _check_address(value: str) -> str:
-    v = value.strip()
-    if len(v) != 42 or not v.startswith("0x"):
-        raise ValueError("must be a 0x-prefixed 20-byte hex address")
-    try:
-        int(v[2:], 16)
-    except ValueError:
-        raise ValueError("must be a 0x-prefixed 20-byte hex address") from None
-    from eth_utils import is_checksum_address, to_checksum_address
-
-    mixed = v[2:] != v[2:].lower() and v[2:] != v[2:].upper()
-    if mixed and not is_checksum_address(v):
-        raise ValueError("has an invalid EIP-55 checksum")
-    return str(to_checksum_address(v))
-
-
-def _check_url(value: str) -> str:
-    v = value.strip()
-    scheme, sep, rest = v.partition("://")
-    if not sep or scheme not in ("http", "https", "ws", "wss") or not rest or " " in rest:
-        raise ValueError("must be an http(s):// or ws(s):// URL")
-    return v
-
-
-Address = Annotated[str, AfterValidator(_check_address)]
-Url = Annotated[str, AfterValidator(_check_url)]
-EthAmount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-class ChainConfig(Section):
-    network: Literal["devnet", "base", "base-sepolia", "ethereum", "sepolia", "custom"] = "devnet"
-    chain_id: int | None = Field(default=None, gt=0)
-    rpc_urls: list[Url] = Field(default_factory=list)
-    send_url: Url | None = None
-    block_time_s: float = Field(default=2.0, gt=0, le=600)
-    poa: bool | None = None
-    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
-    quorum: int = Field(default=1, ge=1, le=10)
-
-    @model_validator(mode="after")
-    def _remote_needs_rpc(self) -> ChainConfig:
-        if self.network != "devnet" and not self.rpc_urls:
-            raise ValueError(f"network {self.network!r} needs chain.rpc_urls (at least one URL)")
-        if self.network == "custom" and self.chain_id is None:
-            raise ValueError("network 'custom' needs chain.chain_id")
-        return self
 
 
 class MarketConfig(Section):
@@ -256,18 +204,26 @@ def _redact_url(url: str) -> str:
 
 def _format_error(err: ValidationError, origin: str) -> str:
     first = err.errors()[0]
-    path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = [str(p) for p in first["loc"]]
+    bad = first.get("input")
+    if first["type"] == KEY_ERROR:
+        ctx = first.get("ctx") or {}
+        loc.append(str(ctx["key"]))
+        bad = ctx.get("value")
+    path = ".".join(loc) or "(top level)"
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check spelling; see config.toml for the allowed keys)"
-    bad = first.get("input")
-    shown = "" if isinstance(bad, dict) else f" = {bad!r}"
+    # TOML has no null: a None input is a key left unset, so there is no value to show.
+    shown = "" if bad is None or isinstance(bad, dict) else f" = {bad!r}"
     more = len(err.errors()) - 1
     extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"config error in {origin}: {path}{shown}: {msg}{extra}"
 
 
 def _parse_env_value(raw: str) -> Any:
+    if raw.strip().lower().startswith("0x"):
+        return raw  # an address (or a malformed one), which TOML would read as a hex integer
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -275,7 +231,8 @@ def _parse_env_value(raw: str) -> Any:
 
 
 def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """``DEXBOT_INTEL__LEVEL=7`` → ``{"intel": {"level": 7}}``; values parse as TOML literals, else text."""
+    """``DEXBOT_INTEL__LEVEL=7`` → ``{"intel": {"level": 7}}``; values parse as TOML literals, else text
+    (``0x…`` is always text: config values written that way are addresses)."""
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for name, raw in env.items():

@@ -34,19 +34,12 @@ class ChainRuntime:
     info: ChainInfo = DEVNET
 
 
-def _addresses(info: Any) -> DexAddresses:
-    zero = "0x" + "00" * 20
+def _addresses(info: ChainInfo) -> DexAddresses:
+    """The chain's DEX contracts as the engine reads them, router kind included (SwapRouter02's calldata
+    has no deadline in its params)."""
     if not info.weth:
         raise ConfigError(f"chain {info.name}: no WETH address known; set it in the chain config")
-    return DexAddresses(
-        weth=info.weth,
-        v2_factory=info.v2_factory or zero,
-        v2_router=info.v2_router or zero,
-        v3_factory=info.v3_factory or zero,
-        v3_quoter=info.v3_quoter or zero,
-        v3_router=info.v3_router or zero,
-        multicall3=info.multicall3 or "0xcA11bde05977b3631167028862bE2a173976CA11",
-    )
+    return DexAddresses.from_chain(info)
 
 
 @contextlib.asynccontextmanager
@@ -83,7 +76,14 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
     )
     try:
         yield ChainRuntime(
-            client, _addresses(info), info.name, info.chain_id, info.block_time_s, info.usdc, None
+            client,
+            _addresses(info),
+            info.name,
+            info.chain_id,
+            info.block_time_s,
+            info.usdc,
+            None,
+            info=info,
         )
     finally:
         await client.close()

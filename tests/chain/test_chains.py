@@ -21,7 +21,7 @@ from dexbot.chain.chains import (
 )
 from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
 from dexbot.chain.devnet.deployment import Deployment
-from dexbot.core.config import NETWORKS, ChainConfig
+from dexbot.core.config import NETWORKS, ChainConfig, CustomChainConfig
 from dexbot.core.errors import ConfigError
 
 RPC = ["https://rpc.invalid"]
@@ -99,9 +99,26 @@ def test_chain_info_refuses_a_contradicting_chain_id() -> None:
 
 
 def test_custom_chain_comes_entirely_from_config() -> None:
-    info = chain_info(ChainConfig(network="custom", rpc_urls=RPC, chain_id=4242, block_time_s=1.0, poa=True))
-    assert (info.name, info.chain_id, info.block_time_s, info.poa) == ("custom", 4242, 1.0, True)
-    assert info.addresses() == {}
+    table = CustomChainConfig(
+        name="localnet",
+        native_symbol="XDAI",
+        weth=BASE.weth,
+        v2_factory=BASE.v2_factory,
+        v2_router=BASE.v2_router,
+        eip1559_denominator=50,
+    )
+    cfg = ChainConfig(network="custom", rpc_urls=RPC, chain_id=4242, block_time_s=1.0, poa=True, custom=table)
+    info = chain_info(cfg)
+    assert (info.name, info.chain_id, info.native_symbol) == ("localnet", 4242, "XDAI")
+    assert (info.block_time_s, info.poa, info.eip1559_denominator) == (1.0, True, 50)
+    assert info.addresses() == {
+        "weth": BASE.weth,
+        "v2_factory": BASE.v2_factory,
+        "v2_router": BASE.v2_router,
+        "multicall3": "0xcA11bde05977b3631167028862bE2a173976CA11",
+    }
+    assert info.has_v2
+    assert not info.has_v3
 
 
 def test_custom_chain_checksums_addresses_and_refuses_unknown_keys() -> None:

@@ -5,6 +5,13 @@ from pathlib import Path
 
 import pytest
 
+CUSTOM = '[chain]\nnetwork = "custom"\nchain_id = 4242\nrpc_urls = ["http://127.0.0.1:1"]\n'
+WETH = 'weth = "0x4200000000000000000000000000000000000006"\n'
+V2 = (
+    'v2_factory = "0x8909Dc15e40173Ff4699343b6eB8132c65e18eC6"\n'
+    'v2_router = "0x4752ba5DBc23f44D87826276BF6Fd6b1C372aD24"\n'
+)
+
 MALFORMED = {
     "intel_level_11": ("[intel]\nlevel = 11\n", "intel.level = 11"),
     "intel_level_text": ('[intel]\nlevel = "high"\n', "intel.level = 'high'"),
@@ -25,6 +32,28 @@ MALFORMED = {
     "bad_toml": ("[intel\nlevel = 5\n", "not valid TOML"),
     "bad_store_url": ('[store]\nurl = "mysql://x"\n', "store.url = 'mysql://x'"),
     "custom_without_chain_id": ('[chain]\nnetwork = "custom"\nrpc_urls = ["http://127.0.0.1:1"]\n', "chain"),
+    "custom_without_table": (f"{CUSTOM}", 'chain.custom: required with chain.network = "custom"'),
+    "custom_bad_address": (
+        f'{CUSTOM}[chain.custom]\nweth = "0x42"\n{V2}',
+        "chain.custom.weth = '0x42': must be a 0x-prefixed 20-byte hex address",
+    ),
+    "custom_bad_checksum": (
+        f'{CUSTOM}[chain.custom]\nweth = "0x4200000000000000000000000000000000000006"\n'
+        'v2_factory = "0x8909dc15e40173Ff4699343b6eB8132c65e18eC6"\n'
+        'v2_router = "0x4752ba5DBc23f44D87826276BF6Fd6b1C372aD24"\n',
+        "chain.custom.v2_factory = '0x8909dc15e40173Ff4699343b6eB8132c65e18eC6': has an invalid EIP-55 "
+        "checksum",
+    ),
+    "custom_unknown_key": (
+        f'{CUSTOM}[chain.custom]\n{WETH}{V2}v4_factory = "0x0000000000000000000000000000000000000001"\n',
+        "chain.custom.v4_factory = '0x0000000000000000000000000000000000000001': unknown key",
+    ),
+    "custom_missing_weth": (f"{CUSTOM}[chain.custom]\n{V2}", "chain.custom.weth: required"),
+    "custom_without_dex": (f"{CUSTOM}[chain.custom]\n{WETH}", "chain.custom: no DEX to trade on"),
+    "custom_table_on_base": (
+        f'[chain]\nnetwork = "base"\nrpc_urls = ["http://127.0.0.1:1"]\n[chain.custom]\n{WETH}{V2}',
+        "chain.custom: only read with chain.network = \"custom\" (network is 'base')",
+    ),
 }
 
 
@@ -82,3 +111,31 @@ def test_missing_config_file_is_a_config_error(cli, tmp_path: Path) -> None:
     res = cli("--config", str(tmp_path / "nope.toml"), "config", "show")
     assert res.returncode == 2
     assert "does not exist" in res.stderr
+
+
+def test_a_custom_chain_is_validated_and_shown_with_checksummed_addresses(cli, tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(f'{CUSTOM}[chain.custom]\nname = "localnet"\n{WETH}{V2.lower()}')
+    res = cli("config", "validate", str(path))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"ok: {path} is valid (network custom 'localnet', chain 4242, mode paper)"
+    res = cli("--config", str(path), "config", "show", "--json")
+    assert res.returncode == 0, res.stderr
+    custom = json.loads(res.stdout)["chain"]["custom"]
+    assert custom["v2_factory"] == "0x8909Dc15e40173Ff4699343b6eB8132c65e18eC6"
+    assert custom["multicall3"] == "0xcA11bde05977b3631167028862bE2a173976CA11"
+    assert (custom["name"], custom["v3_factory"]) == ("localnet", None)
+    res = cli("--config", str(path), "config", "show", env={"COLUMNS": "200"})
+    assert res.returncode == 0, res.stderr
+    assert "chain.custom.weth" in res.stdout
+    assert "'0x4200000000000000000000000000000000000006'" in res.stdout
+
+
+def test_a_bad_custom_address_from_the_environment_names_the_key(cli, tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(f"{CUSTOM}[chain.custom]\n{WETH}{V2}")
+    res = cli("--config", str(path), "config", "show", env={"DEXBOT_CHAIN__CUSTOM__WETH": "0xdead"})
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert "chain.custom.weth = '0xdead': must be a 0x-prefixed 20-byte hex address" in res.stderr
+    assert "DEXBOT_" in res.stderr

@@ -25,6 +25,10 @@ REMOTE = """
 network = "custom"
 chain_id = 31337
 rpc_urls = ["http://127.0.0.1:9"]
+[chain.custom]
+weth = "0x4200000000000000000000000000000000000006"
+v2_factory = "0x8909Dc15e40173Ff4699343b6eB8132c65e18eC6"
+v2_router = "0x4752ba5DBc23f44D87826276BF6Fd6b1C372aD24"
 [mode]
 trading = "live"
 max_trade_eth = 0.05
@@ -110,6 +114,15 @@ def test_live_off_the_devnet_needs_the_chain_name_typed_or_yes(tmp_path: Path) -
     silent = _run(tmp_path, "run", "--live", "--no-ui", env=env)
     assert silent.returncode == 2
     assert "--yes" in _one_line(silent.stderr)
+
+
+def test_a_custom_chain_is_confirmed_by_its_configured_name(tmp_path: Path) -> None:
+    _keystore(_remote(tmp_path))
+    env = {"DEXBOT_KEYSTORE_PASSWORD": PASSWORD, "DEXBOT_CHAIN__CUSTOM__NAME": "localnet"}
+    res = _run(tmp_path, "run", "--live", "--no-ui", env=env, stdin="custom\n")
+    assert res.returncode == 2
+    assert "Type the chain name (localnet)" in res.stdout
+    assert "live trading on localnet not confirmed (typed 'custom')" in _one_line(res.stderr)
 
 
 def test_live_opt_in_passes_with_the_typed_chain_name_and_the_engine_then_starts(tmp_path: Path) -> None:
