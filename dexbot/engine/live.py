@@ -5,8 +5,8 @@ net quote less the intel level's slippage tolerance → a deadline → for sells
 amount if the allowance falls short → simulate → sign, write to the ledger, send (the Sender; EIP-1559
 fees from the gas oracle at the level's urgency; through the private send URL when one is configured)
 → receipt. The fill is recorded from the receipt, never from the quote: tokens by their Transfer logs
-to the wallet (after any tax), ETH by the router's WETH Withdrawal, gas as gasUsed × effectiveGasPrice
-(+ the L1 data fee) summed over every transaction the trade needed.
+to the wallet (after any tax), ETH by the router's WETH Deposit (buys) and Withdrawal (sells), gas as
+gasUsed × effectiveGasPrice (+ the L1 data fee) summed over every transaction the trade needed.
 
 Money: live mode trades the wallet's native ETH. Buys send ETH (the router wraps it), sells unwrap back
 to ETH, so the live account's cash is the wallet's ETH balance, read from the chain at start, and after
@@ -40,7 +40,7 @@ from dexbot.engine.live_book import (
     record_failed,
 )
 from dexbot.engine.live_calls import buy_call, router_of, sell_call
-from dexbot.engine.live_receipts import block_of, token_flow, weth_unwrapped
+from dexbot.engine.live_receipts import block_of, token_flow, weth_unwrapped, weth_wrapped
 from dexbot.engine.live_tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.paper import Market, QuoteSource
 from dexbot.engine.portfolio import Fill, Portfolio
@@ -101,7 +101,8 @@ class LiveExecutor:
     # -- the executor interface ---------------------------------------------------------------------------
 
     async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
-        """Spend exactly ``weth_in`` of the wallet's ETH on ``m.token``."""
+        """Spend at most ``weth_in`` of the wallet's ETH on ``m.token``: all of it, unless a V3 pool runs
+        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped)."""
         await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
@@ -117,6 +118,7 @@ class LiveExecutor:
             await self._failed("buy", m, weth_in, p.net_out, bill, err, block)
             raise
         got, _ = token_flow(receipt, m.token, self.address)
+        spent = weth_wrapped(receipt, self.addrs.weth, router_of(self.addrs, m)) or weth_in
         self.guard.record_fill(m.token, p.net_out, got)
         self.unreconciled[m.token] = block_of(receipt)
         return Fill(
@@ -124,7 +126,7 @@ class LiveExecutor:
             token=m.token,
             pool=m.pool,
             dex=m.dex,
-            amount_in=weth_in,
+            amount_in=spent,
             amount_out=got,
             quoted_out=p.net_out,
             gas_used=bill.gas_used,

@@ -1,9 +1,11 @@
 """What a mined swap really did, read from its receipt: tokens that reached (or left) the wallet by their
-Transfer logs, the ETH the router paid out by WETH's Withdrawal log, and what the gas cost.
+Transfer logs, the ETH the router spent by WETH's Deposit log and paid out by its Withdrawal log, and
+what the gas cost.
 
 Logs, not quotes: a fee-on-transfer token's tax shows up as a second Transfer to someone else, so the
-Transfer to us is the after-tax amount; the router unwraps exactly what it pays us, so its Withdrawal
-is the ETH we received.
+Transfer to us is the after-tax amount; the router wraps exactly the ETH the pool takes (a V3 pool
+short of liquidity takes less than the exact input, and the rest is refunded), so its Deposit is the
+ETH we spent; it unwraps exactly what it pays us, so its Withdrawal is the ETH we received.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dexbot.chain.abi import address_word, topic
 
 TRANSFER = topic("Transfer(address,address,uint256)")
 WITHDRAWAL = topic("Withdrawal(address,uint256)")
+DEPOSIT = topic("Deposit(address,uint256)")
 
 
 def _word(address: str) -> str:
@@ -50,14 +53,23 @@ def token_flow(receipt: dict[str, Any], token: str, owner: str) -> tuple[int, in
     return received, sent
 
 
-def weth_unwrapped(receipt: dict[str, Any], weth: str, by: str) -> int:
-    """WETH that ``by`` (the router) unwrapped in this receipt: the ETH it then paid to the recipient."""
+def _weth_moved(receipt: dict[str, Any], weth: str, topic0: str, by: str) -> int:
     who = _word(by)
     return sum(
         _amount(log)
-        for log in _logs(receipt, weth, WITHDRAWAL)
+        for log in _logs(receipt, weth, topic0)
         if len(log["topics"]) >= 2 and str(log["topics"][1]).lower() == who
     )
+
+
+def weth_unwrapped(receipt: dict[str, Any], weth: str, by: str) -> int:
+    """WETH that ``by`` (the router) unwrapped in this receipt: the ETH it then paid to the recipient."""
+    return _weth_moved(receipt, weth, WITHDRAWAL, by)
+
+
+def weth_wrapped(receipt: dict[str, Any], weth: str, by: str) -> int:
+    """ETH that ``by`` (the router) wrapped in this receipt: what the swap took of the ETH sent."""
+    return _weth_moved(receipt, weth, DEPOSIT, by)
 
 
 def gas_paid(receipt: dict[str, Any]) -> tuple[int, int]:

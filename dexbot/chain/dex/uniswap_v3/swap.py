@@ -2,8 +2,11 @@
 
 The original SwapRouter (the devnet's, Ethereum's) takes a deadline inside the params struct;
 SwapRouter02 (Base, Sepolia) does not, and takes it in ``multicall(deadline, data)`` instead.
-ETH in: send ``value`` and name WETH as the first token; the router wraps it. ETH out: the router keeps
-the WETH (recipient = router) and ``unwrapWETH9`` pays ETH to the recipient, in one ``multicall``.
+ETH in: send ``value`` and name WETH as the first token; the router wraps what the pool takes, and
+``refundETH`` in the same ``multicall`` returns the rest (a pool that runs out of liquidity takes less
+than an exact input; without the refund that ETH stays in the router for anyone's ``refundETH``).
+ETH out: the router keeps the WETH (recipient = router) and ``unwrapWETH9`` pays ETH to the recipient,
+in one ``multicall``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ SINGLE_02 = "(address,address,uint24,address,uint256,uint256,uint160)"
 PATH_V1 = "(bytes,address,uint256,uint256,uint256)"
 PATH_02 = "(bytes,address,uint256,uint256)"
 UNWRAP_WETH9 = selector("unwrapWETH9(uint256,address)")
+REFUND_ETH = selector("refundETH()")
 MULTICALL = selector("multicall(bytes[])")
 MULTICALL_DEADLINE = selector("multicall(uint256,bytes[])")
 
@@ -53,6 +57,8 @@ def v3_swap_exact_in(
         params = (encode_path(tokens, fees), to, *timing, amount_in, amount_out_min)
         swap = selector(f"exactInput({typ})") + encode([typ], [params])
     calls = [swap]
+    if native_in:
+        calls.append(REFUND_ETH)
     if native_out:
         calls.append(UNWRAP_WETH9 + encode(["uint256", "address"], [amount_out_min, recipient]))
     if not v1:
