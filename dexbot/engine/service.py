@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
@@ -399,7 +400,10 @@ class EngineService:
         """Resume managing a position after a restart, with the taxes its last assessment measured."""
         pos = self.portfolio.positions[position_id]
         info = self.trader.view.pools.get(pos.pool)
-        m = Market(pos.token, pos.pool, pos.dex, info.fee if info else None)
+        fee = info.fee if info else None
+        if pos.dex == "uniswap_v3" and fee is None:
+            fee = await pool_fee(self.rt.client, pos.pool)  # a pool the engine has not found again
+        m = Market(pos.token, pos.pool, pos.dex, fee)
         if pos.dex == "uniswap_v2":
             self.watcher.watch_v2([pos.pool])
         else:

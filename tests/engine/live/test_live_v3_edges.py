@@ -1,21 +1,38 @@
 """The live V3 path at its edges on the devnet: a buy bigger than a narrow-band pool can fill (the
-router must hand back the ETH the pool did not take)."""
+router must hand back the ETH the pool did not take), and a V3 position resumed by a restarted live
+engine that no longer knows its pool (the fee tier comes from the pool itself)."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
+from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
 from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import parse_config
 from dexbot.engine.live_book import eth_balance, token_balance
+from dexbot.engine.runtime import from_deployment
+from dexbot.engine.service import EngineService
+from dexbot.store import repo
 
-from .conftest import ETH, WALLET, MakeExecutor
+from .conftest import ETH, WALLET, MakeExecutor, debug, launch, until
 from .v3pools import (
     FEE,
     deposits,
     gas_paid,
+    mined,
     receipt,
+    send_as,
     thin_v3_pool,
     v3_market,
+    v3_spec,
+    withdrawals,
     word,
 )
 
@@ -46,3 +63,57 @@ async def test_a_v3_buy_bigger_than_the_pool_can_fill_gets_its_unspent_eth_back_
     assert (row.amount_in, row.amount_out) == (spent, held)
     assert pos.entry_cost == spent + fill.gas_cost
     assert ex.portfolio.cash == await eth_balance(client, WALLET, "latest")
+
+
+async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_sold_on_its_fee_tier(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine, tmp_path: Path, send_tx: Any
+) -> None:
+    """After a restart the engine knows only the pools it finds again; a V3 position's pool (a launch
+    since the engine's start, off the watchlist) must still be sold on its own fee tier."""
+    dep = chain.deployment
+    (tok,) = await launch(chain, replace(v3_spec("VRST"), v3_fee=10_000))
+    assert tok.v3_fee == 10_000
+    m = v3_market(tok)
+    ex = await make_executor()
+    fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+    pos, _ = await ex.portfolio.apply_buy(fill, symbol="VRST", decimals=18)
+
+    cfg = parse_config(
+        {
+            "store": {"data_dir": str(tmp_path), "url": str(db.url)},
+            "mode": {"trading": "live", "max_trade_eth": "0.2"},
+            "intel": {"level": 5},
+            "breakers": {"block_stall_s": 86_400},
+        },
+        source=str(tmp_path / "config.toml"),
+    )
+    svc = EngineService(cfg, from_deployment(client, dep, block_time_s=0.2), db)
+    task = asyncio.create_task(svc.run())
+    try:
+        await until(lambda: svc.state in ("running", "halted") or task.done(), what=debug(svc))
+        assert tok.v3_pool not in svc.trader.view.pools  # launched after the deployment the engine seeds
+        h = svc.trader.holdings[pos.id or 0]
+        assert h.market == m  # the fee tier read from the pool itself
+        # The owner dumps 200k tokens into the pool: the position's net value falls through the stop-loss.
+        owner = tok.owner
+        await send_tx(owner, tok.address, "approve(address,uint256)", dep.v3_swap_router, 200_000 * ETH)
+        dump = v3_swap_exact_in(
+            dep.v3_swap_router, [tok.address, dep.weth], [10_000], 200_000 * ETH, 0, owner, 2**40
+        )
+        await mined(client, await send_as(client, owner, dump))
+        await until(lambda: repo.list_positions(db, status="open") == [], what=debug(svc))
+    finally:
+        await svc.stop()
+        await asyncio.wait_for(task, 30)
+    (closed,) = repo.list_positions(db)
+    assert (closed.status, closed.exit_reason) == ("closed", "stop_loss")
+    sells = [t for t in repo.list_trades(db) if t.side == "sell"]
+    assert sells
+    assert all(t.status == "filled" and t.dex == "uniswap_v3" for t in sells)
+    for t in sells:
+        r = await receipt(client, t.tx_hash)
+        assert r["to"].lower() == dep.v3_swap_router.lower()
+        assert withdrawals(r, dep.weth) == [(word(dep.v3_swap_router), t.amount_out)]
+    assert sum(t.amount_in for t in sells) == fill.amount_out
+    assert await token_balance(client, tok.address, WALLET, "latest") == 0
+    assert svc.portfolio.cash == await eth_balance(client, WALLET, "latest")

@@ -1,4 +1,5 @@
-"""Reading V3 pools with raw calldata: the factory's ``getPool``, a pool's ``slot0`` and ``liquidity``."""
+"""Reading V3 pools with raw calldata: the factory's ``getPool``, a pool's ``slot0``, ``liquidity`` and
+``fee``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dexbot.chain.rpc import RpcClient
 GET_POOL = selector("getPool(address,address,uint24)")
 SLOT0 = selector("slot0()")
 LIQUIDITY = selector("liquidity()")
+FEE = selector("fee()")
 FEE_TIERS = (500, 3000, 10_000)
 
 
@@ -62,3 +64,10 @@ async def read_pool(client: RpcClient, pool: str, block: int) -> tuple[Slot0, in
         decode_slot0(expect_bytes(s0, f"pool {pool} slot0"), f"pool {pool} slot0"),
         decode_liquidity(expect_bytes(liq, f"pool {pool} liquidity"), f"pool {pool} liquidity"),
     )
+
+
+async def pool_fee(client: RpcClient, pool: str, block: int | str = "latest") -> int:
+    """The pool's fee tier (immutable, so any block will do): what a swap on it must name."""
+    (result,) = await eth_calls(client, [(pool, FEE)], block)
+    what = f"pool {pool} fee"
+    return word_uint(expect_words(expect_bytes(result, what), 1, what), 0)
