@@ -34,6 +34,7 @@ from dexbot.chain.gas.basefee import BaseFeeRule, op_stack_rule
 from dexbot.chain.gas.strategy import (
     HISTORY_BLOCKS,
     REWARD_PERCENTILES,
+    URGENCIES,
     FeeHistory,
     HeadBlock,
     Urgency,
@@ -240,13 +241,13 @@ class Replay:
     best: Comparison  # the hindsight bidder against the node's answer, on the same transactions
 
 
-def replay(h: History) -> Replay:
+def replay(h: History, urgency: Urgency = URGENCY) -> Replay:
     node_oracle = GethTipOracle(h) if h.profile == "ethereum" else OpGethTipOracle(h)
     rule = op_stack_rule(h.extra_data()) or h.rule
     node, fallback = Comparison(Tally(), Tally()), Comparison(Tally(), Tally())
     best = Comparison(Tally(), Tally())
     for t in range(HISTORY_BLOCKS, h.blocks - MAX_WAIT):
-        s = suggest(h.head(t), h.fee_history(t), URGENCY, rule)
+        s = suggest(h.head(t), h.fee_history(t), urgency, rule)
         a = include(h, t, s.max_fee_per_gas, s.max_priority_fee_per_gas)
         for cmp, priority in ((node, node_oracle(t)), (fallback, web3_fallback_tip(h, t))):
             w = include(h, t, priority + 2 * h.b["base_fee"][t], priority)
@@ -263,7 +264,9 @@ def replay(h: History) -> Replay:
     return Replay(node, fallback, best)
 
 
-def _entry(name: str, value: float, unit: str, baseline: float, goal: str, met: bool) -> dict[str, Any]:
+def _entry(
+    name: str, value: float, unit: str, baseline: float, goal: str, met: bool | None
+) -> dict[str, Any]:
     ratio = round(value / baseline, 4) if baseline else None
     return {
         "name": name,
@@ -274,6 +277,34 @@ def _entry(name: str, value: float, unit: str, baseline: float, goal: str, met: 
         "goal": goal,
         "met": met,
     }
+
+
+def _by_urgency(histories: list[History]) -> list[dict[str, Any]]:
+    """Every urgency level over all histories: what it saves against the node's answer and how fast
+    it is included (for choosing a level; the goals are the normal level's)."""
+    out = []
+    for u in URGENCIES:
+        ours, web3 = Tally(), Tally()
+        saved = []
+        for h in histories:
+            node = replay(h, u).node
+            ours.merge(node.ours)
+            web3.merge(node.web3)
+            saved.append(node.saved_pct)
+        out.append(
+            _entry(
+                f"gas_urgency_{u.replace('-', '_')}",
+                sum(saved) / len(saved),
+                "% saved",
+                0.0,
+                f"in 2 blocks {ours.within2_pct:.1f} %, mean wait {ours.mean_wait:.2f} blocks",
+                None,
+            )
+        )
+        out[-1].update(
+            within_2_blocks_pct=round(ours.within2_pct, 2), mean_wait_blocks=round(ours.mean_wait, 3)
+        )
+    return out
 
 
 def run(data_dir: Path = DATA) -> list[dict[str, Any]]:
@@ -345,6 +376,7 @@ def run(data_dir: Path = DATA) -> list[dict[str, Any]]:
             ours_all.within2_pct >= INCLUSION_GOAL_PCT,
         )
     )
+    entries += _by_urgency(histories)
     entries.append(
         _entry(
             "gas_blocks_to_inclusion",
