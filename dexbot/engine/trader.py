@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy.engine import Engine
 
+from dexbot.chain.dex.states import V3State
 from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
@@ -27,6 +28,7 @@ from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor
 from dexbot.engine.risk.score import Assessment
+from dexbot.engine.risk.venues import measure_v3, v2_venue
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
@@ -71,18 +73,25 @@ class Trader(Discovery, ExitDesk):
         self.gas_price = 0
         self.decided_at = 0.0
 
-    def _facts(self, token: str) -> MarketFacts:
+    async def _facts(self, token: str, policy: IntelPolicy) -> MarketFacts:
+        """The token's pools as venues: V2 reserves from the watcher, V3 depth within the level's
+        slippage limit measured now (at the watcher's price for this block)."""
         pools = self.view.for_token(token)
-        v2 = [p for p in pools if p.dex == "uniswap_v2"]
-        main = max(v2, key=lambda p: p.liquidity_wei) if v2 else None
-        created = min((p.created_block for p in pools), default=0)
-        vol = max((p.volatility_bps() for p in pools), default=0)
-        return MarketFacts(
-            pair=main.pool if main else None,
-            weth_reserve=main.liquidity_wei if main else 0,
-            created_block=created,
-            volatility_bps=vol,
-            pools=tuple(p.pool for p in pools),
+        states = self.quotes.states()
+        v3 = []
+        for p in (p for p in pools if p.dex == "uniswap_v3" and p.fee is not None):
+            st = states.get(p.pool)
+            sp = st.sqrt_price_x96 if isinstance(st, V3State) and st.block == self.block else None
+            v3.append((p.pool, p.fee or 0, sp))
+        venues = [v2_venue(p.pool, p.liquidity_wei) for p in pools if p.dex == "uniswap_v2"]
+        venues += await measure_v3(
+            self.rt.client, self.rt.addrs, token, v3, policy.max_slippage_bps, self.block
+        )
+        return MarketFacts.from_venues(
+            venues,
+            created_block=min((p.created_block for p in pools), default=0),
+            volatility_bps=max((p.volatility_bps() for p in pools), default=0),
+            pools=[p.pool for p in pools],
         )
 
     async def consider(self, c: Candidate, policy: IntelPolicy) -> None:
@@ -114,8 +123,8 @@ class Trader(Discovery, ExitDesk):
             size = min(size, self.max_trade_wei)
         if size <= 0:
             return
-        facts = self._facts(token)
         try:
+            facts = await self._facts(token, policy)
             a = await self.assessor.assess(
                 token,
                 policy=policy,
@@ -134,7 +143,7 @@ class Trader(Discovery, ExitDesk):
         evidence = {
             "candidate": c.reason,
             "source": c.source,
-            "facts": facts.__dict__,
+            "facts": facts.to_json(),
             "elapsed_ms": a.elapsed_ms,
         }
         if a.verdict != "ok":

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from dexbot.chain.bytecode import owner_privileges
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
-from dexbot.chain.dex.uniswap_v3.pool import get_pool
+from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.roundtrip import RoundTripResult, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
@@ -23,6 +23,7 @@ from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.score import Assessment, Factor, combine
+from dexbot.engine.risk.venues import Venue, deepest, measure_v3, round_trip_venue, v2_venue
 
 TX_BASE_GAS = 21_000
 T = TypeVar("T")
@@ -31,13 +32,55 @@ HOLDER_LOG_WINDOW = 50_000  # blocks of Transfer logs read to discover holders
 
 @dataclass(frozen=True)
 class MarketFacts:
-    """What the engine already knows from the watcher, so the assessor need not read it again."""
+    """What the engine already knows from the watcher, so the assessor need not read it again.
+    ``weth_reserve`` is the liquidity figure the level's minimum is held against: the deepest venue's
+    (a V2 reserve or a V3 depth, see ``venues``); ``venue`` is the pool the round trip trades through."""
 
-    pair: str | None  # the token/WETH V2 pair the round trip trades through
+    venue: Venue | None
     weth_reserve: int
     created_block: int
     volatility_bps: int = 0
     pools: tuple[str, ...] = ()  # every AMM pool of the token: not holders in the concentration sense
+    venues: tuple[Venue, ...] = ()
+
+    @classmethod
+    def from_venues(
+        cls,
+        venues: Sequence[Venue],
+        *,
+        created_block: int,
+        volatility_bps: int = 0,
+        pools: Sequence[str] = (),
+    ) -> MarketFacts:
+        best = deepest(venues)
+        return cls(
+            venue=round_trip_venue(venues),
+            weth_reserve=best.liquidity_wei if best else 0,
+            created_block=created_block,
+            volatility_bps=volatility_bps,
+            pools=tuple(dict.fromkeys((*pools, *(v.pool for v in venues)))),
+            venues=tuple(venues),
+        )
+
+    @property
+    def pair(self) -> str | None:
+        """The deepest V2 pair (its LP token is what the LP factor reads), if any."""
+        pairs = [v for v in self.venues if v.dex == "uniswap_v2"]
+        return max(pairs, key=lambda v: v.liquidity_wei).pool if pairs else None
+
+    @property
+    def deepest(self) -> Venue | None:
+        return deepest(self.venues)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "venue": self.venue.pool if self.venue else None,
+            "weth_reserve": self.weth_reserve,
+            "created_block": self.created_block,
+            "volatility_bps": self.volatility_bps,
+            "pools": list(self.pools),
+            "venues": [v.to_json() for v in self.venues],
+        }
 
 
 class RiskAssessor:
@@ -68,19 +111,22 @@ class RiskAssessor:
     def forget(self, token: str) -> None:
         self._cache.pop(token.lower(), None)
 
-    async def facts(self, token: str, block: int) -> MarketFacts:
-        """Look the token's WETH pair up on chain (for tokens the watcher did not announce)."""
+    async def facts(self, token: str, block: int, impact_bps: int) -> MarketFacts:
+        """Find the token's WETH pools on chain and measure them (for tokens the watcher did not
+        announce); V3 depth is measured within ``impact_bps``, the level's slippage limit."""
         a = self.addrs
-        fees = (500, 3000, 10_000) if a.has_v3 else ()
+        fees = FEE_TIERS if a.has_v3 else ()
         found = await asyncio.gather(
-            get_pair(self.client, a.v2_factory, token, a.weth, block),
+            get_pair(self.client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
             *(get_pool(self.client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
         )
-        pair, pools = found[0], tuple(p for p in found[1:] if p is not None)
-        if pair is None:
-            return MarketFacts(None, 0, 0, pools=pools)
-        res = await read_pair(self.client, pair, block)
-        return MarketFacts(pair, res.reserves_for(a.weth)[0], 0, pools=pools)
+        pair = found[0]
+        pools = [(p, fee, None) for p, fee in zip(found[1:], fees, strict=True) if p is not None]
+        venues = await measure_v3(self.client, a, token, pools, impact_bps, block)
+        if pair is not None:
+            res = await read_pair(self.client, pair, block)
+            venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
+        return MarketFacts.from_venues(venues, created_block=0)
 
     @staticmethod
     def _spawn(tasks: list[asyncio.Task[Any]], coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -91,16 +137,17 @@ class RiskAssessor:
     async def _round_trip(
         self, token: str, facts: MarketFacts, size_wei: int, block: int
     ) -> RoundTripResult | None:
-        if facts.pair is None:
+        v = facts.venue
+        if v is None or v.dex != "uniswap_v2":
             return None
         probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
-        ladder = tuple(sorted({*default_ladder(facts.weth_reserve), size_wei} - {0}))
+        ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
         return await simulate_round_trip(
             self.client,
             router=self.addrs.v2_router,
             weth=self.addrs.weth,
             token=token,
-            pair=facts.pair,
+            pair=v.pool,
             buy_wei=probe_wei,
             ladder_wei=ladder,
             block=block,
@@ -132,7 +179,7 @@ class RiskAssessor:
             # the slowest read (the round trip), not the sum of them.
             meta_t = self._spawn(tasks, token_meta(self.client, token, block, multicall=mc))
             priv_t = self._spawn(tasks, owner_privileges(self.client, token, block)) if smart else None
-            facts = facts or await self.facts(token, block)
+            facts = facts or await self.facts(token, block, policy.max_slippage_bps)
             rt_t = self._spawn(tasks, self._round_trip(token, facts, size_wei, block))
             holders_t = lp_t = None
             if smart:
@@ -167,7 +214,14 @@ class RiskAssessor:
             else:
                 found += [fx.round_trip(rt), fx.taxes(rt, self.cfg.max_tax_bps), fx.limits(rt, size_wei)]
                 inconclusive = rt.inconclusive
-            found.append(fx.liquidity(facts.weth_reserve, int(policy.min_liquidity_eth * WEI_PER_ETH)))
+            best = facts.deepest
+            found.append(
+                fx.liquidity(
+                    facts.weth_reserve,
+                    int(policy.min_liquidity_eth * WEI_PER_ETH),
+                    best.measured() if best else "no WETH pool",
+                )
+            )
             gas_units = 2 * TX_BASE_GAS + (
                 rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
             )
@@ -211,3 +265,7 @@ class RiskAssessor:
         result = replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
         self._cache[token.lower()] = (result, time.monotonic())
         return result
+
+
+async def _none() -> None:
+    return None

@@ -84,7 +84,8 @@ def limits(rt: RoundTripResult, size_wei: int) -> Factor:
     return Factor("limits", value, 40, 1.0, f"a max-tx/wallet limit exists ('{reason}'), above our size")
 
 
-def liquidity(weth_reserve: int, min_liquidity_wei: int) -> Factor:
+def liquidity(weth_reserve: int, min_liquidity_wei: int, measured: str = "WETH reserve") -> Factor:
+    """``measured`` says what the figure is (a V2 reserve, a V3 pool's depth within the level's impact)."""
     value = _eth(weth_reserve)
     if weth_reserve < min_liquidity_wei:
         return Factor(
@@ -92,12 +93,12 @@ def liquidity(weth_reserve: int, min_liquidity_wei: int) -> Factor:
             value,
             100,
             2.0,
-            f"liquidity {value} is below this level's minimum {_eth(min_liquidity_wei)}",
+            f"liquidity {value} is below this level's minimum {_eth(min_liquidity_wei)} ({measured})",
             True,
         )
     ratio = weth_reserve * 100 // max(1, min_liquidity_wei)  # 100 = exactly the minimum
     risk = max(0, min(75, 100 - ratio // 4))
-    return Factor("liquidity", value, risk, 2.0, f"{value} of WETH liquidity")
+    return Factor("liquidity", value, risk, 2.0, f"{value} of WETH liquidity ({measured})")
 
 
 def privileges(p: Privileges) -> Factor:
