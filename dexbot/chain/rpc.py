@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dexbot.core.errors import ChainIdMismatch, RpcUnavailable
 
 Observer = Callable[[int, str, str, float], None]  # endpoint index, method class, status, seconds
 
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>()]+", re.IGNORECASE)
 RETRYABLE_HTTP = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -164,10 +166,11 @@ class RpcClient:
             async with self._session.post(ep.url, json=payload) as resp:
                 if resp.status != 200:
                     text = (await resp.text())[:200]
-                    raise _Transport(f"HTTP {resp.status}: {text.strip()}")
+                    raise _Transport(_safe_urls(f"HTTP {resp.status}: {text.strip()}"))
                 return await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-            raise _Transport(f"{type(err).__name__}: {err}".rstrip(": ")) from None
+            # aiohttp names the full URL in some errors (TooManyRedirects, InvalidURL): key and all
+            raise _Transport(_safe_urls(f"{type(err).__name__}: {err}".rstrip(": "))) from None
 
     async def _one(self, ep: Endpoint, method: str, params: Sequence[Any]) -> Any:
         """One request to one endpoint. JSON-RPC errors are answers (RpcError), not endpoint faults."""
@@ -341,8 +344,13 @@ def _is_endpoint_fault(error: dict[str, Any]) -> bool:
     return code in (-32005, 429) or "rate limit" in msg or "too many requests" in msg or "overloaded" in msg
 
 
+def _safe_urls(text: str) -> str:
+    """``text`` with every URL in it cut down to scheme and host (see ``_safe_url``)."""
+    return _URL.sub(lambda m: _safe_url(m[0]), text)
+
+
 def _safe_url(url: str) -> str:
     """Endpoint URLs often carry API keys in the path: show scheme and host only."""
     scheme, sep, rest = url.partition("://")
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
     return f"{scheme}{sep}{host}" if sep else url

@@ -8,13 +8,14 @@ import pytest
 from aiohttp import web
 
 from dexbot.chain.devnet.anvil import Anvil, free_port
-from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc import RpcClient, _safe_urls
 from dexbot.chain.rpc_errors import RpcError, RpcQuorumError
 from dexbot.core.errors import ChainIdMismatch, RpcUnavailable
 
 pytestmark = pytest.mark.chain
 
 ADDR = "0x00000000000000000000000000000000000000aa"
+API_KEY = "k3y-0f-the-rpc-provider"
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +44,27 @@ async def broken_server() -> AsyncIterator[dict[str, str]]:
     async def rate_limited(_: web.Request) -> web.Response:
         return web.json_response({"jsonrpc": "2.0", "id": 1, "error": {"code": 429, "message": "rate limit"}})
 
+    async def redirect_loop(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(str(request.rel_url))
+
+    async def echo_unauthorized(request: web.Request) -> web.Response:
+        return web.Response(status=401, text=f"invalid key in {request.url}")
+
     app = web.Application()
     app.router.add_post("/503", http_503)
     app.router.add_post("/garbage", garbage)
     app.router.add_post("/limited", rate_limited)
+    app.router.add_post(f"/redirect/v2/{API_KEY}", redirect_loop)
+    app.router.add_post(f"/echo/v2/{API_KEY}", echo_unauthorized)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     base = f"http://127.0.0.1:{port}"
-    yield {k: f"{base}/{k}" for k in ("503", "garbage", "limited")}
+    yield {k: f"{base}/{k}" for k in ("503", "garbage", "limited")} | {
+        k: f"{base}/{k}/v2/{API_KEY}" for k in ("redirect", "echo")
+    }
     await runner.cleanup()
 
 
@@ -97,6 +108,24 @@ async def test_all_endpoints_dead_is_one_clear_error() -> None:
         await RpcClient.connect(urls, timeout_s=1)
     assert "#0" in str(info.value)
     assert "#1" in str(info.value)
+
+
+@pytest.mark.parametrize(("route", "error"), [("redirect", "TooManyRedirects"), ("echo", "HTTP 401")])
+async def test_an_api_key_in_an_endpoint_url_stays_out_of_its_errors(
+    broken_server: dict[str, str], route: str, error: str
+) -> None:
+    """aiohttp names the whole URL in some errors, and providers echo it: neither may show the key."""
+    with pytest.raises(RpcUnavailable) as info:
+        await RpcClient.connect([broken_server[route]], timeout_s=2, retries=0)
+    message = str(info.value)
+    assert error in message
+    assert API_KEY not in message
+    assert broken_server[route].split("/v2/")[0].rsplit("/", 1)[0] in message  # scheme and host stay
+
+
+def test_urls_in_a_message_keep_only_scheme_and_host() -> None:
+    text = f"a https://user:pw@rpc.example:8545/v2/{API_KEY}?x=1 and url='http://h?apikey={API_KEY}'"
+    assert _safe_urls(text) == "a https://rpc.example:8545 and url='http://h'"
 
 
 async def test_json_rpc_errors_are_answers_not_endpoint_faults(anvils: tuple[Anvil, Anvil, Anvil]) -> None:
