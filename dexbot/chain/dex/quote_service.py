@@ -35,6 +35,7 @@ class QuoteTarget:
     timeout_s: float = 10.0
     poa: bool = False
     devnet: bool = False
+    block_time_s: float = 2.0  # the chain's, for ages in blocks → minutes
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,25 @@ def quote_target(cfg: Config, rpc_url: str | None = None) -> QuoteTarget:
         symbols = {"ETH": dep.weth, "WETH": dep.weth, "USDC": dep.usdc}
         symbols |= {t.symbol.upper(): t.address for t in dep.tokens}
         urls: tuple[str, ...] = (rpc_url or dep.rpc_url,)
-        return QuoteTarget(urls, dep.chain_id, DexAddresses.from_deployment(dep), symbols, devnet=True)
+        return QuoteTarget(
+            urls,
+            dep.chain_id,
+            DexAddresses.from_deployment(dep),
+            symbols,
+            devnet=True,
+            block_time_s=cfg.chain.block_time_s,
+        )
     info = chain_info(cfg.chain)
     symbols = {k: v for k, v in (("ETH", info.weth), ("WETH", info.weth), ("USDC", info.usdc)) if v}
     urls = (rpc_url,) if rpc_url else tuple(cfg.chain.rpc_urls)
     return QuoteTarget(
-        urls, info.chain_id, DexAddresses.from_chain(info), symbols, cfg.chain.request_timeout_s, info.poa
+        urls,
+        info.chain_id,
+        DexAddresses.from_chain(info),
+        symbols,
+        cfg.chain.request_timeout_s,
+        info.poa,
+        block_time_s=info.block_time_s,
     )
 
 

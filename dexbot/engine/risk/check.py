@@ -17,7 +17,7 @@ async def check_token(
     try:
         p = policy(level or cfg.intel.level, cfg.intel.lane)
         size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
-        assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=cfg.chain.block_time_s)
+        assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=target.block_time_s)
         block = await client.block_number()
         gas_price = int(await client.request("eth_gasPrice", []), 16)
         return await assessor.assess(address, policy=p, size_wei=size, block=block, gas_price_wei=gas_price)

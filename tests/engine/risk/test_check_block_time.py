@@ -1,0 +1,49 @@
+"""`dexbot token check` measures ages with the chain's block time: a known chain's own (Ethereum 12 s)
+unless ``chain.block_time_s`` is set, a custom chain's from ``[chain]``; not the config default 2 s."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.dex.quote_service import quote_target
+from dexbot.core.config import parse_config
+from dexbot.engine.risk.check import check_token
+
+URL = "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("chain", "block_time_s"),
+    [
+        ({"network": "ethereum"}, 12.0),
+        ({"network": "sepolia"}, 12.0),
+        ({"network": "base"}, 2.0),
+        ({"network": "ethereum", "block_time_s": 11}, 11.0),
+    ],
+)
+def test_the_quote_target_carries_the_chains_block_time(
+    chain: dict[str, object], block_time_s: float
+) -> None:
+    cfg = parse_config({"chain": chain | {"rpc_urls": [URL]}})
+    assert quote_target(cfg).block_time_s == block_time_s
+
+
+def test_a_custom_chains_block_time_comes_from_the_chain_table() -> None:
+    custom = {"weth": "0x" + "11" * 20, "v2_factory": "0x" + "22" * 20, "v2_router": "0x" + "33" * 20}
+    chain = {"network": "custom", "chain_id": 99, "rpc_urls": [URL], "block_time_s": 5, "custom": custom}
+    assert quote_target(parse_config({"chain": chain})).block_time_s == 5.0
+
+
+async def test_token_check_ages_use_the_targets_block_time(devnet: Devnet, tmp_path: Path) -> None:
+    devnet.deployment.write(tmp_path / "data")
+    cfg = parse_config({"store": {"data_dir": str(tmp_path / "data")}}, source=str(tmp_path / "config.toml"))
+    assert cfg.chain.block_time_s == 2.0
+    target = dataclasses.replace(quote_target(cfg), block_time_s=12.0)
+    token = next(t for t in devnet.deployment.tokens if t.kind == "plain").address
+    a = await check_token(cfg, target, token)
+    (age,) = [f for f in a.factors if f.name == "token_age"]
+    assert age.value == "10000 blocks (~2000 min)"  # no pool facts: the check assumes an old pool
