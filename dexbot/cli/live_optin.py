@@ -68,8 +68,7 @@ def live_signer(cfg: Config, *, yes: bool, address: str | None) -> LocalAccount 
         return None
     from dexbot.chain.wallet import find_keystore
 
-    custom = cfg.chain.custom
-    network = custom.name if cfg.chain.network == "custom" and custom is not None else cfg.chain.network
+    network = cfg.chain.name
     keystore = find_keystore(cfg.data_path, address)
     account = keystore_signer(cfg.data_path, _password(network), keystore.address)
     if not yes:

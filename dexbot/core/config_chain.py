@@ -129,6 +129,11 @@ class ChainConfig(Section):
     quorum: int = Field(default=1, ge=1, le=10)
     custom: CustomChainConfig | None = None
 
+    @property
+    def name(self) -> str:
+        """What the UI, the logs and the live opt-in call the chain: a custom chain by its own name."""
+        return self.custom.name if self.network == "custom" and self.custom is not None else self.network
+
     @model_validator(mode="before")
     @classmethod
     def _custom_table_only_for_custom(cls, data: Any) -> Any:

@@ -86,7 +86,7 @@ class EngineHost:
             return self.service.snapshot()
         return EngineSnapshot(
             mode=self.cfg.mode.trading,
-            chain=self.cfg.chain.network,
+            chain=self.cfg.chain.name,
             chain_id=self.cfg.chain.chain_id or 0,
             state="stopped" if self.error else "starting",
             state_reason=str(self.error or ""),

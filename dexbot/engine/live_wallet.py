@@ -59,6 +59,6 @@ def live_signer(cfg: Config, signer: LocalAccount | None) -> LocalAccount:
     if is_devnet(cfg):
         return devnet_signer(cfg)
     raise ConfigError(
-        f"live trading on {cfg.chain.network} needs the encrypted keystore and its password: "
+        f"live trading on {cfg.chain.name} needs the encrypted keystore and its password: "
         "start it with `dexbot run --live` (password from DEXBOT_KEYSTORE_PASSWORD or the prompt)"
     )

@@ -4,6 +4,7 @@ the synthetic market) when the config says devnet, else the configured RPC endpo
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,12 @@ from dexbot.chain.chains import DEVNET, ChainInfo, chain_info, with_deployment
 from dexbot.chain.devnet import Devnet, start_devnet
 from dexbot.chain.devnet.deployment import Deployment, load_deployment
 from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config
 from dexbot.core.errors import ConfigError
 
+log = logging.getLogger("dexbot.engine")
 Service = Callable[[Devnet], Coroutine[Any, Any, None]]
 
 
@@ -75,18 +78,38 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         poa=c.poa if c.poa is not None else info.poa,
     )
     try:
+        addrs = _addresses(info)
         yield ChainRuntime(
             client,
-            _addresses(info),
+            addrs,
             info.name,
             info.chain_id,
             info.block_time_s,
             info.usdc,
-            None,
+            await usd_pool(client, info, addrs),
             info=info,
         )
     finally:
         await client.close()
+
+
+async def usd_pool(client: RpcClient, info: ChainInfo, addrs: DexAddresses) -> str | None:
+    """The USDC/WETH V2 pair that prices WETH in USD, looked up on the chain's V2 factory. Without one
+    the engine still trades; values are shown in WETH only, and the log says why once."""
+    if info.usdc is None:
+        log.info("no USDC address known on %s: values are shown in WETH only (no USD)", info.name)
+        return None
+    if not addrs.has_v2:
+        log.info("no V2 DEX on %s to price WETH in USDC: values are shown in WETH only", info.name)
+        return None
+    pair = await get_pair(client, addrs.v2_factory, info.usdc, addrs.weth, await client.block_number())
+    if pair is None:
+        log.info(
+            "the V2 factory %s has no USDC/WETH pair on %s: values are shown in WETH only",
+            addrs.v2_factory,
+            info.name,
+        )
+    return pair
 
 
 def from_deployment(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
 from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
@@ -231,7 +231,7 @@ class EngineService:
                 await self.start()
             while not self._stop.is_set():
                 try:
-                    batch = await self.watcher.poll()
+                    batch = await self._poll()
                     self.rpc_ok = True
                 except (ChainError, OSError) as err:
                     self.rpc_ok = False
@@ -254,6 +254,21 @@ class EngineService:
                 await self.portfolio.persist_marks()
             await self._set_state("stopped")
             self._stopped.set()
+
+    async def _poll(self) -> list[WatchEvent]:
+        """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can
+        take every endpoint's timeout times the retries, and a stop must not wait for that. Cancelling
+        a poll is safe: the watcher commits nothing until all of its reads are in."""
+        poll = asyncio.ensure_future(self.watcher.poll())
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({poll, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not poll.done():
+                poll.cancel()
+                await asyncio.wait({poll})  # let its requests unwind before the client closes
+        return [] if poll.cancelled() else poll.result()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -378,7 +393,10 @@ class EngineService:
 
     async def _seed_known_pools(self, head: int) -> None:
         dep = self.rt.deployment
-        if dep is None:
+        if dep is None:  # a remote chain: of its pools only the USD price pair is watched from the start
+            if self.rt.usdc_pool:
+                self.watcher.watch_v2([self.rt.usdc_pool])
+                await self.watcher.refresh(head)
             return
         pairs, pools = [], []
         for tok in dep.tokens:

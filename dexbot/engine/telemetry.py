@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -260,6 +261,10 @@ class Telemetry:
         m.peak_equity.set(peak / WEI)
         m.realised_pnl.set(realised / WEI)
         m.unrealised_pnl.set(unrealised / WEI)
+        if usd_e6 <= 0:  # no USD price pool (a chain without USDC, or no pair yet): unknown, not $0
+            for gauge in (m.weth_price, m.equity_usd, m.realised_pnl_usd, m.unrealised_pnl_usd):
+                gauge.set(math.nan)
+            return
         m.weth_price.set(usd_e6 / 10**6)
         m.equity_usd.set(equity * usd_e6 / (WEI * 10**6))
         m.realised_pnl_usd.set(realised * usd_e6 / (WEI * 10**6))

@@ -111,12 +111,16 @@ class Metrics:
         self.unrealised_pnl = self._gauge(
             "dexbot_unrealised_pnl_weth", "Unrealised profit and loss of open positions, in WETH."
         )
-        self.equity_usd = self._gauge("dexbot_equity_usd", "Equity in USD at the WETH/stable pool price.")
+        self.equity_usd = self._gauge(
+            "dexbot_equity_usd", "Equity in USD at the WETH/stable pool price (NaN without one)."
+        )
         self.realised_pnl_usd = self._gauge("dexbot_realised_pnl_usd", "Realised profit and loss, in USD.")
         self.unrealised_pnl_usd = self._gauge(
             "dexbot_unrealised_pnl_usd", "Unrealised profit and loss, in USD."
         )
-        self.weth_price = self._gauge("dexbot_weth_price_usd", "USD per WETH from the WETH/stable pool.")
+        self.weth_price = self._gauge(
+            "dexbot_weth_price_usd", "USD per WETH from the WETH/stable pool (NaN without one)."
+        )
 
         # -- gas ---------------------------------------------------------------------------------------
         self.gas_spent = self._counter(

@@ -70,7 +70,7 @@ class DexbotApp(ControlActions, App[None]):
         self._queue: asyncio.Queue[Event] | None = None
         self._quitting = False
         self._level_target: int | None = None
-        self.sub_title = f"{config.chain.network} · {config.mode.trading}"
+        self.sub_title = f"{config.chain.name} · {config.mode.trading}"
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(self.ui)

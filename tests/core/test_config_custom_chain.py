@@ -233,3 +233,12 @@ def test_the_commented_example_in_config_toml_lists_every_key() -> None:
     block = text.split("# [chain.custom]\n", 1)[1].split("\n\n", 1)[0]
     keys = [m.group(1) for m in re.finditer(r"^# (\w+) = ", block, flags=re.MULTILINE)]
     assert keys == list(CustomChainConfig.model_fields)
+
+
+def test_the_chain_is_called_by_its_custom_name_or_its_network() -> None:
+    assert parse_config(_chain({"weth": WETH, "name": "localnet"} | V2)).chain.name == "localnet"
+    assert parse_config(_chain({"weth": WETH} | V2)).chain.name == "custom"
+    assert (
+        parse_config({"chain": {"network": "base", "rpc_urls": ["http://127.0.0.1:1"]}}).chain.name == "base"
+    )
+    assert parse_config({}).chain.name == "devnet"
