@@ -26,6 +26,21 @@ interface IProbeRouterV2 {
     ) external;
 }
 
+/// @notice QuoterV2's single-pool quote (it runs the pool's swap and reverts it: exact, ticks included).
+interface IProbeQuoterV2 {
+    struct QuoteExactInputSingleParams {
+        address tokenIn;
+        address tokenOut;
+        uint256 amountIn;
+        uint24 fee;
+        uint160 sqrtPriceLimitX96;
+    }
+
+    function quoteExactInputSingle(QuoteExactInputSingleParams memory params)
+        external
+        returns (uint256 amountOut, uint160 sqrtPriceX96After, uint32 initializedTicksCrossed, uint256 gasEstimate);
+}
+
 /// @notice A second wallet created inside the simulation: tokens go to it and come back, which exposes
 /// wallet-to-wallet transfer blocks, blacklists, wallet caps and transfer taxes.
 contract ProbeWallet {
@@ -43,8 +58,8 @@ contract ProbeWallet {
     }
 }
 
-/// @notice Buy → transfer out and back → sell round trip of one token against a Uniswap V2 router, run
-/// entirely inside ONE eth_call. The RUNTIME code is injected at an unused address through the call's state
+/// @notice Buy → transfer out and back → sell round trip of one token against a Uniswap V2 router or a V3
+/// pool (through the chain's V3 router, quoted by QuoterV2), run entirely inside ONE eth_call. The RUNTIME code is injected at an unused address through the call's state
 /// override (with an ETH balance), so there is no constructor and nothing here may be immutable. Nothing
 /// persists: eth_call never commits.
 ///
@@ -53,14 +68,35 @@ contract ProbeWallet {
 /// cannot hide the other stages. Stages that must not affect the rest (the direct transfer to the pair, the
 /// ladder of larger buys, failure diagnostics) run in a sub-call to this contract that always reverts and
 /// carries its result out in the revert data.
+///
+/// V3 swaps run the very router calls the live trader sends (built off-chain for the chain's router
+/// generation: exactInputSingle with refundETH for a buy, with unwrapWETH9 for a sell, in one multicall,
+/// recipient this contract); the probe writes each stage's amount into the call at `buyAt`/`sellAt`.
 contract RoundTripProbe {
+    struct V3Route {
+        address router;
+        address quoter;
+        uint256 fee; // a V3 fee tier (uint24 in the pool; kept wide here)
+        bytes buyCall;
+        uint256 buyAt;
+        bytes sellCall;
+        uint256 sellAt;
+    }
+
     struct Target {
         address router;
         address weth;
         address token;
-        address pair;
+        address pair; // the V2 pair, or the V3 pool
         address wallet;
         uint256 stageGas;
+        bool v3;
+        address quoter;
+        uint256 fee;
+        bytes buyCall;
+        uint256 buyAt;
+        bytes sellCall;
+        uint256 sellAt;
     }
 
     struct Stage {
@@ -95,6 +131,7 @@ contract RoundTripProbe {
     bytes32 internal constant RESULT_TAG = keccak256("dexbot.probe.result");
 
     error OnlySelf();
+    error AmountOutsideCall();
 
     receive() external payable {}
 
@@ -109,23 +146,50 @@ contract RoundTripProbe {
         uint256[] calldata ladderWei,
         uint256 stageGas
     ) external returns (Stage[] memory main, Stage[] memory ladder) {
-        Target memory t = Target(router, weth, token, pair, address(new ProbeWallet()), stageGas);
+        Target memory t;
+        (t.router, t.weth, t.token, t.pair, t.stageGas) = (router, weth, token, pair, stageGas);
+        return _run(t, buyWei, ladderWei);
+    }
+
+    /// @notice The same round trip on a V3 pool: `route` names the router, QuoterV2, the fee tier and the
+    /// router calls to send.
+    function probeV3(
+        V3Route calldata route,
+        address weth,
+        address token,
+        address pool,
+        uint256 buyWei,
+        uint256[] calldata ladderWei,
+        uint256 stageGas
+    ) external returns (Stage[] memory main, Stage[] memory ladder) {
+        Target memory t;
+        (t.router, t.weth, t.token, t.pair, t.stageGas) = (route.router, weth, token, pool, stageGas);
+        (t.v3, t.quoter, t.fee) = (true, route.quoter, route.fee);
+        (t.buyCall, t.buyAt, t.sellCall, t.sellAt) = (route.buyCall, route.buyAt, route.sellCall, route.sellAt);
+        return _run(t, buyWei, ladderWei);
+    }
+
+    function _run(Target memory t, uint256 buyWei, uint256[] calldata ladderWei)
+        internal
+        returns (Stage[] memory main, Stage[] memory ladder)
+    {
+        t.wallet = address(new ProbeWallet());
         ladder = new Stage[](ladderWei.length);
         for (uint256 i = 0; i < ladderWei.length; i++) {
             ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
         }
         main = new Stage[](MAIN_STAGES);
         (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
-        uint256 held = _balance(token, address(this));
+        uint256 held = _balance(t.token, address(this));
         if (main[BUY].status != OK || held == 0) return (main, ladder);
 
         main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
         if (main[TRANSFER_OUT].status == OK) main[TRANSFER_BACK] = _sendBack(t);
-        held = _balance(token, address(this));
+        held = _balance(t.token, address(this));
         if (held == 0) return (main, ladder);
 
         uint256 small = held / 100 == 0 ? 1 : held / 100;
-        main[PAIR_TRANSFER] = _isolated(abi.encodeCall(this.isolatedTransfer, (t, pair, small)));
+        main[PAIR_TRANSFER] = _isolated(abi.encodeCall(this.isolatedTransfer, (t, t.pair, small)));
         (main[SELL_QUOTE], main[SELL]) = _sell(t, held);
     }
 
@@ -144,7 +208,12 @@ contract RoundTripProbe {
 
     function _buy(Target memory t, uint256 amount) internal returns (Stage memory quote, Stage memory buy) {
         address[] memory path = _path(t.weth, t.token);
-        quote = _quote(t, amount, path);
+        quote = t.v3 ? _quoteV3(t, t.weth, t.token, amount) : _quote(t, amount, path);
+        if (quote.status == REVERTED && t.v3) {
+            // QuoterV2 runs the pool's real swap, so the token's own checks can fail the quote (the pool
+            // then only says 'TF'); a direct transfer of about as many tokens shows the token's reason.
+            quote.tokenRevertData = _diagnose(t, t.wallet, _tokensFor(t, amount));
+        }
         if (quote.status != OK) return (quote, buy);
         if (address(this).balance < amount) {
             buy.status = NO_FUNDS;
@@ -153,10 +222,12 @@ contract RoundTripProbe {
         uint256 heldBefore = _balance(t.token, address(this));
         uint256 pairBefore = _balance(t.token, t.pair);
         uint256 ethBefore = address(this).balance;
-        bytes memory swap = abi.encodeCall(
-            IProbeRouterV2.swapExactETHForTokensSupportingFeeOnTransferTokens,
-            (0, path, address(this), block.timestamp)
-        );
+        bytes memory swap = t.v3
+            ? _withAmount(t.buyCall, t.buyAt, amount)
+            : abi.encodeCall(
+                IProbeRouterV2.swapExactETHForTokensSupportingFeeOnTransferTokens,
+                (0, path, address(this), block.timestamp)
+            );
         (buy,) = _call(t.router, amount, swap, t.stageGas);
         buy.amountIn = _minus(ethBefore, address(this).balance);
         buy.amountOut = _minus(_balance(t.token, address(this)), heldBefore);
@@ -166,16 +237,18 @@ contract RoundTripProbe {
 
     function _sell(Target memory t, uint256 amount) internal returns (Stage memory quote, Stage memory sell) {
         address[] memory path = _path(t.token, t.weth);
-        quote = _quote(t, amount, path);
+        quote = t.v3 ? _quoteV3(t, t.token, t.weth, amount) : _quote(t, amount, path);
         (sell,) = _call(t.token, 0, abi.encodeCall(IProbeERC20.approve, (t.router, amount)), t.stageGas);
         if (sell.status != OK) return (quote, sell);
         uint256 heldBefore = _balance(t.token, address(this));
         uint256 pairBefore = _balance(t.token, t.pair);
         uint256 ethBefore = address(this).balance;
-        bytes memory swap = abi.encodeCall(
-            IProbeRouterV2.swapExactTokensForETHSupportingFeeOnTransferTokens,
-            (amount, 0, path, address(this), block.timestamp)
-        );
+        bytes memory swap = t.v3
+            ? _withAmount(t.sellCall, t.sellAt, amount)
+            : abi.encodeCall(
+                IProbeRouterV2.swapExactTokensForETHSupportingFeeOnTransferTokens,
+                (amount, 0, path, address(this), block.timestamp)
+            );
         (sell,) = _call(t.router, 0, swap, t.stageGas);
         sell.amountIn = _minus(heldBefore, _balance(t.token, address(this)));
         sell.amountOut = _minus(address(this).balance, ethBefore);
@@ -195,6 +268,45 @@ contract RoundTripProbe {
         }
         uint256[] memory amounts = abi.decode(ret, (uint256[]));
         s.amountOut = amounts[amounts.length - 1];
+    }
+
+    function _quoteV3(Target memory t, address tokenIn, address tokenOut, uint256 amount)
+        internal
+        returns (Stage memory s)
+    {
+        IProbeQuoterV2.QuoteExactInputSingleParams memory q =
+            IProbeQuoterV2.QuoteExactInputSingleParams(tokenIn, tokenOut, amount, uint24(t.fee), 0);
+        bytes memory ret;
+        (s, ret) = _call(t.quoter, 0, abi.encodeCall(IProbeQuoterV2.quoteExactInputSingle, (q)), t.stageGas);
+        s.amountIn = amount;
+        if (s.status != OK) return s;
+        if (ret.length < 128) {
+            s.status = REVERTED;
+            s.revertData = ret;
+            return s;
+        }
+        s.amountOut = abi.decode(ret, (uint256));
+    }
+
+    /// @dev About how many tokens `weth` buys at the V3 pool's current price (no impact, no fee): an upper
+    /// bound on what the swap delivers. Amounts are far below 2**96 wei; the products stay in 256 bits.
+    function _tokensFor(Target memory t, uint256 weth) internal view returns (uint256) {
+        (bool ok, bytes memory ret) = t.pair.staticcall(abi.encodeWithSignature("slot0()"));
+        if (!ok || ret.length < 32 || weth >= 2 ** 96) return 0;
+        uint256 sp = abi.decode(ret, (uint256));
+        if (sp == 0) return 0;
+        if (t.token < t.weth) return (weth * 2 ** 96 / sp) * 2 ** 96 / sp; // price = WETH per token
+        uint256 r = weth * sp / 2 ** 96; // price = tokens per WETH
+        return (r / 2 ** 96) * sp + (r % 2 ** 96) * sp / 2 ** 96;
+    }
+
+    /// @dev `data` with the 32-byte word at byte `offset` set to `amount` (the router call's amountIn).
+    function _withAmount(bytes memory data, uint256 offset, uint256 amount) internal pure returns (bytes memory) {
+        if (offset + 32 > data.length) revert AmountOutsideCall();
+        assembly {
+            mstore(add(add(data, 32), offset), amount)
+        }
+        return data;
     }
 
     /// @dev amountIn: what left this contract; amountOut: what reached `to` (both by balance difference).

@@ -1,22 +1,33 @@
 """Round-trip simulation of a token in ONE non-mutating eth_call: buy, transfer to a second wallet and
-back, a rolled-back direct transfer to the pair, sell everything, and a ladder of larger buys, all run
+back, a rolled-back direct transfer to the pool, sell everything, and a ladder of larger buys, all run
 by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through the call's state
 override. Nothing is sent and nothing persists; a token check costs one RPC round trip.
 
     result = await simulate_round_trip(client, router=..., weth=..., token=..., pair=...,
                                        buy_wei=10**16, ladder_wei=default_ladder(weth_reserve), block=n)
     result.can_sell, result.buy_tax_bps, result.sell_tax_bps, result.limit_reason, result.inconclusive
+
+A V2 pair trades through Router02's fee-on-transfer functions. A V3 pool (``v3=V3Route(...)``, ``pair``
+= the pool, ``router`` = the chain's V3 router) trades through the same router calls the live trader
+sends (``dexbot.chain.dex.uniswap_v3.swap``, either router generation) and is quoted by QuoterV2; the
+probe writes each stage's amount into those calls. The hazards show the same way on both: a honeypot's
+sell reverts with the token's reason, a blacklist's transfer after the buy reverts, a buy tax shows as
+fewer tokens than quoted. A V3 pool refuses to be paid less than a swap owes, so a fee-on-transfer
+token's sell into one reverts ('IIA'): on V3 such a token really cannot be sold.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from dexbot.chain.contracts import load_own
+from dexbot.chain.dex.types import V3RouterKind
+from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
 from dexbot.chain.roundtrip_decode import (
     MAIN_STAGES,
     RoundTripResult,
@@ -37,6 +48,7 @@ __all__ = [
     "RoundTripResult",
     "Stage",
     "StateOverrideUnsupported",
+    "V3Route",
     "default_ladder",
     "simulate_round_trip",
 ]
@@ -44,6 +56,11 @@ __all__ = [
 # An address nobody holds a key for, the same on every chain: where the probe's code is injected.
 PROBE_ADDRESS = str(to_checksum_address(keccak(text="dexbot.probe")[12:]))
 PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint256)"
+V3_ROUTE_TYPE = "(address,address,uint256,bytes,uint256,bytes,uint256)"
+PROBE_V3_SIGNATURE = f"probeV3({V3_ROUTE_TYPE},address,address,address,uint256,uint256[],uint256)"
+# Written into the router calls where the probe puts each stage's amount (found by its bytes).
+AMOUNT_MARK = int.from_bytes(keccak(text="dexbot.probe.amount"), "big")
+FAR_DEADLINE = 2**64 - 1
 DEFAULT_CALL_GAS = 3_000_000
 MIN_CALL_GAS = 1_000_000
 # A V2 swap of a fee-on-transfer token costs ~100–200k; tokens that swap their tax on sells need more.
@@ -76,12 +93,74 @@ def _probe_code() -> str:
     return "0x" + load_own("RoundTripProbe").deployed_bytecode.hex()
 
 
+@dataclass(frozen=True)
+class V3Route:
+    """What a V3 round trip needs besides the router: QuoterV2, the pool's fee tier, the router kind."""
+
+    quoter: str
+    fee: int
+    kind: V3RouterKind = "swap_router"
+
+
 def probe_calldata(
     router: str, weth: str, token: str, pair: str, buy_wei: int, ladder_wei: Sequence[int], stage_gas: int
 ) -> bytes:
     args = [router, weth, token, pair, buy_wei, list(ladder_wei), stage_gas]
     types = ["address", "address", "address", "address", "uint256", "uint256[]", "uint256"]
     return function_signature_to_4byte_selector(PROBE_SIGNATURE) + encode(types, args)
+
+
+def _amount_offset(data: bytes) -> int:
+    mark = AMOUNT_MARK.to_bytes(32, "big")
+    at = data.find(mark)
+    if at < 0 or data.find(mark, at + 1) >= 0:
+        raise ValueError("the router call must carry the amount exactly once")
+    return at
+
+
+def v3_router_calls(router: str, route: V3Route, weth: str, token: str) -> tuple[bytes, int, bytes, int]:
+    """(buy call, offset of its amountIn, sell call, offset of its amountIn): the live trader's calls,
+    ETH in and out, recipient the probe, no minimum out."""
+    buy = v3_swap_exact_in(
+        router,
+        [weth, token],
+        [route.fee],
+        AMOUNT_MARK,
+        0,
+        PROBE_ADDRESS,
+        FAR_DEADLINE,
+        native_in=True,
+        kind=route.kind,
+    ).data
+    sell = v3_swap_exact_in(
+        router,
+        [token, weth],
+        [route.fee],
+        AMOUNT_MARK,
+        0,
+        PROBE_ADDRESS,
+        FAR_DEADLINE,
+        native_out=True,
+        kind=route.kind,
+    ).data
+    return buy, _amount_offset(buy), sell, _amount_offset(sell)
+
+
+def probe_v3_calldata(
+    router: str,
+    route: V3Route,
+    weth: str,
+    token: str,
+    pool: str,
+    buy_wei: int,
+    ladder_wei: Sequence[int],
+    stage_gas: int,
+) -> bytes:
+    buy, buy_at, sell, sell_at = v3_router_calls(router, route, weth, token)
+    tup = (router, route.quoter, route.fee, buy, buy_at, sell, sell_at)
+    args = [tup, weth, token, pool, buy_wei, list(ladder_wei), stage_gas]
+    types = [V3_ROUTE_TYPE, "address", "address", "address", "uint256", "uint256[]", "uint256"]
+    return function_signature_to_4byte_selector(PROBE_V3_SIGNATURE) + encode(types, args)
 
 
 async def simulate_round_trip(
@@ -96,15 +175,21 @@ async def simulate_round_trip(
     block: int | str = "latest",
     call_gas: int = DEFAULT_CALL_GAS,
     stage_gas: int = DEFAULT_STAGE_GAS,
+    v3: V3Route | None = None,
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
-    ``block``, in one eth_call. Never raises for a hostile token: reverts are data in the result. Raises
-    StateOverrideUnsupported when the endpoint cannot inject the probe, InputError for unusable sizes,
-    ChainError when the node cannot run the call at all (e.g. an unknown block)."""
+    ``block``, in one eth_call (with ``v3``: through the V3 ``router`` on the V3 pool ``pair``). Never
+    raises for a hostile token: reverts are data in the result. Raises StateOverrideUnsupported when the
+    endpoint cannot inject the probe, InputError for unusable sizes, ChainError when the node cannot run
+    the call at all (e.g. an unknown block)."""
     _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
     router_a, weth_a = _address("router", router), _address("weth", weth)
     token_a, pair_a = _address("token", token), _address("pair", pair)
-    data = probe_calldata(router_a, weth_a, token_a, pair_a, buy_wei, ladder_wei, stage_gas)
+    if v3 is None:
+        data = probe_calldata(router_a, weth_a, token_a, pair_a, buy_wei, ladder_wei, stage_gas)
+    else:
+        route = V3Route(_address("quoter", v3.quoter), v3.fee, v3.kind)
+        data = probe_v3_calldata(router_a, route, weth_a, token_a, pair_a, buy_wei, ladder_wei, stage_gas)
     call = {"from": PROBE_ADDRESS, "to": PROBE_ADDRESS, "data": "0x" + data.hex(), "gas": hex(call_gas)}
     funds = buy_wei + max(ladder_wei, default=0)
     override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}

@@ -92,7 +92,23 @@ class RoundTripResult:
         raise KeyError(f"no stage named {name!r} (known: {', '.join(MAIN_STAGES)}, ladder[i])")
 
     @property
+    def refused_quote(self) -> Stage | None:
+        """The buy quote, when the token itself failed it: a V3 quote runs the pool's real swap, so a
+        paused token or a max-tx limit fails the quote before any buy (its reason from a direct transfer)."""
+        quote = self._main("buy_quote")
+        if (
+            quote is not None
+            and quote.failed
+            and quote.token_revert_data
+            and _informative(quote.token_revert_data)
+        ):
+            return quote
+        return None
+
+    @property
     def can_buy(self) -> bool | None:
+        if self.refused_quote is not None:
+            return False
         buy = self._main("buy")
         if buy is None or buy.out_of_gas or buy.status in ("not_run", "no_funds"):
             return None
@@ -181,7 +197,7 @@ class RoundTripResult:
                     "it ran out of gas (raise stage_gas)"
                 )
         quote = self._main("buy_quote")
-        if quote is not None and not quote.ok:
+        if quote is not None and not quote.ok and self.refused_quote is None:
             return f"the router could not quote the buy ({quote.reason}): no liquid V2 pool for this token?"
         return None
 

@@ -15,7 +15,7 @@ from dexbot.chain.bytecode import owner_privileges
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
-from dexbot.chain.roundtrip import RoundTripResult, default_ladder, simulate_round_trip
+from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
 from dexbot.core.config import RiskConfig
@@ -138,19 +138,22 @@ class RiskAssessor:
         self, token: str, facts: MarketFacts, size_wei: int, block: int
     ) -> RoundTripResult | None:
         v = facts.venue
-        if v is None or v.dex != "uniswap_v2":
+        a = self.addrs
+        if v is None or (v.dex == "uniswap_v3" and (v.fee is None or not a.has_v3)):
             return None
         probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
+        v3 = V3Route(a.v3_quoter, v.fee or 0, a.v3_router_kind) if v.dex == "uniswap_v3" else None
         return await simulate_round_trip(
             self.client,
-            router=self.addrs.v2_router,
-            weth=self.addrs.weth,
+            router=a.v3_router if v3 else a.v2_router,
+            weth=a.weth,
             token=token,
             pair=v.pool,
             buy_wei=probe_wei,
             ladder_wei=ladder,
             block=block,
+            v3=v3,
         )
 
     async def assess(
@@ -209,7 +212,7 @@ class RiskAssessor:
             found: list[Factor] = []
             inconclusive = None
             if rt is None:
-                inconclusive = "no Uniswap V2 pair with WETH to simulate a round trip through"
+                inconclusive = "no Uniswap V2 or V3 pool with WETH liquidity to simulate a round trip through"
                 found.append(Factor("round_trip", "not simulated", 50, 3.0, inconclusive))
             else:
                 found += [fx.round_trip(rt), fx.taxes(rt, self.cfg.max_tax_bps), fx.limits(rt, size_wei)]

@@ -14,6 +14,8 @@ from dexbot.chain.tokens import HolderStats, LpStats
 from dexbot.core.units import fmt_units
 from dexbot.engine.risk.score import Factor
 
+V3_UNDERPAID = "IIA"  # UniswapV3Pool: the input balance did not grow by what the swap owes
+
 
 def _pct(bps: int) -> str:
     return f"{Decimal(bps) / 100:g}%"
@@ -30,8 +32,10 @@ def round_trip(rt: RoundTripResult) -> Factor:
             "round_trip", "inconclusive", 50, 3.0, f"simulation inconclusive: {rt.inconclusive}", False, ev
         )
     buy, sell = rt.stage("buy"), rt.stage("sell")
-    if not buy.ok:
-        return Factor("round_trip", "buy reverted", 100, 3.0, f"buy reverted: '{buy.reason}'", True, ev)
+    refused = rt.refused_quote
+    if refused is not None or not buy.ok:
+        why = (refused or buy).reason
+        return Factor("round_trip", "buy reverted", 100, 3.0, f"buy reverted: '{why}'", True, ev)
     for name in ("transfer_out", "transfer_back"):
         st = rt.stage(name)
         if st.failed:
@@ -49,9 +53,14 @@ def round_trip(rt: RoundTripResult) -> Factor:
         direct = rt.stage("pair_transfer")
         if direct.failed and direct.reason:
             why = direct.reason
-        return Factor(
-            "round_trip", "sell reverted", 100, 3.0, f"sell reverted: '{why}' — a honeypot", True, ev
-        )
+        if why == V3_UNDERPAID:
+            note = (
+                f"sell reverted: '{why}' — the V3 pool was paid less than the swap owes: a fee-on-transfer "
+                "token cannot be sold there, so here it is a honeypot"
+            )
+        else:
+            note = f"sell reverted: '{why}' — a honeypot"
+        return Factor("round_trip", "sell reverted", 100, 3.0, note, True, ev)
     return Factor(
         "round_trip", "buy, transfer and sell work", 0, 3.0, "the simulated round trip works", False, ev
     )

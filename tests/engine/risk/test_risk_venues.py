@@ -13,7 +13,7 @@ from dexbot.core.config import RiskConfig
 from dexbot.engine.intel import policy
 from dexbot.engine.pricing import price_and_liquidity
 from dexbot.engine.risk.assess import RiskAssessor
-from dexbot.engine.risk.score import Factor
+from dexbot.engine.risk.score import Assessment, Factor
 
 from ..live.v3pools import thin_v3_pool
 
@@ -87,3 +87,41 @@ async def test_a_token_on_both_dexes_is_judged_by_its_deepest_pool(chain: Devnet
     assert (facts.venue.dex, facts.pair) == ("uniswap_v2", tok.v2_pair)
     assert facts.weth_reserve == max(v.liquidity_wei for v in facts.venues)
     assert facts.weth_reserve == 20 * ETH  # the pair's reserve is exact; the V3 depth a hair below
+
+
+def _v3_only(kind: str, **kw: int) -> TokenSpec:
+    return TokenSpec(
+        f"V3 {kind}", f"V3{kind.upper()[:4]}", 10**6 * ETH, 400_000 * ETH, 20 * ETH,
+        kind=kind, v2=False, v3=True, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_v3_only_tokens_are_judged_by_a_round_trip_on_their_pool(
+    chain: Devnet, client: RpcClient
+) -> None:
+    plain, honey, black, taxed = await _launch(
+        chain, _v3_only("plain"), _v3_only("honeypot"), _v3_only("blacklist"),
+        _v3_only("tax", buy_tax_bps=300, sell_tax_bps=500),
+    )  # fmt: skip
+    assessor = _assessor(client, chain)
+    block = await client.block_number()
+
+    async def assess(tok: DevToken) -> Assessment:
+        return await assessor.assess(tok.address, policy=policy(5), size_wei=ETH // 2, block=block)
+
+    ok = await assess(plain)
+    assert (ok.verdict, ok.buy_tax_bps, ok.sell_tax_bps, ok.inconclusive) == ("ok", 0, 0, None), ok.to_json()
+    rt = next(f for f in ok.factors if f.name == "round_trip")
+    assert rt.note == "the simulated round trip works"
+
+    hp = await assess(honey)
+    assert (hp.verdict, hp.score) == ("blocked", 100)
+    assert hp.blockers[0].note == "sell reverted: 'HP: trading not enabled' — a honeypot"
+
+    bl = await assess(black)
+    assert bl.verdict == "blocked"
+    assert "'BL: blacklisted' (blacklist or block)" in bl.blockers[0].note
+
+    tx = await assess(taxed)
+    assert (tx.verdict, tx.buy_tax_bps) == ("blocked", 300)
+    assert "a fee-on-transfer token cannot be sold there" in tx.blockers[0].note
