@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -151,25 +152,48 @@ async def _run(cfg: DevnetConfig, data_dir: Path, *, market: bool) -> None:
         if dn.deployment.tokens:
             out.print(_tokens_table(dn.deployment))
         out.print(f"RPC {dn.rpc_url} · chain id {dn.chain_id} · Ctrl-C stops it", highlight=False)
-        async with DevRpc(dn.rpc_url) as rpc:
+        async with DevRpc(dn.rpc_url, timeout_s=PROBE_TIMEOUT_S) as rpc:
             if out.is_terminal:
                 with Live(Text(""), console=out, refresh_per_second=4) as live:
                     while True:
-                        live.update(Text(await _status(rpc, stats, market, sep="\n")))
+                        live.update(Text(await _status(rpc, stats, market, dn, sep="\n")))
                         await asyncio.sleep(LIVE_REFRESH_S)
             else:
                 while True:
                     await asyncio.sleep(PLAIN_STATUS_EVERY_S)
-                    out.print(await _status(rpc, stats, market), highlight=False)
+                    out.print(await _status(rpc, stats, market, dn), highlight=False)
 
 
-async def _status(rpc: DevRpc, stats: MarketStats, market: bool, sep: str = " · ") -> str:
+async def _status(rpc: DevRpc, stats: MarketStats, market: bool, dn: Devnet, sep: str = " · ") -> str:
     """Block number and market counters in two parts joined by ``sep`` (a newline in the live view,
-    whose lines are cropped to the terminal width)."""
-    block = int(await rpc.call("eth_blockNumber"), 16)
+    whose lines are cropped to the terminal width). A node that does not answer is said so in the
+    status line (it may be busy or stopped); one whose process is gone ends the command."""
+    try:
+        block = int(await rpc.call("eth_blockNumber"), 16)
+    except (DevnetError, TimeoutError, OSError) as e:
+        if dn.pid is not None and not _alive(dn.pid):
+            raise DevnetError(
+                f"anvil (pid {dn.pid}) has exited: see {dn.data_dir / 'anvil.log'}; the devnet is gone"
+            ) from None
+        return f"{time.strftime('%H:%M:%S')} anvil at {dn.rpc_url} is not answering ({e or type(e).__name__})"
     if not market:
         return f"block {block} · market off"
     return f"block {block} · {stats.summary()}{sep}{stats.details()}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return True  # no /proc here: the signal check is all we have
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def _announce(event: MarketEvent) -> None:

@@ -172,3 +172,24 @@ def test_the_cli_looks_for_the_file_the_devnet_writes() -> None:
     from dexbot.cli import devnet_cmd
 
     assert devnet_cmd.DEPLOYMENT_FILE == DEPLOYMENT_FILE
+
+
+@pytest.mark.chain
+def test_devnet_up_reports_an_unanswering_anvil_and_ends_when_it_is_gone(tmp_path: Path) -> None:
+    with devnet_up(tmp_path, "--no-market", "--block-time", "1", "--seed", "5") as up:
+        anvil_pid = int(up.wait_for(r"anvil pid\s*│\s*(\d+)")[1])
+        up.wait_for(r"^block \d+ · market off")
+        os.kill(anvil_pid, signal.SIGSTOP)  # the node hangs: the status line says so, the command lives
+        try:
+            up.wait_for(r"anvil at http://127\.0\.0\.1:\d+ is not answering", timeout_s=20)
+        finally:
+            os.kill(anvil_pid, signal.SIGCONT)
+        up.lines.clear()  # only what it prints from now on
+        up.wait_for(r"^block \d+ · market off")  # answering again: back to the block line
+        os.kill(anvil_pid, signal.SIGKILL)  # the node is gone: one clear line, non-zero exit
+        assert up.proc.wait(30) != 0
+        assert up.proc.stderr is not None
+        stderr = up.proc.stderr.read()
+    assert f"anvil (pid {anvil_pid}) has exited" in stderr
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "data" / "devnet.json").exists()
