@@ -52,3 +52,17 @@ class DeskState:
     block: int
     gas_price: int
     decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made
+
+    if TYPE_CHECKING:  # implemented by Discovery; the exit desk puts resumed positions' pools back in view
+
+        async def add_pool(
+            self,
+            pool: str,
+            token0: str,
+            token1: str,
+            dex: str,
+            fee: int | None,
+            block: int,
+            *,
+            announce: bool = True,
+        ) -> None: ...

@@ -3,9 +3,9 @@ for turning hostile, fires exit rules, and sells in impact-bounded slices per th
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-from dexbot.chain.roundtrip import simulate_round_trip
 from dexbot.core.errors import ChainError
 from dexbot.engine.breakers.context import HeldToken
 from dexbot.engine.desk import DeskState
@@ -15,6 +15,8 @@ from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.paper import Market, Priced
+from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import explain_exit
 from dexbot.store.models import Position
 
@@ -67,12 +69,51 @@ class ExitDesk(DeskState):
             max_hold_s=ex.max_hold_s,
         )
 
+    def sale_markets(self, pos: Position, h: Holding) -> list[Market]:
+        """Where this position could be sold now: the pool it was bought on and every other WETH pool of
+        the token the engine watches. V3 pools only for an untaxed token: a V3 pool refuses to be paid
+        less than the swap owes, so a fee-on-transfer token's sell into one reverts."""
+        taxed = bool(h.current_sell_tax or h.buy_tax_bps)
+        out = [h.market]
+        for p in self.view.for_token(pos.token):
+            if p.pool == h.market.pool or (p.dex == "uniswap_v3" and (taxed or p.fee is None)):
+                continue
+            out.append(Market(pos.token, p.pool, p.dex, p.fee))
+        return out
+
+    async def best_sale(self, pos: Position, h: Holding, amount: int) -> tuple[Market, Priced] | None:
+        """The market that nets the most WETH for selling ``amount`` now (after tax and gas), with its
+        exact quote; None when no pool can take the sale at all."""
+        markets = self.sale_markets(pos, h)
+        answers = await asyncio.gather(
+            *(self.quotes.sell(m, amount, h.current_sell_tax, self.block) for m in markets),
+            return_exceptions=True,
+        )
+        best: tuple[Market, Priced] | None = None
+        for m, p in zip(markets, answers, strict=True):
+            if isinstance(p, ChainError):
+                continue  # that pool cannot take it (drained, rugged, no liquidity in reach)
+            if isinstance(p, BaseException):
+                raise p
+            if best is None or self._net(p) > self._net(best[1]):
+                best = (m, p)
+        return best
+
+    def _net(self, p: Priced) -> int:
+        return p.net_out - p.gas_units * self.gas_price
+
     async def net_value(self, pos: Position, h: Holding) -> int:
-        try:
-            p = await self.quotes.sell(h.market, pos.size, h.current_sell_tax, self.block)
-        except ChainError:
-            return 0  # no liquidity left to sell into
-        return max(0, p.net_out - p.gas_units * self.gas_price)
+        """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""
+        sale = await self.best_sale(pos, h, pos.size)
+        return max(0, self._net(sale[1])) if sale else 0
+
+    async def _ensure_viewed(self, pos: Position, h: Holding) -> None:
+        """A position resumed after a restart may sit in a pool discovery has not announced again: put it
+        back in the market view, so it is priced every block and its breakers and exits see it."""
+        if h.market.pool in self.view.pools:
+            return
+        lo, hi = sorted((pos.token, self.rt.addrs.weth), key=str.lower)
+        await self.add_pool(h.market.pool, lo, hi, h.market.dex, h.market.fee, self.block, announce=False)
 
     async def manage_exits(self, policy: IntelPolicy) -> None:
         for pos in list(self.portfolio.open_positions()):
@@ -80,6 +121,7 @@ class ExitDesk(DeskState):
             h = self.holdings.get(pid)
             if h is None:
                 continue
+            await self._ensure_viewed(pos, h)
             if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
                 h.last_check_block = self.block
                 if await self.recheck(pos, h):
@@ -102,21 +144,25 @@ class ExitDesk(DeskState):
                 self.bus.publish(_position_event(pos, value, h.rules.describe()))
 
     async def recheck(self, pos: Position, h: Holding) -> bool:
-        """Re-run the round trip on a held token: a token can turn hostile after we bought (tax raised,
-        sells blocked). Returns True when it acted (exit started or alert raised)."""
-        if h.market.dex != "uniswap_v2":
-            return False
+        """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can
+        turn hostile after we bought (tax raised, sells blocked). Returns True when it acted (exit
+        started or alert raised)."""
+        m = h.market
         try:
-            rt = await simulate_round_trip(
+            rt = await round_trip_on(
                 self.rt.client,
-                router=self.rt.addrs.v2_router,
-                weth=self.rt.addrs.weth,
-                token=pos.token,
-                pair=h.market.pool,
-                buy_wei=int(self.cfg.risk.probe_buy_eth * 10**18),
-                block=self.block,
+                self.rt.addrs,
+                pos.token,
+                m.pool,
+                m.dex,
+                m.fee,
+                int(self.cfg.risk.probe_buy_eth * 10**18),
+                (),
+                self.block,
             )
         except ChainError:
+            return False
+        if rt is None:
             return False
         self.last_recheck[pos.token.lower()] = rt
         if rt.can_sell is False:
@@ -154,10 +200,15 @@ class ExitDesk(DeskState):
         if amount <= 0:
             h.exiting, h.exit_detail = rule, detail
             return  # the next slice is not due yet
+        sale = await self.best_sale(pos, h, amount)
+        m = sale[0] if sale else h.market  # nothing can take it: the executor says why, below
         value_all = await self.net_value(pos, h)
 
         async def impact(amt: int) -> int:
-            p = await self.quotes.sell(h.market, amt, h.current_sell_tax, self.block)
+            try:
+                p = await self.quotes.sell(m, amt, h.current_sell_tax, self.block)
+            except ChainError:
+                return 10_000  # this pool cannot take the amount at all: as bad as impact gets
             ideal = value_all * amt // pos.size if pos.size else 0
             return max(0, (ideal - p.net_out) * 10_000 // ideal) if ideal else 10_000
 
@@ -167,7 +218,7 @@ class ExitDesk(DeskState):
         amount = max(1, min(amount, pos.size))
         try:
             fill = await self.executor.sell(
-                h.market, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
+                m, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
             )
         except ChainError as err:
             await self.thoughts.record(
@@ -215,6 +266,9 @@ class ExitDesk(DeskState):
                 "gas_cost": fill.gas_cost,
                 "trade_id": trade.id,
                 "realised_pnl": pos_after.realised_pnl,
+                "pool": m.pool,
+                "dex": m.dex,
+                "fee": m.fee,
             },
         )
         self._publish_fill(

@@ -18,7 +18,6 @@ from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.discovery import Discovery
 from dexbot.engine.events import EventBus
 from dexbot.engine.exit_desk import ExitDesk
-from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy
@@ -26,12 +25,13 @@ from dexbot.engine.live import Executor
 from dexbot.engine.market import MarketView
 from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.risk.assess import MarketFacts, RiskAssessor
+from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment
-from dexbot.engine.risk.venues import measure_v3, v2_venue
+from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
+from dexbot.engine.venue_choice import EntryChoice, choose_entry, tradable
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
 
@@ -188,18 +188,15 @@ class Trader(Discovery, ExitDesk):
         c: Candidate,
         evidence: dict[str, object],
     ) -> None:
-        taxed = bool(a.buy_tax_bps or a.sell_tax_bps)
-        pool = self.view.pools.get(c.pool)
-        if pool is None or (taxed and pool.dex != "uniswap_v2") or (pool.dex == "uniswap_v3" and facts.pair):
-            pool = self.view.pools.get(facts.pair or "") or pool
-        if pool is None:
+        info = self.view.pools.get(c.pool) or next(iter(self.view.for_token(a.token)), None)
+        if info is None:
             return
-        m = Market(a.token, pool.pool, pool.dex, pool.fee)
+        choice = await self._choose_venue(a, facts, policy, size)
         wanted = size
-        size, impact = await self._fit_size(m, size, policy.max_slippage_bps)
+        size = choice.order
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
         gas_cost = 2 * 150_000 * self.gas_price
-        if size <= 0 or gas_cost * 50 > size:  # gas over 2 % of the position: the pool is too thin
+        if choice.best is None or size <= 0 or gas_cost * 50 > size:  # gas over 2 % of it: too thin
             self.skipped[a.token.lower()] = self.block
             await self.thoughts.record(
                 "skip",
@@ -216,6 +213,7 @@ class Trader(Discovery, ExitDesk):
                 evidence=evidence,
             )
             return
+        m, impact = choice.best.market, choice.best.impact_bps
         try:
             fill = await self.executor.buy(
                 m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price
@@ -236,7 +234,7 @@ class Trader(Discovery, ExitDesk):
             return
         if fill.amount_out <= 0:
             return
-        pos, trade = await self.portfolio.apply_buy(fill, symbol=a.symbol, decimals=pool.decimals)
+        pos, trade = await self.portfolio.apply_buy(fill, symbol=a.symbol, decimals=info.decimals)
         self.block = max(self.block, fill.block_number)  # a live fill lands in a later block
         if self.guard is not None:
             self.guard.record_trade(fill.gas_cost)
@@ -260,10 +258,11 @@ class Trader(Discovery, ExitDesk):
                 size,
                 self.portfolio.snapshot().equity + fill.gas_cost,
                 fill.amount_out,
-                pool.decimals,
+                info.decimals,
             )
-            + f" Price impact {impact / 100:.2f}%{sized}. Exit rules: {rules.describe()}, measured from the "
-            f"net value right after entry ({fmt_units(value, 18, 6)} WETH).",
+            + f" Bought on {choice.describe(info.decimals)}; liquidity {fmt_units(facts.weth_reserve, 18, 4)}"
+            f" WETH. Price impact {impact / 100:.2f}%{sized}. Exit rules: {rules.describe()}, measured "
+            f"from the net value right after entry ({fmt_units(value, 18, 6)} WETH).",
             token=a.token,
             symbol=a.symbol,
             lane=policy.lane,
@@ -274,8 +273,10 @@ class Trader(Discovery, ExitDesk):
             block_number=self.block,
             evidence=evidence
             | {
-                "pool": pool.pool,
-                "dex": pool.dex,
+                "pool": m.pool,
+                "dex": m.dex,
+                "fee": m.fee,
+                "venues": [o.to_json() for o in choice.offers],
                 "amount_in": fill.amount_in,
                 "amount_out": fill.amount_out,
                 "gas_cost": fill.gas_cost,
@@ -288,14 +289,50 @@ class Trader(Discovery, ExitDesk):
             pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "", fill.quoted_out
         )
 
-    async def _fit_size(self, m: Market, size: int, max_impact_bps: int) -> tuple[int, int]:
-        """The largest size up to ``size`` whose buy impact stays within the level's slippage limit."""
+    async def _choose_venue(
+        self, a: Assessment, facts: MarketFacts, policy: IntelPolicy, size: int
+    ) -> EntryChoice:
+        """The pool that gives the most tokens for the order. The assessment's round trip ran on one pool
+        (``facts.venue``); another pool is only used once a round trip on it works the same (sells, the
+        same taxes, no limit at the order's size); otherwise the order goes to the checked pool."""
+        taxed = bool(a.buy_tax_bps or a.sell_tax_bps)
+        venues = tradable(facts.venues, taxed=taxed)
 
-        async def impact(amount: int) -> int:
-            return await self.quotes.buy_impact_bps(m, amount, self.block)
+        async def choose(among: list[Venue]) -> EntryChoice:
+            return await choose_entry(
+                self.quotes,
+                a.token,
+                among,
+                size,
+                max_impact_bps=policy.max_slippage_bps,
+                buy_tax_bps=a.buy_tax_bps or 0,
+                block=self.block,
+            )
 
-        fitted = await fit_slice(size, max_impact_bps, impact)
-        return fitted, (await impact(fitted) if fitted else 0)
+        choice = await choose(venues)
+        checked = facts.venue
+        best = choice.best
+        if best is None or checked is None or best.venue.pool == checked.pool:
+            return choice
+        if await self._same_on(a, best.market, choice.order):
+            return choice
+        return await choose([v for v in venues if v.pool == checked.pool])
+
+    async def _same_on(self, a: Assessment, m: Market, order: int) -> bool:
+        probe = max(1, min(int(self.cfg.risk.probe_buy_eth * 10**18), order))
+        try:
+            rt = await round_trip_on(
+                self.rt.client, self.rt.addrs, a.token, m.pool, m.dex, m.fee, probe, (order,), self.block
+            )
+        except ChainError:
+            return False
+        return (
+            rt is not None
+            and rt.inconclusive is None
+            and rt.can_sell is True
+            and (rt.buy_tax_bps, rt.sell_tax_bps) == (a.buy_tax_bps or 0, a.sell_tax_bps or 0)
+            and rt.limit_wei is None
+        )
 
     def _gas_reserve(self) -> int:
         return 400_000 * self.gas_price

@@ -138,22 +138,12 @@ class RiskAssessor:
         self, token: str, facts: MarketFacts, size_wei: int, block: int
     ) -> RoundTripResult | None:
         v = facts.venue
-        a = self.addrs
-        if v is None or (v.dex == "uniswap_v3" and (v.fee is None or not a.has_v3)):
+        if v is None:
             return None
         probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
-        v3 = V3Route(a.v3_quoter, v.fee or 0, a.v3_router_kind) if v.dex == "uniswap_v3" else None
-        return await simulate_round_trip(
-            self.client,
-            router=a.v3_router if v3 else a.v2_router,
-            weth=a.weth,
-            token=token,
-            pair=v.pool,
-            buy_wei=probe_wei,
-            ladder_wei=ladder,
-            block=block,
-            v3=v3,
+        return await round_trip_on(
+            self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, ladder, block
         )
 
     async def assess(
@@ -268,6 +258,37 @@ class RiskAssessor:
         result = replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
         self._cache[token.lower()] = (result, time.monotonic())
         return result
+
+
+async def round_trip_on(
+    client: RpcClient,
+    addrs: DexAddresses,
+    token: str,
+    pool: str,
+    dex: str,
+    fee: int | None,
+    buy_wei: int,
+    ladder_wei: tuple[int, ...],
+    block: int,
+) -> RoundTripResult | None:
+    """The round trip of ``token`` on one pool (a V2 pair or a V3 pool with its fee tier); None where the
+    chain lacks what it needs (a V3 pool without a fee tier, no V3 quoter)."""
+    v3 = None
+    if dex == "uniswap_v3":
+        if fee is None or not addrs.has_v3:
+            return None
+        v3 = V3Route(addrs.v3_quoter, fee, addrs.v3_router_kind)
+    return await simulate_round_trip(
+        client,
+        router=addrs.v3_router if v3 else addrs.v2_router,
+        weth=addrs.weth,
+        token=token,
+        pair=pool,
+        buy_wei=buy_wei,
+        ladder_wei=ladder_wei,
+        block=block,
+        v3=v3,
+    )
 
 
 async def _none() -> None:

@@ -1,0 +1,128 @@
+"""The engine on tokens whose liquidity is on Uniswap V3: V3-only launches are assessed with the pool's
+measured depth and the round trip on it, entered in paper mode at QuoterV2's exact amount and exited by
+rule; V3-only honeypots are skipped as honeypots; a token on both DEXes is bought where the order gets
+the most tokens and sold where the sale gets the most ETH."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from dexbot.chain.devnet import Devnet, TokenSpec, calldata
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.launch import add_launch
+from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
+from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import parse_config
+from dexbot.engine.runtime import from_deployment
+from dexbot.engine.service import EngineService
+from dexbot.store import repo
+from dexbot.store.db import open_database
+
+from .test_engine_loop import _DEBUG, _launch, _thoughts, _until
+
+ETH = 10**18
+DEADLINE = 2**40
+V2_BUY = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
+V3_BUY = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
+
+
+@pytest.fixture
+async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+    cfg = parse_config(
+        {
+            "store": {"data_dir": str(tmp_path)},
+            "exits": {"max_hold_s": 3600},
+            "intel": {"level": 5},
+            "breakers": {"block_stall_s": 86_400},  # the session devnet mines only when a test sends
+        },
+        source=str(tmp_path / "config.toml"),
+    )
+    svc = EngineService(
+        cfg, from_deployment(client, chain.deployment, block_time_s=0.2), open_database(cfg.database_url)
+    )
+    task = asyncio.create_task(svc.run())
+    _DEBUG[:] = [
+        lambda: (
+            "\n".join(f"{t.decision} {t.symbol}: {t.reasoning}" for t in repo.list_thoughts(svc.db))
+            + f"\nstate={svc.state} block={svc.block} pools={len(svc.trader.view.pools)}"
+        )
+    ]
+    await _until(lambda: svc.state == "running" or task.done())
+    if task.done():
+        task.result()
+    yield svc
+    await svc.stop()
+    await asyncio.wait_for(task, 10)
+
+
+def _spec(symbol: str, kind: str = "plain", *, v2: bool, v3_fee: int = 3000, **kw: int) -> TokenSpec:
+    return TokenSpec(
+        f"{symbol} token", symbol, 10**6 * ETH, 400_000 * ETH, 20 * ETH,
+        kind=kind, v2=v2, v3=True, v3_fee=v3_fee, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_where_it_pays_most(
+    chain: Devnet, engine: EngineService, client: RpcClient, send_tx
+) -> None:
+    dep = chain.deployment
+    # the same 20 WETH on both, but the V3 pool charges 0.05 % against the pair's 0.3 %
+    (tok,) = await _launch(chain, _spec("BOTH", v2=True, v3_fee=500))
+    await _until(lambda: _thoughts(engine, "enter", "BOTH") != [])
+    (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
+    assert (buy.dex, buy.pool) == ("uniswap_v3", tok.v3_pool)
+    (pos,) = repo.list_positions(engine.db, status="open")
+    assert (pos.dex, pos.pool) == ("uniswap_v3", tok.v3_pool)
+    exact = await quote_exact_input_single(
+        client, dep.v3_quoter, dep.weth, tok.address, 500, buy.amount_in, buy.block_number
+    )
+    assert buy.amount_out == buy.quoted_out == exact.amount_out
+    text = _thoughts(engine, "enter", "BOTH")[0]
+    assert "Bought on the V3 0.05% pool (most tokens for the order: V3 0.05% pool" in text
+    assert "V2 pair" in text
+
+    # A whale buys hard on the pair only: the pair now pays the most for our tokens, and take-profit
+    # sells there although the position was bought on V3.
+    whale = chain.accounts[7]
+    await send_tx(whale, dep.v2_router, V2_BUY, 0, [dep.weth, tok.address], whale, DEADLINE, value=4 * ETH)
+    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
+    (sell,) = [t for t in repo.list_trades(engine.db) if t.side == "sell"]
+    assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v2", tok.v2_pair, "take_profit")
+    (closed,) = repo.list_positions(engine.db)
+    assert (closed.dex, closed.pool, closed.status) == ("uniswap_v3", tok.v3_pool, "closed")
+    assert closed.realised_pnl > 0
+
+
+async def test_a_cheaper_pair_wins_over_a_one_percent_v3_pool(chain: Devnet, engine: EngineService) -> None:
+    (tok,) = await _launch(chain, _spec("PAIRW", v2=True, v3_fee=10_000))
+    await _until(lambda: _thoughts(engine, "enter", "PAIRW") != [])
+    (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
+    assert (buy.dex, buy.pool) == ("uniswap_v2", tok.v2_pair)
+
+
+async def test_a_pool_that_traps_sells_is_not_used_although_it_gives_more(
+    chain: Devnet, engine: EngineService
+) -> None:
+    """A honeypot that only traps sells into its V3 pool (the owner unmarked the pair): the round trip on
+    the pair works, the cheaper V3 pool would give more tokens, but a round trip there reverts — so the
+    order goes to the pair."""
+    dep = chain.deployment
+    async with DevRpc(chain.rpc_url) as rpc:
+        await rpc.call("evm_setAutomine", False)
+        try:
+            batch = TxBatch(dep.deployer, await pending_nonce(rpc, dep.deployer))
+            tok = add_launch(batch, dep, _spec("TRAP3", "honeypot", v2=True, v3_fee=500))
+            unmark = calldata.own("HoneypotToken").call("setPair", tok.v2_pair, False)
+            batch.send("TRAP3.setPair(pair, false)", tok.address, unmark)
+            await batch.execute(rpc, mine=True)
+        finally:
+            await rpc.call("evm_setAutomine", True)
+    await _until(lambda: _thoughts(engine, "enter", "TRAP3") != [])
+    (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
+    assert (buy.dex, buy.pool) == ("uniswap_v2", tok.v2_pair)
+    assert "Bought on the V2 pair;" in _thoughts(engine, "enter", "TRAP3")[0]
