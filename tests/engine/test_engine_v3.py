@@ -6,6 +6,7 @@ the most tokens and sold where the sale gets the most ETH."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import parse_config
+from dexbot.core.errors import ChainError
+from dexbot.engine.exits.plan import make_plan
+from dexbot.engine.paper import Market, Priced
 from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
@@ -126,3 +130,116 @@ async def test_a_pool_that_traps_sells_is_not_used_although_it_gives_more(
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     assert (buy.dex, buy.pool) == ("uniswap_v2", tok.v2_pair)
     assert "Bought on the V2 pair;" in _thoughts(engine, "enter", "TRAP3")[0]
+
+
+async def _position_nft(client: RpcClient, npm: str, owner: str) -> int:
+    """The owner's newest V3 position (the position manager enumerates its NFTs)."""
+    codec = calldata.uniswap("NonfungiblePositionManager")
+    count = await client.request(
+        "eth_call", [{"to": npm, "data": "0x" + codec.call("balanceOf", owner).hex()}, "latest"]
+    )
+    raw = await client.request(
+        "eth_call",
+        [
+            {"to": npm, "data": "0x" + codec.call("tokenOfOwnerByIndex", owner, int(count, 16) - 1).hex()},
+            "latest",
+        ],
+    )
+    return int(raw, 16)
+
+
+async def _pull_v3(chain: Devnet, client: RpcClient, owner: str) -> None:
+    """The launcher removes its whole V3 position (the rug): the pool keeps no liquidity at all."""
+    dep = chain.deployment
+    npm = calldata.uniswap("NonfungiblePositionManager")
+    pid = await _position_nft(client, dep.v3_position_manager, owner)
+    raw = await client.request(
+        "eth_call",
+        [{"to": dep.v3_position_manager, "data": "0x" + npm.call("positions", pid).hex()}, "latest"],
+    )
+    liquidity = int(npm.decode("positions", 1, bytes.fromhex(raw[2:]))[7])
+    async with DevRpc(chain.rpc_url) as rpc:
+        batch = TxBatch(owner, await pending_nonce(rpc, owner))
+        batch.send(
+            "decrease", dep.v3_position_manager, npm.call("decreaseLiquidity", (pid, liquidity, 0, 0, 2**64))
+        )
+        batch.send(
+            "collect", dep.v3_position_manager, npm.call("collect", (pid, owner, 2**128 - 1, 2**128 - 1))
+        )
+        await batch.execute(rpc, mine=False)
+
+
+async def test_a_held_v3_token_that_turns_hostile_is_noticed_by_the_recheck(
+    chain: Devnet, engine: EngineService, client: RpcClient
+) -> None:
+    """A V3-only token whose owner switches on a sell tax after we bought: the V3 pool now refuses every
+    sell ('IIA'), and the periodic round trip on the pool we hold says so."""
+    (tok,) = await _launch(chain, _spec("TURN3", "tax", v2=False))  # a TaxToken with no tax yet
+    await _until(lambda: _thoughts(engine, "enter", "TURN3") != [])
+    codec = calldata.own("TaxToken")
+    await client.request(
+        "eth_sendTransaction",
+        [{"from": tok.owner, "to": tok.address, "data": "0x" + codec.call("setTaxes", 0, 2000).hex()}],
+    )
+    for _ in range(40):  # the recheck runs every 10 blocks; the session devnet mines on demand
+        if any("ALERT" in t for t in _thoughts(engine, "hold", "TURN3")):
+            break
+        await client.request("evm_mine", [])
+        await asyncio.sleep(0.05)
+    alerts = [t for t in _thoughts(engine, "hold", "TURN3") if "ALERT" in t]
+    assert alerts, _DEBUG[0]()
+    assert "selling now reverts ('IIA')" in alerts[0]
+    assert engine.trader.last_recheck[tok.address.lower()].can_sell is False
+
+
+async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
+    chain: Devnet, engine: EngineService, client: RpcClient
+) -> None:
+    """A TWAP exit's first slice (half the position) is shrunk to the impact budget by quoting slices on
+    the pool; when the pool was rugged under it (the slice quotes read the chain after the owner pulled
+    the V3 position, so QuoterV2 reverts), the exit holds and says why instead of the error escaping
+    the exit desk."""
+    (tok,) = await _launch(chain, _spec("SLICE3", v2=False))
+    await _until(lambda: _thoughts(engine, "enter", "SLICE3") != [])
+    await engine.stop()
+    trader = engine.trader
+    (pos,) = engine.portfolio.open_positions()
+    h = trader.holdings[pos.id or 0]
+    twap = engine.cfg.exits.model_copy(update={"method": "twap", "twap_slices": 2, "twap_over_s": 60.0})
+    h.plan = make_plan("take_profit", pos.size, twap, now=time.time(), volume_per_s=0, block_time_s=0.2)
+    before = trader.block
+    await _pull_v3(chain, client, tok.owner)
+    after = await client.block_number()
+    assert after > before
+    real = trader.quotes.sell
+
+    async def rugged_slices(m: Market, amount: int, tax: int, block: int) -> Priced:
+        return await real(m, amount, tax, after if amount < pos.size else block)
+
+    trader.quotes.sell = rugged_slices  # type: ignore[method-assign]
+    with pytest.raises(ChainError, match="QuoterV2"):  # the failure is real: QuoterV2 on the emptied pool
+        await rugged_slices(h.market, pos.size // 2, 0, before)
+    await trader.sell(pos, h, "take_profit", "test")
+    held = _thoughts(engine, "hold", "SLICE3")
+    assert held, _DEBUG[0]()
+    assert held[0].startswith("Cannot sell SLICE3 now:")
+    assert "QuoterV2" in held[0]
+    assert [p.size for p in repo.list_positions(engine.db, status="open")] == [pos.size]
+
+
+async def test_a_resumed_v3_position_is_back_in_the_market_view(
+    chain: Devnet, engine: EngineService, client: RpcClient
+) -> None:
+    (tok,) = await _launch(chain, _spec("RESUME3", v2=False))
+    await _until(lambda: _thoughts(engine, "enter", "RESUME3") != [])
+    (pos,) = repo.list_positions(engine.db, status="open")
+    value_before = engine.portfolio.values[pos.id or 0]
+    await engine.stop()
+    again = EngineService(engine.cfg, engine.rt, engine.db)
+    await again.start()
+    assert tok.v3_pool not in again.trader.view.pools  # launched after start: discovery never saw it
+    again.trader.gas_price, again.trader.block = engine.trader.gas_price, engine.trader.block
+    await again.trader.manage_exits(again.policy())
+    info = again.trader.view.pools[tok.v3_pool or ""]
+    assert (info.dex, info.fee, info.token) == ("uniswap_v3", 3000, tok.address)
+    assert again.portfolio.values[pos.id or 0] == value_before
