@@ -71,6 +71,53 @@ def _spec(symbol: str, kind: str = "plain", *, v2: bool, v3_fee: int = 3000, **k
     )  # fmt: skip
 
 
+async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_exited_by_rule(
+    chain: Devnet, engine: EngineService, client: RpcClient, send_tx
+) -> None:
+    dep = chain.deployment
+    good, _ = await _launch(chain, _spec("GOOD3", v2=False), _spec("HONEY3", "honeypot", v2=False))
+    await _until(
+        lambda: _thoughts(engine, "enter", "GOOD3") != [] and _thoughts(engine, "skip", "HONEY3") != []
+    )
+    (skip,) = _thoughts(engine, "skip", "HONEY3")
+    assert skip.startswith("Skipping HONEY3: sell reverted: 'HP: trading not enabled' — a honeypot")
+
+    # the assessment judged the V3 pool by its depth, and the thought log says so
+    (enter,) = [t for t in repo.list_thoughts(engine.db) if t.decision == "enter" and t.symbol == "GOOD3"]
+    (liq,) = [f for f in enter.factors if f["name"] == "liquidity"]
+    assert liq["value"] == "19.9999 WETH"
+    assert liq["hard_block"] is False
+    assert "depth of the V3 0.3% pool within 1.5% price impact" in liq["note"]
+    assert "Bought on the V3 0.3% pool; liquidity 19.9999 WETH." in enter.reasoning
+    (rt,) = [f for f in enter.factors if f["name"] == "round_trip"]
+    assert rt["note"] == "the simulated round trip works"
+
+    # the paper fill is QuoterV2's exact answer for the order at that block
+    (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
+    assert (buy.dex, buy.pool) == ("uniswap_v3", good.v3_pool)
+    exact = await quote_exact_input_single(
+        client, dep.v3_quoter, dep.weth, good.address, 3000, buy.amount_in, buy.block_number
+    )
+    assert buy.amount_out == buy.quoted_out == exact.amount_out
+    assert buy.gas_used == exact.gas_estimate + 40_000  # QuoterV2's estimate plus the router's work
+
+    # A whale buys 4 WETH on the V3 pool: the position's net sale value rises past +20 %, take-profit
+    whale = chain.accounts[7]
+    params = (dep.weth, good.address, 3000, whale, DEADLINE, 4 * ETH, 0, 0)
+    await send_tx(whale, dep.v3_swap_router, V3_BUY, params, value=4 * ETH)
+    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
+    (sell,) = [t for t in repo.list_trades(engine.db) if t.side == "sell"]
+    assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v3", good.v3_pool, "take_profit")
+    sold = await quote_exact_input_single(
+        client, dep.v3_quoter, good.address, dep.weth, 3000, sell.amount_in, sell.block_number
+    )
+    assert sell.amount_out == sold.amount_out
+    (pos,) = repo.list_positions(engine.db)
+    assert (pos.status, pos.exit_reason, pos.dex) == ("closed", "take_profit", "uniswap_v3")
+    assert pos.realised_pnl > 0
+    assert "take_profit" in _thoughts(engine, "exit", "GOOD3")[0]
+
+
 async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_where_it_pays_most(
     chain: Devnet, engine: EngineService, client: RpcClient, send_tx
 ) -> None:
