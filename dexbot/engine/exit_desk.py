@@ -10,14 +10,14 @@ from dexbot.core.errors import ChainError
 from dexbot.engine.breakers.context import HeldToken
 from dexbot.engine.desk import DeskState
 from dexbot.engine.events import PositionChanged, TradeFilled
-from dexbot.engine.exits.plan import make_plan
+from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.paper import Market, Priced
 from dexbot.engine.risk.assess import round_trip_on
-from dexbot.engine.thoughts import explain_exit
+from dexbot.engine.thoughts import explain_exit, explain_slice
 from dexbot.store.models import Position
 
 RECHECK_EVERY_BLOCKS = 10
@@ -56,7 +56,7 @@ class ExitDesk(DeskState):
         wanted = {t.lower() for t in tokens}
         for pos in list(self.portfolio.open_positions()):
             h = self.holdings.get(pos.id or 0)
-            if h is not None and pos.token.lower() in wanted and not h.exiting:
+            if h is not None and pos.token.lower() in wanted and h.exiting not in URGENT:
                 await self.sell(pos, h, "breaker", why)
 
     def exit_rules(self, policy: IntelPolicy) -> ExitRules:
@@ -128,9 +128,6 @@ class ExitDesk(DeskState):
                     continue
             value = await self.net_value(pos, h)
             self.portfolio.mark(pid, value, self.block)
-            if h.exiting:
-                await self.sell(pos, h, h.exiting, h.exit_detail)
-                continue
             sig = evaluate(
                 h.rules,
                 cost=pos.entry_value or pos.entry_cost,
@@ -138,7 +135,11 @@ class ExitDesk(DeskState):
                 peak_value=pos.peak_value,
                 held_s=time.time() - h.opened_at,
             )
-            if sig is not None:
+            # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
+            takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
+            if h.exiting and not takes_over:
+                await self.sell(pos, h, h.exiting, h.exit_detail)
+            elif sig is not None:
                 await self.sell(pos, h, sig.rule, sig.detail)
             else:
                 self.bus.publish(_position_event(pos, value, h.rules.describe()))
@@ -183,10 +184,11 @@ class ExitDesk(DeskState):
         return False
 
     async def sell(self, pos: Position, h: Holding, rule: str, detail: str) -> None:
-        """Sell what the impact budget allows this block (everything, for a stop-loss on a deep pool)."""
+        """Sell what the exit plan has due, shrunk to the impact budget (all of it at once for an urgent
+        exit, which also takes over a sliced exit already under way)."""
         pid = pos.id or 0
         budget = self.cfg.exits.slice_impact_bps
-        if h.plan is None:
+        if h.plan is None or (rule in URGENT and h.plan.budgeted):
             h.plan = make_plan(
                 rule,
                 pos.size,
@@ -202,20 +204,21 @@ class ExitDesk(DeskState):
             return  # the next slice is not due yet
         sale = await self.best_sale(pos, h, amount)
         m = sale[0] if sale else h.market  # nothing can take it: the executor says why, below
-        value_all = await self.net_value(pos, h)
+        measured: dict[int, int] = {}
 
         async def impact(amt: int) -> int:
-            try:
-                p = await self.quotes.sell(m, amt, h.current_sell_tax, self.block)
-            except ChainError:
-                return 10_000  # this pool cannot take the amount at all: as bad as impact gets
-            ideal = value_all * amt // pos.size if pos.size else 0
-            return max(0, (ideal - p.net_out) * 10_000 // ideal) if ideal else 10_000
+            if amt not in measured:
+                try:
+                    measured[amt] = await self.quotes.sell_impact_bps(m, amt, h.current_sell_tax, self.block)
+                except ChainError:
+                    measured[amt] = 10_000  # this pool cannot take the amount at all: as bad as it gets
+            return measured[amt]
 
-        if value_all > 0 and plan.budgeted:
+        if sale is not None and plan.budgeted:
             # shrink to the impact budget; a pool too thin for even a sliver still gets a sliver
             amount = await fit_slice(amount, budget, impact) or max(1, amount // 10)
         amount = max(1, min(amount, pos.size))
+        slice_impact = await impact(amount)
         try:
             fill = await self.executor.sell(
                 m, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
@@ -233,6 +236,7 @@ class ExitDesk(DeskState):
         pnl_before = pos.realised_pnl
         pos_after, trade = await self.portfolio.apply_sell(pid, fill, reason=rule)
         plan.sold += fill.amount_in
+        plan.fills += 1
         if self.guard is not None:
             self.guard.record_trade(
                 fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
@@ -245,7 +249,9 @@ class ExitDesk(DeskState):
                 self.wins += 1
             else:
                 self.losses += 1
-        part = "" if closed else f" (a slice: {plan.describe()}, within the {budget} bps impact budget)"
+        part = explain_slice(
+            plan, rule, pos.symbol, pos.decimals, fill.amount_in, pos_after.size, slice_impact, budget
+        )
         await self.thoughts.record(
             "exit",
             explain_exit(
@@ -253,7 +259,7 @@ class ExitDesk(DeskState):
                 rule,
                 fill.amount_out - fill.gas_cost,
                 cost_before if closed else cost_before - pos_after.entry_cost,
-                detail + part,
+                f"{detail.rstrip('.')}. {part}",
             ),
             token=pos.token,
             symbol=pos.symbol,
@@ -269,6 +275,9 @@ class ExitDesk(DeskState):
                 "pool": m.pool,
                 "dex": m.dex,
                 "fee": m.fee,
+                "impact_bps": slice_impact,
+                "slice": plan.fills,
+                "left": pos_after.size,
             },
         )
         self._publish_fill(

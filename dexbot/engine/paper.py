@@ -4,15 +4,18 @@ Nothing is sent; the amounts are what the chain would deliver for the same swap 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
-from dexbot.chain.dex.impact import net_of_tax
-from dexbot.chain.dex.states import PoolState, V2State
+from dexbot.chain.dex.impact import fill_impact_bps, net_of_tax, v2_spot, v3_spot
+from dexbot.chain.dex.states import PoolState, V2State, V3State
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.math import get_amount_out
 from dexbot.chain.dex.uniswap_v2.pair import PairReserves, read_pair
 from dexbot.chain.dex.uniswap_v2.quote import v2_gas_estimate
+from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.dex.uniswap_v3.quote import V3_ROUTER_GAS, quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
@@ -105,6 +108,29 @@ class QuoteSource:
         # impact = 1 - (big/weth_in) / (ref/ref_in), in bps, rounded against us
         fair = ref.gross_out * weth_in
         return max(0, -((big.gross_out * ref_in - fair) * 10_000 // fair))
+
+    async def sell_spot(self, m: Market, block: int) -> Fraction:
+        """WETH per token unit reaching the pool that the first wei of a sale gets at ``block``: the
+        pool's marginal price net of its fee, from the pair's reserves or the pool's sqrtPriceX96."""
+        if m.dex == "uniswap_v2":
+            res = await self.pair(m.pool, block)
+            return v2_spot(*res.reserves_for(m.token))
+        st = self.states().get(m.pool)
+        if isinstance(st, V3State) and st.block == block:
+            sqrt_price = st.sqrt_price_x96
+        else:
+            sqrt_price = (await read_pool(self.client, m.pool, block))[0].sqrt_price_x96
+        return v3_spot(sqrt_price, _fee(m), zero_for_one=m.token.lower() < self.addrs.weth.lower())
+
+    async def sell_impact_bps(self, m: Market, tokens_in: int, sell_tax_bps: int, block: int) -> int:
+        """How much worse than the pool's marginal price a sale of ``tokens_in`` fills: what an exit
+        slice's impact budget is held to. Measured on what reaches the pool: the sell tax takes the same
+        share of any sale and the pool fee is paid on the first wei as on the last, so neither is impact."""
+        arriving = net_of_tax(tokens_in, sell_tax_bps)
+        if arriving <= 0:
+            return 0
+        p, spot = await asyncio.gather(self.sell(m, tokens_in, sell_tax_bps, block), self.sell_spot(m, block))
+        return fill_impact_bps(arriving, p.gross_out, spot)
 
 
 def _fee(m: Market) -> int:

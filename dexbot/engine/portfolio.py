@@ -152,7 +152,9 @@ class Portfolio:
             return pos, trade
 
     async def apply_sell(self, position_id: int, fill: Fill, *, reason: str) -> tuple[Position, Trade]:
-        """A full or partial sell. Cost basis leaves pro rata; the last sell takes what remains."""
+        """A full or partial sell. Cost basis leaves pro rata; the last sell takes what remains. What is
+        still held after a slice keeps its share of the exit rules' baselines (entry value, peak) and of
+        the last mark, so the rules judge the remainder like for like."""
         async with self._lock:
             pos = self.positions[position_id]
             if fill.amount_in > pos.size:
@@ -160,6 +162,13 @@ class Portfolio:
             share = (
                 pos.entry_cost if fill.amount_in == pos.size else pos.entry_cost * fill.amount_in // pos.size
             )
+            if fill.amount_in < pos.size:
+                kept = pos.size - fill.amount_in
+                pos.entry_value = pos.entry_value * kept // pos.size
+                pos.peak_value = pos.peak_value * kept // pos.size
+                pos.value_now = pos.value_now * kept // pos.size
+                if position_id in self.values:
+                    self.values[position_id] = self.values[position_id] * kept // pos.size
             proceeds = fill.amount_out - fill.gas_cost
             pnl = proceeds - share
             pos.size -= fill.amount_in

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.core.units import fmt_units
 from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.exits.plan import ExitPlan
 from dexbot.engine.risk.score import Assessment, Factor, contributions
 from dexbot.store import repo
 from dexbot.store.models import Thought
@@ -70,6 +71,35 @@ def explain_exit(symbol: str, rule: str, value_wei: int, cost_wei: int, detail: 
         f"Exiting {symbol} by {rule}: selling now would net {fmt_units(value_wei, 18, 6)} WETH after tax "
         f"against {fmt_units(cost_wei, 18, 6)} WETH paid ({sign}{abs(pct):.2f}%).{extra}"
     )
+
+
+def explain_slice(
+    plan: ExitPlan,
+    rule: str,
+    symbol: str,
+    decimals: int,
+    sold: int,
+    left: int,
+    impact_bps: int,
+    budget_bps: int,
+) -> str:
+    """What one sale of an exit was: its size, its measured price impact (average price against the pool's
+    marginal price) and, for a sliced exit, how it stands against the budget and what is carried on."""
+    what = f"{fmt_units(sold, decimals, 4)} {symbol} at {_pct(impact_bps)} price impact"
+    if not plan.budgeted:
+        return f"Sold {what} at once: a {rule} exit does not wait for the {budget_bps} bps impact budget."
+    if impact_bps <= budget_bps:
+        within = f" (within the {budget_bps} bps budget)"
+    else:
+        within = f", over the {budget_bps} bps budget: the pool is too thin for any slice within it"
+    if left > 0:
+        return (
+            f"Slice {plan.fills}: {what}{within}; {fmt_units(left, decimals, 4)} {symbol} carried to the "
+            f"next blocks ({plan.describe()})."
+        )
+    if plan.fills == 1:
+        return f"Sold {what} in one slice{within}."
+    return f"Slice {plan.fills}, the last: {what}{within}; sold in {plan.fills} slices."
 
 
 class ThoughtLog:

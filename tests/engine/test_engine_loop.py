@@ -19,6 +19,8 @@ from dexbot.engine.service import EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
+from .slices import mine_until, sells, settled, v2_sale
+
 ETH = 10**18
 DEADLINE = 2**40
 BUY = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
@@ -39,7 +41,7 @@ async def engine(
         | {
             "store": {"data_dir": str(tmp_path)},
             "exits": {"max_hold_s": 3600} | extra.get("exits", {}),
-            "intel": {"level": 5},
+            "intel": {"level": 5} | extra.get("intel", {}),
             # the session devnet mines only when a test sends something: its head may be minutes old
             "breakers": {"block_stall_s": 86_400},
         },
@@ -96,7 +98,7 @@ def _thoughts(svc: EngineService, decision: str, symbol: str) -> list[str]:
 
 
 async def test_engine_enters_good_launches_skips_hostile_ones_and_exits(
-    chain: Devnet, engine: EngineService, send_tx
+    chain: Devnet, engine: EngineService, send_tx, client: RpcClient
 ) -> None:
     dep = chain.deployment
     good, *_ = await _launch(
@@ -121,12 +123,22 @@ async def test_engine_enters_good_launches_skips_hostile_ones_and_exits(
     pos = opened[0]
     assert pos.size > 0
 
-    # A whale buys hard: the position's net sell value rises past +20 % and take-profit sells it.
+    # A whale buys hard: the position's net sell value rises past +20 % and take-profit sells it, in
+    # slices of at most 100 bps impact (bought at 1.5 %, its whole sale would fill ~1.2 % under the
+    # pair's marginal price): the session devnet mines on demand, so give the next slice a block.
     whale = chain.accounts[7]
+    await settled(engine, client)
     await send_tx(whale, dep.v2_router, BUY, 0, [dep.weth, good.address], whale, DEADLINE, value=4 * ETH)
     await _until(lambda: _thoughts(engine, "exit", "GOOD") != [])
     assert "take_profit" in _thoughts(engine, "exit", "GOOD")[0]
-    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
+    await mine_until(client, lambda: repo.list_positions(engine.db, status="open") == [])
+    sold = sells(repo.list_trades(engine.db))
+    assert len(sold) >= 2
+    assert sum(t.amount_in for t in sold) == pos.size
+    for t in sold:
+        out, impact = await v2_sale(client, good.v2_pair or "", good.address, t.amount_in, t.block_number)
+        assert (t.amount_out, t.reason) == (out, "take_profit")
+        assert impact <= engine.cfg.exits.slice_impact_bps
     (closed,) = repo.list_positions(engine.db, closed=True) if False else repo.list_positions(engine.db)
     assert closed.status == "closed"
     assert closed.exit_reason == "take_profit"

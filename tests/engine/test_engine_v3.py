@@ -27,6 +27,7 @@ from dexbot.engine.service import EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
+from .slices import mine_until, sells, settled, v3_sale
 from .test_engine_loop import _DEBUG, _launch, _thoughts, _until
 
 ETH = 10**18
@@ -102,16 +103,24 @@ async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_ex
     assert buy.gas_used == exact.gas_estimate + 40_000  # QuoterV2's estimate plus the router's work
 
     # A whale buys 4 WETH on the V3 pool: the position's net sale value rises past +20 %, take-profit
+    # sells it in slices within the 100 bps impact budget, each at QuoterV2's exact amount
     whale = chain.accounts[7]
     params = (dep.weth, good.address, 3000, whale, DEADLINE, 4 * ETH, 0, 0)
+    await settled(engine, client)
     await send_tx(whale, dep.v3_swap_router, V3_BUY, params, value=4 * ETH)
-    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
-    (sell,) = [t for t in repo.list_trades(engine.db) if t.side == "sell"]
-    assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v3", good.v3_pool, "take_profit")
-    sold = await quote_exact_input_single(
-        client, dep.v3_quoter, good.address, dep.weth, 3000, sell.amount_in, sell.block_number
-    )
-    assert sell.amount_out == sold.amount_out
+    await _until(lambda: _thoughts(engine, "exit", "GOOD3") != [])
+    await mine_until(client, lambda: repo.list_positions(engine.db, status="open") == [])
+    sold = sells(repo.list_trades(engine.db))
+    assert len(sold) >= 2
+    assert sum(t.amount_in for t in sold) == buy.amount_out
+    for sell in sold:
+        assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v3", good.v3_pool, "take_profit")
+        out, impact = await v3_sale(
+            client, dep.v3_quoter, good.v3_pool or "", good.address, dep.weth, 3000, sell.amount_in,
+            sell.block_number,
+        )  # fmt: skip
+        assert sell.amount_out == out
+        assert impact <= engine.cfg.exits.slice_impact_bps
     (pos,) = repo.list_positions(engine.db)
     assert (pos.status, pos.exit_reason, pos.dex) == ("closed", "take_profit", "uniswap_v3")
     assert pos.realised_pnl > 0
@@ -140,10 +149,14 @@ async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_wher
     # A whale buys hard on the pair only: the pair now pays the most for our tokens, and take-profit
     # sells there although the position was bought on V3.
     whale = chain.accounts[7]
+    await settled(engine, client)
     await send_tx(whale, dep.v2_router, V2_BUY, 0, [dep.weth, tok.address], whale, DEADLINE, value=4 * ETH)
-    await _until(lambda: repo.list_positions(engine.db, status="open") == [])
-    (sell,) = [t for t in repo.list_trades(engine.db) if t.side == "sell"]
-    assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v2", tok.v2_pair, "take_profit")
+    await _until(lambda: _thoughts(engine, "exit", "BOTH") != [])
+    await mine_until(client, lambda: repo.list_positions(engine.db, status="open") == [])
+    sold = sells(repo.list_trades(engine.db))
+    assert sum(t.amount_in for t in sold) == pos.size
+    for sell in sold:  # every slice where it pays most
+        assert (sell.dex, sell.pool, sell.reason) == ("uniswap_v2", tok.v2_pair, "take_profit")
     (closed,) = repo.list_positions(engine.db)
     assert (closed.dex, closed.pool, closed.status) == ("uniswap_v3", tok.v3_pool, "closed")
     assert closed.realised_pnl > 0

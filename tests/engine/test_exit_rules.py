@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
+from math import ceil
 
+from dexbot.chain.dex.impact import fill_impact_bps, v2_spot
+from dexbot.chain.dex.uniswap_v2.math import get_amount_out
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice, twap, vwap
 
@@ -63,3 +67,17 @@ async def test_fit_slice_finds_the_largest_amount_within_budget() -> None:
     assert await impact(got) <= 100
     assert await impact(got + 10**8 // 1000 + 1) > 100
     assert await fit_slice(10**6, 100, impact) == 10**6
+
+
+def test_a_slices_impact_is_its_average_price_against_the_marginal_price() -> None:
+    """On a V2 pair the average price of selling x is 1000·r_in / (1000·r_in + 997·x) of the marginal
+    price net of the fee, so the impact is 997·x / (1000·r_in + 997·x): the fee itself is not impact."""
+    r_in, r_out = 400_000 * ETH, 20 * ETH
+    spot = v2_spot(r_in, r_out)
+    for x in (10**9, ETH, 4_000 * ETH, 40_000 * ETH):
+        exact = Fraction(997 * x, 1000 * r_in + 997 * x) * 10_000
+        got = fill_impact_bps(x, get_amount_out(x, r_in, r_out), spot)
+        assert ceil(exact) <= got <= ceil(exact) + 1  # the pair's floor only ever adds, never hides
+    assert fill_impact_bps(10**9, get_amount_out(10**9, r_in, r_out), spot) == 1  # rounded up, not to 0
+    # 1 % of the reserve fills 98.72 bps under the marginal price
+    assert fill_impact_bps(4_000 * ETH, get_amount_out(4_000 * ETH, r_in, r_out), spot) == 99

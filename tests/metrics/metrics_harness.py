@@ -129,6 +129,12 @@ async def whale_buy(dn: Devnet, token: str, wei: int) -> None:
     raise AssertionError(f"no receipt for {tx_hash}")
 
 
+async def mine(dn: Devnet) -> None:
+    """One empty block: the devnet mines on demand, and a sliced exit sells one slice per block."""
+    async with DevRpc(dn.rpc_url) as rpc:
+        await rpc.call("evm_mine")
+
+
 def non_loopback_ipv4() -> str | None:
     """An IPv4 address of this machine outside 127.0.0.0/8, or None if it has none."""
     found: list[str] = []

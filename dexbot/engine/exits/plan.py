@@ -1,8 +1,10 @@
 """An exit in progress: how much of the position is due for sale by now. Urgent exits (stop-loss, a
-breaker, the operator) sell everything at once; the others follow the configured method — ``impact``
-(as much as the price-impact budget allows each block), ``twap`` (N equal slices over T seconds) or
-``vwap`` (slices sized to a share of the pool's observed sell volume) — each slice still shrunk to the
-impact budget, with what did not fit carried to the next block."""
+breaker, the operator) sell everything at once, and take over an exit already under way; the others
+follow the configured method — ``impact`` (as much as the price-impact budget allows each block),
+``twap`` (N equal slices over T seconds) or ``vwap`` (slices sized to a share of the pool's observed sell
+volume) — each slice still shrunk to the impact budget, with what did not fit carried to the next block.
+A slice's impact is how much worse its average price is than the pool's marginal price
+(``QuoteSource.sell_impact_bps``)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class ExitPlan:
     slices: list[Slice]
     started: float
     sold: int = 0
+    fills: int = 0  # slices sold so far
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -34,7 +37,7 @@ class ExitPlan:
         if self.method == "now":
             return "sell everything now"
         if self.method == "impact":
-            return "sell what the impact budget allows each block"
+            return "as much as the impact budget allows each block"
         span = self.slices[-1].at_s if self.slices else 0
         return f"{self.method.upper()}: {len(self.slices)} slices over {span:g}s"
 
