@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from dexbot.core.config import MULTICALL3, OP_GAS_PRICE_ORACLE, ChainConfig, V3RouterKind
+from dexbot.core.config_chain import CUSTOM_ADDRESS_KEYS
 from dexbot.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,18 +26,7 @@ V3_ROUTER_KINDS: tuple[V3RouterKind, ...] = get_args(V3RouterKind)
 DEVNET_CHAIN_ID = 31337  # anvil's default; the devnet launcher uses it too (a test keeps them equal)
 OP_WETH = "0x4200000000000000000000000000000000000006"  # OP-stack predeploy
 
-ADDRESS_FIELDS = (
-    "weth",
-    "usdc",
-    "v2_factory",
-    "v2_router",
-    "v3_factory",
-    "v3_router",
-    "v3_quoter",
-    "v3_position_manager",
-    "multicall3",
-    "l1_gas_oracle",
-)
+ADDRESS_FIELDS = CUSTOM_ADDRESS_KEYS  # the contract-address fields, one list for config and ChainInfo
 
 
 def _checksum(value: str, field: str) -> str:
