@@ -20,7 +20,7 @@ from dexbot.engine.risk.score import Assessment, Factor, contributions
 from dexbot.store import repo
 from dexbot.store.models import Thought
 
-DECISIONS = ("enter", "skip", "exit", "hold", "level", "breaker", "pause", "resume", "error")
+DECISIONS = ("enter", "skip", "exit", "hold", "level", "breaker", "pause", "resume", "error", "start")
 
 
 def _pct(bps: int | None) -> str:
