@@ -113,9 +113,10 @@ def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
             typer.echo(json.dumps(t.model_dump(), default=str))
         else:
             score = "" if t.risk_score is None else f" risk {t.risk_score}"
+            again = f" [yellow](×{t.count}, last #{t.last_block})[/]" if t.count > 1 else ""
             out.print(
                 f"[dim]{t.at:%H:%M:%S} #{t.block_number}[/] [bold]{t.decision}[/] "
-                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}"
+                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}{again}"
             )
 
 

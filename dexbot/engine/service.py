@@ -459,7 +459,7 @@ class EngineService:
                 size=pos.size,
                 entry_cost=pos.entry_cost,
                 value_now=self.portfolio.values.get(pos.id or 0, 0),
-                exit_rule=(h.rules.describe() if (h := self.trader.holdings.get(pos.id or 0)) else ""),
+                exit_rule=_rule_text(self.trader.holdings.get(pos.id or 0)),
                 opened_block=pos.opened_block,
             )
             for pos in self.portfolio.open_positions()
@@ -505,3 +505,9 @@ class EngineService:
             pools=pools,
             equity_curve=tuple(self.equity_curve),
         )
+
+
+def _rule_text(h: Holding | None) -> str:
+    if h is None:
+        return ""
+    return "pool vanished" if h.vanished else h.rules.describe()

@@ -158,6 +158,18 @@ def list_thoughts(
         return list(s.exec(q).all())
 
 
+def repeat_thought(engine: Engine, thought_id: int, block_number: int) -> Thought:
+    """The same thought again: one more in its count and the block of this repeat, not a new row."""
+    with session_scope(engine) as s:
+        row = s.exec(select(Thought).where(Thought.id == thought_id)).one()
+        row.count += 1
+        row.last_block = block_number
+        s.add(row)
+        s.flush()
+        s.refresh(row)
+        return row
+
+
 def list_breaker_events(engine: Engine, *, name: str | None = None, limit: int = 200) -> list[BreakerEvent]:
     with session_scope(engine) as s:
         q = select(BreakerEvent).order_by(col(BreakerEvent.id).desc()).limit(limit)

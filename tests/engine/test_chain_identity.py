@@ -5,6 +5,7 @@ before, and says so in one line; live mode refuses a chain whose identity does n
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config, parse_config
 from dexbot.core.errors import ChainIdentityMismatch
 from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.holding import Holding
 from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
+from dexbot.engine.paper import Market
 from dexbot.engine.portfolio import Fill, Portfolio
 from dexbot.engine.runtime import from_deployment, open_chain
 from dexbot.engine.service import EngineService
@@ -27,6 +30,7 @@ from dexbot.store.models import Account, TxLedger
 ETH = 10**18
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 OTHER_GENESIS = "0x" + "5e" * 32
+GONE_POOL = "0x57A4000000000000000000000000000000000057"  # no code on this chain
 
 
 def _cfg(tmp_path: Path, **extra: object) -> Config:
@@ -152,3 +156,32 @@ async def test_live_refuses_to_start_over_open_transactions_signed_for_another_g
         "live until they are settled"
     )
     assert repo.list_accounts(db) == []
+
+
+async def test_a_position_whose_pool_vanished_is_one_thought_and_is_not_retried_every_block(
+    chain: Devnet, client: RpcClient, genesis_hash: str, tmp_path: Path
+) -> None:
+    cfg = _cfg(tmp_path, exits={"max_hold_s": 3600})
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    await svc.start()
+    tok = chain.deployment.tokens[0]
+    fill = Fill("buy", tok.address, GONE_POOL, "uniswap_v2", ETH, 5_000, 5_000, 100_000, 7, svc.block)
+    pos, _ = await svc.portfolio.apply_buy(fill, symbol=tok.symbol, decimals=tok.decimals)
+    pid = pos.id or 0
+    rules = svc.trader.exit_rules(svc.policy())
+    h = Holding(Market(tok.address, GONE_POOL, "uniswap_v2", None), 0, 0, rules, time.time())
+    svc.trader.holdings[pid] = h
+    for block in range(svc.block + 1, svc.block + 4):  # three blocks of exits
+        svc.trader.block = block
+        await svc.trader.manage_exits(svc.policy())
+    (thought,) = repo.list_thoughts(svc.db, decision="hold")
+    assert thought.reasoning == (
+        f"{tok.symbol}'s pool {GONE_POOL} has no code on this chain: it vanished. The position cannot be "
+        "valued or sold here; it is kept at 0 and no longer retried."
+    )
+    assert (thought.count, thought.block_number) == (1, svc.block + 1)
+    assert h.vanished
+    assert svc.portfolio.values[pid] == 0
+    assert [p.exit_rule for p in svc.snapshot().positions if p.id == pid] == ["pool vanished"]
+    assert [t.side for t in repo.list_trades(svc.db)] == ["buy"]
