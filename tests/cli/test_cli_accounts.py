@@ -102,3 +102,27 @@ def test_an_unreachable_chain_shows_the_most_recent_account_and_says_which(
         f"showing the most recent account #2 (paper, chain 31337, genesis {genesis_hash[:8]}…); "
         "--account N picks another"
     )
+
+
+def test_live_run_on_a_chain_whose_genesis_differs_from_the_wallets_rows_exits_2(
+    cli: CliRun, devnet: Devnet, genesis_hash: str, tmp_path: Path
+) -> None:
+    from dexbot.chain.devnet.accounts import dev_account
+    from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
+
+    wallet = str(dev_account(DEVNET_SIGNER_INDEX).address)
+    _config(tmp_path, devnet.rpc_url)
+    with (tmp_path / "config.toml").open("a") as fh:
+        fh.write('\n[mode]\ntrading = "live"\nmax_trade_eth = 0.05\n\n[metrics]\nenabled = false\n')
+    devnet.deployment.write(tmp_path / "data")
+    db = open_database(f"sqlite:///{tmp_path / 'data' / 'dexbot.db'}")
+    old = repo.add(db, Account(kind="live", chain_id=31337, genesis_hash=OLD_GENESIS, address=wallet))
+    res = cli("run", "--live", "--no-ui", env={"COLUMNS": "400"})
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert res.stderr.strip() == (
+        f"error: live account #{old.id} of {wallet} belongs to chain (31337, genesis 0x5e5e5e…) but the "
+        f"endpoint serves (31337, genesis {genesis_hash[:8]}…): a different chain under the same id; "
+        "refusing to trade live on it"
+    )
+    assert [a.id for a in repo.list_accounts(db)] == [old.id]
