@@ -20,6 +20,7 @@ from dexbot.engine.risk.score import Assessment, Factor, contributions
 from dexbot.store import repo
 from dexbot.store.models import Thought
 
+LAST_PER_TOKEN = 4096  # tokens whose last thought is remembered for collapsing repeats (oldest forgotten)
 DECISIONS = ("enter", "skip", "exit", "hold", "level", "breaker", "pause", "resume", "error", "start")
 
 
@@ -168,7 +169,10 @@ class ThoughtLog:
         row.last_block = block_number
         saved: Thought = await asyncio.to_thread(repo.add, self.db, row)
         self.count += 1
+        self._last.pop(key, None)
         self._last[key] = (decision, reasoning, saved.id or 0)
+        if len(self._last) > LAST_PER_TOKEN:
+            del self._last[next(iter(self._last))]
         if self.jsonl is not None:
             await asyncio.to_thread(self._append_jsonl, saved)
         self.bus.publish(_event(saved))

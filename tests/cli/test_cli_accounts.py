@@ -126,3 +126,19 @@ def test_live_run_on_a_chain_whose_genesis_differs_from_the_wallets_rows_exits_2
         "refusing to trade live on it"
     )
     assert [a.id for a in repo.list_accounts(db)] == [old.id]
+
+
+def test_thoughts_show_how_often_a_collapsed_thought_was_had(cli: CliRun, tmp_path: Path) -> None:
+    from dexbot.store.models import Thought
+
+    db = open_database(f"sqlite:///{tmp_path / 'data' / 'dexbot.db'}")
+    t = repo.add(
+        db, Thought(block_number=10, symbol="GIGCA", decision="hold", reasoning="Cannot sell GIGCA now.")
+    )
+    repo.repeat_thought(db, t.id, 11)
+    repo.repeat_thought(db, t.id, 12)
+    text = cli("thoughts", env={"COLUMNS": "250"})
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.rstrip().endswith("hold GIGCA L0 : Cannot sell GIGCA now. (×3, last #12)")
+    (row,) = json.loads(cli("thoughts", "--json").stdout)
+    assert (row["count"], row["last_block"], row["block_number"]) == (3, 12, 10)
