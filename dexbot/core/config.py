@@ -70,11 +70,12 @@ class IntelConfig(Section):
 
 
 class RiskConfig(Section):
+    # None: from the intel level (engine.intel.LEVEL_KEYS), as for every level-backed key.
     max_score: int | None = Field(default=None, ge=0, le=100)
     cache_ttl_s: float = Field(default=30.0, ge=0)
     max_cache_age_blocks: int = Field(default=5, ge=0)
     probe_buy_eth: EthAmount = Decimal("0.01")
-    min_liquidity_eth: EthAmount = Decimal("1")
+    min_liquidity_eth: EthAmount | None = None
     max_tax_bps: int = Field(default=1000, ge=0, le=10000)
 
 
@@ -101,15 +102,37 @@ class BreakersConfig(Section):
 
 
 class ExitsConfig(Section):
-    stop_loss_pct: float | None = Field(default=-5.0, lt=0, ge=-100)
-    take_profit_pct: float | None = Field(default=20.0, gt=0)
-    trailing_pct: float | None = Field(default=8.0, gt=0, lt=100)
-    max_hold_s: float | None = Field(default=3600.0, gt=0)
+    # Percent of the position's cost; None: from the intel level. A stop-loss is a loss, so negative.
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
+    trailing_pct: float | None = None
+    max_hold_s: float | None = Field(default=3600.0, gt=0, allow_inf_nan=False)
     method: Literal["impact", "twap", "vwap"] = "impact"  # how non-urgent exits are sliced
     twap_slices: int = Field(default=4, ge=1, le=100)
     twap_over_s: float = Field(default=60.0, gt=0)
     vwap_participation_bps: int = Field(default=1000, ge=1, le=10000)  # share of observed sell volume
     slice_impact_bps: int = Field(default=100, ge=1, le=10000)
+
+    @field_validator("stop_loss_pct")
+    @classmethod
+    def _stop_loss(cls, v: float | None) -> float | None:
+        if v is not None and not -100 <= v < 0:
+            raise ValueError("must be negative, between -100 and 0: percent below cost, e.g. -5")
+        return v
+
+    @field_validator("take_profit_pct")
+    @classmethod
+    def _take_profit(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v <= 10_000:
+            raise ValueError("must be positive, at most 10000: percent above cost, e.g. 20")
+        return v
+
+    @field_validator("trailing_pct")
+    @classmethod
+    def _trailing(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v < 100:
+            raise ValueError("must be between 0 and 100: percent given back from the peak, e.g. 8")
+        return v
 
 
 class GasConfig(Section):
