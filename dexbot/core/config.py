@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
 from dexbot.core.config_chain import NETWORKS as NETWORKS
@@ -20,10 +20,9 @@ from dexbot.core.config_chain import ChainConfig as ChainConfig
 from dexbot.core.config_chain import CustomChainConfig as CustomChainConfig
 from dexbot.core.config_chain import V3RouterKind as V3RouterKind
 from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
+from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
-
-ENV_PREFIX = "DEXBOT_"
 
 
 class MarketConfig(Section):
@@ -188,6 +187,12 @@ class Config(Section):
 
     # Where the file was read from; relative paths (data_dir) resolve against its folder.
     source: str = Field(default="", exclude=True)
+    # Dotted key → where the user gave it (file or environment), filled by load_config.
+    _given: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    @property
+    def given(self) -> dict[str, Origin]:
+        return self._given
 
     @property
     def base_dir(self) -> Path:
@@ -259,9 +264,9 @@ def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        parts = env_key(name)
+        if parts is None:
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -305,9 +310,12 @@ def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Conf
     elif explicit:
         raise ConfigError(f"config error: file {file} does not exist")
     origin = str(file)
-    if use_env:
-        overrides = env_overrides()
-        if overrides:
-            data = _merge(data, overrides)
-            origin = f"{file} + DEXBOT_* environment"
-    return parse_config(data, origin, str(file) if file.exists() else "")
+    env = {name: raw for name, raw in os.environ.items() if use_env and env_key(name) is not None}
+    from_file = data
+    if env:
+        data = _merge(data, env_overrides(env))
+        origin = f"{file} + DEXBOT_* environment"
+    cfg = parse_config(data, origin, str(file) if file.exists() else "")
+    parsed_env = {name: _parse_env_value(raw) for name, raw in env.items()}
+    cfg._given = given(from_file, str(file.resolve()), parsed_env)
+    return cfg
