@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import kv_table
 from dexbot.core.config import load_config
 
 app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=True)
@@ -22,15 +22,14 @@ def show(
     cfg = state(ctx).config()
     data = cfg.redacted()
     if as_json:
-        print_json(data)
+        print_json(data, "config show")
         return
-    table = Table(title=f"effective config ({cfg.source or 'built-in defaults'})", show_lines=False)
-    table.add_column("key", style="cyan")
-    table.add_column("value")
-    for section, values in data.items():
-        for key, value in _flatten(values, section):
-            table.add_row(key, repr(value) if isinstance(value, str) else str(value))
-    out.print(table)
+    pairs = [
+        (key, repr(value) if isinstance(value, str) else str(value))
+        for section, values in data.items()
+        for key, value in _flatten(values, section)
+    ]
+    out.print(kv_table(out, f"effective config ({cfg.source or 'built-in defaults'})", pairs))
 
 
 @app.command("validate")
