@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.config import load_config
 from dexbot.engine.effective_config import effective_settings, effective_tree
 
@@ -24,15 +24,17 @@ def show(
     cfg = state(ctx).config()
     settings = effective_settings(cfg)
     if as_json:
-        print_json(effective_tree(settings) | {"sources": {s.key: s.origin.to_json() for s in settings}})
+        print_json(
+            effective_tree(settings) | {"sources": {s.key: s.origin.to_json() for s in settings}},
+            "config show",
+        )
         return
-    table = Table(title=f"effective config ({cfg.source or 'built-in defaults'})", show_lines=False)
-    table.add_column("key", style="cyan")
-    table.add_column("value")
-    table.add_column("source", style="dim")
-    for s in settings:
-        table.add_row(s.key, repr(s.value) if isinstance(s.value, str) else str(s.value), s.origin.label())
-    out.print(table)
+    rows = [
+        (s.key, repr(s.value) if isinstance(s.value, str) else str(s.value), s.origin.label())
+        for s in settings
+    ]
+    title = f"effective config ({cfg.source or 'built-in defaults'})"
+    out.print(table(out, title, cols("key", "value", "source"), rows))
 
 
 @app.command("validate")
