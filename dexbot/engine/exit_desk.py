@@ -60,13 +60,13 @@ class ExitDesk(DeskState):
                 await self.sell(pos, h, "breaker", why)
 
     def exit_rules(self, policy: IntelPolicy) -> ExitRules:
-        ex = self.cfg.exits
-        # The config sets the defaults; the intel level's own values apply where the config leaves a rule on.
+        """The rules a position gets at entry: the effective policy's (the config's values where set, else
+        the level's) and the config's max hold, which no level sets."""
         return ExitRules(
-            stop_loss_pct=policy.stop_loss_pct if ex.stop_loss_pct is not None else None,
-            take_profit_pct=policy.take_profit_pct if ex.take_profit_pct is not None else None,
-            trailing_pct=policy.trailing_pct if ex.trailing_pct is not None else None,
-            max_hold_s=ex.max_hold_s,
+            stop_loss_pct=policy.stop_loss_pct,
+            take_profit_pct=policy.take_profit_pct,
+            trailing_pct=policy.trailing_pct,
+            max_hold_s=self.cfg.exits.max_hold_s,
         )
 
     def sale_markets(self, pos: Position, h: Holding) -> list[Market]:

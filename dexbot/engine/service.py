@@ -31,7 +31,7 @@ from dexbot.engine.events import (
 )
 from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
-from dexbot.engine.intel import IntelPolicy, policy
+from dexbot.engine.intel import IntelPolicy, effective_policy
 from dexbot.engine.live import LiveExecutor, open_live
 from dexbot.engine.live_wallet import live_signer
 from dexbot.engine.paper import Market
@@ -132,7 +132,7 @@ class EngineService:
     # -- control ------------------------------------------------------------------------------------------
 
     def policy(self) -> IntelPolicy:
-        return policy(self.level, self.cfg.intel.lane)
+        return effective_policy(self.cfg, self.level)
 
     async def _set_state(self, state: str, reason: str = "") -> None:
         if state == self.state and reason == self.state_reason:

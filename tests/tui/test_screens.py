@@ -13,7 +13,7 @@ from tui_demo_data import HONEY, MOON, PEPE, at, demo_snapshot
 from tui_pilot import render_text, rows, static_text, status, until
 from tui_scripted import ScriptedEngine
 
-from dexbot.core.config import Config
+from dexbot.core.config import Config, parse_config
 from dexbot.engine.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
 from dexbot.engine.snapshot import PoolView
 from dexbot.tui.app import DexbotApp, make_app
@@ -169,6 +169,18 @@ async def test_settings_slider_shows_each_level_and_applies_the_chosen_one(
         await pilot.press("enter")
         await until(pilot, lambda: "intel L8 · Fast Lane" in status(app))
     assert ("set_level", 8) in engine.calls
+
+
+async def test_settings_show_the_configs_exit_values_in_place_of_the_levels(engine: ScriptedEngine) -> None:
+    app = make_app(parse_config({"exits": {"take_profit_pct": 7, "trailing_pct": 4.5}}), engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        assert "SL -5% / TP +7% / trail 4.5%" in static_text(app, "#level-describe")
+        await pilot.press("right", "right", "right")
+        assert "SL -8% / TP +7% / trail 4.5%" in static_text(
+            app, "#level-describe"
+        )  # L8's stop, the config's TP
 
 
 async def test_trade_history_shows_streamed_fills_and_rows_loaded_in_a_thread(engine: ScriptedEngine) -> None:

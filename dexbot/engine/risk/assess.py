@@ -236,8 +236,7 @@ class RiskAssessor:
             for t in tasks:  # a failed read must not leave the others running unobserved
                 if not t.done():
                     t.cancel()
-        max_risk = self.cfg.max_score if self.cfg.max_score is not None else policy.max_risk
-        score, verdict = combine(tuple(found), max_risk=max_risk, inconclusive=inconclusive)
+        score, verdict = combine(tuple(found), max_risk=policy.max_risk, inconclusive=inconclusive)
         reasons = tuple(s.reason for s in (rt.stages + rt.ladder if rt else ()) if s.failed and s.reason)
         result = Assessment(
             token=meta.address,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dexbot.chain.dex.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
-from dexbot.engine.intel import policy
+from dexbot.engine.intel import effective_policy
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.risk.score import Assessment
 
@@ -15,7 +15,7 @@ async def check_token(
     address = resolve_token(token, target.symbols, "ADDRESS")
     client = await connect(target)
     try:
-        p = policy(level or cfg.intel.level, cfg.intel.lane)
+        p = effective_policy(cfg, level)
         size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
         assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=target.block_time_s)
         block = await client.block_number()
