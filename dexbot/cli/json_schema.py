@@ -158,6 +158,8 @@ COMMANDS: dict[str, Spec] = {
             factors=Arr(THOUGHT_FACTOR),
             reasoning=STR,
             evidence=FREE,
+            count=INT,
+            last_block=INT,
         )
     ),
     "pnl": Arr(
@@ -165,6 +167,7 @@ COMMANDS: dict[str, Spec] = {
             account_id=INT,
             kind=STR,
             chain_id=INT,
+            genesis_hash=STR,
             starting_balance=AMOUNT,
             cash=AMOUNT,
             open_cost=AMOUNT,

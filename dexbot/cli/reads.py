@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dexbot.cli.account_pick import AccountOpt, pick_account
 from dexbot.cli.context import out, print_json, state
 from dexbot.cli.render import cols, table
 from dexbot.core.units import fmt_units
@@ -33,11 +34,15 @@ def positions(
     as_json: JsonOpt = False,
     closed: Annotated[bool, typer.Option("--closed", help="closed positions too")] = False,
     limit: LimitOpt = 200,
+    account: AccountOpt = None,
 ) -> None:
-    """Open positions (and closed ones with --closed)."""
+    """Open positions (and closed ones with --closed) of the current chain's account (or --account N)."""
     from dexbot.store import repo
 
-    rows = repo.list_positions(_engine(ctx), status=None if closed else "open", limit=limit)
+    db = _engine(ctx)
+    acct = pick_account(state(ctx).config(), db, account)
+    status = None if closed else "open"
+    rows = [] if acct is None else repo.list_positions(db, status=status, limit=limit, account_id=acct.id)
     if as_json:
         print_json([r.model_dump() for r in rows], "positions")
         return
@@ -62,11 +67,15 @@ def positions(
     out.print(table(out, "positions", columns, cells))
 
 
-def trades(ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200) -> None:
-    """Executed trades, newest first."""
+def trades(
+    ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200, account: AccountOpt = None
+) -> None:
+    """Executed trades of the current chain's account (or --account N), newest first."""
     from dexbot.store import repo
 
-    rows = repo.list_trades(_engine(ctx), limit=limit)
+    db = _engine(ctx)
+    acct = pick_account(state(ctx).config(), db, account)
+    rows = [] if acct is None else repo.list_trades(db, limit=limit, account_id=acct.id)
     if as_json:
         print_json([r.model_dump() for r in rows], "trades")
         return
@@ -121,9 +130,10 @@ def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
             print_json(t.model_dump(), "thoughts", line=True)
         else:
             score = "" if t.risk_score is None else f" risk {t.risk_score}"
+            again = f" [yellow](×{t.count}, last #{t.last_block})[/]" if t.count > 1 else ""
             out.print(
                 f"[dim]{t.at:%H:%M:%S} #{t.block_number}[/] [bold]{t.decision}[/] "
-                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}"
+                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}{again}"
             )
 
 
@@ -132,16 +142,29 @@ def _signed(raw: int) -> str:
     return f"-{text}" if raw < 0 else f"+{text}"
 
 
-def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Realised and unrealised P&L per account (unrealised from the engine's latest marks)."""
+def pnl(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    account: AccountOpt = None,
+    every: Annotated[bool, typer.Option("--all", help="every account, on every chain")] = False,
+) -> None:
+    """Realised and unrealised P&L of the current chain's account (--account N, or --all); unrealised
+    from the engine's latest marks."""
+    from dexbot.chain.identity import short_genesis
     from dexbot.engine.reports import pnl_reports
 
-    reports = pnl_reports(_engine(ctx))
+    db = _engine(ctx)
+    everything = pnl_reports(db)
+    reports = everything
+    if not every:
+        acct = pick_account(state(ctx).config(), db, account)
+        reports = [r for r in everything if acct is not None and r.account_id == acct.id]
     if as_json:
         print_json([r.to_json() for r in reports], "pnl")
         return
     if not reports:
-        out.print("no accounts yet: run the bot first (make run, or dexbot run --no-ui)")
+        if not everything:  # else pick_account said why none is shown
+            out.print("no accounts yet: run the bot first (make run, or dexbot run --no-ui)")
         return
     headers = (
         "account",
@@ -157,7 +180,7 @@ def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     )
     cells = [
         [
-            f"{r.kind} #{r.account_id} (chain {r.chain_id})",
+            f"{r.kind} #{r.account_id} (chain {r.chain_id}, genesis {short_genesis(r.genesis_hash)})",
             fmt_units(r.equity, 18, 6),
             f"{r.return_bps / 100:+.2f}%",
             _signed(r.realised_pnl),

@@ -105,11 +105,13 @@ async def _chain(cfg: Config) -> AsyncIterator[_Chain]:
         await client.close()
 
 
-def _ledger(cfg: Config) -> Any:
+def _ledger(cfg: Config, genesis_hash: str = "") -> Any:
+    """The ledger for the chain with ``genesis_hash`` (reading the history needs none: it lists all)."""
     from dexbot.store.db import open_database
     from dexbot.store.ledger import LedgerStore
 
-    return LedgerStore(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))
+    db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
+    return LedgerStore(db, genesis_hash=genesis_hash)
 
 
 def _address_of(ctx: typer.Context, address: str | None) -> str:
@@ -314,6 +316,7 @@ def revoke_cmd(ctx: typer.Context, token: str, spender: str, address: AddressOpt
 
     from dexbot.chain.approvals import revoke
     from dexbot.chain.gas.oracle import GasOracle
+    from dexbot.chain.identity import read_genesis
     from dexbot.chain.sender import Sender
     from dexbot.chain.txtypes import Fees
 
@@ -325,7 +328,7 @@ def revoke_cmd(ctx: typer.Context, token: str, spender: str, address: AddressOpt
 
     async def go() -> Any:
         async with _chain(cfg) as ch:
-            sender = Sender(ch.client, account, _ledger(cfg))
+            sender = Sender(ch.client, account, _ledger(cfg, await read_genesis(ch.client)))
             await sender.reconcile()
             fee = await GasOracle(ch.client, ch.info, cfg.gas).suggest()
             fees = Fees(fee.max_fee_per_gas, fee.max_priority_fee_per_gas)

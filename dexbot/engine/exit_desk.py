@@ -119,7 +119,7 @@ class ExitDesk(DeskState):
         for pos in list(self.portfolio.open_positions()):
             pid = pos.id or 0
             h = self.holdings.get(pid)
-            if h is None:
+            if h is None or h.vanished:
                 continue
             await self._ensure_viewed(pos, h)
             if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
@@ -224,6 +224,9 @@ class ExitDesk(DeskState):
                 m, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
             )
         except ChainError as err:
+            if await self._pool_vanished(m.pool):
+                await self._vanished(pos, h, m.pool)
+                return
             await self.thoughts.record(
                 "hold",
                 f"Cannot sell {pos.symbol} now: {err}.",
@@ -290,6 +293,30 @@ class ExitDesk(DeskState):
             rule,
             fill.quoted_out,
         )
+
+    async def _pool_vanished(self, pool: str) -> bool:
+        try:
+            code = await self.rt.client.request("eth_getCode", [pool, "latest"])
+        except ChainError:
+            return False  # cannot tell: treat it as a failed sale, retried next block
+        return code in (None, "", "0x")
+
+    async def _vanished(self, pos: Position, h: Holding, pool: str) -> None:
+        """Say once that the pool is gone and stop valuing and selling the position, instead of failing
+        every block: a position whose pool has no code cannot be priced or sold on this chain."""
+        h.vanished, h.exiting, h.plan = True, "", None
+        self.portfolio.mark(pos.id or 0, 0, self.block)
+        await self.thoughts.record(
+            "hold",
+            f"{pos.symbol}'s pool {pool} has no code on this chain: it vanished. The position cannot be "
+            "valued or sold here; it is kept at 0 and no longer retried.",
+            token=pos.token,
+            symbol=pos.symbol,
+            block_number=self.block,
+            confidence=1.0,
+            evidence={"pool": pool, "position_id": pos.id},
+        )
+        self.bus.publish(_position_event(pos, 0, "pool vanished"))
 
     def _publish_fill(
         self,

@@ -20,6 +20,7 @@ from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
 from dexbot.engine.breakers.registry import BreakerRegistry
+from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.events import (
     BlockSeen,
     EngineError,
@@ -73,12 +74,19 @@ class EngineService:
         self.thoughts = ThoughtLog(db, self.bus, jsonl=data_file(cfg, "thoughts.jsonl"))
         mode = cfg.mode.trading
         account = live_signer(cfg, signer) if mode == "live" else None
+        require_identity(rt.identity)
+        if account is not None:
+            check_live(db, rt.identity, str(account.address))
         self.portfolio = Portfolio.load(
             db,
             kind=mode,
             chain_id=rt.chain_id,
+            genesis_hash=rt.genesis_hash,
             address=str(account.address) if account else "",
             starting_balance=0 if account else cfg.paper.starting_balance_wei,  # live: the wallet's, at start
+        )
+        self.start_note = start_note(
+            db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
         )
         self.trader = Trader(
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
@@ -102,6 +110,7 @@ class EngineService:
                 policy=self.policy,
                 max_trade_wei=cfg.mode.max_trade_wei,
                 block_time_s=rt.block_time_s,
+                genesis_hash=rt.genesis_hash,
             )
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
@@ -209,6 +218,8 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.block = head
+        if self.start_note:
+            await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
         if self.cfg.strategy.watchlist:
             v2, v3 = await self.trader.add_watchlist(list(self.cfg.strategy.watchlist), head)
@@ -426,7 +437,9 @@ class EngineService:
             self.watcher.watch_v2([pos.pool])
         else:
             self.watcher.watch_v3([pos.pool])
-        last = await asyncio.to_thread(repo.latest_assessment, self.db, self.rt.chain_id, pos.token)
+        last = await asyncio.to_thread(
+            repo.latest_assessment, self.db, self.rt.chain_id, self.rt.genesis_hash, pos.token
+        )
         buy_tax = last.buy_tax_bps or 0 if last else 0
         sell_tax = last.sell_tax_bps or 0 if last else 0
         rules = self.trader.exit_rules(self.policy())
@@ -446,7 +459,7 @@ class EngineService:
                 size=pos.size,
                 entry_cost=pos.entry_cost,
                 value_now=self.portfolio.values.get(pos.id or 0, 0),
-                exit_rule=(h.rules.describe() if (h := self.trader.holdings.get(pos.id or 0)) else ""),
+                exit_rule=_rule_text(self.trader.holdings.get(pos.id or 0)),
                 opened_block=pos.opened_block,
             )
             for pos in self.portfolio.open_positions()
@@ -492,3 +505,9 @@ class EngineService:
             pools=pools,
             equity_curve=tuple(self.equity_curve),
         )
+
+
+def _rule_text(h: Holding | None) -> str:
+    if h is None:
+        return ""
+    return "pool vanished" if h.vanished else h.rules.describe()

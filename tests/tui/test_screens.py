@@ -56,6 +56,23 @@ async def test_streamed_thoughts_appear_and_follow_the_newest(app: DexbotApp, en
         assert "thought number 29" in static_text(app, "#thoughts .thought-preview")
 
 
+async def test_a_repeated_thought_updates_its_one_row_with_the_count_and_last_block(
+    app: DexbotApp, engine: ScriptedEngine
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(rows(app, "thoughts-table")) == 4)
+        first = _thought(1, "hold")
+        engine.bus.publish(first)
+        for n in range(2, 38):
+            engine.bus.publish(replace(first, count=n, last_block=1198 + n))
+        await until(pilot, lambda: rows(app, "thoughts-table")[-1][6].startswith("×37"))
+        assert len(rows(app, "thoughts-table")) == 5
+        assert rows(app, "thoughts-table")[-1][1:4] == ["2001", "HOLD", "MOON"]
+        assert rows(app, "thoughts-table")[-1][6] == "×37, last #1235 thought number 1"
+        assert app.screen.query_one("#thoughts").border_title == "Thoughts (5)"
+        assert [t.count for t in app.ui.thoughts if t.thought_id == first.thought_id] == [37]
+
+
 async def test_enter_on_a_thought_shows_reasoning_factors_and_evidence_then_opens_the_token(
     app: DexbotApp,
 ) -> None:
