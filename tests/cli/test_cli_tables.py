@@ -42,7 +42,14 @@ def test_store_tables_show_every_cell_whole(cli, tmp_path: Path, width: int) -> 
     trades = _shown(cli, width, "trades")
     sell = ("18:04:05", "paper", "sell", "0xb2b2b2b2", "77000000000000000000", "816858854080309408", "110")
     pnl = _shown(cli, width, "pnl")
-    account = ("paper #1 (chain 31337)", "9.500000", "-5.00%", "-0.183141", "+0.000000 @#120", "9.000000")
+    account = (
+        "paper #1 (chain 31337, genesis unknown)",
+        "9.500000",
+        "-5.00%",
+        "-0.183141",
+        "+0.000000 @#120",
+        "9.000000",
+    )
     account += ("0.0% (0/1)", "0.000600")
     for text, row in ((positions, beta), (positions, alpha), (trades, sell), (pnl, account)):
         assert all(cell in text for cell in row), row
