@@ -7,6 +7,11 @@ interface IProbeERC20 {
     function approve(address spender, uint256 amount) external returns (bool);
 }
 
+interface IProbePairV2 {
+    function token0() external view returns (address);
+    function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
+}
+
 interface IProbeRouterV2 {
     function getAmountsOut(uint256 amountIn, address[] calldata path) external view returns (uint256[] memory);
 
@@ -200,6 +205,19 @@ contract RoundTripProbe {
         _revertWith(quote.status == OK ? buy : quote);
     }
 
+    /// @notice What a V2 pair credits a seller sending it `amount`, rolled back: the pair's balance above
+    /// its reserve right after the transfer (`delivered`). A token that sells its own fees into the pair
+    /// during the seller's transfer syncs the reserve first, so this counts only the seller's tokens, where
+    /// the pair's balance difference over the whole sell would count the token's sale as well.
+    function isolatedPairCredit(Target calldata t, uint256 amount) external {
+        if (msg.sender != address(this)) revert OnlySelf();
+        Stage memory s = _transfer(t, t.pair, amount);
+        (bool known, uint256 reserve) = _reserveOf(t.pair, t.token);
+        if (!known) s.status = NOT_RUN; // not a V2 pair after all: nothing to tell
+        else if (s.status == OK) s.delivered = _minus(_balance(t.token, t.pair), reserve);
+        _revertWith(s);
+    }
+
     /// @notice A transfer whose effects are rolled back: shows whether, and why, the token refuses it.
     function isolatedTransfer(Target calldata t, address to, uint256 amount) external {
         if (msg.sender != address(this)) revert OnlySelf();
@@ -240,6 +258,8 @@ contract RoundTripProbe {
         quote = t.v3 ? _quoteV3(t, t.token, t.weth, amount) : _quote(t, amount, path);
         (sell,) = _call(t.token, 0, abi.encodeCall(IProbeERC20.approve, (t.router, amount)), t.stageGas);
         if (sell.status != OK) return (quote, sell);
+        Stage memory credit;
+        if (!t.v3) credit = _isolated(abi.encodeCall(this.isolatedPairCredit, (t, amount)));
         uint256 heldBefore = _balance(t.token, address(this));
         uint256 pairBefore = _balance(t.token, t.pair);
         uint256 ethBefore = address(this).balance;
@@ -253,6 +273,7 @@ contract RoundTripProbe {
         sell.amountIn = _minus(heldBefore, _balance(t.token, address(this)));
         sell.amountOut = _minus(address(this).balance, ethBefore);
         sell.delivered = _minus(_balance(t.token, t.pair), pairBefore);
+        if (credit.status == OK) sell.delivered = credit.delivered;
         if (sell.status == REVERTED) sell.tokenRevertData = _diagnose(t, t.pair, amount);
     }
 
@@ -392,6 +413,15 @@ contract RoundTripProbe {
     function _balance(address token, address account) internal view returns (uint256) {
         (bool ok, bytes memory ret) = token.staticcall(abi.encodeCall(IProbeERC20.balanceOf, (account)));
         return ok && ret.length >= 32 ? abi.decode(ret, (uint256)) : 0;
+    }
+
+    /// @dev The V2 pair's reserve of `token`; false where the pair does not answer like one.
+    function _reserveOf(address pair, address token) internal view returns (bool, uint256) {
+        (bool ok, bytes memory ret) = pair.staticcall(abi.encodeCall(IProbePairV2.getReserves, ()));
+        (bool ok0, bytes memory ret0) = pair.staticcall(abi.encodeCall(IProbePairV2.token0, ()));
+        if (!ok || !ok0 || ret.length < 96 || ret0.length < 32) return (false, 0);
+        (uint256 r0, uint256 r1,) = abi.decode(ret, (uint256, uint256, uint256));
+        return (true, abi.decode(ret0, (address)) == token ? r0 : r1);
     }
 
     /// @dev `high - low`, or 0 where a balance moved the "wrong" way (reflection tokens, rebases).

@@ -28,6 +28,7 @@ OWN_CONTRACTS = [
     "PlainToken",
     "ProbeWallet",
     "RoundTripProbe",
+    "SwapBackToken",
     "TaxToken",
 ]
 UNISWAP_CONTRACTS = [

@@ -70,15 +70,21 @@ def taxes(rt: RoundTripResult, max_tax_bps: int) -> Factor:
     buy, sell = rt.buy_tax_bps, rt.sell_tax_bps
     if buy is None or sell is None:
         return Factor("taxes", "unknown", 40, 2.0, "taxes could not be measured")
+    # Taxes are losses (the round trip never reports a gain as one); clamped again here because one odd
+    # measurement must give an odd factor, not an exception that ends the assessment.
+    buy, sell = max(0, buy), max(0, sell)
+    shortfall = rt.sell_eth_shortfall_bps
+    ev = {"buy_tax_bps": buy, "sell_tax_bps": sell, "sell_eth_shortfall_bps": shortfall}
     value = f"buy {_pct(buy)} / sell {_pct(sell)}"
     worst = max(buy, sell)
     if worst > max_tax_bps:
-        return Factor(
-            "taxes", value, 100, 2.0, f"tax {_pct(worst)} is above the allowed {_pct(max_tax_bps)}", True
-        )
-    risk = min(100, (buy + sell) * 100 // 2000)
+        note = f"tax {_pct(worst)} is above the allowed {_pct(max_tax_bps)}"
+        return Factor("taxes", value, 100, 2.0, note, True, ev)
+    risk = max(0, min(100, (buy + sell) * 100 // 2000))
     note = "no transfer tax" if buy + sell == 0 else f"pays {_pct(buy + sell)} in taxes on a round trip"
-    return Factor("taxes", value, risk, 2.0, note)
+    if shortfall is not None and shortfall > sell:
+        note += f"; the sell returned {_pct(shortfall)} less WETH than its untaxed quote"
+    return Factor("taxes", value, risk, 2.0, note, False, ev)
 
 
 def limits(rt: RoundTripResult, size_wei: int) -> Factor:
