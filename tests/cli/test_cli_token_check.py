@@ -49,6 +49,8 @@ def test_token_check_json_names_the_honeypot_and_measures_taxes(cli, chain: Devn
     assert (data["buy_tax_bps"], data["sell_tax_bps"]) == (300, 700)
     assert data["verdict"] in ("ok", "risky")
     assert {f["name"] for f in data["factors"]} >= {"taxes", "liquidity", "owner_privileges", "lp_locked"}
+    (age,) = [f for f in data["factors"] if f["name"] == "token_age"]
+    assert age["value"] == "0 blocks (~0 min)"  # launched in the head block: its PairCreated log says so
 
 
 def test_token_check_renders_a_table(cli, chain: Devnet, tmp_path: Path) -> None:

@@ -168,9 +168,14 @@ def lp(s: LpStats) -> Factor:
     return Factor("lp_locked", value, risk, 1.5, note)
 
 
-def age(blocks: int, block_time_s: float) -> Factor:
+def age(blocks: int | None, block_time_s: float, *, at_least: bool = False) -> Factor:
+    """``blocks`` since the first pool's creation; ``at_least``: a lower bound (the pool predates the
+    window searched); None: unknown — never a made-up age."""
+    if blocks is None:
+        note = "the pool's creation block could not be found: its age is unknown"
+        return Factor("token_age", "unknown", 35, 0.5, note)
     minutes = blocks * block_time_s / 60
-    value = f"{blocks} blocks (~{minutes:.0f} min)"
+    value = f"{'over ' if at_least else ''}{blocks} blocks (~{minutes:.0f} min)"
     risk = 60 if blocks < 10 else 35 if blocks < 100 else 15 if blocks < 1000 else 5
     return Factor("token_age", value, risk, 0.5, f"the pool is {value} old")
 
