@@ -68,6 +68,11 @@ contract ProbeWallet {
 /// override (with an ETH balance), so there is no constructor and nothing here may be immutable. Nothing
 /// persists: eth_call never commits.
 ///
+/// Where the node has eth_simulateV1, the same round trip runs as four calls in four consecutive simulated
+/// blocks (`probeStep` around the same `probe` call): buy, transfer out, transfer back, sell — the way real holders trade, so a token
+/// that lets a wallet receive only once per block is not mistaken for one that blocks transfers. The only
+/// state carried between the steps is the second wallet's address (and, of course, the balances).
+///
 /// Every stage runs as a low-level call with its own gas cap and records what happened (status, gas,
 /// amounts measured as balance differences, raw revert data) instead of reverting, so one hostile token
 /// cannot hide the other stages. Stages that must not affect the rest (the direct transfer to the pair, the
@@ -135,6 +140,17 @@ contract RoundTripProbe {
     /// First word of an isolated sub-call's revert data: "this is a result, not a failure".
     bytes32 internal constant RESULT_TAG = keccak256("dexbot.probe.result");
 
+    uint8 internal constant ALL_STEPS = 0; // the whole round trip in one call
+    uint8 internal constant BUY_STEP = 1; // ladder, buy quote, buy
+    uint8 internal constant OUT_STEP = 2; // transfer to the second wallet
+    uint8 internal constant BACK_STEP = 3; // the second wallet sends it back
+    uint8 internal constant SELL_STEP = 4; // direct transfer to the pair (rolled back), sell quote, sell
+
+    /// The step `probeStep` runs, and the second wallet the buy step created for the later ones: the only
+    /// storage, used by steps alone (a plain `probe` call sees ALL_STEPS).
+    uint8 internal currentStep;
+    address internal stepWallet;
+
     error OnlySelf();
     error AmountOutsideCall();
 
@@ -174,22 +190,46 @@ contract RoundTripProbe {
         return _run(t, buyWei, ladderWei);
     }
 
+    /// @notice Runs `probeCall` (this contract's `probe` or `probeV3` call) as only its `step` (BUY_STEP …
+    /// SELL_STEP), each meant for its own block; the stages of other steps come back NOT_RUN.
+    function probeStep(uint8 step, bytes calldata probeCall) external {
+        currentStep = step;
+        (bool ok, bytes memory ret) = address(this).call(probeCall);
+        currentStep = ALL_STEPS;
+        assembly {
+            switch ok
+            case 0 { revert(add(ret, 32), mload(ret)) }
+            default { return(add(ret, 32), mload(ret)) }
+        }
+    }
+
     function _run(Target memory t, uint256 buyWei, uint256[] calldata ladderWei)
         internal
         returns (Stage[] memory main, Stage[] memory ladder)
     {
-        t.wallet = address(new ProbeWallet());
+        uint8 step = currentStep;
         ladder = new Stage[](ladderWei.length);
-        for (uint256 i = 0; i < ladderWei.length; i++) {
-            ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
-        }
         main = new Stage[](MAIN_STAGES);
-        (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
+        if (step <= BUY_STEP) {
+            t.wallet = address(new ProbeWallet());
+            stepWallet = t.wallet;
+            for (uint256 i = 0; i < ladderWei.length; i++) {
+                ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
+            }
+            (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
+            if (step == BUY_STEP || main[BUY].status != OK) return (main, ladder);
+        } else {
+            t.wallet = stepWallet;
+        }
         uint256 held = _balance(t.token, address(this));
-        if (main[BUY].status != OK || held == 0) return (main, ladder);
-
-        main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
-        if (main[TRANSFER_OUT].status == OK) main[TRANSFER_BACK] = _sendBack(t);
+        if (step == OUT_STEP || step == ALL_STEPS) {
+            if (held == 0) return (main, ladder);
+            main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
+            if (step == OUT_STEP) return (main, ladder);
+        }
+        bool sentOut = step == ALL_STEPS ? main[TRANSFER_OUT].status == OK : _balance(t.token, t.wallet) > 0;
+        if ((step == BACK_STEP || step == ALL_STEPS) && sentOut) main[TRANSFER_BACK] = _sendBack(t);
+        if (step == BACK_STEP) return (main, ladder);
         held = _balance(t.token, address(this));
         if (held == 0) return (main, ladder);
 

@@ -28,6 +28,7 @@ BPS = 10_000
 # Direct-transfer diagnostics send tokens the probe may not hold: a balance complaint says nothing.
 _BALANCE_ERRORS = (keccak(text="ERC20InsufficientBalance(address,uint256,uint256)")[:4],)
 _PANIC_UNDERFLOW = PANIC_SELECTOR + (0x11).to_bytes(32, "big")
+_BALANCE_WORDS = ("exceeds balance", "subtraction overflow", "insufficient balance")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class RoundTripResult:
     ladder: tuple[Stage, ...]
     ladder_wei: tuple[int, ...]
     failure: str | None = None
+    one_block: str | None = None  # why every stage ran in one block; None: each step in its own block
 
     def _main(self, name: str) -> Stage | None:
         return self.stage(name) if self.stages else None
@@ -217,6 +219,16 @@ def decode_probe_output(
     return RoundTripResult(token, block, stages, rungs, tuple(ladder_wei))
 
 
+def merge_steps(parts: Sequence[RoundTripResult]) -> RoundTripResult:
+    """One result from the probe's steps (each ran its own stages; the rest came back not_run)."""
+    first = parts[0]
+    stages = tuple(
+        next((p.stages[i] for p in parts if p.stages[i].status != "not_run"), first.stages[i])
+        for i in range(len(MAIN_STAGES))
+    )
+    return replace(first, stages=stages)
+
+
 def failed_call(token: str, block: int | str, ladder_wei: Sequence[int], why: str) -> RoundTripResult:
     """The result of a simulation whose call as a whole failed: no stages, inconclusive."""
     return RoundTripResult(token, block, (), (), tuple(ladder_wei), failure=why)
@@ -261,7 +273,9 @@ def _informative(data: bytes) -> bool:
     if data[:4] in _BALANCE_ERRORS or data == _PANIC_UNDERFLOW:
         return False
     if data[:4] == ERROR_SELECTOR:
-        return "exceeds balance" not in decode_revert(data).lower()
+        text = decode_revert(data).lower()
+        # SafeMath-era tokens say "subtraction overflow" for a balance short of the amount
+        return not any(words in text for words in _BALANCE_WORDS)
     return True
 
 

@@ -30,6 +30,7 @@ OWN_CONTRACTS = [
     "RoundTripProbe",
     "SwapBackToken",
     "TaxToken",
+    "TransferDelayToken",
 ]
 UNISWAP_CONTRACTS = [
     "WETH9",

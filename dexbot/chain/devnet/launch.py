@@ -31,6 +31,7 @@ CONTRACT_OF_KIND: dict[TokenKind, str] = {
     "pausable": "PausableToken",
     "mint_rug": "MintableRugToken",
     "swapback": "SwapBackToken",
+    "transfer_delay": "TransferDelayToken",
 }
 TAXED_KINDS: tuple[TokenKind, ...] = ("tax", "swapback")  # both have setTaxes(buyBps, sellBps)
 

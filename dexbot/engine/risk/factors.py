@@ -26,7 +26,10 @@ def _eth(wei: int) -> str:
 
 
 def round_trip(rt: RoundTripResult) -> Factor:
-    ev = {"stages": {s.name: {"status": s.status, "reason": s.reason, "gas": s.gas_used} for s in rt.stages}}
+    ev: dict[str, object] = {
+        "stages": {s.name: {"status": s.status, "reason": s.reason, "gas": s.gas_used} for s in rt.stages},
+        "one_block": rt.one_block,
+    }
     if rt.inconclusive:
         return Factor(
             "round_trip", "inconclusive", 50, 3.0, f"simulation inconclusive: {rt.inconclusive}", False, ev
@@ -39,15 +42,12 @@ def round_trip(rt: RoundTripResult) -> Factor:
     for name in ("transfer_out", "transfer_back"):
         st = rt.stage(name)
         if st.failed:
-            return Factor(
-                "round_trip",
-                "transfer blocked",
-                100,
-                3.0,
-                f"a wallet-to-wallet transfer after buying reverted: '{st.reason}' (blacklist or block)",
-                True,
-                ev,
-            )
+            note = f"a wallet-to-wallet transfer after buying reverted: '{st.reason}' (blacklist or block)"
+            if rt.one_block:  # a once-per-block rule looks exactly like this when everything ran in one block
+                note += (
+                    f"; simulated in one block only ({rt.one_block}): a once-per-block rule reads the same"
+                )
+            return Factor("round_trip", "transfer blocked", 100, 3.0, note, True, ev)
     if rt.can_sell is False:
         why = sell.reason
         direct = rt.stage("pair_transfer")
