@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from dexbot.core.errors import ChainError
+from dexbot.core.errors import ChainError, StoreError
 from dexbot.engine.breakers.context import HeldToken
-from dexbot.engine.desk import DeskState
 from dexbot.engine.events import PositionChanged, TradeFilled
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
@@ -18,12 +17,13 @@ from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.paper import Market, Priced
 from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import explain_exit, explain_slice
+from dexbot.engine.token_faults import TokenFaults
 from dexbot.store.models import Position
 
 RECHECK_EVERY_BLOCKS = 10
 
 
-class ExitDesk(DeskState):
+class ExitDesk(TokenFaults):
     def _sell_volume_per_s(self, pool: str, window_blocks: int = 30) -> int:
         """Token units sold into ``pool`` per second over the recent window (from its Swap logs)."""
         info = self.view.pools.get(pool)
@@ -121,28 +121,38 @@ class ExitDesk(DeskState):
             h = self.holdings.get(pid)
             if h is None or h.vanished:
                 continue
-            await self._ensure_viewed(pos, h)
-            if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
-                h.last_check_block = self.block
-                if await self.recheck(pos, h):
-                    continue
-            value = await self.net_value(pos, h)
-            self.portfolio.mark(pid, value, self.block)
-            sig = evaluate(
-                h.rules,
-                cost=pos.entry_value or pos.entry_cost,
-                value_now=value,
-                peak_value=pos.peak_value,
-                held_s=time.time() - h.opened_at,
-            )
-            # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
-            takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
-            if h.exiting and not takes_over:
-                await self.sell(pos, h, h.exiting, h.exit_detail)
-            elif sig is not None:
-                await self.sell(pos, h, sig.rule, sig.detail)
-            else:
-                self.bus.publish(_position_event(pos, value, h.rules.describe()))
+            try:
+                await self._manage(pos, h)
+            except StoreError:
+                raise  # not this token's fault: the engine loop's store handling takes it
+            except Exception as err:  # one position's failure must not stop the exits of the others
+                await self.token_failed("exit", pos.token, pos.symbol, err, policy=policy)
+
+    async def _manage(self, pos: Position, h: Holding) -> None:
+        """One position, one block: re-check the token now and then, mark it, fire its exit rules."""
+        pid = pos.id or 0
+        await self._ensure_viewed(pos, h)
+        if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
+            h.last_check_block = self.block
+            if await self.recheck(pos, h):
+                return
+        value = await self.net_value(pos, h)
+        self.portfolio.mark(pid, value, self.block)
+        sig = evaluate(
+            h.rules,
+            cost=pos.entry_value or pos.entry_cost,
+            value_now=value,
+            peak_value=pos.peak_value,
+            held_s=time.time() - h.opened_at,
+        )
+        # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
+        takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
+        if h.exiting and not takes_over:
+            await self.sell(pos, h, h.exiting, h.exit_detail)
+        elif sig is not None:
+            await self.sell(pos, h, sig.rule, sig.detail)
+        else:
+            self.bus.publish(_position_event(pos, value, h.rules.describe()))
 
     async def recheck(self, pos: Position, h: Holding) -> bool:
         """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can

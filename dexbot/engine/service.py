@@ -41,6 +41,7 @@ from dexbot.engine.runtime import ChainRuntime, data_file
 from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
+from dexbot.engine.token_faults import describe
 from dexbot.engine.trader import Trader
 from dexbot.store import repo
 
@@ -258,6 +259,10 @@ class EngineService:
                             self.guard.db_write_error = str(err)
                             self.bus.publish(EngineError(where="store", message=str(err)))
                             log.error("database write failed: %s", err)
+                        except Exception as err:  # a bug must cost one event, never the running engine
+                            why = describe(err)
+                            self.bus.publish(EngineError(where="engine", message=why))
+                            log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -359,7 +364,14 @@ class EngineService:
             cand = self.trader.queue.pop(token)
             t0 = time.perf_counter()
             self.trader.decided_at = 0.0
-            await self.trader.consider(cand, self.policy())
+            try:
+                await self.trader.consider(cand, self.policy())
+            except StoreError:
+                raise  # the store is not this token's fault: the loop's store handling takes it
+            except Exception as err:  # one token's failure is that token's skip, never a stopped engine
+                info = self.trader.view.pools.get(cand.pool)
+                symbol = info.symbol if info else token[:8]
+                await self.trader.token_failed("trade", cand.token, symbol, err, policy=self.policy())
             self.decision_ms.append((time.perf_counter() - t0) * 1000)
             seen = self.trader.discovered.pop(token, None)
             if seen is not None and self.trader.decided_at:

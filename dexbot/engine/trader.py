@@ -133,8 +133,8 @@ class Trader(Discovery, ExitDesk):
                 facts=facts,
                 gas_price_wei=self.gas_price,
             )
-        except ChainError as err:
-            await self._skip(token, symbol, policy, f"the assessment failed ({err}); no trade without one")
+        except Exception as err:  # whatever one token makes the assessment raise, only it is skipped
+            await self.token_failed("assess", token, symbol, err, policy=policy)
             return
         self.assessments[token.lower()] = a
         if a.verdict != "ok":
