@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.gas_replay import GWEI, Replay, Tally, load, replay
+from bench.gas_replay import GWEI, Comparison, Replay, Tally, load, race, replay
 from bench.gas_replay import History as History
 from dexbot.chain.gas.strategy import URGENCIES, Urgency
 
@@ -163,6 +163,42 @@ def _by_urgency(label: str, hs: list[History]) -> list[dict[str, Any]]:
     return out
 
 
+def _fast_lane(label: str, hs: list[History]) -> list[dict[str, Any]]:
+    """What the fast lane's price buys against ``fast`` when it pays it (a caller-declared race): on
+    every head, and on heads right after a full block, when a queue is there to jump. Uncontested, the
+    lane bids like fast. (The model counts blocks to inclusion, not the place within a block.)"""
+    out = []
+    for case, kwargs in (
+        ("contested_every_head", {"contested": True, "after_full_only": False}),
+        ("contested_after_full_block", {"contested": True, "after_full_only": True}),
+    ):
+        total = Comparison()
+        for h in hs:
+            c = race(h, **kwargs)
+            total.ours.merge(c.ours)
+            total.web3.merge(c.web3)
+        lane, fast = total.ours, total.web3
+        more = -total.saved_pct
+        out.append(
+            _entry(
+                f"gas_{label}_fast_lane_{case}",
+                lane.mean_wait,
+                "blocks (mean)",
+                fast.mean_wait,
+                f"pays {more:.1f} % more than fast for in 1 block {lane.within1_pct:.1f} % "
+                f"(fast {fast.within1_pct:.1f} %) over {lane.sent} txs",
+                None,
+            )
+        )
+        out[-1].update(
+            paid_more_than_fast_pct=round(more, 3),
+            within_1_block_pct=round(lane.within1_pct, 2),
+            fast_within_1_block_pct=round(fast.within1_pct, 2),
+            txs=lane.sent,
+        )
+    return out
+
+
 def run(data_dir: Path = DATA) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for label, hs in histories(data_dir).items():
@@ -170,4 +206,5 @@ def run(data_dir: Path = DATA) -> list[dict[str, Any]]:
         entries += [_history_entry(label, h, r) for h, r in zip(hs, replays, strict=True)]
         entries += _set_entries(label, replays)
         entries += _by_urgency(label, hs)
+        entries += _fast_lane(label, hs)
     return entries

@@ -260,14 +260,14 @@ class Replay:
     best1: Comparison  # the one-block hindsight bidder (what tips alone can save)
 
 
-def replay(h: History, urgency: Urgency) -> Replay:
+def replay(h: History, urgency: Urgency, *, contested: bool = False) -> Replay:
     oracle = node_oracle(h)
     rule = op_stack_rule(h.extra_data()) or h.rule
     r = Replay(Comparison(), Comparison(), Comparison(), Comparison())
     for t in range(HISTORY_BLOCKS, h.blocks - MAX_WAIT):
-        s = suggest(h.head(t), h.fee_history(t), urgency, rule)
+        node_tip = oracle(t)  # the node answers eth_maxPriorityFeePerGas in the same batch
+        s = suggest(h.head(t), h.fee_history(t), urgency, rule, node_tip=node_tip, contested=contested)
         ours = include(h, t, s.max_fee_per_gas, s.max_priority_fee_per_gas)
-        node_tip = oracle(t)
         w = include(h, t, node_tip + 2 * h.b["base_fee"][t], node_tip)
         if r.node.pair(ours, w):
             assert w is not None
@@ -276,3 +276,25 @@ def replay(h: History, urgency: Urgency) -> Replay:
         fallback_tip = web3_fallback_tip(h, t)
         r.fallback.pair(ours, include(h, t, fallback_tip + 2 * h.b["base_fee"][t], fallback_tip))
     return r
+
+
+def race(h: History, *, contested: bool, after_full_only: bool) -> Comparison:
+    """The fast lane (``ours``) against ``fast`` (``web3``'s slot here) on the same heads: what the lane's
+    higher tip buys in blocks to inclusion, and what it costs. ``after_full_only``: only heads right after
+    a full block, the queue the lane pays to jump; ``contested``: the caller claims a race on every head."""
+    oracle = node_oracle(h)
+    rule = op_stack_rule(h.extra_data()) or h.rule
+    cmp = Comparison()
+    full_gas = h.gas_limit * 95 // 100
+    for t in range(HISTORY_BLOCKS, h.blocks - MAX_WAIT):
+        node_tip = oracle(t)
+        if after_full_only and h.b["gas_used"][t] < full_gas:
+            continue
+        head, hist = h.head(t), h.fee_history(t)
+        lane = suggest(head, hist, "fast-lane", rule, node_tip=node_tip, contested=contested)
+        fast = suggest(head, hist, "fast", rule, node_tip=node_tip)
+        cmp.pair(
+            include(h, t, lane.max_fee_per_gas, lane.max_priority_fee_per_gas),
+            include(h, t, fast.max_fee_per_gas, fast.max_priority_fee_per_gas),
+        )
+    return cmp

@@ -213,3 +213,29 @@ def test_zero_tips_fill_most_real_ethereum_blocks_lowest_percentile() -> None:
     eth = replay_model.load(REAL[1])
     zero = sum(1 for row in eth.b["reward"] if row[0] == 0)
     assert zero == 975
+
+
+def test_on_the_real_windows_normal_is_never_worse_than_the_nodes_answer(
+    bench_entries: dict[str, dict[str, Any]],
+) -> None:
+    for chain in ("base", "ethereum"):
+        entry = bench_entries[f"gas_real_{chain}_2025_10_17"]
+        assert entry["saved_vs_node_oracle_pct"] >= 0, chain
+        assert entry["within_2_blocks_pct"] == 100.0, chain
+        assert entry["met"] is True
+    for goal in ("savings_vs_web3_fallback", "included_within_2_blocks"):
+        assert bench_entries[f"gas_real_{goal}"]["met"] is True
+        assert bench_entries[f"gas_sim_{goal}"]["met"] is True
+    assert bench_entries["gas_sim_savings_vs_node_oracle"]["met"] is True
+
+
+def test_the_uncontested_fast_lane_bids_like_fast_and_the_bench_prices_a_race(
+    bench_entries: dict[str, dict[str, Any]],
+) -> None:
+    lane, fast = bench_entries["gas_real_urgency_fast_lane"], bench_entries["gas_real_urgency_fast"]
+    assert lane["value"] == fast["value"]
+    for label in ("real", "sim"):
+        race = bench_entries[f"gas_{label}_fast_lane_contested_every_head"]
+        assert race["unit"] == "blocks (mean)"
+        assert race["paid_more_than_fast_pct"] > 0
+        assert race["goal"].startswith(f"pays {race['paid_more_than_fast_pct']:.1f} % more than fast")
