@@ -24,6 +24,7 @@ from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
 
 ENV_PREFIX = "DEXBOT_"
+MIN_HISTORY_BLOCKS = 128  # twice the watcher's reorg window
 
 
 class MarketConfig(Section):
@@ -44,7 +45,21 @@ class DevnetConfig(Section):
     seed: int = Field(default=42, ge=0)
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
+    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all,
+    # which grows ~1 MB a block). Both must cover the watcher's 64-block reorg window.
+    history_blocks: int = Field(default=256, ge=0, le=100_000)
+    tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     market: MarketConfig = MarketConfig()
+
+    @field_validator("history_blocks", "tx_history_blocks")
+    @classmethod
+    def _cover_reorgs(cls, v: int) -> int:
+        if 0 < v < MIN_HISTORY_BLOCKS:
+            raise ValueError(
+                f"must be 0 (keep every block) or at least {MIN_HISTORY_BLOCKS}: reorg handling, revert "
+                "traces and the round-trip probe read recent blocks"
+            )
+        return v
 
 
 class ModeConfig(Section):

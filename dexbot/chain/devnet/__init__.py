@@ -87,6 +87,8 @@ async def start_devnet(
         accounts=cfg.accounts,
         block_time_s=cfg.block_time_s,
         log_path=data_dir / "anvil.log",
+        history_blocks=cfg.history_blocks,
+        tx_history_blocks=cfg.tx_history_blocks,
     )
     async with anvil:
         deployment, accounts = await prepare_chain(

@@ -39,6 +39,12 @@ class Anvil:
     With ``block_time_s`` 0 or a whole number, anvil starts with mining off so the deployment can pack
     everything into one block; ``set_mining`` then switches to automine or interval mining. A fractional
     block time cannot be set over RPC, so it is passed on the command line and mining runs from the start.
+
+    ``history_blocks`` / ``tx_history_blocks`` (anvil's ``--prune-history N`` and
+    ``--transaction-block-keeper N``) bound anvil's memory, which otherwise keeps every block's state.
+    Reads at an older block fail with BlockOutOfRangeError, and after ``evm_revert`` to a snapshot taken
+    more than N blocks ago the states before it are gone too, so the test suite's devnet, rolled back
+    around every test, keeps every block (0, the default here).
     """
 
     def __init__(
@@ -52,6 +58,8 @@ class Anvil:
         block_time_s: float = 0.0,
         log_path: Path | None = None,
         startup_timeout_s: float = 15.0,
+        history_blocks: int = 0,
+        tx_history_blocks: int = 0,
     ) -> None:
         self.executable = resolve_anvil(anvil_path)
         self.host = host
@@ -61,6 +69,8 @@ class Anvil:
         self.block_time_s = block_time_s
         self.log_path = log_path
         self.startup_timeout_s = startup_timeout_s
+        self.history_blocks = history_blocks
+        self.tx_history_blocks = tx_history_blocks
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -90,6 +100,10 @@ class Anvil:
             cmd.append("--no-mining")
         else:
             cmd += ["--block-time", repr(float(self.block_time_s))]
+        if self.history_blocks:  # a bare --prune-history would keep no history at all
+            cmd += ["--prune-history", str(self.history_blocks)]
+        if self.tx_history_blocks:
+            cmd += ["--transaction-block-keeper", str(self.tx_history_blocks)]
         return cmd
 
     # -- process lifecycle -------------------------------------------------------------------------
