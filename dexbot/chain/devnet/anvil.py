@@ -36,9 +36,10 @@ DEFAULT_CHAIN_ID = 31337
 class Anvil:
     """One anvil process. Sync ``start()/stop()`` (for pytest fixtures) and ``async with`` (for the app).
 
-    With ``block_time_s`` 0 or a whole number, anvil starts with mining off so the deployment can pack
-    everything into one block; ``set_mining`` then switches to automine or interval mining. A fractional
-    block time cannot be set over RPC, so it is passed on the command line and mining runs from the start.
+    Anvil starts with mining off so the deployment can pack everything into one block; ``set_mining``
+    then switches to automine (block time 0) and ``mine_blocks`` mines at the block time. Not anvil's
+    own interval mining (``--block-time``, ``evm_setIntervalMining``): with it, this anvil keeps 1,500
+    block states whatever ``--prune-history`` says.
 
     ``history_blocks`` / ``tx_history_blocks`` (anvil's ``--prune-history N`` and
     ``--transaction-block-keeper N``) bound anvil's memory, which otherwise keeps every block's state.
@@ -87,19 +88,10 @@ class Anvil:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    @property
-    def mining_deferred(self) -> bool:
-        """True when anvil started with mining off and waits for ``set_mining``."""
-        return self.block_time_s == 0 or float(self.block_time_s).is_integer()
-
     def command(self, port: int) -> list[str]:
         cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
-        cmd += ["--mnemonic", DEV_MNEMONIC]
-        if self.mining_deferred:
-            cmd.append("--no-mining")
-        else:
-            cmd += ["--block-time", repr(float(self.block_time_s))]
+        cmd += ["--mnemonic", DEV_MNEMONIC, "--no-mining"]
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
         if self.tx_history_blocks:
@@ -258,8 +250,18 @@ class Anvil:
 
 
 async def set_mining(rpc: DevRpc, block_time_s: float) -> None:
-    """After setup: automine for 0 (tests), interval mining otherwise (a chain that ticks like Base)."""
+    """After setup: automine for block time 0 (tests); otherwise mining stays off for ``mine_blocks``."""
     if block_time_s == 0:
         await rpc.call("evm_setAutomine", True)
-    elif float(block_time_s).is_integer():
-        await rpc.call("evm_setIntervalMining", int(block_time_s))
+
+
+async def mine_blocks(rpc_url: str, block_time_s: float) -> None:
+    """Mine a block every ``block_time_s`` until cancelled, as interval mining would (see ``Anvil``).
+    After a stall (a busy machine) the next block comes one block time later rather than in a burst."""
+    async with DevRpc(rpc_url) as rpc:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + block_time_s
+        while True:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            await rpc.call("evm_mine")
+            due = max(due + block_time_s, loop.time())

@@ -15,6 +15,7 @@ import pytest
 
 from dexbot.chain.abi import address_word, uint_word
 from dexbot.chain.devnet import Anvil, Devnet, prepare_chain, start_devnet
+from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.events import NewBlock, Reorg
 from dexbot.chain.dex.uniswap_v2.swap import TxCall
 from dexbot.chain.revert_trace import RevertExplainer
@@ -23,7 +24,7 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import DevnetConfig, parse_config
-from dexbot.core.errors import ChainError, ConfigError
+from dexbot.core.errors import ChainError, ConfigError, DevnetError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dex"))
 from devchain import TRANSFER, DevChain
@@ -67,17 +68,28 @@ async def dev(bounded: Devnet) -> AsyncIterator[DevChain]:
         await client.close()
 
 
-async def test_the_embedded_devnet_runs_anvil_with_both_bounds_from_the_config(tmp_path: Path) -> None:
-    cfg = parse_config({"devnet": {"block_time_s": 0, "tokens": 0, "tx_history_blocks": 300}}).devnet
+async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_with_a_block_time(
+    tmp_path: Path,
+) -> None:
+    """A block time used to be anvil's interval mining, which silently lifts the bound to 1,500 states:
+    the devnet mines by itself instead, so block 1 is gone once the chain is past the bound."""
+    devnet = {"block_time_s": 60, "tokens": 0, "tx_history_blocks": 300, "market": {"enabled": False}}
+    cfg = parse_config({"devnet": devnet}).devnet
 
-    async with start_devnet(cfg, tmp_path) as dn:
+    async with start_devnet(cfg, tmp_path) as dn, DevRpc(dn.rpc_url) as rpc:
         assert dn.pid is not None
         cmd = (await asyncio.to_thread(Path(f"/proc/{dn.pid}/cmdline").read_text)).split("\0")
+        account = dn.accounts[0]
+        assert int(await rpc.call("eth_getBalance", account, "0x1"), 16) > 0
+        await rpc.call("anvil_mine", hex(KEPT + 1))
+        with pytest.raises(DevnetError, match="requested was 1"):
+            await rpc.call("eth_getBalance", account, "0x1")
 
     at = cmd.index("--prune-history")
     assert cmd[at : at + 2] == ["--prune-history", "256"]
     at = cmd.index("--transaction-block-keeper")
     assert cmd[at : at + 2] == ["--transaction-block-keeper", "300"]
+    assert "--block-time" not in cmd
     assert "--prune-history" not in Anvil().command(1)  # 0: anvil's own default, every block kept
 
 
