@@ -4,7 +4,8 @@ watcher that only adds would read ever more dead pools every block and hold thei
 A pool is dead when it has had no Swap or Sync for ``idle_blocks``, or sooner (``empty_blocks``) when
 it is empty: zero reserves or liquidity, or its state cannot be read at all (no code). Beyond that,
 at most ``max_pools`` are kept, the least recently active going first. Pinned pools (a held position's,
-the USD price pair) are never dropped, whatever their age.
+the USD price pair) are never dropped, whatever their age. A dropped pool is not watched again should
+it wake up: the strategies want fresh launches, and held positions are pinned.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dexbot.chain.dex.states import PoolState, V2State
 
 @dataclass(frozen=True)
 class Retention:
-    idle_blocks: int = 1_800  # an hour of 2 s blocks without a trade
+    idle_blocks: int = 300  # ten minutes of 2 s blocks without a trade
     empty_blocks: int = 20  # a pool created empty gets this long to be funded
     max_pools: int = 500
 
