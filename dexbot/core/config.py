@@ -24,7 +24,7 @@ from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
 
 ENV_PREFIX = "DEXBOT_"
-MIN_HISTORY_BLOCKS = 128  # twice the watcher's reorg window
+MIN_HISTORY_BLOCKS = 64  # the watcher's reorg window
 
 
 class MarketConfig(Section):
@@ -45,9 +45,10 @@ class DevnetConfig(Section):
     seed: int = Field(default=42, ge=0)
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
-    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all,
-    # which grows ~1 MB a block). Both must cover the watcher's 64-block reorg window.
-    history_blocks: int = Field(default=256, ge=0, le=100_000)
+    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all).
+    # Each kept state is a full copy of the chain's state, so anvil grows with N times the chain's
+    # growth; dexbot reads only the newest few blocks' states, and logs and receipts 64 blocks back.
+    history_blocks: int = Field(default=64, ge=0, le=100_000)
     tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     market: MarketConfig = MarketConfig()
 

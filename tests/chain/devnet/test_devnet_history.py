@@ -86,16 +86,16 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
             await rpc.call("eth_getBalance", account, "0x1")
 
     at = cmd.index("--prune-history")
-    assert cmd[at : at + 2] == ["--prune-history", "256"]
+    assert cmd[at : at + 2] == ["--prune-history", "64"]
     at = cmd.index("--transaction-block-keeper")
     assert cmd[at : at + 2] == ["--transaction-block-keeper", "300"]
     assert "--block-time" not in cmd
     assert "--prune-history" not in Anvil().command(1)  # 0: anvil's own default, every block kept
 
 
-@pytest.mark.parametrize(("key", "value"), [("history_blocks", 64), ("tx_history_blocks", 1)])
+@pytest.mark.parametrize(("key", "value"), [("history_blocks", 63), ("tx_history_blocks", 1)])
 def test_a_bound_too_small_for_reorgs_is_refused_naming_the_key(key: str, value: int) -> None:
-    with pytest.raises(ConfigError, match=f"devnet.{key}.*at least 128"):
+    with pytest.raises(ConfigError, match=f"devnet.{key}.*at least 64"):
         parse_config({"devnet": {key: value}})
 
 
@@ -138,7 +138,7 @@ async def test_the_round_trip_probe_runs_at_a_recent_block(dev: DevChain) -> Non
         )
         return (result.can_buy, result.can_sell, result.inconclusive, result.buy_tax_bps)
 
-    assert await probe(head - 64) == (True, True, None, 0)
+    assert await probe(head - KEPT // 2) == (True, True, None, 0)
     with pytest.raises(ChainError):
         await probe(1)
 
