@@ -86,16 +86,18 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
             await rpc.call("eth_getBalance", account, "0x1")
 
     at = cmd.index("--prune-history")
-    assert cmd[at : at + 2] == ["--prune-history", "64"]
+    assert cmd[at : at + 2] == ["--prune-history", "32"]
     at = cmd.index("--transaction-block-keeper")
     assert cmd[at : at + 2] == ["--transaction-block-keeper", "300"]
     assert "--block-time" not in cmd
     assert "--prune-history" not in Anvil().command(1)  # 0: anvil's own default, every block kept
 
 
-@pytest.mark.parametrize(("key", "value"), [("history_blocks", 63), ("tx_history_blocks", 1)])
-def test_a_bound_too_small_for_reorgs_is_refused_naming_the_key(key: str, value: int) -> None:
-    with pytest.raises(ConfigError, match=f"devnet.{key}.*at least 64"):
+@pytest.mark.parametrize(
+    ("key", "value", "least"), [("history_blocks", 15, 16), ("tx_history_blocks", 63, 64)]
+)
+def test_a_bound_too_small_for_recent_reads_is_refused(key: str, value: int, least: int) -> None:
+    with pytest.raises(ConfigError, match=f"devnet.{key}.*at least {least}"):
         parse_config({"devnet": {key: value}})
 
 
