@@ -120,7 +120,9 @@ class Soak:
             ev = json.loads(line)
         except ValueError:
             return
-        name = str(ev.get("event", ""))
+        name = str(ev.get("event") or "")
+        if not name:
+            return
         self.events[name] += 1
         if name == "EngineStateChanged" and ev.get("state") == "running":
             self.events["running"] += 1
