@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 
 from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
 from dexbot.core.config_chain import NETWORKS as NETWORKS
@@ -23,6 +23,9 @@ from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
 from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
+
+MIN_STATE_BLOCKS = 16  # dexbot reads states a block or two behind the head, traces a few blocks back
+MIN_TX_BLOCKS = 64  # the watcher re-reads logs up to 64 blocks back after a reorg
 
 
 class MarketConfig(Section):
@@ -43,7 +46,23 @@ class DevnetConfig(Section):
     seed: int = Field(default=42, ge=0)
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
+    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all).
+    # Each kept state is a full copy of the chain's state, so anvil grows by N times what every launch
+    # adds to the chain; dexbot reads states a few blocks back, and logs and receipts 64 blocks back.
+    history_blocks: int = Field(default=32, ge=0, le=100_000)
+    tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     market: MarketConfig = MarketConfig()
+
+    @field_validator("history_blocks", "tx_history_blocks")
+    @classmethod
+    def _cover_reads(cls, v: int, info: ValidationInfo) -> int:
+        least = MIN_STATE_BLOCKS if info.field_name == "history_blocks" else MIN_TX_BLOCKS
+        if 0 < v < least:
+            raise ValueError(
+                f"must be 0 (keep every block) or at least {least}: reorg handling, revert traces "
+                "and the round-trip probe read recent blocks"
+            )
+        return v
 
 
 class ModeConfig(Section):

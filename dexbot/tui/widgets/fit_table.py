@@ -1,9 +1,10 @@
 """A DataTable that sizes its columns itself, from their content and the room it has. Textual measures
 cells only when a table is idle, and caches a row drawn before that under an update count the measuring
 does not bump: that row keeps label-width columns ("12-02 18:4", "0.", "pape") in every later frame. Here
-every width is set explicitly, before rows are drawn, whenever rows or the size change. When the table is narrow, low-value columns are dropped (the rest stay whole); one flexible column
-takes whatever room is left and cuts its text with an ellipsis. Rows are keyed and updated in place, so a
-4 Hz refresh keeps the cursor, the scroll position and the frame budget."""
+every width is set explicitly, before rows are drawn, whenever rows or the size change. When the table is
+narrow, low-value columns are dropped (the rest stay whole); one flexible column takes whatever room is
+left and cuts its text with an ellipsis. Rows are keyed and updated in place, so a 4 Hz refresh keeps the
+cursor, the scroll position and the frame budget."""
 
 from __future__ import annotations
 
