@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dexbot.chain.devnet.faults import Fault
-from dexbot.engine.drills.rig import DrillFailed, Node, Rig
-from dexbot.engine.events import BlockSeen, EngineError
+from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
+from dexbot.engine.events import BlockSeen, EngineError, ThoughtRecorded
 
 Run = Callable[[Rig], Awaitable[str]]
 
@@ -25,6 +25,7 @@ class Drill:
     mode: str = "paper"
     endpoints: int = 2
     config: dict[str, Any] = field(default_factory=dict)
+    faults: tuple[tuple[int, Fault], ...] = ()  # in force from the start: (endpoint, fault)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ async def _lag(rig: Rig) -> str:
     await rig.block(head)
     head = await rig.mine(1)
     await rig.block(head)
-    reorgs = [t for t in rig.events if getattr(t, "decision", "") == "hold"]
+    reorgs = [t for t in rig.events if "reorganised" in getattr(t, "reasoning", "")]
     ep0 = rig.svc.rt.client.endpoints[0]
     return check(
         rig.svc.block == head and not reorgs and ep0.lag_blocks >= 5,
@@ -133,11 +134,36 @@ async def _reorg(rig: Rig) -> str:
     await rig.proxies[0].reorg(2)
     await rig.mine(1)
     ev = await rig.breaker("reorg")
-    thought = await rig.thought("hold")
+    thought = await rig.until(lambda e: "reorganised" in getattr(e, "reasoning", ""), "a reorg thought")
+    assert isinstance(thought, ThoughtRecorded)
     return check(
-        "reorganised" in thought.reasoning,
+        rig.svc.state == "running",
         f"reorg breaker opened ({ev.reason[:40]}); thought: {thought.reasoning[:48]}",
     )
+
+
+async def _wrong_data(rig: Rig) -> str:
+    await rig.launch(spec("LIE"))
+    th = await rig.until(
+        lambda e: isinstance(e, ThoughtRecorded) and e.symbol == "LIE" and "quorum" in e.reasoning,
+        "an entry refused for want of a quorum",
+    )
+    assert isinstance(th, ThoughtRecorded)
+    await rig.mine(1)  # the breakers look once a block
+    ev = await rig.breaker("rpc_disagree")
+    await rig.until(lambda e: getattr(e, "state", "") == "halted", "the engine halted")
+    opened = len(rig.svc.portfolio.open_positions())
+    return check(
+        opened == 0 and th.decision == "skip",
+        f"entry refused ({th.reasoning[:60]}…); {ev.name} opened; positions opened: {opened}",
+    )
+
+
+async def _quorum_agrees(rig: Rig) -> str:
+    await rig.launch(spec("TRUE"))
+    await rig.thought("enter", "TRUE")
+    opened = len(rig.svc.portfolio.open_positions())
+    return check(opened == 1, f"entered TRUE on agreed numbers; positions opened: {opened}")
 
 
 ENDPOINT = "falls back to endpoint #1: every block processed, no engine error"
@@ -180,6 +206,21 @@ DRILLS: tuple[Drill, ...] = (
         _wrong_chain_two,
     ),
     Drill(
+        "wrong_data",
+        "#0 answers getReserves with reserve0 doubled (chain.quorum = 2)",
+        "entry refused: the quorum does not confirm the pool; rpc_disagree halts trading; no position",
+        _wrong_data,
+        config={"chain": {"quorum": 2}},
+        faults=((0, Fault("wrong_data", frozenset({"eth_call"}))),),
+    ),
+    Drill(
+        "quorum_agrees",
+        "none (control): two honest endpoints, chain.quorum = 2",
+        "the quorum confirms the pool and the entry goes ahead",
+        _quorum_agrees,
+        config={"chain": {"quorum": 2}},
+    ),
+    Drill(
         "reorg",
         "anvil_reorg 2 blocks under the proxy",
         "Reorg seen, reorg breaker pauses entries, state re-read",
@@ -192,7 +233,10 @@ async def run_drill(drill: Drill, node: Node, data_dir: Path | None = None) -> R
     with tempfile.TemporaryDirectory(prefix=f"drill-{drill.name}-") as tmp:
         where = data_dir or Path(tmp)
         try:
-            async with Rig(node, where, mode=drill.mode, endpoints=drill.endpoints, **drill.config) as rig:
+            rig = Rig(
+                node, where, mode=drill.mode, endpoints=drill.endpoints, faults=drill.faults, **drill.config
+            )
+            async with rig:
                 observed, passed = await drill.run(rig), True
         except DrillFailed as err:
             observed, passed = str(err), False

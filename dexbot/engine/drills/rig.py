@@ -12,6 +12,7 @@ from typing import Any
 from dexbot.chain.devnet import DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.chaos import ChaosProxy
 from dexbot.chain.devnet.deployment import Deployment
+from dexbot.chain.devnet.faults import Fault
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config, parse_config
@@ -54,11 +55,21 @@ def drill_config(data_dir: Path, mode: str, extra: dict[str, Any]) -> Config:
 
 class Rig:
     def __init__(
-        self, node: Node, data_dir: Path, *, mode: str = "paper", endpoints: int = 2, **config: Any
+        self,
+        node: Node,
+        data_dir: Path,
+        *,
+        mode: str = "paper",
+        endpoints: int = 2,
+        faults: tuple[tuple[int, Fault], ...] = (),
+        **config: Any,
     ) -> None:
+        """``faults``: (endpoint index, fault) in force from before the engine starts."""
         self.node = node
         self.cfg = drill_config(data_dir, mode, config)
         self.proxies = [ChaosProxy(node.rpc_url, seed=i) for i in range(endpoints)]
+        for index, fault in faults:
+            self.proxies[index].inject(fault)
         self.bus = EventBus()
         self.events: list[Event] = []
         self._queue = self.bus.subscribe()
