@@ -170,7 +170,7 @@ class ChaosProxy:
             elif f.kind == "drop":
                 if request.transport is not None:
                     request.transport.abort()
-                raise ConnectionResetError("chaos: connection dropped")
+                return web.Response(status=499)  # never sent: the connection is gone
         answers = await asyncio.gather(*(self._call(c) for c in calls))
         return web.json_response(answers if isinstance(payload, list) else answers[0])
 
