@@ -54,6 +54,7 @@ class Endpoint:
     lag_blocks: int = 0
     requests: int = 0
     errors: int = 0
+    wrong_chain: int = 0  # the chain id it served at the last check, when not ours: never used then
     credentials: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -219,7 +220,8 @@ class RpcClient:
             obs(ep.index, cls, status, seconds)
 
     def ordered(self) -> list[Endpoint]:
-        """Configured order, but endpoints cooling down after failures or lagging behind go last."""
+        """Configured order, but endpoints cooling down after failures or lagging behind go last, and
+        one found serving another chain is left out (a transaction sent there could land on it)."""
         now = time.monotonic()
 
         def key(ep: Endpoint) -> tuple[int, int, int]:
@@ -227,7 +229,7 @@ class RpcClient:
             lagging = 1 if ep.lag_blocks > self.max_lag_blocks else 0
             return (cooling, lagging, ep.index)
 
-        return sorted(self.endpoints, key=key)
+        return sorted((ep for ep in self.endpoints if not ep.wrong_chain), key=key)
 
     # -- public API ----------------------------------------------------------------------------------
 
@@ -323,6 +325,56 @@ class RpcClient:
             ep.lag_blocks = best - ep.head if ep.index in heads else best
         return heads
 
+    async def check_endpoints(self) -> list[str]:
+        """Ask every endpoint, in parallel, for its chain id and head: mark lagging ones (``ordered``
+        puts them last) and take out those serving another chain until they serve ours again. Returns
+        one line per endpoint that changed between right and wrong chain."""
+        calls: list[tuple[str, list[Any]]] = [("eth_chainId", []), ("eth_blockNumber", [])]
+        results = await asyncio.gather(*(self._pair(ep, calls) for ep in self.endpoints))
+        heads = {ep.index: head for ep, (cid, head) in zip(self.endpoints, results, strict=True) if head >= 0}
+        best = max(heads.values(), default=0)
+        changes = []
+        for ep, (cid, head) in zip(self.endpoints, results, strict=True):
+            if head >= 0:
+                ep.head = head
+            ep.lag_blocks = best - ep.head if ep.index in heads else best
+            if cid <= 0 or not self.chain_id:
+                continue
+            wrong = cid if cid != self.chain_id else 0
+            if wrong != ep.wrong_chain:
+                what = (
+                    f"serves chain {wrong}, expected {self.chain_id}: taken out of rotation"
+                    if wrong
+                    else (f"serves chain {cid} again: back in rotation")
+                )
+                changes.append(f"RPC endpoint #{ep.index} {_safe_url(ep.url)} {what}")
+                if wrong:
+                    ep.last_error = f"serves chain {wrong}, expected {self.chain_id}"
+            ep.wrong_chain = wrong
+        return changes
+
+    def observed_chain_id(self) -> int:
+        """Our chain id while any endpoint serves it; else the id the endpoints serve instead."""
+        wrong = [ep.wrong_chain for ep in self.endpoints if ep.wrong_chain]
+        return self.chain_id if len(wrong) < len(self.endpoints) else wrong[0]
+
+    async def _pair(self, ep: Endpoint, calls: list[tuple[str, list[Any]]]) -> tuple[int, int]:
+        """(chain id, head) of one endpoint from one batch; -1 for what it did not answer."""
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
+        started = time.perf_counter()
+        try:
+            body = await self._post(ep, payload)
+        except _Transport as err:
+            self._observe(ep, "batch", "transport_error", started, ok=False, error=str(err))
+            return -1, -1
+        self._observe(ep, "batch", "ok", started, ok=True)
+        got = (
+            {item.get("id"): item.get("result") for item in body if isinstance(item, dict)}
+            if isinstance(body, list)
+            else {}
+        )
+        return _hex_int(got.get(0)), _hex_int(got.get(1))
+
     async def block_number(self) -> int:
         return int(await self.request("eth_blockNumber", []), 16)
 
@@ -348,6 +400,13 @@ class RpcClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _hex_int(value: Any) -> int:
+    try:
+        return int(value, 16) if isinstance(value, str) else -1
+    except ValueError:
+        return -1
 
 
 def _is_endpoint_fault(error: dict[str, Any]) -> bool:

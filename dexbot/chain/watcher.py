@@ -159,10 +159,11 @@ class PoolWatcher:
         """One step: events since the last poll (Reorg first, logs in chain order, NewBlock last)."""
         if self.head is None:
             await self.start()
+        assert self.head is not None
         for _ in range(POLL_RETRIES):
             tip = await self._tip()
-            if tip.number == self.head and tip.hash == self._hashes.get(tip.number):
-                return []
+            if tip.number <= self.head and tip.hash == self._hashes.get(tip.number):
+                return []  # nothing new; or an endpoint behind us (lagging, not a reorg)
             step = await self._read_step(tip)
             if step is not None:
                 return self._commit(step)

@@ -10,7 +10,10 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from dexbot.chain.dex.uniswap_v2.pair import GET_RESERVES
+from dexbot.chain.dex.uniswap_v3.pool import SLOT0
 from dexbot.chain.rpc import RpcClient
+from dexbot.core.errors import ChainError
 from dexbot.engine.breakers.context import (
     BreakerContext,
     ClosedTrade,
@@ -56,6 +59,7 @@ class Guard:
         self.txs: deque[TxOutcome] = deque(maxlen=500)
         self.fills: deque[FillSlippage] = deque(maxlen=500)
         self.wallet: WalletObs | None = None
+        self.rpc_disagreement = ""  # the last quorum read's refusal; "" once a quorum agrees again
         self._rpc_samples: deque[tuple[float, int, int]] = deque()
 
     def record_trade(self, gas_cost: int, *, closed_pnl: int | None = None, token: str = "") -> None:
@@ -73,6 +77,23 @@ class Guard:
     def record_fill(self, token: str, quoted_out: int, amount_out: int) -> None:
         """A live fill: the exact quote that set amountOutMin against what the receipt delivered."""
         self.fills.append(FillSlippage(time.time(), token, quoted_out, amount_out))
+
+    async def confirm_pool(self, pool: str, dex: str, block: int, quorum: int) -> str:
+        """Do ``quorum`` endpoints give the same state of ``pool`` at ``block``? "" when they do (or no
+        quorum is configured), else why not: then no trade may rest on that pool's numbers, and the
+        rpc_disagree breaker sees it on the next tick."""
+        if quorum <= 1:
+            return ""
+        data = "0x" + (GET_RESERVES if dex == "uniswap_v2" else SLOT0).hex()
+        try:
+            await self.client.quorum_request(
+                "eth_call", [{"to": pool, "data": data}, hex(block)], quorum=quorum
+            )
+        except ChainError as err:
+            self.rpc_disagreement = str(err)
+            return self.rpc_disagreement
+        self.rpc_disagreement = ""
+        return ""
 
     def _rpc_window(self, now: float) -> tuple[int, int]:
         requests = sum(ep.requests for ep in self.client.endpoints)
@@ -137,6 +158,7 @@ class Guard:
             pools=pools,
             hostile_seen=tuple(hostile_seen),
             db_write_error=self.db_write_error,
+            rpc_disagreement=self.rpc_disagreement,
             kill_switch=kill_switch,
             txs=tuple(self.txs),
             fills=tuple(self.fills),

@@ -52,7 +52,6 @@ log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
-CHAIN_ID_CHECK_EVERY = 30  # blocks
 
 
 class EngineService:
@@ -251,6 +250,7 @@ class EngineService:
                     self.rpc_ok = False
                     self.bus.publish(EngineError(where="watcher", message=str(err)))
                     log.warning("chain read failed: %s", err)
+                    await self._check_endpoints()  # an endpoint back on our chain returns to rotation
                     await self._sleep(RPC_BACKOFF_S)
                     continue
                 for ev in batch:
@@ -391,9 +391,7 @@ class EngineService:
         self.base_fee = fee.base_fee
 
     async def _check_breakers(self, ev: NewBlock) -> None:
-        if self.blocks_processed % CHAIN_ID_CHECK_EVERY == 0:
-            with contextlib.suppress(ChainError, ValueError):
-                self.guard.chain_id_observed = int(await self.rt.client.request("eth_chainId", []), 16)
+        await self._check_endpoints()
         await self.breakers.sync_from_store()
         if self.live is not None:
             try:
@@ -416,6 +414,20 @@ class EngineService:
         if d.exit_positions:
             names = ", ".join(o.name for o in d.open if o.action == "exit_position") or "breaker"
             await self.trader.exit_tokens(d.exit_positions, f"ordered out by the {names} breaker.")
+
+    async def _check_endpoints(self) -> None:
+        """Every endpoint's chain id and head, each block: a lagging one goes last, one serving another
+        chain leaves the rotation (said once), and only when none serves ours does the chain-id breaker
+        see the other chain."""
+        try:
+            changes = await self.rt.client.check_endpoints()
+        except (ChainError, OSError) as err:
+            log.warning("endpoint check failed: %s", err)
+            return
+        for line in changes:
+            log.warning("%s", line)
+            self.bus.publish(EngineError(where="rpc", message=line))
+        self.guard.chain_id_observed = self.rt.client.observed_chain_id()
 
     async def _seed_known_pools(self, head: int) -> None:
         dep = self.rt.deployment

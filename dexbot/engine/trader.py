@@ -166,6 +166,30 @@ class Trader(Discovery, ExitDesk):
             return
         await self.enter(a, facts, policy, size, c, evidence)
 
+    async def _unconfirmed(
+        self, a: Assessment, m: Market, policy: IntelPolicy, evidence: dict[str, object]
+    ) -> bool:
+        """With ``chain.quorum`` > 1, an entry rests only on pool numbers that many endpoints agree on."""
+        if self.guard is None:
+            return False
+        why = await self.guard.confirm_pool(m.pool, m.dex, self.block, self.cfg.chain.quorum)
+        if not why:
+            return False
+        self.skipped[a.token.lower()] = self.block
+        await self.thoughts.record(
+            "skip",
+            f"Not entering {a.symbol}: a quorum of RPC endpoints does not confirm its pool at block "
+            f"{self.block} ({why}).",
+            token=a.token,
+            symbol=a.symbol,
+            lane=policy.lane,
+            intel_level=policy.level,
+            risk_score=a.score,
+            block_number=self.block,
+            evidence=evidence | {"error": why},
+        )
+        return True
+
     async def _skip(self, token: str, symbol: str, policy: IntelPolicy, why: str) -> None:
         """A skip without an assessment behind it: remembered for a while, said once."""
         self.skipped[token.lower()] = self.block
@@ -214,6 +238,8 @@ class Trader(Discovery, ExitDesk):
             )
             return
         m, impact = choice.best.market, choice.best.impact_bps
+        if await self._unconfirmed(a, m, policy, evidence):
+            return
         try:
             fill = await self.executor.buy(
                 m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price

@@ -1,0 +1,292 @@
+"""A fault-injecting JSON-RPC proxy in front of a node (anvil, or any endpoint): the way to see what the
+bot does when its RPC misbehaves, on a chain where everything else is real.
+
+    async with ChaosProxy(devnet.rpc_url) as proxy:
+        handle = proxy.inject(Fault("lag", blocks=5))
+        ... point chain.rpc_urls at proxy.url ...
+        await handle.hit.wait()      # the fault has fired at least once
+        proxy.clear()                # healthy again
+
+Without faults it forwards the body untouched. HTTP-level faults (latency, timeout, status, drop,
+garbage) hit a whole request; the others rewrite single calls, batches included. Reorgs are the node's
+own (``anvil_reorg`` / ``anvil_rollback``), asked for through ``reorg``/``rollback``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from eth_abi import decode, encode
+
+from dexbot.chain.abi import selector
+from dexbot.chain.devnet.anvil import free_port
+from dexbot.chain.devnet.faults import HTTP_LEVEL, Fault
+
+GET_RESERVES = selector("getReserves()")
+AGGREGATE3 = selector("aggregate3((address,bool,bytes)[])")
+TAGS = ("latest", "pending", "safe", "finalized")
+BLOCK_ARG = {  # methods that read state at a block, and where the block is in their params
+    "eth_call": 1,
+    "eth_getBalance": 1,
+    "eth_getCode": 1,
+    "eth_getTransactionCount": 1,
+    "eth_getStorageAt": 2,
+    "eth_estimateGas": 1,
+    "eth_getBlockByNumber": 0,
+}
+
+
+@dataclass
+class Injected:
+    """A fault in force: how often it fired, and events to await (first hit; no longer in force;
+    released by ``clear``, which is when requests hung by a timeout fault get their answer)."""
+
+    fault: Fault
+    hits: int = 0
+    hit: asyncio.Event = field(default_factory=asyncio.Event)
+    cleared: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class ChaosProxy:
+    def __init__(self, upstream: str, *, host: str = "127.0.0.1", port: int = 0, seed: int = 0) -> None:
+        self.upstream = upstream
+        self.host, self.port = host, port or free_port()
+        self.requests = 0
+        self.hits: dict[str, int] = {}
+        self._faults: list[Injected] = []
+        self._rng = random.Random(seed)
+        self._stopping = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024**2)
+        app.router.add_post("/", self._handle)
+        app.router.add_post("/{tail:.*}", self._handle)
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        return self.url
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> ChaosProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- faults -------------------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> Injected:
+        handle = Injected(fault)
+        self._faults.append(handle)
+        return handle
+
+    def clear(self, kind: str | None = None) -> None:
+        """Remove every fault (or every fault of ``kind``): the node is healthy again."""
+        for handle in [h for h in self._faults if kind is None or h.fault.kind == kind]:
+            self._remove(handle)
+            handle.released.set()
+
+    def _remove(self, handle: Injected) -> None:
+        if handle in self._faults:
+            self._faults.remove(handle)
+        handle.cleared.set()
+
+    def _fire(self, kinds: Iterable[str], methods: Iterable[str]) -> list[Injected]:
+        """The faults of ``kinds`` that hit a request for ``methods`` this time (odds and counts)."""
+        wanted, names = set(kinds), list(methods)
+        fired = []
+        for h in list(self._faults):
+            f = h.fault
+            if f.kind not in wanted or not any(f.matches(m) for m in names):
+                continue
+            if f.probability < 1 and self._rng.random() >= f.probability:
+                continue
+            h.hits += 1
+            self.hits[f.kind] = self.hits.get(f.kind, 0) + 1
+            h.hit.set()
+            if f.times is not None and h.hits >= f.times:
+                self._remove(h)
+            fired.append(h)
+        return fired
+
+    async def reorg(self, depth: int) -> None:
+        """Replace the newest ``depth`` blocks with new ones (the node's own reorg)."""
+        await self._upstream({"jsonrpc": "2.0", "id": 1, "method": "anvil_reorg", "params": [depth, []]})
+
+    async def rollback(self, depth: int) -> None:
+        """Drop the newest ``depth`` blocks: a shorter chain wins."""
+        await self._upstream({"jsonrpc": "2.0", "id": 1, "method": "anvil_rollback", "params": [depth]})
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        body = await request.read()
+        if not self._faults:
+            return await self._pass(body)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return await self._pass(body)
+        calls = [c for c in (payload if isinstance(payload, list) else [payload]) if isinstance(c, dict)]
+        methods = [str(c.get("method", "")) for c in calls]
+        for h in self._fire(HTTP_LEVEL, methods):
+            f = h.fault
+            if f.kind == "latency":
+                await asyncio.sleep(f.delay_s)
+            elif f.kind == "timeout":
+                await _first(h.released.wait(), self._stopping.wait())
+                return web.Response(status=504, text="gateway timeout")
+            elif f.kind == "http":
+                return web.Response(status=f.status, text=f"chaos: HTTP {f.status}")
+            elif f.kind == "garbage":
+                return web.Response(status=200, text="<html>chaos: not JSON</html>")
+            elif f.kind == "drop":
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=499)  # never sent: the connection is gone
+        answers = await asyncio.gather(*(self._call(c) for c in calls))
+        return web.json_response(answers if isinstance(payload, list) else answers[0])
+
+    async def _pass(self, body: bytes) -> web.Response:
+        assert self._session is not None
+        async with self._session.post(
+            self.upstream, data=body, headers={"Content-Type": "application/json"}
+        ) as resp:
+            return web.Response(status=resp.status, body=await resp.read(), content_type="application/json")
+
+    async def _upstream(self, call: dict[str, Any]) -> dict[str, Any]:
+        assert self._session is not None
+        async with self._session.post(self.upstream, json=call) as resp:
+            answer = await resp.json(content_type=None)
+        return answer if isinstance(answer, dict) else {"id": call.get("id"), "result": answer}
+
+    async def _call(self, call: dict[str, Any]) -> dict[str, Any]:
+        method = str(call.get("method", ""))
+        fired = {h.fault.kind: h.fault for h in self._fire(("chain_id", "rpc_error", "rewrite"), [method])}
+        rpc_id = call.get("id")
+        if "chain_id" in fired and method in ("eth_chainId", "net_version"):
+            cid = fired["chain_id"].chain_id
+            return _result(rpc_id, hex(cid) if method == "eth_chainId" else str(cid))
+        error = fired.get("rpc_error")
+        if error is not None and not error.forward:
+            return _error(rpc_id, error.code, error.message)
+        rewrite = fired.get("rewrite")
+        if rewrite is not None and rewrite.rewrite is not None:
+            call = rewrite.rewrite(dict(call))
+            if "result" in call or "error" in call:
+                return call
+        lag = self._fire(("lag",), [method])
+        if lag:
+            answer = await self._lagging(call, lag[0].fault.blocks)
+        else:
+            answer = await self._upstream(call)
+        if error is not None:
+            return _error(rpc_id, error.code, error.message)
+        wrong = self._fire(("wrong_data",), [method])
+        if wrong and method == "eth_call" and isinstance(answer.get("result"), str):
+            data = str((call.get("params") or [{}])[0].get("data") or call["params"][0].get("input") or "")
+            answer = {**answer, "result": _lie(data, answer["result"], wrong[0].fault.scale_bps)}
+        return answer
+
+    async def _lagging(self, call: dict[str, Any], blocks: int) -> dict[str, Any]:
+        """What a node ``blocks`` behind answers: its ``latest`` is old and it knows nothing newer."""
+        rpc_id, method = call.get("id"), str(call.get("method", ""))
+        head = await self._upstream({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})
+        visible = max(0, int(head["result"], 16) - blocks)
+        if method == "eth_blockNumber":
+            return _result(rpc_id, hex(visible))
+        params = [hex(visible) if p in TAGS else p for p in call.get("params") or []]
+        at = BLOCK_ARG.get(method)
+        if at is not None and at < len(params) and _number(params[at]) > visible:
+            if method == "eth_getBlockByNumber":
+                return _result(rpc_id, None)
+            return _error(rpc_id, -32000, "header not found")
+        if method == "eth_getLogs" and params and isinstance(params[0], dict):
+            flt = dict(params[0])
+            for key in ("fromBlock", "toBlock"):
+                if flt.get(key) in TAGS or _number(flt.get(key)) > visible:
+                    flt[key] = hex(visible)
+            if "fromBlock" in params[0] and _number(params[0]["fromBlock"]) > visible:
+                return _result(rpc_id, [])
+            params[0] = flt
+        answer = await self._upstream({**call, "params": params})
+        result = answer.get("result")
+        receipt = result if method == "eth_getTransactionReceipt" and isinstance(result, dict) else {}
+        if _number(receipt.get("blockNumber")) > visible:
+            return _result(rpc_id, None)
+        return answer
+
+
+def _number(value: Any) -> int:
+    """A block number parameter as an int; tags and absent values count as not newer than anything."""
+    if isinstance(value, str) and value.startswith("0x"):
+        return int(value, 16)
+    if isinstance(value, int):
+        return value
+    return -1
+
+
+def _lie(calldata: str, result: str, scale_bps: int) -> str:
+    """``result`` with every getReserves answer's reserve0 scaled (the call itself, or inside
+    Multicall3's aggregate3): decodable, plausible, wrong."""
+    data, out = bytes.fromhex(calldata.removeprefix("0x")), bytes.fromhex(result.removeprefix("0x"))
+    if data[:4] == GET_RESERVES and len(out) >= 96:
+        return "0x" + _scaled(out, scale_bps).hex()
+    if data[:4] != AGGREGATE3:
+        return result
+    (inner,) = decode(["(address,bool,bytes)[]"], data[4:])
+    (answers,) = decode(["(bool,bytes)[]"], out)
+    lied = [
+        (ok, _scaled(ret, scale_bps) if ok and call[2][:4] == GET_RESERVES and len(ret) >= 96 else ret)
+        for call, (ok, ret) in zip(inner, answers, strict=True)
+    ]
+    return "0x" + encode(["(bool,bytes)[]"], [lied]).hex()
+
+
+def _scaled(reserves: bytes, scale_bps: int) -> bytes:
+    r0 = int.from_bytes(reserves[:32], "big") * scale_bps // 10_000
+    return (r0 % 2**112).to_bytes(32, "big") + reserves[32:]
+
+
+def _result(rpc_id: Any, result: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": rpc_id, "result": result}
+
+
+def _error(rpc_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": rpc_id, "error": {"code": code, "message": message}}
+
+
+async def _first(*waits: Any) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()

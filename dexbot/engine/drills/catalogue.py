@@ -1,0 +1,247 @@
+"""Every fault drill: the fault, the behaviour the engine must show, and the run that checks it. A run
+returns what it observed, or raises DrillFailed saying what it saw instead."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dexbot.chain.devnet.faults import Fault
+from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
+from dexbot.engine.events import BlockSeen, EngineError, ThoughtRecorded
+
+Run = Callable[[Rig], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Drill:
+    name: str
+    fault: str
+    expected: str
+    run: Run
+    mode: str = "paper"
+    endpoints: int = 2
+    config: dict[str, Any] = field(default_factory=dict)
+    faults: tuple[tuple[int, Fault], ...] = ()  # in force from the start: (endpoint, fault)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    fault: str
+    expected: str
+    observed: str
+    passed: bool
+
+
+def check(ok: bool, observed: str) -> str:
+    if not ok:
+        raise DrillFailed(observed)
+    return observed
+
+
+def _fallback(fault: Fault) -> Run:
+    async def run(rig: Rig) -> str:
+        handle = rig.proxies[0].inject(fault)
+        head = await rig.mine(3)
+        await rig.block(head)
+        await handle.hit.wait()
+        ep0, ep1 = rig.svc.rt.client.endpoints
+        errors = rig.seen(EngineError)
+        return check(
+            not errors and ep0.errors > 0 and ep1.requests > 0,
+            f"block {head} processed via #1; #0 failed {ep0.errors} request(s); engine errors: {len(errors)}",
+        )
+
+    return run
+
+
+async def _latency(rig: Rig) -> str:
+    rig.proxies[0].inject(Fault("latency", delay_s=0.2))
+    first = await rig.mine(1)
+    await rig.block(first)
+    head = await rig.mine(2)
+    await rig.block(head)
+    numbers = [e.number for e in rig.seen(BlockSeen) if isinstance(e, BlockSeen) and e.number >= first]
+    return check(
+        numbers == sorted(set(numbers)) and not rig.seen(EngineError) and rig.svc.state == "running",
+        f"blocks {numbers} processed in order, no engine error, engine {rig.svc.state}",
+    )
+
+
+async def _outage(rig: Rig) -> str:
+    handle = rig.proxies[0].inject(Fault("http", status=503))
+    await rig.mine(1)
+    err = await rig.until(lambda e: isinstance(e, EngineError) and e.where == "watcher", "a watcher error")
+    down_ok = rig.svc.rpc_ok
+    rig.proxies[0].clear()
+    head = await rig.mine(1)
+    await rig.block(head)
+    return check(
+        handle.hits > 0 and not down_ok and rig.svc.rpc_ok and rig.svc.state == "running",
+        f"outage reported ({str(getattr(err, 'message', ''))[:48]}…), rpc_ok {down_ok}→{rig.svc.rpc_ok}, "
+        f"block {head} processed after recovery",
+    )
+
+
+async def _lag(rig: Rig) -> str:
+    await rig.mine(8)
+    rig.proxies[0].inject(Fault("lag", blocks=5))
+    head = await rig.mine(2)
+    await rig.block(head)
+    head = await rig.mine(1)
+    await rig.block(head)
+    reorgs = [t for t in rig.events if "reorganised" in getattr(t, "reasoning", "")]
+    ep0 = rig.svc.rt.client.endpoints[0]
+    return check(
+        rig.svc.block == head and not reorgs and ep0.lag_blocks >= 5,
+        f"engine at the true head {rig.svc.block}/{head}; #0 seen {ep0.lag_blocks} blocks behind; "
+        f"false reorgs: {len(reorgs)}",
+    )
+
+
+async def _wrong_chain_one(rig: Rig) -> str:
+    rig.proxies[0].inject(Fault("chain_id", chain_id=1))
+    await rig.mine(1)
+    ev = await rig.breaker("chain_id_mismatch")
+    await rig.until(lambda e: getattr(e, "state", "") == "halted", "the engine halted")
+    return check(
+        rig.svc.state == "halted" and rig.svc.guard.chain_id_observed == 1,
+        f"chain_id_mismatch opened ({ev.severity}); engine {rig.svc.state}",
+    )
+
+
+async def _wrong_chain_two(rig: Rig) -> str:
+    rig.proxies[0].inject(Fault("chain_id", chain_id=1))
+    await rig.mine(1)
+    await rig.until(lambda e: isinstance(e, EngineError) and "chain" in e.message, "a wrong-chain report")
+    head = await rig.mine(1)
+    await rig.block(head)
+    ep0 = rig.svc.rt.client.endpoints[0]
+    order = [ep.index for ep in rig.svc.rt.client.ordered()]
+    return check(
+        rig.svc.state == "running" and order == [1],
+        f"#0 out of rotation ({ep0.last_error[:40]}); block {head} via #1; engine {rig.svc.state}",
+    )
+
+
+async def _reorg(rig: Rig) -> str:
+    head = await rig.mine(3)
+    await rig.block(head)
+    await rig.proxies[0].reorg(2)
+    await rig.mine(1)
+    ev = await rig.breaker("reorg")
+    thought = await rig.until(lambda e: "reorganised" in getattr(e, "reasoning", ""), "a reorg thought")
+    assert isinstance(thought, ThoughtRecorded)
+    return check(
+        rig.svc.state == "running",
+        f"reorg breaker opened ({ev.reason[:40]}); thought: {thought.reasoning[:48]}",
+    )
+
+
+async def _wrong_data(rig: Rig) -> str:
+    await rig.launch(spec("LIE"))
+    th = await rig.until(
+        lambda e: isinstance(e, ThoughtRecorded) and e.symbol == "LIE" and "quorum" in e.reasoning,
+        "an entry refused for want of a quorum",
+    )
+    assert isinstance(th, ThoughtRecorded)
+    await rig.mine(1)  # the breakers look once a block
+    ev = await rig.breaker("rpc_disagree")
+    await rig.until(lambda e: getattr(e, "state", "") == "halted", "the engine halted")
+    opened = len(rig.svc.portfolio.open_positions())
+    return check(
+        opened == 0 and th.decision == "skip",
+        f"entry refused ({th.reasoning[:60]}…); {ev.name} opened; positions opened: {opened}",
+    )
+
+
+async def _quorum_agrees(rig: Rig) -> str:
+    await rig.launch(spec("TRUE"))
+    await rig.thought("enter", "TRUE")
+    opened = len(rig.svc.portfolio.open_positions())
+    return check(opened == 1, f"entered TRUE on agreed numbers; positions opened: {opened}")
+
+
+ENDPOINT = "falls back to endpoint #1: every block processed, no engine error"
+DRILLS: tuple[Drill, ...] = (
+    Drill("http_503", "#0 answers HTTP 503", ENDPOINT, _fallback(Fault("http", status=503))),
+    Drill("http_429", "#0 answers HTTP 429 (rate limit)", ENDPOINT, _fallback(Fault("http", status=429))),
+    Drill("drop", "#0 drops every connection", ENDPOINT, _fallback(Fault("drop"))),
+    Drill("timeout", "#0 never answers (1 s timeout)", ENDPOINT, _fallback(Fault("timeout"))),
+    Drill(
+        "latency",
+        "the only endpoint answers 200 ms late",
+        "blocks processed late but in order, none twice, no error",
+        _latency,
+        endpoints=1,
+    ),
+    Drill(
+        "outage",
+        "the only endpoint fails every request, then recovers",
+        "outage reported (rpc_ok false, watcher error), engine keeps running, resumes when healthy",
+        _outage,
+        endpoints=1,
+    ),
+    Drill(
+        "lag",
+        "#0 is 5 blocks behind (latest = old block)",
+        "lagging endpoint moved last; engine follows the true head; no false reorg",
+        _lag,
+    ),
+    Drill(
+        "chain_id_all",
+        "the only endpoint starts serving chain 1",
+        "chain_id_mismatch (critical) opens: trading halted",
+        _wrong_chain_one,
+        endpoints=1,
+    ),
+    Drill(
+        "chain_id_one",
+        "#0 starts serving chain 1",
+        "#0 taken out of rotation; engine keeps running on #1",
+        _wrong_chain_two,
+    ),
+    Drill(
+        "wrong_data",
+        "#0 answers getReserves with reserve0 doubled (chain.quorum = 2)",
+        "entry refused: the quorum does not confirm the pool; rpc_disagree halts trading; no position",
+        _wrong_data,
+        config={"chain": {"quorum": 2}},
+        faults=((0, Fault("wrong_data", frozenset({"eth_call"}))),),
+    ),
+    Drill(
+        "quorum_agrees",
+        "none (control): two honest endpoints, chain.quorum = 2",
+        "the quorum confirms the pool and the entry goes ahead",
+        _quorum_agrees,
+        config={"chain": {"quorum": 2}},
+    ),
+    Drill(
+        "reorg",
+        "anvil_reorg 2 blocks under the proxy",
+        "Reorg seen, reorg breaker pauses entries, state re-read",
+        _reorg,
+    ),
+)
+
+
+async def run_drill(drill: Drill, node: Node, data_dir: Path | None = None) -> Row:
+    with tempfile.TemporaryDirectory(prefix=f"drill-{drill.name}-") as tmp:
+        where = data_dir or Path(tmp)
+        try:
+            rig = Rig(
+                node, where, mode=drill.mode, endpoints=drill.endpoints, faults=drill.faults, **drill.config
+            )
+            async with rig:
+                observed, passed = await drill.run(rig), True
+        except DrillFailed as err:
+            observed, passed = str(err), False
+    return Row(drill.name, drill.fault, drill.expected, observed, passed)
+
+
+def drill(name: str) -> Drill:
+    return next(d for d in DRILLS if d.name == name)

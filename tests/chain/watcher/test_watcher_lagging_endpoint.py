@@ -1,0 +1,27 @@
+"""An endpoint behind the watcher's head (a lagging node after a fallback) is not a reorg: the watcher
+waits for news instead of rolling back to the old block."""
+
+from __future__ import annotations
+
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet.chaos import ChaosProxy
+from dexbot.chain.devnet.faults import Fault
+from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.watcher import PoolWatcher
+
+
+async def test_a_lagging_answer_is_no_reorg_and_no_step_back(chain: Devnet) -> None:
+    async with ChaosProxy(chain.rpc_url) as proxy, RpcClient([proxy.url]) as client:
+        await client.request("anvil_mine", [hex(6)])
+        watcher = PoolWatcher(client, DexAddresses.from_deployment(chain.deployment), block_time_s=0)
+        head = await watcher.start()
+        proxy.inject(Fault("lag", blocks=4))
+        assert await watcher.poll() == []
+        assert watcher.head == head
+        proxy.clear()
+        await client.request("anvil_mine", [hex(1)])
+        events = await watcher.poll()
+    assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
+    assert (events[-1].number, watcher.head) == (head + 1, head + 1)
