@@ -38,6 +38,23 @@ async def within(aw: Awaitable[T], what: str, seconds: float = HANG_S, detail: C
         raise AssertionError(f"{what}: not within {seconds:g} s" + (f"\n{more}" if more else "")) from None
 
 
+async def observed(check: Callable[[], Awaitable[object] | object], what: str, every: float = 0.05) -> None:
+    """The last resort, for a fact outside this process that nothing announces (an HTTP endpoint's
+    answer, another server's state): look, and look again ``every`` seconds until ``check()`` is true.
+    Only the deadline is time; what the test then asserts is the fact itself."""
+
+    async def go() -> None:
+        while True:
+            res = check()
+            if asyncio.iscoroutine(res):
+                res = await res
+            if res:
+                return
+            await asyncio.sleep(every)
+
+    await within(go(), what)
+
+
 # -- the engine ---------------------------------------------------------------------------------------------
 
 

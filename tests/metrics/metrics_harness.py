@@ -10,7 +10,6 @@ import re
 import shutil
 import socket
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,22 +43,6 @@ class Running:
     @property
     def url(self) -> str:
         return self.telemetry.url
-
-
-async def until(cond: Callable[[], Any], within: float = 20.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not await _eval(cond):
-        if loop.time() > end:
-            raise AssertionError(f"{what} not reached within {within:g} s")
-        await asyncio.sleep(0.05)
-
-
-async def _eval(cond: Callable[[], Any]) -> bool:
-    res = cond()
-    if asyncio.iscoroutine(res):
-        res = await res
-    return bool(res)
 
 
 async def http_get(url: str) -> tuple[int, str]:
@@ -127,12 +110,6 @@ async def whale_buy(dn: Devnet, token: str, wei: int) -> None:
                 return
             await asyncio.sleep(0.01)
     raise AssertionError(f"no receipt for {tx_hash}")
-
-
-async def mine(dn: Devnet) -> None:
-    """One empty block: the devnet mines on demand, and a sliced exit sells one slice per block."""
-    async with DevRpc(dn.rpc_url) as rpc:
-        await rpc.call("evm_mine")
 
 
 def non_loopback_ipv4() -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
@@ -37,13 +38,9 @@ ETH = 10**18
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 
 
-async def until(cond: Callable[[], bool], within: float = 30.0, what: Callable[[], str] = str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"condition not reached in time; {what()}")
-        await asyncio.sleep(0.05)
+async def until(svc: EngineService, cond: Callable[[], object], what: str = "the awaited outcome") -> None:
+    """Wait until ``cond()`` holds, looked at after each block the engine handles."""
+    await waits.until_block(svc, cond, what, debug(svc))
 
 
 def spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:
@@ -143,12 +140,10 @@ async def live_engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> Async
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     assert svc.live is not None
     task = asyncio.create_task(svc.run())
-    await until(lambda: svc.state in ("running", "halted") or task.done())
-    if task.done():
-        task.result()  # surfaces the start-up error
+    await waits.started(svc, task)
     yield svc
     await svc.stop()
-    await asyncio.wait_for(task, 30)
+    await waits.within(task, "the engine stopping")
 
 
 def thoughts_of(svc: EngineService, decision: str, symbol: str | None = None) -> list[str]:
