@@ -251,10 +251,16 @@ async def settle(pilot: Pilot[Any], seconds: float = HANG_S) -> None:
     the engine's event queue emptied into the app. Each pass waits for what it found still busy."""
     app = pilot.app
 
+    def busy_workers() -> list[Any]:
+        return [w for w in app.workers if w.group not in LONG_LIVED and not w.is_finished]
+
     async def go() -> None:
         while True:
+            if app._exit:  # asked to exit: nothing more will be processed for a test to look at
+                await app.workers.wait_for_complete(busy_workers())
+                return
             await pilot.pause()  # processes every pending message of the app and the screen's widgets
-            workers = [w for w in app.workers if w.group not in LONG_LIVED and not w.is_finished]
+            workers = busy_workers()
             if workers:
                 await app.workers.wait_for_complete(workers)
                 continue

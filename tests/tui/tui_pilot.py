@@ -1,35 +1,15 @@
-"""Small helpers for Pilot tests: wait for a condition (engine calls run in workers), read panes as text."""
+"""Small helpers for Pilot tests: read panes as text. Waiting for the app is ``waits.settle``."""
 
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from textual.css.query import NoMatches
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from dexbot.tui.app import DexbotApp
 from dexbot.tui.widgets.status_bar import StatusBar
-
-
-async def until(pilot: Pilot[Any], cond: Callable[[], object], within: float = 3.0) -> None:
-    """Poll ``cond`` between UI ticks; a widget not composed yet counts as 'not yet'."""
-    deadline = time.monotonic() + within
-
-    def holds() -> object:
-        try:
-            return cond()
-        except NoMatches:
-            return False
-
-    while not holds():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within the timeout")
-        await pilot.pause(0.01)
 
 
 def status(app: DexbotApp) -> str:
