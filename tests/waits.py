@@ -38,21 +38,31 @@ async def within(aw: Awaitable[T], what: str, seconds: float = HANG_S, detail: C
         raise AssertionError(f"{what}: not within {seconds:g} s" + (f"\n{more}" if more else "")) from None
 
 
-async def observed(check: Callable[[], Awaitable[object] | object], what: str, every: float = 0.05) -> None:
+async def observed(check: Callable[[], Awaitable[T] | T], what: str, every: float = 0.05) -> T:
     """The last resort, for a fact outside this process that nothing announces (an HTTP endpoint's
-    answer, another server's state): look, and look again ``every`` seconds until ``check()`` is true.
-    Only the deadline is time; what the test then asserts is the fact itself."""
+    answer, a receipt the node has yet to mine, another server's state): look, and look again ``every``
+    seconds until ``check()`` gives something true, which is returned. Only the deadline is time; what
+    the test then asserts is the fact itself."""
 
-    async def go() -> None:
+    async def go() -> T:
         while True:
             res = check()
             if asyncio.iscoroutine(res):
                 res = await res
             if res:
-                return
+                return res  # type: ignore[return-value]
             await asyncio.sleep(every)
 
-    await within(go(), what)
+    return await within(go(), what)
+
+
+async def receipt(client: Any, tx_hash: str) -> dict[str, Any]:
+    """The transaction's receipt, once the node has mined it (automine answers before it mines)."""
+    return dict(
+        await observed(
+            lambda: client.request("eth_getTransactionReceipt", [tx_hash]), f"a receipt for {tx_hash}", 0.01
+        )
+    )
 
 
 # -- the engine ---------------------------------------------------------------------------------------------

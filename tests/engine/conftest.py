@@ -64,12 +64,7 @@ def send_tx(client: RpcClient) -> SendTx:
             "gas": hex(3_000_000),
         }
         tx_hash = await client.request("eth_sendTransaction", [tx])
-        for _ in range(500):
-            receipt = await client.request("eth_getTransactionReceipt", [tx_hash])
-            if receipt:
-                return dict(receipt)
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no receipt for {tx_hash}")
+        return await waits.receipt(client, tx_hash)
 
     return run
 

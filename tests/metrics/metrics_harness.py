@@ -3,7 +3,6 @@ helpers, token launches and a whale buy on the devnet, and finding a non-loopbac
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import waits
 from eth_abi import encode
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
@@ -105,11 +105,9 @@ async def whale_buy(dn: Devnet, token: str, wei: int) -> None:
     }
     async with DevRpc(dn.rpc_url) as rpc:
         tx_hash = await rpc.call("eth_sendTransaction", tx)
-        for _ in range(500):
-            if await rpc.call("eth_getTransactionReceipt", tx_hash):
-                return
-            await asyncio.sleep(0.01)
-    raise AssertionError(f"no receipt for {tx_hash}")
+        await waits.observed(
+            lambda: rpc.call("eth_getTransactionReceipt", tx_hash), f"a receipt for {tx_hash}", 0.01
+        )
 
 
 def non_loopback_ipv4() -> str | None:

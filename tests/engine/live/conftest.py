@@ -43,6 +43,32 @@ async def until(svc: EngineService, cond: Callable[[], object], what: str = "the
     await waits.until_block(svc, cond, what, debug(svc))
 
 
+class Sends:
+    """The hashes a TxRunner sends, as it sends them. With automine off a transaction then waits in the
+    pool while its sender waits for the receipt: its being sent is the fact to await."""
+
+    def __init__(self, runner: Any) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        track = runner._track
+
+        def tracked(tx_hash: str, nonce: int, block: int) -> None:
+            track(tx_hash, nonce, block)
+            self.queue.put_nowait(tx_hash)
+
+        runner._track = tracked
+
+    async def next(self, task: asyncio.Future[Any]) -> str:
+        """The next transaction sent; fails if ``task`` (the one sending it) ends first."""
+        got = asyncio.ensure_future(self.queue.get())
+        await waits.within(
+            asyncio.wait({got, task}, return_when=asyncio.FIRST_COMPLETED), "a transaction sent"
+        )
+        if not got.done():
+            got.cancel()
+            raise AssertionError(f"nothing was sent before the sender ended: {task}")
+        return got.result()
+
+
 def spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:
     return TokenSpec(
         f"{symbol} token", symbol, 10**6 * ETH, 400_000 * ETH, 20 * ETH, kind=kind, v3=False, **kw
