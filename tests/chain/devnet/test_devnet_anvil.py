@@ -83,7 +83,7 @@ async def test_async_context_stops_anvil_on_cancellation() -> None:
             await asyncio.sleep(60)
 
     task = asyncio.create_task(run())
-    await asyncio.wait_for(started.wait(), 15)
+    await waits.within(started.wait(), "anvil started")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
