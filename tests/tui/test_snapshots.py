@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_pilot import rows, tables_settled
+from tui_pilot import redraw_tables, rows, tables_settled
 from waits import settle
 
 from dexbot.tui.app import DexbotApp
@@ -25,6 +25,8 @@ async def _settled(pilot: Pilot[Any]) -> None:
     assert len(rows(app, "thoughts-table")) == 4
     assert len(app.ui.prices.series("0x" + "11" * 20)) == 12
     assert tables_settled(app)
+    redraw_tables(app)
+    await settle(pilot)
 
 
 async def _token_detail(pilot: Pilot[Any]) -> None:
@@ -36,6 +38,8 @@ async def _token_detail(pilot: Pilot[Any]) -> None:
     assert isinstance(app, DexbotApp)
     await settle(pilot)
     assert tables_settled(app)
+    redraw_tables(app)
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(100, 30), (200, 60)])

@@ -39,3 +39,14 @@ def tables_settled(app: DexbotApp) -> bool:
     return bool(tables) and all(
         t.virtual_size.height == t.row_count + (t.header_height if t.show_header else 0) for t in tables
     )
+
+
+def redraw_tables(app: DexbotApp) -> None:
+    """Drop every table's rendered lines so the next frame draws them at the settled column widths.
+    Textual's DataTable caches a row's lines under its update count, which a new row bumps but the
+    idle-time column measuring does not: a row drawn between ``add_row`` and that measuring (under CPU
+    load, the cursor row and the row it left) keeps its old, narrower columns in later frames. The
+    snapshot pictures the settled table, not that race (seen in the product too; see the report)."""
+    for table in app.screen.query(DataTable):
+        table._clear_caches()
+        table.refresh()
