@@ -30,7 +30,7 @@ def method_class(method: str) -> str:
     """A bounded label for metrics: what kind of work the call is."""
     if method in ("eth_sendRawTransaction", "eth_sendTransaction"):
         return "send"
-    if method in ("eth_call", "eth_estimateGas", "eth_createAccessList"):
+    if method in ("eth_call", "eth_simulateV1", "eth_estimateGas", "eth_createAccessList"):
         return "call"
     if method in ("eth_getLogs", "eth_getFilterChanges", "eth_newFilter"):
         return "logs"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
 from dexbot.core.config_chain import NETWORKS as NETWORKS
@@ -20,10 +20,9 @@ from dexbot.core.config_chain import ChainConfig as ChainConfig
 from dexbot.core.config_chain import CustomChainConfig as CustomChainConfig
 from dexbot.core.config_chain import V3RouterKind as V3RouterKind
 from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
+from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
-
-ENV_PREFIX = "DEXBOT_"
 
 
 class MarketConfig(Section):
@@ -70,11 +69,12 @@ class IntelConfig(Section):
 
 
 class RiskConfig(Section):
+    # None: from the intel level (engine.intel.LEVEL_KEYS), as for every level-backed key.
     max_score: int | None = Field(default=None, ge=0, le=100)
     cache_ttl_s: float = Field(default=30.0, ge=0)
     max_cache_age_blocks: int = Field(default=5, ge=0)
     probe_buy_eth: EthAmount = Decimal("0.01")
-    min_liquidity_eth: EthAmount = Decimal("1")
+    min_liquidity_eth: EthAmount | None = None
     max_tax_bps: int = Field(default=1000, ge=0, le=10000)
 
 
@@ -101,15 +101,37 @@ class BreakersConfig(Section):
 
 
 class ExitsConfig(Section):
-    stop_loss_pct: float | None = Field(default=-5.0, lt=0, ge=-100)
-    take_profit_pct: float | None = Field(default=20.0, gt=0)
-    trailing_pct: float | None = Field(default=8.0, gt=0, lt=100)
-    max_hold_s: float | None = Field(default=3600.0, gt=0)
+    # Percent of the position's cost; None: from the intel level. A stop-loss is a loss, so negative.
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
+    trailing_pct: float | None = None
+    max_hold_s: float | None = Field(default=3600.0, gt=0, allow_inf_nan=False)
     method: Literal["impact", "twap", "vwap"] = "impact"  # how non-urgent exits are sliced
     twap_slices: int = Field(default=4, ge=1, le=100)
     twap_over_s: float = Field(default=60.0, gt=0)
     vwap_participation_bps: int = Field(default=1000, ge=1, le=10000)  # share of observed sell volume
     slice_impact_bps: int = Field(default=100, ge=1, le=10000)
+
+    @field_validator("stop_loss_pct")
+    @classmethod
+    def _stop_loss(cls, v: float | None) -> float | None:
+        if v is not None and not -100 <= v < 0:
+            raise ValueError("must be negative, between -100 and 0: percent below cost, e.g. -5")
+        return v
+
+    @field_validator("take_profit_pct")
+    @classmethod
+    def _take_profit(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v <= 10_000:
+            raise ValueError("must be positive, at most 10000: percent above cost, e.g. 20")
+        return v
+
+    @field_validator("trailing_pct")
+    @classmethod
+    def _trailing(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v < 100:
+            raise ValueError("must be between 0 and 100: percent given back from the peak, e.g. 8")
+        return v
 
 
 class GasConfig(Section):
@@ -165,6 +187,12 @@ class Config(Section):
 
     # Where the file was read from; relative paths (data_dir) resolve against its folder.
     source: str = Field(default="", exclude=True)
+    # Dotted key → where the user gave it (file or environment), filled by load_config.
+    _given: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    @property
+    def given(self) -> dict[str, Origin]:
+        return self._given
 
     @property
     def base_dir(self) -> Path:
@@ -236,9 +264,9 @@ def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        parts = env_key(name)
+        if parts is None:
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -282,9 +310,12 @@ def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Conf
     elif explicit:
         raise ConfigError(f"config error: file {file} does not exist")
     origin = str(file)
-    if use_env:
-        overrides = env_overrides()
-        if overrides:
-            data = _merge(data, overrides)
-            origin = f"{file} + DEXBOT_* environment"
-    return parse_config(data, origin, str(file) if file.exists() else "")
+    env = {name: raw for name, raw in os.environ.items() if use_env and env_key(name) is not None}
+    from_file = data
+    if env:
+        data = _merge(data, env_overrides(env))
+        origin = f"{file} + DEXBOT_* environment"
+    cfg = parse_config(data, origin, str(file) if file.exists() else "")
+    parsed_env = {name: _parse_env_value(raw) for name, raw in env.items()}
+    cfg._given = given(from_file, str(file.resolve()), parsed_env)
+    return cfg

@@ -71,7 +71,7 @@ def send_tx(client: RpcClient) -> SendTx:
 
 @pytest.fixture
 async def engine(
-    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest
+    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest, genesis_hash: str
 ) -> AsyncIterator[EngineService]:
     """A paper engine at intel level 5 on the session devnet, running (started: watching the head)."""
     extra = getattr(request, "param", {})
@@ -86,7 +86,7 @@ async def engine(
         },
         source=str(tmp_path / "config.toml"),
     )
-    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     task = asyncio.create_task(svc.run())
     await waits.started(svc, task)

@@ -31,6 +31,20 @@ from .jsonrpc import DevRpc
 from .process import check_port_free, die_with, free_port, resolve_anvil
 
 DEFAULT_CHAIN_ID = 31337
+_genesis_lock = threading.Lock()
+_last_genesis_s = 0
+
+
+def genesis_timestamp() -> int:
+    """The genesis timestamp for the next anvil: now, but never a second already given out by this
+    process. Anvil's genesis is deterministic apart from its timestamp (same chain id, same mnemonic),
+    so two devnets started within one second would share a genesis hash, and with it the identity the
+    bot binds its state to. Later blocks keep anvil's offset from the wall clock, so the genesis must
+    not lie in the past; at most it runs a second or two ahead when many devnets start at once."""
+    global _last_genesis_s
+    with _genesis_lock:
+        _last_genesis_s = max(int(time.time()), _last_genesis_s + 1)
+        return _last_genesis_s
 
 
 class Anvil:
@@ -85,7 +99,7 @@ class Anvil:
     def command(self, port: int) -> list[str]:
         cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
-        cmd += ["--mnemonic", DEV_MNEMONIC]
+        cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(genesis_timestamp())]
         if self.mining_deferred:
             cmd.append("--no-mining")
         else:

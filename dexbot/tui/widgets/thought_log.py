@@ -21,9 +21,15 @@ FLUSH_HZ = 2.0
 REASON_CHARS = 90
 
 
+def repeats(t: ThoughtRecorded) -> str:
+    """How often a collapsed thought was had, e.g. "×37, last #1234" ("" for a single one)."""
+    return f"×{t.count}, last #{t.last_block}" if t.count > 1 else ""
+
+
 def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
     risk = "—" if t.risk_score is None else str(t.risk_score)
     reason = t.reasoning if len(t.reasoning) <= REASON_CHARS else t.reasoning[: REASON_CHARS - 1] + "…"
+    text = Text.assemble((f"{repeats(t)} ", "bold yellow"), reason) if t.count > 1 else Text(reason)
     return (
         Text(t.at.strftime("%H:%M:%S"), style="dim"),
         Text(str(t.block_number or "—"), justify="right"),
@@ -31,7 +37,7 @@ def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
         Text(t.symbol or fmt.short_addr(t.token) or "—", style="bold"),
         Text(risk, justify="right"),
         Text(f"{t.lane[:1].upper()}{t.intel_level}" if t.lane else f"L{t.intel_level}"),
-        Text(reason),
+        text,
     )
 
 
@@ -47,7 +53,7 @@ class ThoughtLogPane(Vertical):
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", id="thoughts-table")
-        table.add_columns(*COLUMNS)
+        self._columns = table.add_columns(*COLUMNS)
         yield table
         yield Static(classes="thought-preview")
 
@@ -67,6 +73,10 @@ class ThoughtLogPane(Vertical):
         for t in thoughts:
             key = str(t.thought_id)
             if t.thought_id in self._by_id:
+                if t.count > self._by_id[t.thought_id].count:  # a repeat: the one row shows its count
+                    self._by_id[t.thought_id] = t
+                    for column, cell in zip(self._columns, thought_cells(t), strict=True):
+                        table.update_cell(key, column, cell)
                 continue
             self._by_id[t.thought_id] = t
             self._order.append(t.thought_id)
