@@ -6,12 +6,13 @@ what callers use."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 
 from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
 from dexbot.core.config_chain import NETWORKS as NETWORKS
@@ -23,6 +24,13 @@ from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
 from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
+from dexbot.core.urls import redact_url
+
+URL_FIELDS = ("chain.rpc_urls", "chain.send_url", "store.url")
+_SECRET_NAME = re.compile(r"pass|secret|private|mnemonic|api_?key", re.IGNORECASE)
+
+MIN_STATE_BLOCKS = 16  # dexbot reads states a block or two behind the head, traces a few blocks back
+MIN_TX_BLOCKS = 64  # the watcher re-reads logs up to 64 blocks back after a reorg
 
 
 class MarketConfig(Section):
@@ -43,7 +51,23 @@ class DevnetConfig(Section):
     seed: int = Field(default=42, ge=0)
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
+    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all).
+    # Each kept state is a full copy of the chain's state, so anvil grows by N times what every launch
+    # adds to the chain; dexbot reads states a few blocks back, and logs and receipts 64 blocks back.
+    history_blocks: int = Field(default=32, ge=0, le=100_000)
+    tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     market: MarketConfig = MarketConfig()
+
+    @field_validator("history_blocks", "tx_history_blocks")
+    @classmethod
+    def _cover_reads(cls, v: int, info: ValidationInfo) -> int:
+        least = MIN_STATE_BLOCKS if info.field_name == "history_blocks" else MIN_TX_BLOCKS
+        if 0 < v < least:
+            raise ValueError(
+                f"must be 0 (keep every block) or at least {least}: reorg handling, revert traces "
+                "and the round-trip probe read recent blocks"
+            )
+        return v
 
 
 class ModeConfig(Section):
@@ -210,24 +234,12 @@ class Config(Section):
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as plain JSON-able data, with credentials in URLs hidden."""
         data = self.model_dump(mode="json")
-        data["chain"]["rpc_urls"] = [_redact_url(u) for u in data["chain"]["rpc_urls"]]
+        data["chain"]["rpc_urls"] = [redact_url(u) for u in data["chain"]["rpc_urls"]]
         if data["chain"]["send_url"]:
-            data["chain"]["send_url"] = _redact_url(data["chain"]["send_url"])
+            data["chain"]["send_url"] = redact_url(data["chain"]["send_url"])
         if data["store"]["url"]:
-            data["store"]["url"] = _redact_url(data["store"]["url"])
+            data["store"]["url"] = redact_url(data["store"]["url"])
         return data
-
-
-def _redact_url(url: str) -> str:
-    """Hide user:password@ and API keys in paths/queries (most RPC providers put the key there)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    host_part, slash, path = rest.partition("/")
-    if "@" in host_part:
-        host_part = "***@" + host_part.rsplit("@", 1)[1]
-    tail = "/***" if (slash and (path.strip("/") or "")) else slash
-    return f"{scheme}://{host_part}{tail}"
 
 
 def _format_error(err: ValidationError, origin: str) -> str:
@@ -242,11 +254,24 @@ def _format_error(err: ValidationError, origin: str) -> str:
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check spelling; see config.toml for the allowed keys)"
-    # TOML has no null: a None input is a key left unset, so there is no value to show.
-    shown = "" if bad is None or isinstance(bad, dict) else f" = {bad!r}"
+    shown = _shown(path, bad)
     more = len(err.errors()) - 1
     extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"config error in {origin}: {path}{shown}: {msg}{extra}"
+
+
+def _shown(path: str, bad: Any) -> str:
+    """The offending value as an error line may show it: never a credential. A URL keeps its scheme and
+    host (a typo'd scheme is the usual mistake), a key named like a secret shows no value at all."""
+    # TOML has no null: a None input is a key left unset, so there is no value to show.
+    if bad is None or isinstance(bad, dict) or _SECRET_NAME.search(path.rsplit(".", 1)[-1]):
+        return ""
+    url_field = path.startswith(URL_FIELDS)
+
+    def hide(value: Any) -> Any:
+        return redact_url(value) if isinstance(value, str) and (url_field or "://" in value) else value
+
+    return f" = {[hide(v) for v in bad] if isinstance(bad, list) else hide(bad)!r}"
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -105,7 +105,9 @@ class EngineService:
         self.trader = Trader(
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
         )
-        self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s)
+        self.watcher = PoolWatcher(
+            rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self.trader.kept_pools
+        )
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
@@ -353,6 +355,7 @@ class EngineService:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
+        self.trader.forget_pools(ev.dropped, time.time())
         p = self.policy()
         with self._timed("breakers"):
             await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug

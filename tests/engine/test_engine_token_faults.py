@@ -61,7 +61,7 @@ class Engine:
 
 @pytest.fixture
 async def engine(
-    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest
+    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest, genesis_hash: str
 ) -> AsyncIterator[Engine]:
     breakers = {"block_stall_s": 86_400} | getattr(request, "param", {})
     cfg = parse_config(
@@ -74,7 +74,9 @@ async def engine(
         source=str(tmp_path / "config.toml"),
     )
     svc = EngineService(
-        cfg, from_deployment(client, chain.deployment, block_time_s=0.2), open_database(cfg.database_url)
+        cfg,
+        from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash),
+        open_database(cfg.database_url),
     )
     eng = Engine(svc)
     await eng.next(lambda e: isinstance(e, EngineStateChanged) and e.state == "running")

@@ -20,9 +20,9 @@ from dexbot.tui.widgets.level_slider import LevelSlider
 
 
 def levels_table(current: int, chosen: int, config: Config | None = None) -> Table:
-    table = Table(box=None, padding=(0, 1), header_style="bold")
-    for name in ("Lvl", "Size", "Max pos", "Risk ≤", "Slip", "Min liq", "SL / TP / trail", "Gas", "Lane"):
-        table.add_column(name, justify="right" if name not in ("Gas", "Lane") else "left")
+    table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+    for name in ("Lvl", "Size", "Pos ≤", "Risk ≤", "Slip", "Liq ≥", "SL / TP / trail", "Gas", "Lane"):
+        table.add_column(name, justify="right" if name not in ("Gas", "Lane") else "left", no_wrap=True)
     for n in LEVELS:
         p = _policy(n, config)
         style = "bold black on magenta" if n == chosen else "bold" if n == current else ""
