@@ -9,6 +9,7 @@ automatically, so ``-m "not chain"`` runs the suite without anvil.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 from web3 import AsyncWeb3, Web3
 
 from dexbot.chain.devnet import Anvil, Devnet, prepare_chain
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/waits.py: ``from waits import ...``
 
 DEVNET_SEED = 42
 DEVNET_TOKENS = 6

@@ -54,7 +54,20 @@ MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
 
 
+class EngineStopped(DexbotError):
+    """A wait on a block the engine will never handle: it stopped first."""
+
+
 class EngineService:
+    """The trading loop and its controls.
+
+    ``await svc.processed(n)`` returns once the engine has fully handled block ``n`` or a later one: its
+    logs, decisions, fills, exits, thoughts and store writes are done and its events published. It is
+    woken by the loop itself (an asyncio.Condition notified at the end of each block), never by polling,
+    and it raises ``EngineStopped`` once the engine has stopped, so no caller waits forever. It returns
+    between blocks: until the caller next suspends, the engine has not begun the next block.
+    ``last_processed`` is the number of the last block handled (0 before the first)."""
+
     def __init__(
         self,
         cfg: Config,
@@ -130,6 +143,8 @@ class EngineService:
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.last_processed = 0
+        self._processed = asyncio.Condition()
 
     # -- control ------------------------------------------------------------------------------------------
 
@@ -214,12 +229,30 @@ class EngineService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), timeout=15)
 
+    async def processed(self, block: int) -> int:
+        """Wait until block ``block`` or a later one has been fully handled; the last handled block's
+        number. Raises EngineStopped if the engine stops first (see the class docstring)."""
+        async with self._processed:
+            await self._processed.wait_for(lambda: self.last_processed >= block or self._stopped.is_set())
+        if self.last_processed < block:
+            raise EngineStopped(f"the engine stopped at block {self.last_processed}, before block {block}")
+        return self.last_processed
+
+    async def next_block_processed(self) -> int:
+        """Wait for the next block the engine handles from now on; its number."""
+        return await self.processed(self.last_processed + 1)
+
+    async def _mark_processed(self, block: int) -> None:
+        async with self._processed:
+            self.last_processed = block
+            self._processed.notify_all()
+
     # -- loop ---------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
-        self.block = head
+        self.block = self.last_processed = head  # what the chain already holds is the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
@@ -265,6 +298,8 @@ class EngineService:
                             why = describe(err)
                             self.bus.publish(EngineError(where="engine", message=why))
                             log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
+                    if isinstance(ev, NewBlock):
+                        await self._mark_processed(ev.number)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -272,6 +307,8 @@ class EngineService:
                 await self.portfolio.persist_marks()
             await self._set_state("stopped")
             self._stopped.set()
+            async with self._processed:
+                self._processed.notify_all()
 
     async def _poll(self) -> list[WatchEvent]:
         """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 
 from dexbot.chain.devnet import Deployment
 
@@ -29,42 +27,8 @@ CONTRACTS = ("weth", "usdc", "usdc_v2_pair", "usdc_v3_pool", "v2_factory", "v2_r
 CONTRACTS += ("v3_swap_router", "v3_quoter", "v3_position_manager", "multicall3", "deployer")
 
 
-class Up:
-    """A running `dexbot devnet up` with its stdout collected line by line."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str] = queue.Queue()
-        assert proc.stdout is not None
-        stdout = proc.stdout
-        self._reader = threading.Thread(
-            target=lambda: [self._queue.put(line) for line in stdout], daemon=True
-        )
-        self._reader.start()
-
-    def output_after_exit(self) -> str:
-        """Everything printed, once the process has exited and its stdout is closed."""
-        self._reader.join(10)
-        while not self._queue.empty():
-            self.lines.append(self._queue.get())
-        return "".join(self.lines)
-
-    def wait_for(self, pattern: str, timeout_s: float = 30.0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for line in self.lines:
-                if found := re.search(pattern, line):
-                    return found
-            try:
-                self.lines.append(self._queue.get(timeout=0.1))
-            except queue.Empty:
-                assert self.proc.poll() is None, f"devnet up exited: {self.proc.stderr.read()}"  # type: ignore[union-attr]
-        raise AssertionError(f"no line matching {pattern!r} within {timeout_s} s: {self.lines}")
-
-
 @contextmanager
-def devnet_up(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Up]:
+def devnet_up(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[waits.Lines]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")} | (env or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "dexbot.cli.main", "devnet", "up", *args],
@@ -75,20 +39,11 @@ def devnet_up(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Itera
         text=True,
     )
     try:
-        yield Up(proc)
+        yield waits.Lines(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def rpc(url: str, method: str, *params: Any) -> Any:
@@ -123,16 +78,16 @@ def test_devnet_up_serves_its_addresses_trades_and_stops_on_sigint(tmp_path: Pat
         assert {t["address"] for t in shown["tokens"]} <= printed
         deployed_at = shown["block_number"]
 
-        up.wait_for(r"swaps [1-9]\d* ok", timeout_s=20)
-        deadline = time.monotonic() + 15
-        while transactions_since(url, deployed_at + 1) < 10:  # the market keeps trading after info
-            assert time.monotonic() < deadline, "fewer than 10 market transactions in 15 s"
-            time.sleep(0.5)
+        up.wait_for(r"swaps [1-9]\d* ok")
+        up.until(  # the market keeps trading after info: looked at on each status line it prints
+            lambda _: True if transactions_since(url, deployed_at + 1) >= 10 else None,
+            "10 market transactions after `devnet info`",
+        )
 
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(20) == 0
         assert up.output_after_exit().endswith("devnet stopped\n")
-    assert not alive(anvil_pid)
+    assert waits.gone(anvil_pid)
     assert not (tmp_path / "data" / "devnet.json").exists()
 
 
@@ -144,7 +99,7 @@ def test_devnet_up_without_market_stops_on_sigterm(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "devnet.json").exists()
         up.proc.send_signal(signal.SIGTERM)
         assert up.proc.wait(20) == 0
-    assert not alive(anvil_pid)
+    assert waits.gone(anvil_pid)
     assert not (tmp_path / "data" / "devnet.json").exists()
 
 
@@ -181,10 +136,10 @@ def test_devnet_up_reports_an_unanswering_anvil_and_ends_when_it_is_gone(tmp_pat
         up.wait_for(r"^block \d+ · market off")
         os.kill(anvil_pid, signal.SIGSTOP)  # the node hangs: the status line says so, the command lives
         try:
-            up.wait_for(r"anvil at http://127\.0\.0\.1:\d+ is not answering", timeout_s=20)
+            up.wait_for(r"anvil at http://127\.0\.0\.1:\d+ is not answering")
         finally:
             os.kill(anvil_pid, signal.SIGCONT)
-        up.lines.clear()  # only what it prints from now on
+        up.drain().clear()  # only what it prints from now on
         up.wait_for(r"^block \d+ · market off")  # answering again: back to the block line
         os.kill(anvil_pid, signal.SIGKILL)  # the node is gone: one clear line, non-zero exit
         assert up.proc.wait(30) != 0

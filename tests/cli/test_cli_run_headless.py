@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
+import waits
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
@@ -49,14 +47,6 @@ def _anvils_of(parent: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_headless_run_trades_on_the_devnet_and_stops_cleanly(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(CONFIG)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")}
@@ -68,29 +58,19 @@ def test_headless_run_trades_on_the_devnet_and_stops_cleanly(tmp_path: Path) -> 
         stderr=subprocess.PIPE,
         text=True,
     )
-    events: list[dict] = []
-    deadline = time.monotonic() + 90
     try:
-        assert proc.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-        while time.monotonic() < deadline:
-            while not lines.empty():
-                line = lines.get()
-                if line.startswith("{"):
-                    events.append(json.loads(line))
+        out = waits.Lines(proc)
+
+        def entered_and_skipped(lines: list[str]) -> list[dict] | None:
+            events = [json.loads(line) for line in lines if line.startswith("{")]
             thoughts = [e for e in events if e["event"] == "ThoughtRecorded"]
             enters = [t for t in thoughts if t["decision"] == "enter"]
-            hostile_skips = [
-                t for t in thoughts if t["decision"] == "skip" and "hard block" in t["reasoning"]
-            ]
-            if enters and hostile_skips:
-                anvils = _anvils_of(proc.pid)
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"no entry and hostile skip within 90 s; saw {len(events)} events")
+            hostile = [t for t in thoughts if t["decision"] == "skip" and "hard block" in t["reasoning"]]
+            return events if enters and hostile else None
+
+        events = out.until(entered_and_skipped, "an entry and a hostile skip")
+        thoughts = [e for e in events if e["event"] == "ThoughtRecorded"]
+        anvils = _anvils_of(proc.pid)
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=30)
     finally:
@@ -100,8 +80,7 @@ def test_headless_run_trades_on_the_devnet_and_stops_cleanly(tmp_path: Path) -> 
     assert any(t["decision"] == "enter" for t in thoughts)
     assert any(e["event"] == "TradeFilled" and e["side"] == "buy" for e in events)
     assert anvils, "the devnet's anvil should be a child of dexbot"
-    time.sleep(0.5)
-    assert not any(_alive(pid) for pid in anvils), "anvil left running"
+    assert all(waits.gone(pid) for pid in anvils), "anvil left running"
     trades = subprocess.run(
         [sys.executable, "-m", "dexbot.cli.main", "trades", "--json"],
         cwd=tmp_path,

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
+import waits
 
 from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.wallet import create_keystore
@@ -164,6 +162,12 @@ enabled = false
 """
 
 
+def _bought(lines: list[str]) -> list[dict] | None:
+    """The JSON events printed, once one is a filled buy."""
+    events = [json.loads(line) for line in lines if line.startswith("{")]
+    return events if any(e["event"] == "TradeFilled" and e["side"] == "buy" for e in events) else None
+
+
 @pytest.mark.chain
 @pytest.mark.slow
 def test_live_on_the_devnet_trades_with_real_transactions_from_a_dev_account(tmp_path: Path) -> None:
@@ -178,23 +182,8 @@ def test_live_on_the_devnet_trades_with_real_transactions_from_a_dev_account(tmp
         stderr=subprocess.PIPE,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-    events: list[dict] = []
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            while not lines.empty():
-                line = lines.get()
-                if line.startswith("{"):
-                    events.append(json.loads(line))
-            if any(e["event"] == "TradeFilled" and e["side"] == "buy" for e in events):
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"no live buy within 90 s; saw {len(events)} events")
+        events = waits.Lines(proc).until(_bought, "a live buy")
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=30)
     finally:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 from eth_abi import decode, encode
 
 from dexbot.chain.abi import selector
@@ -37,41 +36,15 @@ MARKET = {
 LAUNCH = re.compile(r"launch (\S+) \((\w+)\) on V2(?: \+ V3)? (0x[0-9a-fA-F]{40})")
 GET_AMOUNTS_OUT = selector("getAmountsOut(uint256,address[])")
 RUN_WITHIN_S = 90
+Json = dict[str, Any]
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")} | (extra or {})
 
 
-class Lines:
-    """A process's stdout, collected line by line from a reader thread."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str] = queue.Queue()
-        stdout = proc.stdout
-        assert stdout is not None
-        threading.Thread(target=lambda: [self._queue.put(x) for x in stdout], daemon=True).start()
-
-    def drain(self) -> list[str]:
-        while not self._queue.empty():
-            self.lines.append(self._queue.get())
-        return self.lines
-
-    def wait_for(self, pattern: str, timeout_s: float = 60.0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for line in self.drain():
-                if found := re.search(pattern, line):
-                    return found
-            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
-            time.sleep(0.1)
-        raise AssertionError(f"no line matching {pattern!r} within {timeout_s} s")
-
-
 @contextmanager
-def _process(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Lines]:
+def _process(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[waits.Lines]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "dexbot.cli.main", *args],
         cwd=cwd,
@@ -81,7 +54,7 @@ def _process(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Lines]
         text=True,
     )
     try:
-        yield Lines(proc)
+        yield waits.Lines(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -208,22 +181,25 @@ def test_the_engine_trades_a_remote_chain_described_only_by_config(tmp_path: Pat
         started_at = int(_rpc(url, "eth_blockNumber"), 16)
 
         with _process(["run", "--no-ui", "--log-format", "json"], bot, _env()) as run:
-            deadline = time.monotonic() + RUN_WITHIN_S
-            while True:
+
+            def bought_and_skipped(
+                lines: list[str],
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+                """(events, hostile skips) once the bot has bought and skipped a hostile launch."""
                 launched = _launched(up.drain())
-                thoughts = _thoughts(events := _events(run.drain()))
+                events = _events(lines)
                 hostile = [
                     t
-                    for t in thoughts
+                    for t in _thoughts(events)
                     if t["decision"] == "skip"
                     and "hard block" in t["reasoning"]
                     and launched.get(t["token"], "plain") != "plain"
                 ]
                 if _of(events, "TradeFilled") and hostile and _of(events, "PortfolioUpdated"):
-                    break
-                assert run.proc.poll() is None, run.proc.stderr.read() if run.proc.stderr else ""
-                assert time.monotonic() < deadline, f"no buy and hostile skip in {RUN_WITHIN_S} s: {thoughts}"
-                time.sleep(0.2)
+                    return events, hostile
+                return None
+
+            events, hostile = run.until(bought_and_skipped, "a buy and a hostile skip", RUN_WITHIN_S)
             below = _children(run.proc.pid)
             metrics_url = next(
                 m[1] for e in events if (m := re.search(r"metrics on (\S+/metrics)", e.get("msg", "")))
@@ -234,8 +210,7 @@ def test_the_engine_trades_a_remote_chain_described_only_by_config(tmp_path: Pat
             assert rc == 0, run.proc.stderr.read() if run.proc.stderr else ""
             events = _events(run.drain())
         head = int(_rpc(url, "eth_blockNumber"), 16)
-        time.sleep(0.5)
-        assert not any(_alive(pid) for pid in below), f"left running: {below}"
+        assert all(waits.gone(pid) for pid in below), f"left running: {below}"
 
         # Connected to the configured endpoint, not to an anvil of its own.
         assert "anvil" not in below.values(), below
@@ -304,18 +279,17 @@ def test_the_engine_trades_a_remote_chain_described_only_by_config(tmp_path: Pat
 
         # A restart resumes the open positions from the remote chain and stops on SIGTERM.
         with _process(["run", "--no-ui", "--log-format", "json"], bot, _env()) as again:
-            first = json.loads(again.wait_for(r'^\{"event": "PortfolioUpdated".*', timeout_s=30)[0])
+            first = json.loads(again.wait_for(r'^\{"event": "PortfolioUpdated".*')[0])
             assert int(first["open_positions"]) >= len(positions)
             below = _children(again.proc.pid)
             again.proc.send_signal(signal.SIGTERM)
             assert again.proc.wait(30) == 0, again.proc.stderr.read() if again.proc.stderr else ""
-        time.sleep(0.5)
-        assert not any(_alive(pid) for pid in below)
+        assert all(waits.gone(pid) for pid in below)
         assert "anvil" not in below.values()
 
         up.proc.send_signal(signal.SIGTERM)
         assert up.proc.wait(20) == 0
-    assert not _alive(chain_anvil)
+    assert waits.gone(chain_anvil)
 
 
 @contextmanager

@@ -1,17 +1,24 @@
-"""Engine test helpers: an RpcClient on the devnet and a transaction sender that waits for the receipt."""
+"""Engine test fixtures: an RpcClient on the devnet, a transaction sender that waits for the receipt, and
+a running engine on the session devnet (``engine``; parametrize it indirectly with config overrides)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 from eth_abi import encode
 
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
+from dexbot.core.config import parse_config
+from dexbot.engine.runtime import from_deployment
+from dexbot.engine.service import EngineService
+from dexbot.store.db import open_database
 
 SendTx = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -57,11 +64,32 @@ def send_tx(client: RpcClient) -> SendTx:
             "gas": hex(3_000_000),
         }
         tx_hash = await client.request("eth_sendTransaction", [tx])
-        for _ in range(500):
-            receipt = await client.request("eth_getTransactionReceipt", [tx_hash])
-            if receipt:
-                return dict(receipt)
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no receipt for {tx_hash}")
+        return await waits.receipt(client, tx_hash)
 
     return run
+
+
+@pytest.fixture
+async def engine(
+    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest, genesis_hash: str
+) -> AsyncIterator[EngineService]:
+    """A paper engine at intel level 5 on the session devnet, running (started: watching the head)."""
+    extra = getattr(request, "param", {})
+    cfg = parse_config(
+        extra
+        | {
+            "store": {"data_dir": str(tmp_path)},
+            "exits": {"max_hold_s": 3600} | extra.get("exits", {}),
+            "intel": {"level": 5} | extra.get("intel", {}),
+            # the session devnet mines only when a test sends something: its head may be minutes old
+            "breakers": {"block_stall_s": 86_400},
+        },
+        source=str(tmp_path / "config.toml"),
+    )
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    task = asyncio.create_task(svc.run())
+    await waits.started(svc, task)
+    yield svc
+    await svc.stop()
+    await waits.within(task, "the engine stopping")

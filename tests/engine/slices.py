@@ -5,7 +5,6 @@ QuoterV2, and the impact as 1 − (average price / marginal price), the marginal
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from fractions import Fraction
 from math import ceil
 
@@ -13,7 +12,6 @@ from dexbot.chain.dex.uniswap_v2.pair import read_pair
 from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.service import EngineService
 from dexbot.store.models import Trade
 
 
@@ -42,26 +40,3 @@ async def v3_sale(
 def sells(trades: list[Trade]) -> list[Trade]:
     """The sell trades, oldest first."""
     return sorted((t for t in trades if t.side == "sell"), key=lambda t: t.id or 0)
-
-
-async def mine_until(client: RpcClient, done: Callable[[], bool], blocks: int = 60) -> None:
-    """The session devnet mines on demand: give a sliced exit blocks to land its slices in."""
-    for _ in range(blocks):
-        if done():
-            return
-        await client.request("evm_mine", [])
-        await asyncio.sleep(0.15)
-    assert done(), f"not done after mining {blocks} blocks"
-
-
-async def settled(engine: EngineService, client: RpcClient, within: float = 20.0) -> None:
-    """Wait until the engine has finished with the chain's head block. A transaction that changes a pool
-    while the engine is still reading the previous block can show up in those reads on anvil (a fill
-    labelled block N priced on N+1's reserves, seen about one run in six), so a test that recomputes
-    fills at their block changes the market only between the engine's blocks."""
-    head = await client.block_number()
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not (engine.block >= head and not engine._lock.locked()):
-        assert loop.time() < end, f"engine still at block {engine.block}, head {head}"
-        await asyncio.sleep(0.02)

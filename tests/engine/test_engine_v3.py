@@ -5,10 +5,7 @@ the most tokens and sold where the sale gets the most ETH."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -18,55 +15,17 @@ from dexbot.chain.devnet.launch import add_launch
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
-from dexbot.core.config import parse_config
 from dexbot.core.errors import ChainError
 from dexbot.engine.exits.plan import make_plan
 from dexbot.engine.paper import Market, Priced
-from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
-from dexbot.store.db import open_database
 
-from .slices import mine_until, sells, settled, v3_sale
-from .test_engine_loop import _DEBUG, _launch, _thoughts, _until
+from .engine_harness import DEADLINE, ETH, debug, head_processed, launch, mine_until, thoughts, until
+from .slices import sells, v3_sale
 
-ETH = 10**18
-DEADLINE = 2**40
 V2_BUY = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
 V3_BUY = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
-
-
-@pytest.fixture
-async def engine(
-    chain: Devnet, client: RpcClient, tmp_path: Path, genesis_hash: str
-) -> AsyncIterator[EngineService]:
-    cfg = parse_config(
-        {
-            "store": {"data_dir": str(tmp_path)},
-            "exits": {"max_hold_s": 3600},
-            "intel": {"level": 5},
-            "breakers": {"block_stall_s": 86_400},  # the session devnet mines only when a test sends
-        },
-        source=str(tmp_path / "config.toml"),
-    )
-    svc = EngineService(
-        cfg,
-        from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash),
-        open_database(cfg.database_url),
-    )
-    task = asyncio.create_task(svc.run())
-    _DEBUG[:] = [
-        lambda: (
-            "\n".join(f"{t.decision} {t.symbol}: {t.reasoning}" for t in repo.list_thoughts(svc.db))
-            + f"\nstate={svc.state} block={svc.block} pools={len(svc.trader.view.pools)}"
-        )
-    ]
-    await _until(lambda: svc.state == "running" or task.done())
-    if task.done():
-        task.result()
-    yield svc
-    await svc.stop()
-    await asyncio.wait_for(task, 10)
 
 
 def _spec(symbol: str, kind: str = "plain", *, v2: bool, v3_fee: int = 3000, **kw: int) -> TokenSpec:
@@ -80,11 +39,11 @@ async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_ex
     chain: Devnet, engine: EngineService, client: RpcClient, send_tx
 ) -> None:
     dep = chain.deployment
-    good, _ = await _launch(chain, _spec("GOOD3", v2=False), _spec("HONEY3", "honeypot", v2=False))
-    await _until(
-        lambda: _thoughts(engine, "enter", "GOOD3") != [] and _thoughts(engine, "skip", "HONEY3") != []
+    good, _ = await launch(chain, _spec("GOOD3", v2=False), _spec("HONEY3", "honeypot", v2=False))
+    await until(
+        engine, lambda: thoughts(engine, "enter", "GOOD3") != [] and thoughts(engine, "skip", "HONEY3") != []
     )
-    (skip,) = _thoughts(engine, "skip", "HONEY3")
+    (skip,) = thoughts(engine, "skip", "HONEY3")
     assert skip.startswith("Skipping HONEY3: sell reverted: 'HP: trading not enabled' — a honeypot")
 
     # the assessment judged the V3 pool by its depth, and the thought log says so
@@ -110,10 +69,10 @@ async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_ex
     # sells it in slices within the 100 bps impact budget, each at QuoterV2's exact amount
     whale = chain.accounts[7]
     params = (dep.weth, good.address, 3000, whale, DEADLINE, 4 * ETH, 0, 0)
-    await settled(engine, client)
+    await head_processed(engine)
     await send_tx(whale, dep.v3_swap_router, V3_BUY, params, value=4 * ETH)
-    await _until(lambda: _thoughts(engine, "exit", "GOOD3") != [])
-    await mine_until(client, lambda: repo.list_positions(engine.db, status="open") == [])
+    await until(engine, lambda: thoughts(engine, "exit", "GOOD3") != [])
+    await mine_until(engine, lambda: repo.list_positions(engine.db, status="open") == [])
     sold = sells(repo.list_trades(engine.db))
     assert len(sold) >= 2
     assert sum(t.amount_in for t in sold) == buy.amount_out
@@ -128,7 +87,7 @@ async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_ex
     (pos,) = repo.list_positions(engine.db)
     assert (pos.status, pos.exit_reason, pos.dex) == ("closed", "take_profit", "uniswap_v3")
     assert pos.realised_pnl > 0
-    assert "take_profit" in _thoughts(engine, "exit", "GOOD3")[0]
+    assert "take_profit" in thoughts(engine, "exit", "GOOD3")[0]
 
 
 async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_where_it_pays_most(
@@ -136,8 +95,8 @@ async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_wher
 ) -> None:
     dep = chain.deployment
     # the same 20 WETH on both, but the V3 pool charges 0.05 % against the pair's 0.3 %
-    (tok,) = await _launch(chain, _spec("BOTH", v2=True, v3_fee=500))
-    await _until(lambda: _thoughts(engine, "enter", "BOTH") != [])
+    (tok,) = await launch(chain, _spec("BOTH", v2=True, v3_fee=500))
+    await until(engine, lambda: thoughts(engine, "enter", "BOTH") != [])
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     assert (buy.dex, buy.pool) == ("uniswap_v3", tok.v3_pool)
     (pos,) = repo.list_positions(engine.db, status="open")
@@ -146,17 +105,17 @@ async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_wher
         client, dep.v3_quoter, dep.weth, tok.address, 500, buy.amount_in, buy.block_number
     )
     assert buy.amount_out == buy.quoted_out == exact.amount_out
-    text = _thoughts(engine, "enter", "BOTH")[0]
+    text = thoughts(engine, "enter", "BOTH")[0]
     assert "Bought on the V3 0.05% pool (most tokens for the order: V3 0.05% pool" in text
     assert "V2 pair" in text
 
     # A whale buys hard on the pair only: the pair now pays the most for our tokens, and take-profit
     # sells there although the position was bought on V3.
     whale = chain.accounts[7]
-    await settled(engine, client)
+    await head_processed(engine)
     await send_tx(whale, dep.v2_router, V2_BUY, 0, [dep.weth, tok.address], whale, DEADLINE, value=4 * ETH)
-    await _until(lambda: _thoughts(engine, "exit", "BOTH") != [])
-    await mine_until(client, lambda: repo.list_positions(engine.db, status="open") == [])
+    await until(engine, lambda: thoughts(engine, "exit", "BOTH") != [])
+    await mine_until(engine, lambda: repo.list_positions(engine.db, status="open") == [])
     sold = sells(repo.list_trades(engine.db))
     assert sum(t.amount_in for t in sold) == pos.size
     for sell in sold:  # every slice where it pays most
@@ -167,8 +126,8 @@ async def test_a_token_on_both_dexes_is_bought_where_it_gives_most_and_sold_wher
 
 
 async def test_a_cheaper_pair_wins_over_a_one_percent_v3_pool(chain: Devnet, engine: EngineService) -> None:
-    (tok,) = await _launch(chain, _spec("PAIRW", v2=True, v3_fee=10_000))
-    await _until(lambda: _thoughts(engine, "enter", "PAIRW") != [])
+    (tok,) = await launch(chain, _spec("PAIRW", v2=True, v3_fee=10_000))
+    await until(engine, lambda: thoughts(engine, "enter", "PAIRW") != [])
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     assert (buy.dex, buy.pool) == ("uniswap_v2", tok.v2_pair)
 
@@ -190,10 +149,10 @@ async def test_a_pool_that_traps_sells_is_not_used_although_it_gives_more(
             await batch.execute(rpc, mine=True)
         finally:
             await rpc.call("evm_setAutomine", True)
-    await _until(lambda: _thoughts(engine, "enter", "TRAP3") != [])
+    await until(engine, lambda: thoughts(engine, "enter", "TRAP3") != [])
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     assert (buy.dex, buy.pool) == ("uniswap_v2", tok.v2_pair)
-    assert "Bought on the V2 pair;" in _thoughts(engine, "enter", "TRAP3")[0]
+    assert "Bought on the V2 pair;" in thoughts(engine, "enter", "TRAP3")[0]
 
 
 async def _position_nft(client: RpcClient, npm: str, owner: str) -> int:
@@ -238,20 +197,19 @@ async def test_a_held_v3_token_that_turns_hostile_is_noticed_by_the_recheck(
 ) -> None:
     """A V3-only token whose owner switches on a sell tax after we bought: the V3 pool now refuses every
     sell ('IIA'), and the periodic round trip on the pool we hold says so."""
-    (tok,) = await _launch(chain, _spec("TURN3", "tax", v2=False))  # a TaxToken with no tax yet
-    await _until(lambda: _thoughts(engine, "enter", "TURN3") != [])
+    (tok,) = await launch(chain, _spec("TURN3", "tax", v2=False))  # a TaxToken with no tax yet
+    await until(engine, lambda: thoughts(engine, "enter", "TURN3") != [])
     codec = calldata.own("TaxToken")
     await client.request(
         "eth_sendTransaction",
         [{"from": tok.owner, "to": tok.address, "data": "0x" + codec.call("setTaxes", 0, 2000).hex()}],
     )
-    for _ in range(40):  # the recheck runs every 10 blocks; the session devnet mines on demand
-        if any("ALERT" in t for t in _thoughts(engine, "hold", "TURN3")):
-            break
-        await client.request("evm_mine", [])
-        await asyncio.sleep(0.05)
-    alerts = [t for t in _thoughts(engine, "hold", "TURN3") if "ALERT" in t]
-    assert alerts, _DEBUG[0]()
+    # the recheck runs every 10 blocks; the session devnet mines on demand
+    await mine_until(
+        engine, lambda: any("ALERT" in t for t in thoughts(engine, "hold", "TURN3")), "the recheck"
+    )
+    alerts = [t for t in thoughts(engine, "hold", "TURN3") if "ALERT" in t]
+    assert alerts, debug(engine)()
     assert "selling now reverts ('IIA')" in alerts[0]
     assert engine.trader.last_recheck[tok.address.lower()].can_sell is False
 
@@ -263,8 +221,8 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
     the pool; when the pool was rugged under it (the slice quotes read the chain after the owner pulled
     the V3 position, so QuoterV2 reverts), the exit holds and says why instead of the error escaping
     the exit desk."""
-    (tok,) = await _launch(chain, _spec("SLICE3", v2=False))
-    await _until(lambda: _thoughts(engine, "enter", "SLICE3") != [])
+    (tok,) = await launch(chain, _spec("SLICE3", v2=False))
+    await until(engine, lambda: thoughts(engine, "enter", "SLICE3") != [])
     await engine.stop()
     trader = engine.trader
     (pos,) = engine.portfolio.open_positions()
@@ -284,8 +242,8 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
     with pytest.raises(ChainError, match="QuoterV2"):  # the failure is real: QuoterV2 on the emptied pool
         await rugged_slices(h.market, pos.size // 2, 0, before)
     await trader.sell(pos, h, "take_profit", "test")
-    held = _thoughts(engine, "hold", "SLICE3")
-    assert held, _DEBUG[0]()
+    held = thoughts(engine, "hold", "SLICE3")
+    assert held, debug(engine)()
     assert held[0].startswith("Cannot sell SLICE3 now:")
     assert "QuoterV2" in held[0]
     assert [p.size for p in repo.list_positions(engine.db, status="open")] == [pos.size]
@@ -294,8 +252,8 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
 async def test_a_resumed_v3_position_is_back_in_the_market_view(
     chain: Devnet, engine: EngineService, client: RpcClient
 ) -> None:
-    (tok,) = await _launch(chain, _spec("RESUME3", v2=False))
-    await _until(lambda: _thoughts(engine, "enter", "RESUME3") != [])
+    (tok,) = await launch(chain, _spec("RESUME3", v2=False))
+    await until(engine, lambda: thoughts(engine, "enter", "RESUME3") != [])
     (pos,) = repo.list_positions(engine.db, status="open")
     value_before = engine.portfolio.values[pos.id or 0]
     await engine.stop()

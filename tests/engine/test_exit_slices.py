@@ -14,9 +14,19 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
 
-from .slices import mine_until, sells, settled, v2_sale
-from .test_engine_loop import BUY, DEADLINE, ETH, SELL, _launch, _spec, _thoughts, _until
-from .test_engine_loop import engine as engine  # the same engine fixture, at intel level 10
+from .engine_harness import (
+    BUY,
+    DEADLINE,
+    ETH,
+    SELL,
+    head_processed,
+    launch,
+    mine_until,
+    spec,
+    thoughts,
+    until,
+)
+from .slices import sells, v2_sale
 
 # Level 10 buys up to 5 % price impact: on a 20 WETH pair that is about 1.05 WETH, 19,896 tokens, whose
 # sale right after entry fills ~4.96 % under the marginal price. TP +75 %, SL -12 %.
@@ -30,8 +40,8 @@ def _open(engine: EngineService) -> list[object]:
 
 async def _enter_big(chain: Devnet, engine: EngineService, client: RpcClient, symbol: str) -> DevToken:
     """Launch a token on a 20 WETH pair and let the engine buy it at level 10."""
-    (tok,) = await _launch(chain, _spec(symbol))
-    await _until(lambda: _thoughts(engine, "enter", symbol) != [])
+    (tok,) = await launch(chain, spec(symbol))
+    await until(engine, lambda: thoughts(engine, "enter", symbol) != [])
     (pos,) = repo.list_positions(engine.db, status="open")
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     _, impact = await v2_sale(client, tok.v2_pair or "", tok.address, pos.size, buy.block_number)
@@ -55,17 +65,17 @@ async def test_take_profit_on_a_big_position_sells_in_slices_within_the_impact_b
     # A whale buys 8 WETH: the position's net sale value is up ~87 % (past TP +75 %), and its sale would
     # now fill ~6.7 % under the marginal price.
     whale = chain.accounts[7]
-    await settled(engine, client)
+    await head_processed(engine)
     await send_tx(whale, dep.v2_router, BUY, 0, [dep.weth, token], whale, DEADLINE, value=8 * ETH)
-    await _until(lambda: _thoughts(engine, "exit", "BIGTP") != [])
-    await mine_until(client, lambda: _open(engine) == [])
+    await until(engine, lambda: thoughts(engine, "exit", "BIGTP") != [])
+    await mine_until(engine, lambda: _open(engine) == [])
 
     sold = sells(repo.list_trades(engine.db))
     assert len(sold) >= 5, [t.amount_in for t in sold]
     blocks = [t.block_number for t in sold]
     assert blocks == sorted(set(blocks))  # one slice per block, over several blocks
     assert sum(t.amount_in for t in sold) == size
-    exits = list(reversed(_thoughts(engine, "exit", "BIGTP")))  # oldest first
+    exits = list(reversed(thoughts(engine, "exit", "BIGTP")))  # oldest first
     assert len(exits) == len(sold)
     for n, (t, text) in enumerate(zip(sold, exits, strict=True), start=1):
         out, impact = await v2_sale(client, pair, token, t.amount_in, t.block_number)
@@ -97,15 +107,15 @@ async def test_a_stop_loss_on_the_same_big_position_sells_at_once(
     # The owner dumps 100k tokens: the position's net value falls far past SL -12 %.
     owner = tok.owner
     await send_tx(owner, token, "approve(address,uint256)", dep.v2_router, 100_000 * ETH)
-    await settled(engine, client)
+    await head_processed(engine)
     await send_tx(owner, dep.v2_router, SELL, 100_000 * ETH, 0, [token, dep.weth], owner, DEADLINE)
-    await _until(lambda: _open(engine) == [])
+    await until(engine, lambda: _open(engine) == [])
     (sale,) = sells(repo.list_trades(engine.db))
     assert (sale.amount_in, sale.reason) == (pos.size, "stop_loss")
     out, impact = await v2_sale(client, pair, token, sale.amount_in, sale.block_number)
     assert sale.amount_out == out
     assert impact > 3 * BUDGET  # far over the budget (~3.8 %): a stop-loss does not wait for it
-    (text,) = _thoughts(engine, "exit", "BIGSL")
+    (text,) = thoughts(engine, "exit", "BIGSL")
     assert f"{_pct(impact)} at once: a stop_loss exit does not wait" in text
 
 
@@ -119,17 +129,17 @@ async def test_a_stop_loss_during_a_sliced_exit_sells_the_rest_at_once(
     (buy,) = [t for t in repo.list_trades(engine.db) if t.side == "buy"]
     owner, whale = tok.owner, chain.accounts[7]
     await send_tx(owner, token, "approve(address,uint256)", dep.v2_router, 180_000 * ETH)
-    await settled(engine, client)
+    await head_processed(engine)
     await send_tx(whale, dep.v2_router, BUY, 0, [dep.weth, token], whale, DEADLINE, value=8 * ETH)
-    await _until(lambda: _thoughts(engine, "exit", "BIGMID") != [])
-    await settled(engine, client)
+    await until(engine, lambda: thoughts(engine, "exit", "BIGMID") != [])
+    await head_processed(engine)
     (first,) = sells(repo.list_trades(engine.db))
     assert first.reason == "take_profit"
     assert first.amount_in < buy.amount_out
     # Before the next slice, the owner dumps 180k tokens: what is left is now far under its stop (a
     # dump that pulls half the pair's WETH would be a rug, and the liquidity breaker's exit instead).
     await send_tx(owner, dep.v2_router, SELL, 180_000 * ETH, 0, [token, dep.weth], owner, DEADLINE)
-    await _until(lambda: _open(engine) == [])
+    await until(engine, lambda: _open(engine) == [])
     first_, rest = sells(repo.list_trades(engine.db))
     assert first_.id == first.id
     assert rest.reason == "stop_loss"
@@ -139,5 +149,5 @@ async def test_a_stop_loss_during_a_sliced_exit_sells_the_rest_at_once(
     assert impact > 3 * BUDGET
     (pos,) = repo.list_positions(engine.db)
     assert (pos.status, pos.exit_reason) == ("closed", "stop_loss")
-    last = _thoughts(engine, "exit", "BIGMID")[0]  # newest first
+    last = thoughts(engine, "exit", "BIGMID")[0]  # newest first
     assert f"{_pct(impact)} at once: a stop_loss exit does not wait" in last

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 
 from dexbot.chain.chains import chain_info
 from dexbot.chain.devnet import Devnet
@@ -57,33 +57,22 @@ def _cfg(tmp_path: Path, dep: Deployment, url: str, *, poa: bool | None = None, 
     )
 
 
-async def _until(cond: Callable[[], bool], within: float = 20.0) -> None:
-    end = time.monotonic() + within
-    while not cond():
-        assert time.monotonic() < end, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
 @asynccontextmanager
 async def _engine(cfg: Config) -> AsyncIterator[EngineService]:
     async with open_chain(cfg) as rt:
         svc = EngineService(cfg, rt, open_database(cfg.database_url))
         task = asyncio.create_task(svc.run())
-        await _until(lambda: svc.state == "running" or task.done())
-        if task.done():
-            task.result()
+        await waits.started(svc, task)
         try:
             yield svc
         finally:
             await svc.stop()
-            await asyncio.wait_for(task, 10)
+            await waits.within(task, "the engine stopping")
 
 
 async def _one_block(svc: EngineService) -> int:
-    seen = svc.blocks_processed
     await svc.rt.client.request("evm_mine", [])
-    await _until(lambda: svc.blocks_processed > seen)
-    return svc.block
+    return await waits.processed(svc, await svc.rt.client.block_number())
 
 
 async def test_a_custom_chain_runtime_is_the_configured_chain_not_the_devnet(
@@ -179,10 +168,8 @@ async def test_a_stop_does_not_wait_for_a_hung_endpoint(chain: Devnet, tmp_path:
             return []
 
         svc.watcher.poll = hung_poll  # type: ignore[method-assign]
-        await asyncio.wait_for(hanging.wait(), 5)
-        started = time.monotonic()
-        await svc.stop()
-        assert time.monotonic() - started < 2
+        await waits.within(hanging.wait(), "the engine polling the hung endpoint")
+        await svc.stop()  # gives up waiting after 15 s: stopped only if the hung poll did not hold it
         assert svc.state == "stopped"
 
 

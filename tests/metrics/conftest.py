@@ -15,7 +15,8 @@ from dexbot.engine.host import EngineHost
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from metrics_harness import Running, until
+import waits
+from metrics_harness import Running
 
 
 @pytest.fixture
@@ -32,9 +33,10 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     )
     host = EngineHost(cfg)
     task = asyncio.create_task(host.run())
-    await until(
+    # the host builds its service once its devnet is up: nothing to subscribe to before that
+    await waits.observed(
         lambda: task.done() or (host.service is not None and host.service.state == "running"),
-        what="engine running",
+        "the engine running",
     )
     if task.done():
         task.result()
@@ -45,4 +47,4 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         yield Running(host, host.service, host.telemetry, host.service.rt.devnet)
     finally:
         await host.stop()
-        await asyncio.wait_for(task, 15)
+        await waits.within(task, "the host stopping")

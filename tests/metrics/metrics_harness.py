@@ -3,19 +3,18 @@ helpers, token launches and a whale buy on the devnet, and finding a non-loopbac
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
 import shutil
 import socket
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import waits
 from eth_abi import encode
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
@@ -44,22 +43,6 @@ class Running:
     @property
     def url(self) -> str:
         return self.telemetry.url
-
-
-async def until(cond: Callable[[], Any], within: float = 20.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not await _eval(cond):
-        if loop.time() > end:
-            raise AssertionError(f"{what} not reached within {within:g} s")
-        await asyncio.sleep(0.05)
-
-
-async def _eval(cond: Callable[[], Any]) -> bool:
-    res = cond()
-    if asyncio.iscoroutine(res):
-        res = await res
-    return bool(res)
 
 
 async def http_get(url: str) -> tuple[int, str]:
@@ -122,17 +105,9 @@ async def whale_buy(dn: Devnet, token: str, wei: int) -> None:
     }
     async with DevRpc(dn.rpc_url) as rpc:
         tx_hash = await rpc.call("eth_sendTransaction", tx)
-        for _ in range(500):
-            if await rpc.call("eth_getTransactionReceipt", tx_hash):
-                return
-            await asyncio.sleep(0.01)
-    raise AssertionError(f"no receipt for {tx_hash}")
-
-
-async def mine(dn: Devnet) -> None:
-    """One empty block: the devnet mines on demand, and a sliced exit sells one slice per block."""
-    async with DevRpc(dn.rpc_url) as rpc:
-        await rpc.call("evm_mine")
+        await waits.observed(
+            lambda: rpc.call("eth_getTransactionReceipt", tx_hash), f"a receipt for {tx_hash}", 0.01
+        )
 
 
 def non_loopback_ipv4() -> str | None:

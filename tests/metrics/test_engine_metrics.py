@@ -3,24 +3,22 @@ breakers on a fresh devnet, and /healthz turning 503 when the chain's RPC dies."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 from collections import Counter
 
 import pytest
+import waits
 from metrics_harness import (
     ETH,
     Running,
     count_rows,
     http_get,
     launch,
-    mine,
     scrape,
     series,
     spec,
-    until,
     value,
     whale_buy,
 )
@@ -36,19 +34,16 @@ WEI = 10**18
 async def test_metrics_match_trades_pnl_rpc_and_breakers(running: Running) -> None:
     svc, dn = running.svc, running.devnet
     (good,) = await launch(dn, spec("GOOD"))
-    await until(lambda: repo.list_positions(svc.db, status="open") != [], what="entry into GOOD")
+    await waits.until_block(svc, lambda: repo.list_positions(svc.db, status="open") != [], "entry into GOOD")
     # A whale buys hard: the position's net value passes +20 % and take-profit sells it all, in slices
     # within the impact budget, one a block.
     await whale_buy(dn, good.address, 4 * ETH)
 
-    async def closed() -> bool:
-        if repo.list_positions(svc.db, status="open") == [] and repo.list_positions(svc.db) != []:
-            return True
-        await asyncio.sleep(0.1)
-        await mine(dn)
-        return False
-
-    await until(closed, what="take-profit exit")
+    await waits.mine_until(
+        svc,
+        lambda: repo.list_positions(svc.db, status="open") == [] and repo.list_positions(svc.db) != [],
+        "take-profit exit",
+    )
     trades = repo.list_trades(svc.db)
     buys = [t for t in trades if t.side == "buy"]
     sells = [t for t in trades if t.side == "sell"]
@@ -62,7 +57,7 @@ async def test_metrics_match_trades_pnl_rpc_and_breakers(running: Running) -> No
             and value(s, "dexbot_open_positions") == 0
         )
 
-    await until(settled, within=10, what="metrics catching up with the trades")
+    await waits.observed(settled, "metrics catching up with the trades")
     await running.telemetry.sample()  # the once-a-second part (fee suggestions, health) now, not later
     before = dict(svc.rt.client.stats.by_key)
     s = await scrape(running.url)
@@ -168,7 +163,7 @@ async def test_kill_switch_shows_as_an_open_breaker_and_a_503(running: Running) 
             and value(s, "dexbot_engine_halted") == 1
         )
 
-    await until(tripped, within=10, what="kill switch in the metrics")
+    await waits.observed(tripped, "kill switch in the metrics")
     s = await scrape(running.url)
     assert value(s, "dexbot_breaker_trips_total", name="kill_switch") == 1
     assert value(s, "dexbot_healthy") == 0
@@ -184,7 +179,7 @@ async def test_kill_switch_shows_as_an_open_breaker_and_a_503(running: Running) 
     async def healthy() -> bool:
         return (await http_get(running.url + "/healthz"))[0] == 200
 
-    await until(healthy, within=10, what="healthy again after the reset")
+    await waits.observed(healthy, "healthy again after the reset")
     s = await scrape(running.url)
     assert value(s, "dexbot_breaker_state", name="kill_switch") == 0
     assert value(s, "dexbot_breaker_trips_total", name="kill_switch") == 1
@@ -195,7 +190,7 @@ async def test_healthz_turns_503_when_the_rpc_dies(running: Running) -> None:
     async def ok() -> bool:
         return (await http_get(running.url + "/healthz"))[0] == 200
 
-    await until(ok, within=10, what="healthy engine")
+    await waits.observed(ok, "healthy engine")
     _status, body = await http_get(running.url + "/healthz")
     health = json.loads(body)
     assert health["status"] == "ok"
@@ -211,7 +206,7 @@ async def test_healthz_turns_503_when_the_rpc_dies(running: Running) -> None:
     async def down() -> bool:
         return (await http_get(running.url + "/healthz"))[0] == 503
 
-    await until(down, within=15, what="/healthz 503 after the RPC died")
+    await waits.observed(down, "/healthz 503 after the RPC died")
     health = json.loads((await http_get(running.url + "/healthz"))[1])
     assert health["status"] == "unhealthy"
     assert health["rpc_ok"] is False

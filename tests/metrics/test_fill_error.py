@@ -3,7 +3,8 @@ built on. Paper fills are the quote by construction and are not counted."""
 
 from __future__ import annotations
 
-from metrics_harness import Running, scrape, until, value
+import waits
+from metrics_harness import Running, scrape, value
 
 from dexbot.engine.events import TradeFilled
 
@@ -20,6 +21,6 @@ async def test_live_fills_feed_the_fill_error_histogram_and_paper_fills_do_not(r
             samples, "dexbot_fill_error_wei_count", side="buy"
         ) == 2
 
-    await until(counted, what="two live fills counted")
+    await waits.observed(counted, "two live fills counted")
     samples = await scrape(running.url)
     assert value(samples, "dexbot_fill_error_wei_sum", side="buy") == 1_000

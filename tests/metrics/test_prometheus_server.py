@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import waits
 from metrics_harness import (
     DEPLOY,
     Running,
@@ -24,7 +25,6 @@ from metrics_harness import (
     http_get,
     launch,
     spec,
-    until,
 )
 
 from dexbot.store import repo
@@ -103,7 +103,7 @@ async def prom(running: Running, tmp_path: Path) -> AsyncIterator[str]:
             return False
 
         try:
-            await until(ready, within=30, what="Prometheus ready")
+            await waits.observed(ready, "Prometheus ready")
         except AssertionError:
             raise AssertionError((tmp_path / "prometheus.log").read_text(errors="replace")[-2000:]) from None
         yield url
@@ -117,14 +117,14 @@ async def query(url: str, promql: str) -> dict[str, Any]:
 
 async def test_prometheus_scrapes_dexbot_and_serves_the_trades_series(running: Running, prom: str) -> None:
     await launch(running.devnet, spec("GOOD"))
-    await until(lambda: repo.list_trades(running.svc.db) != [], what="a paper buy")
+    await waits.until_block(running.svc, lambda: repo.list_trades(running.svc.db) != [], "a paper buy")
     target = f"127.0.0.1:{running.telemetry.port}"
 
     async def buy_seen() -> bool:
         res = await query(prom, "dexbot_trades_total")
         return any(r["metric"].get("side") == "buy" and r["value"][1] == "1" for r in res["data"]["result"])
 
-    await until(buy_seen, within=30, what="the buy in Prometheus")
+    await waits.observed(buy_seen, "the buy in Prometheus")
     res = await query(prom, "dexbot_trades_total")
     assert res["status"] == "success"
     by_side = {r["metric"]["side"]: r for r in res["data"]["result"]}
@@ -158,13 +158,13 @@ async def test_prometheus_scrapes_dexbot_and_serves_the_trades_series(running: R
             rules = [r for g in (await resp.json())["data"]["groups"] for r in g["rules"]]
         return sorted(r["name"] for r in rules) == sorted(names) and all(r["health"] == "ok" for r in rules)
 
-    await until(rules_evaluated, within=15, what="alert rules evaluated")
+    await waits.observed(rules_evaluated, "alert rules evaluated")
 
 
 async def test_promtool_accepts_the_exposition(running: Running) -> None:
     assert PROMTOOL is not None
     await launch(running.devnet, spec("GOOD"))
-    await until(lambda: repo.list_trades(running.svc.db) != [], what="a paper buy")
+    await waits.until_block(running.svc, lambda: repo.list_trades(running.svc.db) != [], "a paper buy")
     await running.telemetry.sample()
     status, body = await http_get(running.url + "/metrics")
     assert status == 200

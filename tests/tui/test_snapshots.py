@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_pilot import rows, tables_settled, until
+from tui_pilot import redraw_tables, rows, tables_settled
+from waits import settle
 
 from dexbot.tui.app import DexbotApp
 from dexbot.tui.screens.token_detail import TokenDetailScreen
@@ -20,18 +21,25 @@ SnapCompare = Callable[..., bool]
 async def _settled(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, DexbotApp)
-    await until(pilot, lambda: len(rows(app, "thoughts-table")) == 4)
-    await until(pilot, lambda: len(app.ui.prices.series("0x" + "11" * 20)) == 12)
-    await until(pilot, lambda: tables_settled(app))
+    await settle(pilot)
+    assert len(rows(app, "thoughts-table")) == 4
+    assert len(app.ui.prices.series("0x" + "11" * 20)) == 12
+    assert tables_settled(app)
+    redraw_tables(app)
+    await settle(pilot)
 
 
 async def _token_detail(pilot: Pilot[Any]) -> None:
     await _settled(pilot)
     await pilot.press("d")
-    await until(pilot, lambda: isinstance(pilot.app.screen, TokenDetailScreen))
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TokenDetailScreen)
     app = pilot.app
     assert isinstance(app, DexbotApp)
-    await until(pilot, lambda: tables_settled(app))
+    await settle(pilot)
+    assert tables_settled(app)
+    redraw_tables(app)
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(100, 30), (200, 60)])

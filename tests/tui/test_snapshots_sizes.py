@@ -5,7 +5,6 @@ narrow and use the room when wide. Review the SVGs under __snapshots__ when they
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 from tui_demo_data import PEPE
 from tui_scripted import ScriptedEngine
+from waits import settle
 
 from dexbot.core.config import Config
 from dexbot.engine.events import TradeFilled
@@ -51,29 +51,6 @@ def demo_trades() -> list[TradeFilled]:
 @pytest.fixture
 def app() -> DexbotApp:
     return make_app(Config(), ScriptedEngine(), trade_loader=demo_trades)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until the app has nothing left to do: messages processed, the trade loader's worker done, the
-    thought log's deferred flush fired. (The same facts tests/waits.py's ``settle`` waits on, once merged.)"""
-    app = pilot.app
-    while True:
-        await pilot.pause()
-        workers = [w for w in app.workers if w.group not in ("bus", "engine") and not w.is_finished]
-        if workers:
-            await app.workers.wait_for_complete(workers)
-            continue
-        timers = [
-            t._task
-            for screen in app.screen_stack
-            for node in screen.walk_children(with_self=True)
-            for t in list(node._timers)
-            if t._repeat == 0 and t._task is not None and not t._task.done()
-        ]
-        if timers:
-            await asyncio.wait(timers)
-            continue
-        return
 
 
 async def shown(pilot: Pilot[Any], *keys: str, screen: type | None = None) -> None:

@@ -1,35 +1,15 @@
-"""Small helpers for Pilot tests: wait for a condition (engine calls run in workers), read panes as text."""
+"""Small helpers for Pilot tests: read panes as text. Waiting for the app is ``waits.settle``."""
 
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from textual.css.query import NoMatches
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from dexbot.tui.app import DexbotApp
 from dexbot.tui.widgets.status_bar import StatusBar
-
-
-async def until(pilot: Pilot[Any], cond: Callable[[], object], within: float = 3.0) -> None:
-    """Poll ``cond`` between UI ticks; a widget not composed yet counts as 'not yet'."""
-    deadline = time.monotonic() + within
-
-    def holds() -> object:
-        try:
-            return cond()
-        except NoMatches:
-            return False
-
-    while not holds():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within the timeout")
-        await pilot.pause(0.01)
 
 
 def status(app: DexbotApp) -> str:
@@ -59,3 +39,14 @@ def tables_settled(app: DexbotApp) -> bool:
     return bool(tables) and all(
         t.virtual_size.height == t.row_count + (t.header_height if t.show_header else 0) for t in tables
     )
+
+
+def redraw_tables(app: DexbotApp) -> None:
+    """Drop every table's rendered lines so the next frame draws them at the settled column widths.
+    Textual's DataTable caches a row's lines under its update count, which a new row bumps but the
+    idle-time column measuring does not: a row drawn between ``add_row`` and that measuring (under CPU
+    load, the cursor row and the row it left) keeps its old, narrower columns in later frames. The
+    snapshot pictures the settled table, not that race (seen in the product too; see the report)."""
+    for table in app.screen.query(DataTable):
+        table._clear_caches()
+        table.refresh()

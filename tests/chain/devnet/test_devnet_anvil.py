@@ -8,10 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
+import waits
 
 from dexbot.chain.devnet import Devnet, load_deployment, start_devnet
 from dexbot.chain.devnet import process as process_module
@@ -42,12 +43,11 @@ def alive(pid: int) -> bool:
 
 
 def wait_gone(pid: int, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return waits.gone(pid, timeout_s)
+
+
+async def _at_least(n: Awaitable[int], floor: int) -> bool:
+    return await n >= floor
 
 
 def spawn_child() -> tuple[subprocess.Popen[str], int]:
@@ -83,7 +83,7 @@ async def test_async_context_stops_anvil_on_cancellation() -> None:
             await asyncio.sleep(60)
 
     task = asyncio.create_task(run())
-    await asyncio.wait_for(started.wait(), 15)
+    await waits.within(started.wait(), "anvil started")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -127,13 +127,15 @@ def test_a_taken_port_is_reported(tmp_path: Path) -> None:
 
 async def test_start_devnet_deploys_writes_json_runs_services_and_cleans_up(tmp_path: Path) -> None:
     seen: list[int] = []
-    cancelled = asyncio.Event()
+    cancelled, ticked = asyncio.Event(), asyncio.Event()
 
     async def service(dn: Devnet) -> None:
         try:
             async with DevRpc(dn.rpc_url) as rpc:
-                while True:
+                while True:  # a service of the devnet's own: it watches the head
                     seen.append(int(await rpc.call("eth_blockNumber"), 16))
+                    if seen[-1] > seen[0]:
+                        ticked.set()
                     await asyncio.sleep(0.1)
         except asyncio.CancelledError:
             cancelled.set()
@@ -145,7 +147,7 @@ async def test_start_devnet_deploys_writes_json_runs_services_and_cleans_up(tmp_
         assert len(dn.deployment.tokens) == 2
         assert dn.pid is not None
         pid = dn.pid
-        await asyncio.sleep(1.6)
+        await waits.within(ticked.wait(), "the service seeing a block mined on the interval")
     assert cancelled.is_set()
     assert seen[-1] > seen[0]  # interval mining ticks on its own after setup
     assert not (tmp_path / "devnet.json").exists()
@@ -157,8 +159,12 @@ async def test_fractional_block_time_mines_on_an_interval_from_the_start(tmp_pat
     cfg = DevnetConfig(block_time_s=0.5, tokens=1)
     async with start_devnet(cfg, tmp_path) as dn, DevRpc(dn.rpc_url) as rpc:
         first = int(await rpc.call("eth_blockNumber"), 16)
-        await asyncio.sleep(1.2)
-        assert int(await rpc.call("eth_blockNumber"), 16) >= first + 2
+
+        async def head() -> int:
+            return int(await rpc.call("eth_blockNumber"), 16)
+
+        # nothing is sent: only interval mining can move the head (how fast is not for a test to time)
+        await waits.observed(lambda: _at_least(head(), first + 2), "two blocks mined on the interval", 0.1)
 
 
 def _genesis(url: str) -> str:

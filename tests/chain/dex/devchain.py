@@ -6,10 +6,10 @@ Shared by tests/chain/dex and tests/chain/watcher (their conftests put this fold
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import waits
 from eth_abi import encode
 
 from dexbot.chain.abi import address_word, eth_call, hex_to_bytes, selector, uint_word, word_uint
@@ -57,12 +57,7 @@ class DevChain:
 
     async def receipt(self, tx_hash: str) -> dict[str, Any]:
         """Automine includes the transaction at once, but the receipt can trail by a moment."""
-        for _ in range(200):
-            receipt = await self.client.request("eth_getTransactionReceipt", [tx_hash])
-            if receipt is not None:
-                return dict(receipt)
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no receipt for {tx_hash}")
+        return await waits.receipt(self.client, tx_hash)
 
     async def token_balance(self, token: str, holder: str, block: int | str = "latest") -> int:
         data = await eth_call(self.client, token, BALANCE_OF + address_word(holder), block)

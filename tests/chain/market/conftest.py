@@ -8,7 +8,6 @@ a rug, stops it, and keeps the chain up for the tests to inspect with a sync Web
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from itertools import islice
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import waits
 from web3 import Web3
 from web3.contract import Contract
 
@@ -48,14 +48,6 @@ class MarketRun:
     cancelled: bool
 
 
-async def _until(check: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"market did not get there within {timeout_s} s")
-        await asyncio.sleep(0.1)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def market_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MarketRun]:
     data_dir: Path = tmp_path_factory.mktemp("market")
@@ -63,15 +55,28 @@ async def market_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     stats = MarketStats()
     events: list[MarketEvent] = []
     async with start_devnet(cfg, data_dir) as dn:
+        there = asyncio.Event()  # a pull and two launches: what the tests below read back
+
+        def seen(event: MarketEvent) -> None:
+            events.append(event)
+            if stats.rugs["pull"] >= 1 and stats.launch_count >= 2:
+                there.set()
+
         sim = MarketSimulator(
-            dn, MARKET, MARKET_SEED, block_time_s=BLOCK_TIME_S, on_activity=events.append, stats=stats
+            dn, MARKET, MARKET_SEED, block_time_s=BLOCK_TIME_S, on_activity=seen, stats=stats
         )
         task = asyncio.create_task(sim.run())
-        await _until(lambda: (stats.rugs["pull"] >= 1 and stats.launch_count >= 2) or task.done(), 30)
+        reached = asyncio.ensure_future(there.wait())
+        await waits.within(asyncio.wait({reached, task}, return_when=asyncio.FIRST_COMPLETED), "the market")
+        reached.cancel()
         task.cancel()
-        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
+        await waits.within(asyncio.gather(task, return_exceptions=True), "the market stopping")
         async with DevRpc(dn.rpc_url) as rpc:
-            await asyncio.sleep(BLOCK_TIME_S * 1.5)  # transactions sent before the stop get mined
+
+            async def all_mined() -> bool:  # transactions sent before the stop get mined
+                return int((await rpc.call("txpool_status"))["pending"], 16) == 0
+
+            await waits.observed(all_mined, "the market's last transactions mined", every=BLOCK_TIME_S / 4)
             stopped = int(await rpc.call("eth_blockNumber"), 16)
         yield MarketRun(
             devnet=dn,

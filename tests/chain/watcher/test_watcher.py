@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import waits
 from devchain import DevChain
 
 from dexbot.chain.dex.events import (
@@ -198,7 +199,7 @@ async def test_the_event_stream_yields_what_polls_find(dev: DevChain) -> None:
     task = asyncio.create_task(first_two())
     await asyncio.sleep(0.1)  # the stream is idle and polling
     await dev.create_pair(plain(dev, 2), plain(dev, 3))
-    created, block = await asyncio.wait_for(task, timeout=5)
+    created, block = await waits.within(task, "the stream yielding the new pair and its block")
     await stream.aclose()
     assert isinstance(created, PairCreated)
     assert isinstance(block, NewBlock)

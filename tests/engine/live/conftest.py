@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import waits
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
@@ -37,13 +38,35 @@ ETH = 10**18
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 
 
-async def until(cond: Callable[[], bool], within: float = 30.0, what: Callable[[], str] = str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"condition not reached in time; {what()}")
-        await asyncio.sleep(0.05)
+async def until(svc: EngineService, cond: Callable[[], object], what: str = "the awaited outcome") -> None:
+    """Wait until ``cond()`` holds, looked at after each block the engine handles."""
+    await waits.until_block(svc, cond, what, debug(svc))
+
+
+class Sends:
+    """The hashes a TxRunner sends, as it sends them. With automine off a transaction then waits in the
+    pool while its sender waits for the receipt: its being sent is the fact to await."""
+
+    def __init__(self, runner: Any) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        track = runner._track
+
+        def tracked(tx_hash: str, nonce: int, block: int) -> None:
+            track(tx_hash, nonce, block)
+            self.queue.put_nowait(tx_hash)
+
+        runner._track = tracked
+
+    async def next(self, task: asyncio.Future[Any]) -> str:
+        """The next transaction sent; fails if ``task`` (the one sending it) ends first."""
+        got = asyncio.ensure_future(self.queue.get())
+        await waits.within(
+            asyncio.wait({got, task}, return_when=asyncio.FIRST_COMPLETED), "a transaction sent"
+        )
+        if not got.done():
+            got.cancel()
+            raise AssertionError(f"nothing was sent before the sender ended: {task}")
+        return got.result()
 
 
 def spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:
@@ -153,12 +176,10 @@ async def live_engine(
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     assert svc.live is not None
     task = asyncio.create_task(svc.run())
-    await until(lambda: svc.state in ("running", "halted") or task.done())
-    if task.done():
-        task.result()  # surfaces the start-up error
+    await waits.started(svc, task)
     yield svc
     await svc.stop()
-    await asyncio.wait_for(task, 30)
+    await waits.within(task, "the engine stopping")
 
 
 def thoughts_of(svc: EngineService, decision: str, symbol: str | None = None) -> list[str]:

@@ -3,9 +3,11 @@ account, exits that really sell, and a store that agrees with the chain to the w
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+import waits
 
 from dexbot.chain.abi import address_word
 from dexbot.chain.devnet import Devnet
@@ -59,7 +61,7 @@ async def test_live_engine_buys_a_launch_exits_and_the_store_equals_the_chain_to
     assert eth_start == await eth_balance(client, WALLET, svc.block)  # live cash: the wallet's ETH
 
     (tok,) = await launch(chain, spec("LIVE"))
-    await until(lambda: repo.list_positions(svc.db, status="open") != [], what=debug(svc))
+    await until(svc, lambda: repo.list_positions(svc.db, status="open") != [])
     (pos,) = repo.list_positions(svc.db, status="open")
     (buy,) = repo.list_trades(svc.db)
     r = await _receipt(client, buy.tx_hash)
@@ -78,7 +80,7 @@ async def test_live_engine_buys_a_launch_exits_and_the_store_equals_the_chain_to
         owner = tok.owner
         await send_tx(owner, tok.address, "approve(address,uint256)", dep.v2_router, 100_000 * ETH)
         await send_tx(owner, dep.v2_router, SELL, 100_000 * ETH, 0, [tok.address, dep.weth], owner, DEADLINE)
-    await until(lambda: repo.list_positions(svc.db, status="open") == [], what=debug(svc))
+    await until(svc, lambda: repo.list_positions(svc.db, status="open") == [])
     (closed,) = repo.list_positions(svc.db)
     assert (closed.status, closed.exit_reason) == ("closed", exit_rule)
     sells = [t for t in reversed(repo.list_trades(svc.db)) if t.side == "sell"]
@@ -116,7 +118,7 @@ async def test_live_engine_buys_a_launch_exits_and_the_store_equals_the_chain_to
     assert svc.snapshot().realised_pnl == closed.realised_pnl
 
     # The breakers watched the wallet all along and never saw it disagree with the books.
-    await until(lambda: svc.guard.wallet is not None and svc.guard.wallet.ledger_nonce == len(sent))
+    await until(svc, lambda: svc.guard.wallet is not None and svc.guard.wallet.ledger_nonce == len(sent))
     assert svc.guard.wallet is not None
     assert svc.guard.wallet.chain_nonce == svc.guard.wallet.ledger_nonce == len(sent)
     assert svc.guard.wallet.balance == pf.cash
@@ -133,9 +135,19 @@ async def test_the_kill_switch_takes_back_a_pending_buy_with_a_zero_value_self_t
     svc = live_engine
     assert svc.live is not None
     eth0 = await eth_balance(client, WALLET, "latest")
+    # The engine sees the launch and sends its buy, which waits in the pool: automine is off, so the
+    # engine is still inside the launch's block, waiting for the receipt; the fact to wait on is the
+    # runner tracking the transaction it sent.
+    runner, sent = svc.live.runner, asyncio.Event()
+    track = runner._track
+
+    def tracked(tx_hash: str, nonce: int, block: int) -> None:
+        track(tx_hash, nonce, block)
+        sent.set()
+
+    runner._track = tracked  # type: ignore[method-assign]
     await launch(chain, spec("KILL"), automine_after=False)
-    # The engine sees the launch and sends its buy, which waits in the pool: automine is off.
-    await until(lambda: bool(svc.live and svc.live.runner.pending), what=debug(svc))
+    await waits.within(sent.wait(), "the engine sending its buy", detail=debug(svc))
     ((swap_hash, pending),) = svc.live.runner.pending.items()
     await svc.kill()
     assert svc.state == "halted"
@@ -146,7 +158,7 @@ async def test_the_kill_switch_takes_back_a_pending_buy_with_a_zero_value_self_t
     assert any("Kill switch: pending transaction" in t for t in thoughts_of(svc, "breaker"))
 
     await rpc_call(chain, "evm_mine")
-    await until(lambda: thoughts_of(svc, "skip", "KILL") != [], what=debug(svc))
+    await until(svc, lambda: thoughts_of(svc, "skip", "KILL") != [])
     assert "cancelled" in thoughts_of(svc, "skip", "KILL")[0]
     r = await _receipt(client, cancel.tx_hash)
     block = await client.request("eth_getBlockByNumber", [r["blockNumber"], True])

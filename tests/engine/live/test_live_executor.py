@@ -23,7 +23,7 @@ from dexbot.engine.paper import Market
 from dexbot.store import repo
 
 from ..conftest import calldata
-from .conftest import ETH, WALLET, MakeExecutor, launch, spec
+from .conftest import ETH, WALLET, MakeExecutor, Sends, launch, spec
 
 
 async def _receipt(client: RpcClient, tx_hash: str) -> dict[str, Any]:
@@ -176,13 +176,10 @@ async def test_a_swap_reverted_on_chain_pays_its_gas_books_it_as_reverted_and_tr
     block = await client.block_number()
     eth0 = await eth_balance(client, WALLET, block)
     await automine(False)
+    sends = Sends(ex.runner)
     buying = asyncio.create_task(ex.buy(m, ETH // 10, buy_tax_bps=0, block=block, gas_price=0))
-    for _ in range(400):
-        if ex.runner.pending or buying.done():
-            break
-        await asyncio.sleep(0.01)
-    assert ex.runner.pending, "the buy should be waiting in the pool"
-    (ours,) = ex.runner.pending
+    ours = await sends.next(buying)
+    assert list(ex.runner.pending) == [ours], "the buy should be waiting in the pool"
     # Someone else buys 5 ETH first (a higher tip): our amountOutMin can no longer be met.
     buy = "swapExactETHForTokensSupportingFeeOnTransferTokens(uint256,address[],address,uint256)"
     whale = chain.accounts[7]

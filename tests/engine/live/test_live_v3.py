@@ -20,7 +20,7 @@ from dexbot.engine.live_book import eth_balance, token_balance
 from dexbot.engine.live_tx import LiveTradeFailed
 from dexbot.store import repo
 
-from .conftest import ETH, WALLET, MakeExecutor, launch
+from .conftest import ETH, WALLET, MakeExecutor, Sends, launch
 from .v3pools import (
     FEE,
     deposits,
@@ -29,7 +29,6 @@ from .v3pools import (
     receipt,
     send_as,
     transfers,
-    until_pending,
     v3_market,
     v3_spec,
     withdrawals,
@@ -161,13 +160,10 @@ async def test_a_v3_buy_whose_amount_out_min_is_front_run_reverts_on_chain_with_
     block = await client.block_number()
     eth0 = await eth_balance(client, WALLET, block)
     await automine(False)
+    sends = Sends(ex.runner)
     buying = asyncio.create_task(ex.buy(m, ETH // 10, buy_tax_bps=0, block=block, gas_price=0))
-    for _ in range(400):
-        if ex.runner.pending or buying.done():
-            break
-        await asyncio.sleep(0.01)
-    assert ex.runner.pending, "the buy should be waiting in the pool"
-    (ours,) = ex.runner.pending
+    ours = await sends.next(buying)
+    assert list(ex.runner.pending) == [ours], "the buy should be waiting in the pool"
     # Someone else buys 5 ETH on the same pool first (a higher tip): our amountOutMin cannot be met.
     whale = chain.accounts[7]
     front = v3_swap_exact_in(
@@ -222,10 +218,12 @@ async def test_a_v3_sell_front_run_below_its_minimum_reverts_in_the_multicall_an
     block = await client.block_number()
     eth0 = await eth_balance(client, WALLET, block)
     await automine(False)
+    sends = Sends(ex.runner)
     selling = asyncio.create_task(ex.sell(m, part, sell_tax_bps=0, block=block, gas_price=0))
-    approval = await until_pending(ex, selling, set())
+    approval = await sends.next(selling)
     await client.request("evm_mine", [])
-    ours = await until_pending(ex, selling, {approval})
+    ours = await sends.next(selling)
+    assert ours != approval
     # The whale dumps its tokens first (a higher tip): our swap's output falls under its minimum.
     dump = v3_swap_exact_in(
         router, [tok.address, dep.weth], [FEE], whale_tokens, 0, whale, 2**40, native_out=True

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import waits
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.devnet import Devnet
@@ -21,7 +22,7 @@ from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
 
-from .conftest import ETH, WALLET, MakeExecutor, debug, launch, until
+from .conftest import ETH, WALLET, MakeExecutor, launch, until
 from .v3pools import (
     FEE,
     deposits,
@@ -96,7 +97,7 @@ async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_s
     svc = EngineService(cfg, from_deployment(client, dep, block_time_s=0.2, genesis_hash=genesis_hash), db)
     task = asyncio.create_task(svc.run())
     try:
-        await until(lambda: svc.state in ("running", "halted") or task.done(), what=debug(svc))
+        await waits.started(svc, task)
         assert tok.v3_pool not in svc.trader.view.pools  # launched after the deployment the engine seeds
         h = svc.trader.holdings[pos.id or 0]
         assert h.market == m  # the fee tier read from the pool itself
@@ -107,10 +108,10 @@ async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_s
             dep.v3_swap_router, [tok.address, dep.weth], [10_000], 200_000 * ETH, 0, owner, 2**40
         )
         await mined(client, await send_as(client, owner, dump))
-        await until(lambda: repo.list_positions(db, status="open") == [], what=debug(svc))
+        await until(svc, lambda: repo.list_positions(db, status="open") == [])
     finally:
         await svc.stop()
-        await asyncio.wait_for(task, 30)
+        await waits.within(task, "the engine stopping")
     (closed,) = repo.list_positions(db)
     assert (closed.status, closed.exit_reason) == ("closed", "stop_loss")
     sells = [t for t in repo.list_trades(db) if t.side == "sell"]

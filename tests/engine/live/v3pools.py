@@ -3,9 +3,10 @@ minted in a narrow band), receipt reading, and transactions from other (unlocked
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Any
+
+import waits
 
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, calldata
 from dexbot.chain.devnet.addresses import sort_tokens, v3_pool_address
@@ -16,7 +17,6 @@ from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v2.swap import TxCall
 from dexbot.chain.dex.uniswap_v3.pool import SLOT0, decode_slot0
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.live import LiveExecutor
 from dexbot.engine.live_receipts import DEPOSIT, TRANSFER, WITHDRAWAL
 from dexbot.engine.paper import Market
 
@@ -88,26 +88,9 @@ async def send_as(client: RpcClient, who: str, call: TxCall, *, tip_gwei: int = 
 
 async def mined(client: RpcClient, tx_hash: str) -> dict[str, Any]:
     """The receipt, once automine has included the transaction (it answers before it mines)."""
-    for _ in range(500):
-        r = await client.request("eth_getTransactionReceipt", [tx_hash])
-        if isinstance(r, dict):
-            assert r["status"] == "0x1"
-            return r
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{tx_hash} was not mined")
-
-
-async def until_pending(ex: LiveExecutor, task: asyncio.Task[Any], besides: set[str]) -> str:
-    """The hash of the executor's transaction that is waiting in the pool (automine off), other than
-    ``besides``."""
-    for _ in range(400):
-        fresh = set(ex.runner.pending) - besides
-        if fresh or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert fresh, f"a transaction should be waiting in the pool ({task})"
-    (tx_hash,) = fresh
-    return tx_hash
+    r = await waits.receipt(client, tx_hash)
+    assert r["status"] == "0x1"
+    return r
 
 
 async def thin_v3_pool(chain: Devnet, symbol: str) -> DevToken:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import waits
 
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
@@ -106,13 +106,7 @@ async def test_paused_token_cannot_be_bought(chain: Devnet, client: RpcClient) -
         "eth_sendTransaction",
         [{"from": tok.owner, "to": tok.address, "data": "0x" + selector("pause()").hex()}],
     )
-    receipt = None
-    for _ in range(200):  # automine mines right after answering, not before
-        receipt = await client.request("eth_getTransactionReceipt", [tx])
-        if receipt:
-            break
-        await asyncio.sleep(0.01)
-    assert receipt is not None
+    receipt = await waits.receipt(client, tx)  # automine mines right after answering, not before
     assert receipt["status"] == "0x1"
     a = await _assess(client, chain, tok)
     assert a.verdict == "blocked"
