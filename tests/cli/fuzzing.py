@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,11 +166,3 @@ def summary() -> str:
     """The closing note's count: examples run per fuzz test in this session."""
     total = sum(EXAMPLES.values())
     return f"fuzz: {total} examples run ({', '.join(f'{k} {v}' for k, v in sorted(EXAMPLES.items()))})"
-
-
-def closing_note(config: object) -> Iterator[None]:
-    """Body of a module fixture: print the count once the module's tests are done."""
-    yield
-    reporter = config.pluginmanager.get_plugin("terminalreporter")  # type: ignore[attr-defined]
-    if reporter is not None and EXAMPLES:
-        reporter.write_line(summary())

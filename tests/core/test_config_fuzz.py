@@ -9,7 +9,6 @@ import json
 import math
 import types
 import typing
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +20,7 @@ from pydantic import BaseModel
 from dexbot.core.config import Config, load_config, parse_config
 from dexbot.core.errors import ConfigError
 
-from ..cli.fuzzing import ADDRESS_TEXT, EXAMPLES, SCALE, closing_note, invoke
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _note(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield from closing_note(request.config)
+from ..cli.fuzzing import ADDRESS_TEXT, EXAMPLES, SCALE, invoke
 
 
 def _section(annotation: Any) -> type[BaseModel] | None:
@@ -145,7 +139,7 @@ def test_every_key_of_the_model_is_fuzzed() -> None:
     assert "source" not in KEYS
 
 
-@settings(max_examples=int(60 * SCALE))
+@settings(max_examples=int(50 * SCALE))
 @given(written=config_files())
 def test_any_config_file_is_accepted_or_refused_in_one_line_naming_the_key(
     written: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
