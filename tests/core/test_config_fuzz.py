@@ -10,6 +10,7 @@ import math
 import types
 import typing
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,7 +129,10 @@ def _named(message: str, written: dict[str, Any]) -> bool:
     if ": not valid TOML: " in message:
         return True
     path = message.split(": ", 2)[1].split(" = ")[0]
-    return any(path == k or k.startswith(path + ".") or path.startswith(k + ".") for k in written)
+    if any(path == k or k.startswith(path + ".") or path.startswith(k + ".") for k in written):
+        return True
+    # A key the written one needs ("v3_factory: required with v3_router_kind"): both are named.
+    return path in KEYS and any(k.rsplit(".", 1)[-1] in message.split(path, 1)[1] for k in written)
 
 
 def test_every_key_of_the_model_is_fuzzed() -> None:
@@ -234,3 +238,29 @@ def test_eth_amounts_stay_exact_in_wei() -> None:
     cfg = parse_config({"mode": {"max_trade_eth": "999999999.123456789012345678"}})
     assert cfg.mode.max_trade_eth == Decimal("999999999.123456789012345678")
     assert cfg.mode.max_trade_wei == 999_999_999_123_456_789_012_345_678
+
+
+@pytest.fixture(scope="module")
+def plain_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("env") / "config.toml"
+    path.write_text('[mode]\ntrading = "paper"\n', encoding="utf-8")
+    return path
+
+
+@settings(max_examples=int(40 * SCALE))
+@given(
+    key=st.sampled_from(sorted(KEYS)),
+    raw=st.one_of(SCALARS.map(toml), st.text(max_size=30), ADDRESS_TEXT).filter(lambda v: "\x00" not in v),
+)
+def test_any_environment_override_is_accepted_or_refused_naming_the_key(
+    key: str, raw: str, plain_config: Path
+) -> None:
+    EXAMPLES["config env overrides"] += 1
+    outcome = invoke(
+        ["config", "validate", str(plain_config)], env={"DEXBOT_" + key.upper().replace(".", "__"): raw}
+    )
+    outcome.assert_clean()
+    if outcome.code != 0:
+        assert outcome.code == 2
+        assert outcome.stderr.startswith(f"error: config error in {plain_config} + DEXBOT_* environment: ")
+        assert _named(outcome.stderr.removeprefix("error: ").strip(), {key: raw}), outcome
