@@ -92,6 +92,38 @@ def test_any_command_line_ends_in_one_clean_line(cmd: Command, home: tuple[Path,
     example()
 
 
+PASSWORD = {"DEXBOT_KEYSTORE_PASSWORD": "fuzz-password"}
+
+
+@pytest.fixture(scope="module")
+def with_keystore(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A home with a keystore and its password in the environment: the wallet commands get past
+    unlocking, to their own arguments."""
+    config = data_dir_config(tmp_path_factory.mktemp("fuzz-wallet"))
+    assert invoke(["--config", str(config), "db", "upgrade"]).code == 0
+    assert invoke(["--config", str(config), "wallet", "new"], env=PASSWORD).code == 0
+    return config, config.parent / "data" / "dexbot.db"
+
+
+@pytest.mark.parametrize("cmd", [c for c in COMMANDS if c.path[0] == "wallet"], ids=lambda c: c.name)
+def test_any_wallet_command_line_with_an_unlocked_keystore_ends_in_one_clean_line(
+    cmd: Command, with_keystore: tuple[Path, Path]
+) -> None:
+    config, db = with_keystore
+
+    @settings(max_examples=PER_COMMAND)
+    @given(args=arguments_for(cmd))
+    def example(args: list[str]) -> None:
+        EXAMPLES["wallet commands unlocked"] += 1
+        before = row_counts(db)
+        outcome = invoke(["--config", str(config), *cmd.path, *args], env=PASSWORD)
+        outcome.assert_clean()
+        if outcome.code != 0:
+            assert row_counts(db) == before, outcome
+
+    example()
+
+
 @settings(max_examples=int(25 * SCALE))
 @given(fmt=values().filter(lambda v: v not in ("text", "json")))
 def test_run_refuses_a_bad_log_format_before_starting(
