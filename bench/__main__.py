@@ -1,4 +1,5 @@
-"""`make bench`: run every bench/bench_*.py, print a table, write bench/results.json."""
+"""`make bench`: run every bench/bench_*.py, print a table, write bench/results.json.
+`python -m bench soak [--minutes M]` runs the memory soak instead (bench/soak.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def _fmt(value: Any) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["soak"]:
+        from bench.soak import main as soak
+
+        return soak(argv[1:])
     only = set(argv)
     results: list[dict[str, Any]] = []
     failed = False

@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.devnet.anvil import Anvil, set_mining
 from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.identity import read_genesis
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.sender import Sender
 from dexbot.chain.txtypes import Fees, TxRequest
@@ -70,12 +71,11 @@ async def _measure(rpc_url: str, db_url: str) -> dict[str, float]:
     engine = open_database(db_url)
     try:
         to = dev_account(2).address
+        ledger = LedgerStore(engine, genesis_hash=await read_genesis(client))
         bare = await _bare(client, dev_account(3), to)
-        sender = Sender(client, dev_account(4), LedgerStore(engine), poll_s=0.01)
+        sender = Sender(client, dev_account(4), ledger, poll_s=0.01)
         safe = await _safe(sender, to, concurrent=False)
-        concurrent = await _safe(
-            Sender(client, dev_account(5), LedgerStore(engine), poll_s=0.01), to, concurrent=True
-        )
+        concurrent = await _safe(Sender(client, dev_account(5), ledger, poll_s=0.01), to, concurrent=True)
     finally:
         await client.close()
         engine.dispose()

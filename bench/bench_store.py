@@ -14,6 +14,7 @@ from dexbot.store.db import open_database
 from dexbot.store.models import Trade
 
 ROWS = 5_000
+GENESIS = "0x" + "ab" * 32
 
 
 def _rows(account_id: int) -> list[Trade]:
@@ -37,7 +38,7 @@ def _rows(account_id: int) -> list[Trade]:
 def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_database(f"sqlite:///{Path(tmp) / 'b.db'}")
-        acct = repo.get_or_create_account(engine, kind="paper", chain_id=1)
+        acct = repo.get_or_create_account(engine, kind="paper", chain_id=1, genesis_hash=GENESIS)
         assert acct.id is not None
         rows = _rows(acct.id)
         t0 = time.perf_counter()

@@ -54,6 +54,12 @@ def w3(devnet: Devnet) -> Web3:
     return Web3(Web3.HTTPProvider(devnet.rpc_url, request_kwargs={"timeout": 30}))
 
 
+@pytest.fixture(scope="session")
+def genesis_hash(w3: Web3) -> str:
+    """The session devnet's genesis block hash: with the chain id, the identity state is bound to."""
+    return str(w3.eth.get_block(0)["hash"].to_0x_hex()).lower()
+
+
 @pytest.fixture
 def chain(devnet: Devnet, w3: Web3) -> Iterator[Devnet]:
     """The devnet, with every change this test makes rolled back afterwards."""

@@ -7,6 +7,11 @@ interface IProbeERC20 {
     function approve(address spender, uint256 amount) external returns (bool);
 }
 
+interface IProbePairV2 {
+    function token0() external view returns (address);
+    function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
+}
+
 interface IProbeRouterV2 {
     function getAmountsOut(uint256 amountIn, address[] calldata path) external view returns (uint256[] memory);
 
@@ -62,6 +67,11 @@ contract ProbeWallet {
 /// pool (through the chain's V3 router, quoted by QuoterV2), run entirely inside ONE eth_call. The RUNTIME code is injected at an unused address through the call's state
 /// override (with an ETH balance), so there is no constructor and nothing here may be immutable. Nothing
 /// persists: eth_call never commits.
+///
+/// Where the node has eth_simulateV1, the same round trip runs as four calls in four consecutive simulated
+/// blocks (`probeStep` around the same `probe` call): buy, transfer out, transfer back, sell — the way real holders trade, so a token
+/// that lets a wallet receive only once per block is not mistaken for one that blocks transfers. The only
+/// state carried between the steps is the second wallet's address (and, of course, the balances).
 ///
 /// Every stage runs as a low-level call with its own gas cap and records what happened (status, gas,
 /// amounts measured as balance differences, raw revert data) instead of reverting, so one hostile token
@@ -130,6 +140,17 @@ contract RoundTripProbe {
     /// First word of an isolated sub-call's revert data: "this is a result, not a failure".
     bytes32 internal constant RESULT_TAG = keccak256("dexbot.probe.result");
 
+    uint8 internal constant ALL_STEPS = 0; // the whole round trip in one call
+    uint8 internal constant BUY_STEP = 1; // ladder, buy quote, buy
+    uint8 internal constant OUT_STEP = 2; // transfer to the second wallet
+    uint8 internal constant BACK_STEP = 3; // the second wallet sends it back
+    uint8 internal constant SELL_STEP = 4; // direct transfer to the pair (rolled back), sell quote, sell
+
+    /// The step `probeStep` runs, and the second wallet the buy step created for the later ones: the only
+    /// storage, used by steps alone (a plain `probe` call sees ALL_STEPS).
+    uint8 internal currentStep;
+    address internal stepWallet;
+
     error OnlySelf();
     error AmountOutsideCall();
 
@@ -169,22 +190,46 @@ contract RoundTripProbe {
         return _run(t, buyWei, ladderWei);
     }
 
+    /// @notice Runs `probeCall` (this contract's `probe` or `probeV3` call) as only its `step` (BUY_STEP …
+    /// SELL_STEP), each meant for its own block; the stages of other steps come back NOT_RUN.
+    function probeStep(uint8 step, bytes calldata probeCall) external {
+        currentStep = step;
+        (bool ok, bytes memory ret) = address(this).call(probeCall);
+        currentStep = ALL_STEPS;
+        assembly {
+            switch ok
+            case 0 { revert(add(ret, 32), mload(ret)) }
+            default { return(add(ret, 32), mload(ret)) }
+        }
+    }
+
     function _run(Target memory t, uint256 buyWei, uint256[] calldata ladderWei)
         internal
         returns (Stage[] memory main, Stage[] memory ladder)
     {
-        t.wallet = address(new ProbeWallet());
+        uint8 step = currentStep;
         ladder = new Stage[](ladderWei.length);
-        for (uint256 i = 0; i < ladderWei.length; i++) {
-            ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
-        }
         main = new Stage[](MAIN_STAGES);
-        (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
+        if (step <= BUY_STEP) {
+            t.wallet = address(new ProbeWallet());
+            stepWallet = t.wallet;
+            for (uint256 i = 0; i < ladderWei.length; i++) {
+                ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
+            }
+            (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
+            if (step == BUY_STEP || main[BUY].status != OK) return (main, ladder);
+        } else {
+            t.wallet = stepWallet;
+        }
         uint256 held = _balance(t.token, address(this));
-        if (main[BUY].status != OK || held == 0) return (main, ladder);
-
-        main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
-        if (main[TRANSFER_OUT].status == OK) main[TRANSFER_BACK] = _sendBack(t);
+        if (step == OUT_STEP || step == ALL_STEPS) {
+            if (held == 0) return (main, ladder);
+            main[TRANSFER_OUT] = _transfer(t, t.wallet, held / 2);
+            if (step == OUT_STEP) return (main, ladder);
+        }
+        bool sentOut = step == ALL_STEPS ? main[TRANSFER_OUT].status == OK : _balance(t.token, t.wallet) > 0;
+        if ((step == BACK_STEP || step == ALL_STEPS) && sentOut) main[TRANSFER_BACK] = _sendBack(t);
+        if (step == BACK_STEP) return (main, ladder);
         held = _balance(t.token, address(this));
         if (held == 0) return (main, ladder);
 
@@ -198,6 +243,19 @@ contract RoundTripProbe {
         if (msg.sender != address(this)) revert OnlySelf();
         (Stage memory quote, Stage memory buy) = _buy(t, amount);
         _revertWith(quote.status == OK ? buy : quote);
+    }
+
+    /// @notice What a V2 pair credits a seller sending it `amount`, rolled back: the pair's balance above
+    /// its reserve right after the transfer (`delivered`). A token that sells its own fees into the pair
+    /// during the seller's transfer syncs the reserve first, so this counts only the seller's tokens, where
+    /// the pair's balance difference over the whole sell would count the token's sale as well.
+    function isolatedPairCredit(Target calldata t, uint256 amount) external {
+        if (msg.sender != address(this)) revert OnlySelf();
+        Stage memory s = _transfer(t, t.pair, amount);
+        (bool known, uint256 reserve) = _reserveOf(t.pair, t.token);
+        if (!known) s.status = NOT_RUN; // not a V2 pair after all: nothing to tell
+        else if (s.status == OK) s.delivered = _minus(_balance(t.token, t.pair), reserve);
+        _revertWith(s);
     }
 
     /// @notice A transfer whose effects are rolled back: shows whether, and why, the token refuses it.
@@ -240,6 +298,8 @@ contract RoundTripProbe {
         quote = t.v3 ? _quoteV3(t, t.token, t.weth, amount) : _quote(t, amount, path);
         (sell,) = _call(t.token, 0, abi.encodeCall(IProbeERC20.approve, (t.router, amount)), t.stageGas);
         if (sell.status != OK) return (quote, sell);
+        Stage memory credit;
+        if (!t.v3) credit = _isolated(abi.encodeCall(this.isolatedPairCredit, (t, amount)));
         uint256 heldBefore = _balance(t.token, address(this));
         uint256 pairBefore = _balance(t.token, t.pair);
         uint256 ethBefore = address(this).balance;
@@ -253,6 +313,7 @@ contract RoundTripProbe {
         sell.amountIn = _minus(heldBefore, _balance(t.token, address(this)));
         sell.amountOut = _minus(address(this).balance, ethBefore);
         sell.delivered = _minus(_balance(t.token, t.pair), pairBefore);
+        if (credit.status == OK) sell.delivered = credit.delivered;
         if (sell.status == REVERTED) sell.tokenRevertData = _diagnose(t, t.pair, amount);
     }
 
@@ -392,6 +453,15 @@ contract RoundTripProbe {
     function _balance(address token, address account) internal view returns (uint256) {
         (bool ok, bytes memory ret) = token.staticcall(abi.encodeCall(IProbeERC20.balanceOf, (account)));
         return ok && ret.length >= 32 ? abi.decode(ret, (uint256)) : 0;
+    }
+
+    /// @dev The V2 pair's reserve of `token`; false where the pair does not answer like one.
+    function _reserveOf(address pair, address token) internal view returns (bool, uint256) {
+        (bool ok, bytes memory ret) = pair.staticcall(abi.encodeCall(IProbePairV2.getReserves, ()));
+        (bool ok0, bytes memory ret0) = pair.staticcall(abi.encodeCall(IProbePairV2.token0, ()));
+        if (!ok || !ok0 || ret.length < 96 || ret0.length < 32) return (false, 0);
+        (uint256 r0, uint256 r1,) = abi.decode(ret, (uint256, uint256, uint256));
+        return (true, abi.decode(ret0, (address)) == token ? r0 : r1);
     }
 
     /// @dev `high - low`, or 0 where a balance moved the "wrong" way (reflection tokens, rebases).

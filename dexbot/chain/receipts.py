@@ -108,10 +108,12 @@ class ReceiptTracker:
             if latest <= nonce:
                 break
             receipts = await self._receipts(group)
+        answers = await self.client.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in group])
         if latest > nonce:
+            if any(isinstance(tx, dict) and tx.get("blockNumber") for tx in answers):
+                return Look(None, known=True)  # mined, its receipt not indexed yet: look again
             reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
             return Look({e.tx_hash: await self._drop(e, reason) for e in group})
-        answers = await self.client.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in group])
         in_pool = [e for e, tx in zip(group, answers, strict=True) if isinstance(tx, dict)]
         for entry in in_pool:
             if entry.status == "signed":  # broadcast before a crash, never marked

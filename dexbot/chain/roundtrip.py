@@ -1,7 +1,13 @@
-"""Round-trip simulation of a token in ONE non-mutating eth_call: buy, transfer to a second wallet and
+"""Round-trip simulation of a token in ONE non-mutating request: buy, transfer to a second wallet and
 back, a rolled-back direct transfer to the pool, sell everything, and a ladder of larger buys, all run
-by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through the call's state
-override. Nothing is sent and nothing persists; a token check costs one RPC round trip.
+by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through a state override.
+Nothing is sent and nothing persists; a token check costs one RPC round trip.
+
+Real holders buy in one block and transfer or sell in later ones, and many launch templates only let a
+wallet receive once per block. So where the node has ``eth_simulateV1`` the round trip runs as four calls
+in four consecutive simulated blocks (buy; transfer out; transfer back; sell); where it lacks it, all of
+it runs in one ``eth_call`` and the result says so (``one_block``): a once-per-block rule then reads as
+a blocked transfer.
 
     result = await simulate_round_trip(client, router=..., weth=..., token=..., pair=...,
                                        buy_wei=10**16, ladder_wei=default_ladder(weth_reserve), block=n)
@@ -19,8 +25,10 @@ token's sell into one reverts ('IIA'): on V3 such a token really cannot be sold.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
@@ -34,6 +42,7 @@ from dexbot.chain.roundtrip_decode import (
     Stage,
     decode_probe_output,
     failed_call,
+    merge_steps,
 )
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
@@ -58,6 +67,12 @@ PROBE_ADDRESS = str(to_checksum_address(keccak(text="dexbot.probe")[12:]))
 PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint256)"
 V3_ROUTE_TYPE = "(address,address,uint256,bytes,uint256,bytes,uint256)"
 PROBE_V3_SIGNATURE = f"probeV3({V3_ROUTE_TYPE},address,address,address,uint256,uint256[],uint256)"
+PROBE_STEP_SIGNATURE = "probeStep(uint8,bytes)"
+STEPS = ("buy", "transfer out", "transfer back", "sell")  # the probe's steps 1..4, one block each
+ONE_CALL = "the node has no eth_simulateV1: buy, transfers and sell ran in one block"
+_NO_SIMULATE_WORDS = ("not found", "does not exist", "not available", "not supported", "unsupported")
+# Clients whose node refused eth_simulateV1 once: asking again every round trip would only add latency.
+_NO_SIMULATE: weakref.WeakKeyDictionary[RpcClient, str] = weakref.WeakKeyDictionary()
 # Written into the router calls where the probe puts each stage's amount (found by its bytes).
 AMOUNT_MARK = int.from_bytes(keccak(text="dexbot.probe.amount"), "big")
 FAR_DEADLINE = 2**64 - 1
@@ -176,6 +191,7 @@ async def simulate_round_trip(
     call_gas: int = DEFAULT_CALL_GAS,
     stage_gas: int = DEFAULT_STAGE_GAS,
     v3: V3Route | None = None,
+    across_blocks: bool = True,
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
     ``block``, in one eth_call (with ``v3``: through the V3 ``router`` on the V3 pool ``pair``). Never
@@ -194,6 +210,12 @@ async def simulate_round_trip(
     funds = buy_wei + max(ladder_wei, default=0)
     override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}
     tag = hex(block) if isinstance(block, int) else block
+    if across_blocks and client not in _NO_SIMULATE:
+        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei)
+        if stepped is not None:
+            return stepped
+    why_one = _NO_SIMULATE.get(client, "") if across_blocks else ""
+    one_block = f"{ONE_CALL} ({why_one})" if why_one else "asked for one block"
     try:
         raw = await client.request("eth_call", [call, tag, override])
     except RpcError as err:
@@ -208,12 +230,71 @@ async def simulate_round_trip(
     if not output:
         # No code ran at the probe address: the override was silently dropped.
         raise StateOverrideUnsupported(UNSUPPORTED)
+    return replace(_decode(token_a, block, output, ladder_wei), one_block=one_block)
+
+
+def _decode(token: str, block: int | str, output: bytes, ladder_wei: Sequence[int]) -> RoundTripResult:
     try:
-        return decode_probe_output(token_a, block, output, ladder_wei)
+        return decode_probe_output(token, block, output, ladder_wei)
     except Exception as err:  # eth_abi raises several unrelated types for malformed data
         raise ChainError(
             f"round-trip probe returned undecodable data ({err}); is the probe code current?"
         ) from err
+
+
+async def _simulate_steps(
+    client: RpcClient,
+    call: dict[str, str],
+    override: dict[str, Any],
+    tag: str,
+    token: str,
+    block: int | str,
+    ladder_wei: Sequence[int],
+) -> RoundTripResult | None:
+    """The round trip as four probe steps in four simulated blocks on top of ``tag``; None when the node
+    has no eth_simulateV1 (remembered for this client)."""
+    probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
+    step_calls = [
+        call | {"data": "0x" + _step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
+    ]
+    blocks = [{"stateOverrides": override, "calls": step_calls[:1]}] + [
+        {"calls": [c]} for c in step_calls[1:]
+    ]
+    try:
+        answer = await client.request(
+            "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]
+        )
+    except RpcError as err:
+        message = err.message.lower()
+        if err.code == -32601 or (
+            not err.is_revert and "simulate" in message and any(w in message for w in _NO_SIMULATE_WORDS)
+        ):
+            _NO_SIMULATE[client] = err.message
+            return None
+        if err.is_revert or "gas" in message:
+            why = f"the multi-block simulation failed as a whole ({err.message})"
+            return failed_call(token, block, ladder_wei, why)
+        raise ChainError(f"round-trip simulation of {token} at block {block}: {err.message}") from None
+    parts = []
+    for name, sim_block in zip(STEPS, answer or (), strict=False):
+        (result,) = sim_block.get("calls") or [{}]
+        if int(str(result.get("status", "0x0")), 16) != 1:
+            error = (result.get("error") or {}).get("message", "no error given")
+            why = f"the simulation's {name} step failed as a whole ({error}); raise call_gas"
+            return failed_call(token, block, ladder_wei, why)
+        output = bytes.fromhex(str(result.get("returnData", "0x")).removeprefix("0x"))
+        if not output:
+            raise StateOverrideUnsupported(UNSUPPORTED)
+        parts.append(_decode(token, block, output, ladder_wei))
+    if len(parts) != len(STEPS):
+        raise ChainError(f"eth_simulateV1 answered {len(parts)} blocks for the {len(STEPS)} asked")
+    return merge_steps(parts)
+
+
+def _step_calldata(step: int, probe_call: bytes) -> bytes:
+    return function_signature_to_4byte_selector(PROBE_STEP_SIGNATURE) + encode(
+        ["uint8", "bytes"], [step, probe_call]
+    )
 
 
 def _check_inputs(buy_wei: int, ladder_wei: Sequence[int], call_gas: int, stage_gas: int) -> None:

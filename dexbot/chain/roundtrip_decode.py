@@ -28,6 +28,7 @@ BPS = 10_000
 # Direct-transfer diagnostics send tokens the probe may not hold: a balance complaint says nothing.
 _BALANCE_ERRORS = (keccak(text="ERC20InsufficientBalance(address,uint256,uint256)")[:4],)
 _PANIC_UNDERFLOW = PANIC_SELECTOR + (0x11).to_bytes(32, "big")
+_BALANCE_WORDS = ("exceeds balance", "subtraction overflow", "insufficient balance")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class RoundTripResult:
     ladder: tuple[Stage, ...]
     ladder_wei: tuple[int, ...]
     failure: str | None = None
+    one_block: str | None = None  # why every stage ran in one block; None: each step in its own block
 
     def _main(self, name: str) -> Stage | None:
         return self.stage(name) if self.stages else None
@@ -127,28 +129,31 @@ class RoundTripResult:
 
     @property
     def buy_tax_bps(self) -> int | None:
-        """Tokens received against the router's pre-trade quote."""
+        """Tokens received against the router's pre-trade quote; more than quoted is no tax (0)."""
         quote, buy = self._main("buy_quote"), self._main("buy")
         if quote is None or buy is None or not (quote.ok and buy.ok) or quote.amount_out == 0:
             return None
-        return _bps(quote.amount_out - buy.amount_out, quote.amount_out)
+        return _tax_bps(quote.amount_out - buy.amount_out, quote.amount_out)
 
     @property
     def sell_tax_bps(self) -> int | None:
-        """What the pair received against what left the probe: balance differences, never a quote taken
-        after the trade (which would hide the tax in the moved price)."""
+        """What the seller loses in tokens: what left the probe against what the pair credited to the
+        seller (on a V2 pair the probe measures that credit apart from any tokens the token contract sells
+        into the pair during the same transfer), never a quote taken after the trade (which would hide the
+        tax in the moved price). Never negative: tokens arriving from elsewhere are not the seller's gain."""
         sell = self._main("sell")
         if sell is None or not sell.ok or sell.amount_in == 0:
             return None
-        return _bps(sell.amount_in - sell.delivered, sell.amount_in)
+        return _tax_bps(sell.amount_in - sell.delivered, sell.amount_in)
 
     @property
     def sell_eth_shortfall_bps(self) -> int | None:
-        """ETH received against the pre-trade quote for the same amount (the tax plus its price effect)."""
+        """What the seller loses in WETH: received against the untaxed pre-trade quote for the same amount
+        (the tax, its price effect, and any sale the token contract makes first); never negative."""
         quote, sell = self._main("sell_quote"), self._main("sell")
         if quote is None or sell is None or not (quote.ok and sell.ok) or quote.amount_out == 0:
             return None
-        return _bps(quote.amount_out - sell.amount_out, quote.amount_out)
+        return _tax_bps(quote.amount_out - sell.amount_out, quote.amount_out)
 
     @property
     def transfer_tax_bps(self) -> int | None:
@@ -156,7 +161,7 @@ class RoundTripResult:
         out = self._main("transfer_out")
         if out is None or not out.ok or out.amount_in == 0:
             return None
-        return _bps(out.amount_in - out.amount_out, out.amount_in)
+        return _tax_bps(out.amount_in - out.amount_out, out.amount_in)
 
     @property
     def max_buy_wei(self) -> int | None:
@@ -214,6 +219,16 @@ def decode_probe_output(
     return RoundTripResult(token, block, stages, rungs, tuple(ladder_wei))
 
 
+def merge_steps(parts: Sequence[RoundTripResult]) -> RoundTripResult:
+    """One result from the probe's steps (each ran its own stages; the rest came back not_run)."""
+    first = parts[0]
+    stages = tuple(
+        next((p.stages[i] for p in parts if p.stages[i].status != "not_run"), first.stages[i])
+        for i in range(len(MAIN_STAGES))
+    )
+    return replace(first, stages=stages)
+
+
 def failed_call(token: str, block: int | str, ladder_wei: Sequence[int], why: str) -> RoundTripResult:
     """The result of a simulation whose call as a whole failed: no stages, inconclusive."""
     return RoundTripResult(token, block, (), (), tuple(ladder_wei), failure=why)
@@ -258,8 +273,15 @@ def _informative(data: bytes) -> bool:
     if data[:4] in _BALANCE_ERRORS or data == _PANIC_UNDERFLOW:
         return False
     if data[:4] == ERROR_SELECTOR:
-        return "exceeds balance" not in decode_revert(data).lower()
+        text = decode_revert(data).lower()
+        # SafeMath-era tokens say "subtraction overflow" for a balance short of the amount
+        return not any(words in text for words in _BALANCE_WORDS)
     return True
+
+
+def _tax_bps(lost: int, base: int) -> int:
+    """A tax in bps of ``base``: what was lost, 0 where more arrived than was sent."""
+    return max(0, _bps(lost, base))
 
 
 def _bps(lost: int, base: int) -> int:

@@ -19,6 +19,7 @@ import aiohttp
 
 from dexbot.chain.rpc_errors import RpcError, RpcQuorumError
 from dexbot.core.errors import ChainIdMismatch, RpcUnavailable
+from dexbot.core.urls import mask, url_credentials
 
 Observer = Callable[[int, str, str, float], None]  # endpoint index, method class, status, seconds
 
@@ -30,7 +31,7 @@ def method_class(method: str) -> str:
     """A bounded label for metrics: what kind of work the call is."""
     if method in ("eth_sendRawTransaction", "eth_sendTransaction"):
         return "send"
-    if method in ("eth_call", "eth_estimateGas", "eth_createAccessList"):
+    if method in ("eth_call", "eth_simulateV1", "eth_estimateGas", "eth_createAccessList"):
         return "call"
     if method in ("eth_getLogs", "eth_getFilterChanges", "eth_newFilter"):
         return "logs"
@@ -53,6 +54,21 @@ class Endpoint:
     lag_blocks: int = 0
     requests: int = 0
     errors: int = 0
+    credentials: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.credentials = url_credentials(self.url)
+
+    def clean(self, text: str) -> str:
+        """Text this endpoint answered, or an error about it, without its URL or credentials: providers
+        echo the request (``Cannot POST /v2/KEY``) and aiohttp names the whole URL in some errors."""
+        return mask(_safe_urls(text), self.credentials)
+
+    def error_answer(self, error: Any) -> dict[str, Any]:
+        """A JSON-RPC error object as this endpoint sent it, its message cleaned (see ``clean``)."""
+        if not isinstance(error, dict):
+            return {"code": -1, "message": self.clean(str(error))}
+        return {**error, "message": self.clean(str(error.get("message", "")))}
 
     def record(self, ok: bool, seconds: float, error: str = "") -> None:
         self.requests += 1
@@ -165,12 +181,11 @@ class RpcClient:
         try:
             async with self._session.post(ep.url, json=payload) as resp:
                 if resp.status != 200:
-                    text = (await resp.text())[:200]
-                    raise _Transport(_safe_urls(f"HTTP {resp.status}: {text.strip()}"))
+                    text = ep.clean(await resp.text())[:200]
+                    raise _Transport(f"HTTP {resp.status}: {text.strip()}")
                 return await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-            # aiohttp names the full URL in some errors (TooManyRedirects, InvalidURL): key and all
-            raise _Transport(_safe_urls(f"{type(err).__name__}: {err}".rstrip(": "))) from None
+            raise _Transport(ep.clean(f"{type(err).__name__}: {err}".rstrip(": "))) from None
 
     async def _one(self, ep: Endpoint, method: str, params: Sequence[Any]) -> Any:
         """One request to one endpoint. JSON-RPC errors are answers (RpcError), not endpoint faults."""
@@ -180,15 +195,13 @@ class RpcClient:
         try:
             body = await self._post(ep, payload)
             if not isinstance(body, dict) or ("result" not in body and "error" not in body):
-                raise _Transport(f"malformed JSON-RPC answer: {str(body)[:120]}")
+                raise _Transport(f"malformed JSON-RPC answer: {ep.clean(str(body))[:120]}")
         except _Transport as err:
             self._observe(ep, cls, "transport_error", started, ok=False, error=str(err))
             raise
         if "error" in body and body["error"] is not None:
-            error = body["error"]
+            error = ep.error_answer(body["error"])
             self._observe(ep, cls, "rpc_error", started, ok=True)
-            if not isinstance(error, dict):
-                error = {"code": -1, "message": str(error)}
             if _is_endpoint_fault(error):
                 ep.record(False, 0.0, str(error.get("message")))
                 raise _Transport(str(error.get("message")))
@@ -260,7 +273,7 @@ class RpcClient:
                     if item is None:
                         out.append(RpcError(m, {"code": -32603, "message": "missing from batch answer"}))
                     elif item.get("error") is not None:
-                        out.append(RpcError(m, item["error"]))
+                        out.append(RpcError(m, ep.error_answer(item["error"])))
                     else:
                         out.append(item.get("result"))
                 return out

@@ -10,7 +10,7 @@ happen before anything is committed, so a reorg racing a poll makes the poll ret
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -26,12 +26,16 @@ from dexbot.chain.dex.events import (
     PairCreated,
     PoolCreated,
     Reorg,
+    Sync,
+    V2Swap,
+    V3Swap,
     WatchEvent,
     decode_log,
 )
 from dexbot.chain.dex.states import PoolState, StateReader, same_state
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.multicall import DEFAULT_CHUNK, MULTICALL3
+from dexbot.chain.pool_ages import PoolAges, Retention
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError
@@ -77,7 +81,11 @@ class PoolWatcher:
         reorg_depth: int = 64,
         log_range: int = 2_000,
         auto_watch: bool = True,
+        retention: Retention | None = None,
+        pinned: Callable[[], Collection[str]] = frozenset,
     ) -> None:
+        """``retention``: when a pool counts as dead and is no longer watched (see pool_ages);
+        ``pinned``: the pools that must stay watched whatever their age (held positions')."""
         self.client = client
         self.factories = [
             f for f in ((addrs.v2_factory, addrs.v3_factory) if addrs else ()) if f != ZERO_ADDRESS
@@ -93,14 +101,22 @@ class PoolWatcher:
         self.auto_watch = auto_watch
         self.poll_interval_s = poll_interval(block_time_s)
         self._hashes: dict[int, str] = {}
+        self.ages = PoolAges(
+            retention or Retention(), lambda: {str(to_checksum_address(p)) for p in pinned()}
+        )
 
     # -- what to watch ------------------------------------------------------------------------------
 
     def watch_v2(self, pairs: Iterable[str]) -> list[str]:
-        return self.reader.add_v2(pairs)
+        return self._registered(self.reader.add_v2(pairs))
 
     def watch_v3(self, pools: Iterable[str]) -> list[str]:
-        return self.reader.add_v3(pools)
+        return self._registered(self.reader.add_v3(pools))
+
+    def _registered(self, added: list[str]) -> list[str]:
+        for pool in added:  # a pool's age starts when it is watched (before start(): at the start)
+            self.ages.touch(pool, self.head or 0)
+        return added
 
     def watch_tokens(self, tokens: Iterable[str]) -> None:
         """Transfer logs of these tokens are reported too."""
@@ -113,6 +129,7 @@ class PoolWatcher:
         for a in items:
             self.states.pop(a, None)
             self.tokens.pop(a, None)
+        self.ages.forget(items)
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -123,6 +140,8 @@ class PoolWatcher:
         headers = await self._headers(range(max(start - self.reorg_depth + 1, 0), start + 1))
         self._hashes = {n: h.hash for n, h in headers.items()}
         self.head = start
+        for pool in self.ages.last_active:
+            self.ages.touch(pool, start)
         if from_block is None:
             states, failed = await self.reader.read(start)
             self.states, self.failed = states, set(failed)
@@ -221,8 +240,33 @@ class PoolWatcher:
         self.states.update(step.states)
         self.failed = set(step.failed)
         self.head = step.tip.number
-        events.append(NewBlock(step.tip.number, step.tip.hash, step.tip.timestamp, changed))
+        dropped = self._age(step, changed)
+        events.append(NewBlock(step.tip.number, step.tip.hash, step.tip.timestamp, changed, dropped))
         return events
+
+    def _age(self, step: _Step, changed: Iterable[str]) -> tuple[str, ...]:
+        """Note which pools were active in this step, then stop watching the dead ones."""
+        head = step.tip.number
+        logged: set[str] = set()
+        for event in step.logs:
+            if isinstance(event, V2Swap | V3Swap | Sync):
+                self.ages.touch(event.address, event.block_number)
+                logged.add(event.address)
+            elif isinstance(event, PairCreated | PoolCreated):
+                pool = event.pair if isinstance(event, PairCreated) else event.pool
+                if pool in self.reader:
+                    self.ages.touch(pool, event.block_number)
+        for pool in changed:  # moved without a Swap/Sync (a V3 mint or burn): some time up to now
+            if pool not in logged:
+                self.ages.touch(pool, head)
+        if len(self.ages) != len(self.reader):  # registered some other way: its age starts now
+            for pool in (*self.reader.v2_pools, *self.reader.v3_pools):
+                if pool not in self.ages.last_active:
+                    self.ages.touch(pool, head)
+        dropped = self.ages.expired(head, self.states)
+        if dropped:
+            self.unwatch(dropped)
+        return tuple(dropped)
 
     async def _common_ancestor(self, check: int, at_check: Header) -> int:
         """The newest remembered block still canonical; below the window everything counts as replaced."""

@@ -9,9 +9,9 @@ import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,23 +49,26 @@ def breakers(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             [
                 {**dataclasses.asdict(v), "title": reg.breakers[v.name].title, "latched": reg.latched(v)}
                 for v in views
-            ]
+            ],
+            "breakers",
         )
         return
-    table = Table(title="circuit breakers")
-    for c in ("name", "severity", "scope", "state", "cooldown"):
-        table.add_column(c, no_wrap=True)
-    table.add_column("reason", overflow="fold")
-    for v in views:
-        table.add_row(
+    cells = [
+        [
             v.name,
             v.severity,
-            _short_scope(v.scope),
+            v.scope,
             f"[{STATE_STYLE.get(v.state, '')}]{v.state}[/]",
             "until reset" if reg.latched(v) else f"{v.cooldown_left_s:.0f} s" if v.cooldown_left_s else "",
             v.reason if v.state != "closed" else "",
+        ]
+        for v in views
+    ]
+    out.print(
+        table(
+            out, "circuit breakers", cols("name", "severity", "scope", "state", "cooldown", "reason"), cells
         )
-    out.print(table)
+    )
 
 
 @app.command("trip")
@@ -103,8 +106,3 @@ def reset(
     changed = asyncio.run(reg.reset(target, reason or "reset by the operator from the command line"))
     label = "all breakers" if all_ else target
     out.print(f"{label}: {changed} reset" if changed else f"{label}: nothing to reset (already closed)")
-
-
-def _short_scope(scope: str) -> str:
-    kind, _, key = scope.partition(":")
-    return f"{kind}:{key[:8]}…{key[-4:]}" if len(key) > 14 else scope

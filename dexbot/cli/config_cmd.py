@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.config import load_config
+from dexbot.engine.effective_config import effective_settings, effective_tree
 
 app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=True)
 
@@ -18,19 +19,22 @@ app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=Tr
 def show(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False
 ) -> None:
-    """Print the effective configuration (file + DEXBOT_* overrides), credentials redacted."""
+    """Print the effective configuration, each value with its source (file, env, intel level, default),
+    credentials redacted."""
     cfg = state(ctx).config()
-    data = cfg.redacted()
+    settings = effective_settings(cfg)
     if as_json:
-        print_json(data)
+        print_json(
+            effective_tree(settings) | {"sources": {s.key: s.origin.to_json() for s in settings}},
+            "config show",
+        )
         return
-    table = Table(title=f"effective config ({cfg.source or 'built-in defaults'})", show_lines=False)
-    table.add_column("key", style="cyan")
-    table.add_column("value")
-    for section, values in data.items():
-        for key, value in _flatten(values, section):
-            table.add_row(key, repr(value) if isinstance(value, str) else str(value))
-    out.print(table)
+    rows = [
+        (s.key, repr(s.value) if isinstance(s.value, str) else str(s.value), s.origin.label())
+        for s in settings
+    ]
+    title = f"effective config ({cfg.source or 'built-in defaults'})"
+    out.print(table(out, title, cols("key", "value", "source"), rows))
 
 
 @app.command("validate")
@@ -47,12 +51,3 @@ def validate(
     if cfg.chain.custom is not None:
         network += f" {cfg.chain.custom.name!r}, chain {cfg.chain.chain_id}"
     out.print(f"[green]ok[/]: {target} is valid (network {network}, mode {cfg.mode.trading})")
-
-
-def _flatten(values: object, prefix: str) -> list[tuple[str, object]]:
-    if isinstance(values, dict):
-        rows: list[tuple[str, object]] = []
-        for k, v in values.items():
-            rows.extend(_flatten(v, f"{prefix}.{k}"))
-        return rows
-    return [(prefix, values)]

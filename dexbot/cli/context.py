@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from dexbot.cli.json_schema import COMMANDS, Arr, encode
 from dexbot.core.config import Config, load_config
 
 out = Console(soft_wrap=True)
@@ -34,24 +35,11 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
-def print_json(data: Any) -> None:
-    """Machine-readable output: plain JSON on stdout, integers beyond 2**53 as strings (JS-safe)."""
-    typer.echo(json.dumps(_js_safe(data), indent=2, sort_keys=False, default=_json_default))
-
-
-def _js_safe(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value) if abs(value) >= 2**53 else value
-    if isinstance(value, dict):
-        return {k: _js_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_js_safe(v) for v in value]
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+def print_json(data: Any, command: str, *, line: bool = False) -> None:
+    """Machine-readable output of ``dexbot COMMAND --json``, typed by its schema (amounts as decimal
+    strings, see json_schema); ``line`` prints one row of the command's array as one compact line (for
+    streams such as --follow)."""
+    spec = COMMANDS[command]
+    encoded = encode(data, spec.item if line and isinstance(spec, Arr) else spec)
+    text = json.dumps(encoded, separators=(",", ":"), default=str) if line else None
+    typer.echo(text or json.dumps(encoded, indent=2, default=str))

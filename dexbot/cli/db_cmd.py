@@ -41,6 +41,6 @@ def current(
     engine.dispose()
     head = migrate.head_revision()
     if as_json:
-        print_json({"current": rev, "head": head, "up_to_date": rev == head})
+        print_json({"current": rev, "head": head, "up_to_date": rev == head}, "db current")
     else:
         out.print(f"current {rev or 'empty'}, head {head}")

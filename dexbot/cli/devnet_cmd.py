@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from dexbot.cli.context import err, out, print_json, state
+from dexbot.cli.render import cols, kv_table, table
 from dexbot.core.errors import DevnetError
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from dexbot.chain.devnet import Deployment, Devnet
     from dexbot.chain.devnet.jsonrpc import DevRpc
     from dexbot.chain.devnet.market import MarketEvent, MarketStats
@@ -97,7 +99,7 @@ def info(
             f"the devnet is gone and something else took its port; remove {data_dir / DEPLOYMENT_FILE}"
         )
     if as_json:
-        print_json({**json.loads(dep.to_json()), "block_number": block})
+        print_json({**json.loads(dep.to_json()), "block_number": block}, "devnet info")
         return
     out.print(_contracts_table(dep, f"devnet at block {block}"))
     if dep.tokens:
@@ -213,10 +215,7 @@ def _contracts_table(
     dn: Devnet | None = None,
     cfg: DevnetConfig | None = None,
     market: bool = False,
-) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("", style="cyan", no_wrap=True)
-    table.add_column("value", no_wrap=True)
+) -> RenderableType:
     rows: list[tuple[str, Any]] = [("RPC URL", dep.rpc_url), ("chain id", dep.chain_id)]
     if dn is not None and cfg is not None:
         rows += [("anvil pid", dn.pid), ("block time", f"{cfg.block_time_s:g} s"), ("seed", cfg.seed)]
@@ -228,19 +227,12 @@ def _contracts_table(
         ("V3 position manager", dep.v3_position_manager), ("Multicall3", dep.multicall3),
         ("deployer", dep.deployer),
     ]  # fmt: skip
-    for name, value in rows:
-        table.add_row(name, str(value))
-    return table
+    return kv_table(out, title, [(name, str(value)) for name, value in rows])
 
 
-def _tokens_table(dep: Deployment) -> Table:
-    table = Table(title="seeded tokens (WETH pools on V2 and V3)", title_justify="left")
-    table.add_column("symbol", style="cyan", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("address", no_wrap=True)
-    for t in dep.tokens:
-        table.add_row(t.symbol, t.kind, t.address)
-    return table
+def _tokens_table(dep: Deployment) -> RenderableType:
+    cells = [[t.symbol, t.kind, t.address] for t in dep.tokens]
+    return table(out, "seeded tokens (WETH pools on V2 and V3)", cols("symbol", "kind", "address"), cells)
 
 
 def _market_line(cfg: DevnetConfig) -> str:

@@ -7,9 +7,9 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.errors import InputError
 from dexbot.core.units import fmt_units, from_units, parse_amount
 
@@ -38,7 +38,7 @@ def quote(
     target = quote_target(state(ctx).config(), rpc)
     report = asyncio.run(quote_tokens(target, token_in, token_out, amount))
     if as_json:
-        print_json(_json(report))
+        print_json(_json(report), "quote")
     else:
         _render(report)
 
@@ -63,15 +63,19 @@ def _render(report: QuoteReport) -> None:
     out.print(f"gas estimate  {best.gas_estimate:,}")
     out.print(f"block         {best.block_number} (chain {report.chain_id})")
     if len(report.quotes) > 1:
-        table = Table(title="every route at this block")
-        for col in ("dex", "fee", "route", f"amount out ({tout.symbol})", "impact (bps)", "gas"):
-            table.add_column(col, justify="right" if col.startswith(("amount", "impact", "gas")) else "left")
-        for q in report.quotes:
-            amount = fmt_units(q.amount_out, tout.decimals, places)
-            table.add_row(
-                q.dex, _fee(q), _route(report, q), amount, str(q.price_impact_bps), f"{q.gas_estimate:,}"
-            )
-        out.print(table)
+        headers = ("dex", "fee", "route", f"amount out ({tout.symbol})", "impact (bps)", "gas")
+        cells = [
+            [
+                q.dex,
+                _fee(q),
+                _route(report, q),
+                fmt_units(q.amount_out, tout.decimals, places),
+                str(q.price_impact_bps),
+                f"{q.gas_estimate:,}",
+            ]
+            for q in report.quotes
+        ]
+        out.print(table(out, "every route at this block", cols(*headers, right=headers[3:]), cells))
 
 
 def _quote_json(report: QuoteReport, q: Quote) -> dict[str, Any]:
@@ -83,7 +87,7 @@ def _quote_json(report: QuoteReport, q: Quote) -> dict[str, Any]:
         "fees": list(q.fees),
         "amount_out": str(q.amount_out),
         "amount_out_units": str(from_units(q.amount_out, report.token_out.decimals)),
-        "price_impact_bps": str(q.price_impact_bps),
+        "price_impact_bps": float(q.price_impact_bps),
         "gas_estimate": q.gas_estimate,
     }
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from dexbot.cli.account_pick import AccountOpt, pick_account
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.units import fmt_units
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from dexbot.store.models import Thought
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output")]
+NUMS = ("id", "size", "entry cost (ETH)", "realised P&L (ETH)", "in", "out", "block")
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="rows to show")]
 
 
@@ -33,19 +34,26 @@ def positions(
     as_json: JsonOpt = False,
     closed: Annotated[bool, typer.Option("--closed", help="closed positions too")] = False,
     limit: LimitOpt = 200,
+    account: AccountOpt = None,
 ) -> None:
-    """Open positions (and closed ones with --closed)."""
+    """Open positions (and closed ones with --closed) of the current chain's account (or --account N)."""
     from dexbot.store import repo
 
-    rows = repo.list_positions(_engine(ctx), status=None if closed else "open", limit=limit)
+    db = _engine(ctx)
+    acct = pick_account(state(ctx).config(), db, account)
+    status = None if closed else "open"
+    rows = [] if acct is None else repo.list_positions(db, status=status, limit=limit, account_id=acct.id)
     if as_json:
-        print_json([r.model_dump() for r in rows])
+        print_json([r.model_dump() for r in rows], "positions")
         return
-    table = Table(title="positions")
-    for c in ("id", "token", "status", "size", "entry cost (ETH)", "realised P&L (ETH)", "exit"):
-        table.add_column(c)
-    for p in rows:
-        table.add_row(
+    if not rows:
+        out.print("no positions yet")
+        return
+    columns = cols(
+        "id", "token", "status", "size", "entry cost (ETH)", "realised P&L (ETH)", "exit", right=NUMS
+    )
+    cells = [
+        [
             str(p.id),
             p.symbol or p.token,
             p.status,
@@ -53,23 +61,30 @@ def positions(
             fmt_units(p.entry_cost, 18),
             _signed(p.realised_pnl),
             p.exit_reason,
-        )
-    out.print(table if rows else "no positions yet")
+        ]
+        for p in rows
+    ]
+    out.print(table(out, "positions", columns, cells))
 
 
-def trades(ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200) -> None:
-    """Executed trades, newest first."""
+def trades(
+    ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200, account: AccountOpt = None
+) -> None:
+    """Executed trades of the current chain's account (or --account N), newest first."""
     from dexbot.store import repo
 
-    rows = repo.list_trades(_engine(ctx), limit=limit)
+    db = _engine(ctx)
+    acct = pick_account(state(ctx).config(), db, account)
+    rows = [] if acct is None else repo.list_trades(db, limit=limit, account_id=acct.id)
     if as_json:
-        print_json([r.model_dump() for r in rows])
+        print_json([r.model_dump() for r in rows], "trades")
         return
-    table = Table(title="trades")
-    for c in ("id", "time", "mode", "side", "token", "in", "out", "block", "tx"):
-        table.add_column(c)
-    for t in rows:
-        table.add_row(
+    if not rows:
+        out.print("no trades yet")
+        return
+    columns = cols("id", "time", "mode", "side", "token", "in", "out", "block", "tx", right=NUMS)
+    cells = [
+        [
             str(t.id),
             t.created_at.strftime("%H:%M:%S"),
             t.mode,
@@ -79,8 +94,10 @@ def trades(ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200) 
             str(t.amount_out),
             str(t.block_number),
             t.tx_hash[:12],
-        )
-    out.print(table if rows else "no trades yet")
+        ]
+        for t in rows
+    ]
+    out.print(table(out, "trades", columns, cells))
 
 
 def thoughts(
@@ -106,16 +123,17 @@ def thoughts(
 
 def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
     if as_array:
-        print_json([r.model_dump() for r in rows])
+        print_json([r.model_dump() for r in rows], "thoughts")
         return
     for t in rows:
         if as_json:
-            typer.echo(json.dumps(t.model_dump(), default=str))
+            print_json(t.model_dump(), "thoughts", line=True)
         else:
             score = "" if t.risk_score is None else f" risk {t.risk_score}"
+            again = f" [yellow](×{t.count}, last #{t.last_block})[/]" if t.count > 1 else ""
             out.print(
                 f"[dim]{t.at:%H:%M:%S} #{t.block_number}[/] [bold]{t.decision}[/] "
-                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}"
+                f"{t.symbol or t.token[:10]} L{t.intel_level} {t.lane}{score}: {t.reasoning}{again}"
             )
 
 
@@ -124,19 +142,31 @@ def _signed(raw: int) -> str:
     return f"-{text}" if raw < 0 else f"+{text}"
 
 
-def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Realised and unrealised P&L per account (unrealised from the engine's latest marks)."""
+def pnl(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    account: AccountOpt = None,
+    every: Annotated[bool, typer.Option("--all", help="every account, on every chain")] = False,
+) -> None:
+    """Realised and unrealised P&L of the current chain's account (--account N, or --all); unrealised
+    from the engine's latest marks."""
+    from dexbot.chain.identity import short_genesis
     from dexbot.engine.reports import pnl_reports
 
-    reports = pnl_reports(_engine(ctx))
+    db = _engine(ctx)
+    everything = pnl_reports(db)
+    reports = everything
+    if not every:
+        acct = pick_account(state(ctx).config(), db, account)
+        reports = [r for r in everything if acct is not None and r.account_id == acct.id]
     if as_json:
-        print_json([r.to_json() for r in reports])
+        print_json([r.to_json() for r in reports], "pnl")
         return
     if not reports:
-        out.print("no accounts yet: run the bot first (make run, or dexbot run --no-ui)")
+        if not everything:  # else pick_account said why none is shown
+            out.print("no accounts yet: run the bot first (make run, or dexbot run --no-ui)")
         return
-    table = Table(title="profit and loss (WETH)")
-    for c in (
+    headers = (
         "account",
         "equity",
         "return",
@@ -147,11 +177,10 @@ def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         "trades",
         "win rate",
         "gas",
-    ):
-        table.add_column(c, justify="left" if c == "account" else "right")
-    for r in reports:
-        table.add_row(
-            f"{r.kind} #{r.account_id} (chain {r.chain_id})",
+    )
+    cells = [
+        [
+            f"{r.kind} #{r.account_id} (chain {r.chain_id}, genesis {short_genesis(r.genesis_hash)})",
             fmt_units(r.equity, 18, 6),
             f"{r.return_bps / 100:+.2f}%",
             _signed(r.realised_pnl),
@@ -161,5 +190,7 @@ def pnl(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(r.trades),
             f"{r.win_rate_bps / 100:.1f}% ({r.wins}/{r.wins + r.losses})",
             fmt_units(r.gas_spent, 18, 6),
-        )
-    out.print(table)
+        ]
+        for r in reports
+    ]
+    out.print(table(out, "profit and loss (WETH)", cols(*headers, right=headers[1:]), cells))

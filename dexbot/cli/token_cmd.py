@@ -6,9 +6,9 @@ import asyncio
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.units import fmt_units
 
 app = typer.Typer(help="Token risk assessment.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def check(
     cfg = state(ctx).config()
     a = asyncio.run(check_token(cfg, quote_target(cfg), address, level=level))
     if as_json:
-        print_json(a.to_json())
+        print_json(a.to_json(), "token check")
         return
     style = VERDICT_STYLE.get(a.verdict, "bold")
     out.print(
@@ -57,10 +57,18 @@ def check(
         out.print(f"revert reasons: {'; '.join(a.revert_reasons)}")
     if a.inconclusive:
         out.print(f"[magenta]inconclusive:[/] {a.inconclusive}")
-    table = Table(title="factors")
-    for col in ("factor", "value", "risk", "weight", "contribution", "note"):
-        table.add_column(col, justify="right" if col in ("risk", "weight", "contribution") else "left")
-    for f, c in a.contributions():
-        name = f"[red]{f.name} ✖[/]" if f.hard_block else f.name
-        table.add_row(name, f.value, str(f.risk), f"{f.weight:g}", f"{c:.1f}", f.note)
-    out.print(table)
+    columns = cols(
+        "factor", "value", "risk", "weight", "contribution", "note", right=("risk", "weight", "contribution")
+    )
+    cells = [
+        [
+            f"[red]{f.name} ✖[/]" if f.hard_block else f.name,
+            f.value,
+            str(f.risk),
+            f"{f.weight:g}",
+            f"{c:.1f}",
+            f.note,
+        ]
+        for f, c in a.contributions()
+    ]
+    out.print(table(out, "factors", columns, cells))

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
-from rich.table import Table
 
 from dexbot.cli.context import err, out, print_json, state
+from dexbot.cli.render import cols, table
 from dexbot.core.errors import ChainError, InputError
 from dexbot.core.units import fmt_units
 
@@ -105,11 +105,13 @@ async def _chain(cfg: Config) -> AsyncIterator[_Chain]:
         await client.close()
 
 
-def _ledger(cfg: Config) -> Any:
+def _ledger(cfg: Config, genesis_hash: str = "") -> Any:
+    """The ledger for the chain with ``genesis_hash`` (reading the history needs none: it lists all)."""
     from dexbot.store.db import open_database
     from dexbot.store.ledger import LedgerStore
 
-    return LedgerStore(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))
+    db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
+    return LedgerStore(db, genesis_hash=genesis_hash)
 
 
 def _address_of(ctx: typer.Context, address: str | None) -> str:
@@ -125,7 +127,7 @@ def new(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     data_dir = state(ctx).config().data_path
     keystore = create_keystore(data_dir, _password(confirm=True))
-    _created(keystore.address, str(keystore.path), as_json)
+    _created(keystore.address, str(keystore.path), as_json, "wallet new")
 
 
 @app.command("import")
@@ -136,12 +138,12 @@ def import_key(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     data_dir = state(ctx).config().data_path
     key = parse_private_key(_secret(IMPORT_KEY_ENV, "Private key (hex)"))
     keystore = create_keystore(data_dir, _password(confirm=True), key)
-    _created(keystore.address, str(keystore.path), as_json)
+    _created(keystore.address, str(keystore.path), as_json, "wallet import")
 
 
-def _created(address: str, path: str, as_json: bool) -> None:
+def _created(address: str, path: str, as_json: bool, command: str) -> None:
     if as_json:
-        print_json({"address": address, "path": path})
+        print_json({"address": address, "path": path}, command)
     else:
         out.print(f"keystore for {address} written to {path} (mode 0600)")
 
@@ -154,7 +156,7 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     data_dir = state(ctx).config().data_path
     stores = list_keystores(data_dir)
     if as_json:
-        print_json([{"address": k.address, "path": str(k.path)} for k in stores])
+        print_json([{"address": k.address, "path": str(k.path)} for k in stores], "wallet list")
         return
     if not stores:
         out.print(f"no keystores in {keystore_dir(data_dir)} (create one with `dexbot wallet new`)")
@@ -184,15 +186,19 @@ def balance(ctx: typer.Context, address: AddressOpt = None, as_json: JsonOpt = F
     ]
     if as_json:
         print_json(
-            {"address": bal.owner, "block": bal.block, "balances": rows, "unreadable": list(bal.unreadable)}
+            {"address": bal.owner, "block": bal.block, "balances": rows, "unreadable": list(bal.unreadable)},
+            "wallet balance",
         )
         return
-    table = Table(title=f"{bal.owner} at block {bal.block}")
-    for c in ("symbol", "amount", "token"):
-        table.add_column(c)
-    for h in bal.holdings:
-        table.add_row(h.symbol, fmt_units(h.amount, h.decimals), h.token or "native")
-    out.print(table)
+    cells = [[h.symbol, fmt_units(h.amount, h.decimals), h.token or "native"] for h in bal.holdings]
+    out.print(
+        table(
+            out,
+            f"{bal.owner} at block {bal.block}",
+            cols("symbol", "amount", "token", right=("amount",)),
+            cells,
+        )
+    )
 
 
 @app.command("history")
@@ -243,26 +249,26 @@ def history(
             }
         )
     if as_json:
-        print_json(items)
+        print_json(items, "wallet history")
         return
     if not items:
         out.print(f"no transactions from {owner} in the ledger")
         return
-    table = Table(title=f"transactions from {owner}")
-    for c in ("nonce", "status", "purpose", "block", "fee (ETH)", "tx hash", "note"):
-        table.add_column(c)
-    for i in items:
-        fee_text = fmt_units(int(i["fee_wei"]), 18, 8) if i["gas_used"] else ""
-        table.add_row(
+    headers = ("nonce", "status", "purpose", "block", "fee (ETH)", "tx hash", "note")
+    cells = [
+        [
             str(i["nonce"]),
             i["status"],
             i["purpose"],
             str(i["block"] or ""),
-            fee_text,
+            fmt_units(int(i["fee_wei"]), 18, 8) if i["gas_used"] else "",
             i["tx_hash"],
             i["error"],
-        )
-    out.print(table)
+        ]
+        for i in items
+    ]
+    right = ("nonce", "block", "fee (ETH)")
+    out.print(table(out, f"transactions from {owner}", cols(*headers, right=right), cells))
 
 
 @approvals_app.callback(invoke_without_command=True)
@@ -294,7 +300,7 @@ def approvals(ctx: typer.Context, address: AddressOpt = None, as_json: JsonOpt =
 
     rows = asyncio.run(go())
     if as_json:
-        print_json(rows)
+        print_json(rows, "wallet approvals")
         return
     if not rows:
         out.print(f"no allowances from {owner} to the routers")
@@ -310,6 +316,7 @@ def revoke_cmd(ctx: typer.Context, token: str, spender: str, address: AddressOpt
 
     from dexbot.chain.approvals import revoke
     from dexbot.chain.gas.oracle import GasOracle
+    from dexbot.chain.identity import read_genesis
     from dexbot.chain.sender import Sender
     from dexbot.chain.txtypes import Fees
 
@@ -321,7 +328,7 @@ def revoke_cmd(ctx: typer.Context, token: str, spender: str, address: AddressOpt
 
     async def go() -> Any:
         async with _chain(cfg) as ch:
-            sender = Sender(ch.client, account, _ledger(cfg))
+            sender = Sender(ch.client, account, _ledger(cfg, await read_genesis(ch.client)))
             await sender.reconcile()
             fee = await GasOracle(ch.client, ch.info, cfg.gas).suggest()
             fees = Fees(fee.max_fee_per_gas, fee.max_priority_fee_per_gas)
@@ -356,7 +363,9 @@ def sign_in(
     message = SiweMessage(domain, account.address, uri, cid, nonce or new_nonce(), statement=statement)
     signature = sign_message(account, message)
     if as_json:
-        print_json({"address": account.address, "message": message.text(), "signature": signature})
+        print_json(
+            {"address": account.address, "message": message.text(), "signature": signature}, "wallet sign-in"
+        )
     else:
         typer.echo(message.text())
         typer.echo("")

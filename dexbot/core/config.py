@@ -6,12 +6,13 @@ what callers use."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 
 from dexbot.core.config_chain import MULTICALL3 as MULTICALL3
 from dexbot.core.config_chain import NETWORKS as NETWORKS
@@ -20,10 +21,16 @@ from dexbot.core.config_chain import ChainConfig as ChainConfig
 from dexbot.core.config_chain import CustomChainConfig as CustomChainConfig
 from dexbot.core.config_chain import V3RouterKind as V3RouterKind
 from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Host, Section
+from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
+from dexbot.core.urls import redact_url
 
-ENV_PREFIX = "DEXBOT_"
+URL_FIELDS = ("chain.rpc_urls", "chain.send_url", "store.url")
+_SECRET_NAME = re.compile(r"pass|secret|private|mnemonic|api_?key", re.IGNORECASE)
+
+MIN_STATE_BLOCKS = 16  # dexbot reads states a block or two behind the head, traces a few blocks back
+MIN_TX_BLOCKS = 64  # the watcher re-reads logs up to 64 blocks back after a reorg
 
 
 class MarketConfig(Section):
@@ -44,7 +51,23 @@ class DevnetConfig(Section):
     seed: int = Field(default=42, ge=0)
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
+    # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all).
+    # Each kept state is a full copy of the chain's state, so anvil grows by N times what every launch
+    # adds to the chain; dexbot reads states a few blocks back, and logs and receipts 64 blocks back.
+    history_blocks: int = Field(default=32, ge=0, le=100_000)
+    tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     market: MarketConfig = MarketConfig()
+
+    @field_validator("history_blocks", "tx_history_blocks")
+    @classmethod
+    def _cover_reads(cls, v: int, info: ValidationInfo) -> int:
+        least = MIN_STATE_BLOCKS if info.field_name == "history_blocks" else MIN_TX_BLOCKS
+        if 0 < v < least:
+            raise ValueError(
+                f"must be 0 (keep every block) or at least {least}: reorg handling, revert traces "
+                "and the round-trip probe read recent blocks"
+            )
+        return v
 
 
 class ModeConfig(Section):
@@ -70,11 +93,12 @@ class IntelConfig(Section):
 
 
 class RiskConfig(Section):
+    # None: from the intel level (engine.intel.LEVEL_KEYS), as for every level-backed key.
     max_score: int | None = Field(default=None, ge=0, le=100)
     cache_ttl_s: float = Field(default=30.0, ge=0)
     max_cache_age_blocks: int = Field(default=5, ge=0)
     probe_buy_eth: EthAmount = Decimal("0.01")
-    min_liquidity_eth: EthAmount = Decimal("1")
+    min_liquidity_eth: EthAmount | None = None
     max_tax_bps: int = Field(default=1000, ge=0, le=10000)
 
 
@@ -101,15 +125,37 @@ class BreakersConfig(Section):
 
 
 class ExitsConfig(Section):
-    stop_loss_pct: float | None = Field(default=-5.0, lt=0, ge=-100)
-    take_profit_pct: float | None = Field(default=20.0, gt=0)
-    trailing_pct: float | None = Field(default=8.0, gt=0, lt=100)
-    max_hold_s: float | None = Field(default=3600.0, gt=0)
+    # Percent of the position's cost; None: from the intel level. A stop-loss is a loss, so negative.
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
+    trailing_pct: float | None = None
+    max_hold_s: float | None = Field(default=3600.0, gt=0, allow_inf_nan=False)
     method: Literal["impact", "twap", "vwap"] = "impact"  # how non-urgent exits are sliced
     twap_slices: int = Field(default=4, ge=1, le=100)
     twap_over_s: float = Field(default=60.0, gt=0)
     vwap_participation_bps: int = Field(default=1000, ge=1, le=10000)  # share of observed sell volume
     slice_impact_bps: int = Field(default=100, ge=1, le=10000)
+
+    @field_validator("stop_loss_pct")
+    @classmethod
+    def _stop_loss(cls, v: float | None) -> float | None:
+        if v is not None and not -100 <= v < 0:
+            raise ValueError("must be negative, between -100 and 0: percent below cost, e.g. -5")
+        return v
+
+    @field_validator("take_profit_pct")
+    @classmethod
+    def _take_profit(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v <= 10_000:
+            raise ValueError("must be positive, at most 10000: percent above cost, e.g. 20")
+        return v
+
+    @field_validator("trailing_pct")
+    @classmethod
+    def _trailing(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v < 100:
+            raise ValueError("must be between 0 and 100: percent given back from the peak, e.g. 8")
+        return v
 
 
 class GasConfig(Section):
@@ -175,6 +221,12 @@ class Config(Section):
 
     # Where the file was read from; relative paths (data_dir) resolve against its folder.
     source: str = Field(default="", exclude=True)
+    # Dotted key → where the user gave it (file or environment), filled by load_config.
+    _given: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    @property
+    def given(self) -> dict[str, Origin]:
+        return self._given
 
     @property
     def base_dir(self) -> Path:
@@ -192,24 +244,12 @@ class Config(Section):
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as plain JSON-able data, with credentials in URLs hidden."""
         data = self.model_dump(mode="json")
-        data["chain"]["rpc_urls"] = [_redact_url(u) for u in data["chain"]["rpc_urls"]]
+        data["chain"]["rpc_urls"] = [redact_url(u) for u in data["chain"]["rpc_urls"]]
         if data["chain"]["send_url"]:
-            data["chain"]["send_url"] = _redact_url(data["chain"]["send_url"])
+            data["chain"]["send_url"] = redact_url(data["chain"]["send_url"])
         if data["store"]["url"]:
-            data["store"]["url"] = _redact_url(data["store"]["url"])
+            data["store"]["url"] = redact_url(data["store"]["url"])
         return data
-
-
-def _redact_url(url: str) -> str:
-    """Hide user:password@ and API keys in paths/queries (most RPC providers put the key there)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    host_part, slash, path = rest.partition("/")
-    if "@" in host_part:
-        host_part = "***@" + host_part.rsplit("@", 1)[1]
-    tail = "/***" if (slash and (path.strip("/") or "")) else slash
-    return f"{scheme}://{host_part}{tail}"
 
 
 def _format_error(err: ValidationError, origin: str) -> str:
@@ -224,13 +264,24 @@ def _format_error(err: ValidationError, origin: str) -> str:
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check spelling; see config.toml for the allowed keys)"
-    if isinstance(bad, str) and "://" in bad:
-        bad = _redact_url(bad)  # a URL's credentials stay hidden in errors too
-    # TOML has no null: a None input is a key left unset, so there is no value to show.
-    shown = "" if bad is None or isinstance(bad, dict) else f" = {bad!r}"
+    shown = _shown(path, bad)
     more = len(err.errors()) - 1
     extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"config error in {origin}: {path}{shown}: {msg}{extra}"
+
+
+def _shown(path: str, bad: Any) -> str:
+    """The offending value as an error line may show it: never a credential. A URL keeps its scheme and
+    host (a typo'd scheme is the usual mistake), a key named like a secret shows no value at all."""
+    # TOML has no null: a None input is a key left unset, so there is no value to show.
+    if bad is None or isinstance(bad, dict) or _SECRET_NAME.search(path.rsplit(".", 1)[-1]):
+        return ""
+    url_field = path.startswith(URL_FIELDS)
+
+    def hide(value: Any) -> Any:
+        return redact_url(value) if isinstance(value, str) and (url_field or "://" in value) else value
+
+    return f" = {[hide(v) for v in bad] if isinstance(bad, list) else hide(bad)!r}"
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -248,9 +299,9 @@ def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        parts = env_key(name)
+        if parts is None:
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -302,9 +353,12 @@ def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Conf
     elif explicit:
         raise ConfigError(f"config error: file {file} does not exist")
     origin = str(file)
-    if use_env:
-        overrides = env_overrides()
-        if overrides:
-            data = _merge(data, overrides)
-            origin = f"{file} + DEXBOT_* environment"
-    return parse_config(data, origin, str(file) if exists else "")
+    env = {name: raw for name, raw in os.environ.items() if use_env and env_key(name) is not None}
+    from_file = data
+    if env:
+        data = _merge(data, env_overrides(env))
+        origin = f"{file} + DEXBOT_* environment"
+    cfg = parse_config(data, origin, str(file) if exists else "")
+    parsed_env = {name: _parse_env_value(raw) for name, raw in env.items()}
+    cfg._given = given(from_file, str(file.resolve()), parsed_env)
+    return cfg

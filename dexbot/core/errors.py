@@ -59,3 +59,8 @@ class InputError(DexbotError):
     """A user-supplied value (address, amount, token) is malformed: exit code 2."""
 
     exit_code = 2
+
+
+class ChainIdentityMismatch(ConfigError):
+    """Live state in the database belongs to another chain under the same chain id (another genesis):
+    exit code 2, nothing started."""

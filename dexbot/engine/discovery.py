@@ -4,6 +4,7 @@ block, and the market updates the UI shows."""
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from dexbot.chain.dex.events import PairCreated, PoolCreated, V2Swap, V3Swap
 from dexbot.chain.dex.states import PoolState
@@ -11,6 +12,7 @@ from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.tokens import token_meta
 from dexbot.core.errors import ChainError
+from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
 from dexbot.engine.desk import DeskState
 from dexbot.engine.events import MarketUpdate
 from dexbot.engine.market import PoolInfo
@@ -103,6 +105,37 @@ class Discovery(DeskState):
             if price != before:
                 changed.append(info)
         return changed
+
+    def kept_pools(self) -> set[str]:
+        """Pools the watcher must never drop, however quiet: held positions', the watch-list's, and
+        the USD price pair."""
+        kept = {h.market.pool for h in self.holdings.values()}
+        kept |= {pos.pool for pos in self.portfolio.open_positions()}
+        listed = {t.lower() for t in self.cfg.strategy.watchlist}
+        if listed:
+            kept |= {i.pool for i in self.view.pools.values() if i.token.lower() in listed}
+        if self.rt.usdc_pool:
+            kept.add(self.rt.usdc_pool)
+        return kept
+
+    def forget_pools(self, pools: Collection[str], now: float) -> None:
+        """The watcher stopped watching ``pools``: drop them from the view, and what is kept per token
+        for tokens left with no pool in view and no position. Also ages out hostile sightings the
+        breaker no longer counts. Without this every launch would stay in memory for good."""
+        if pools:
+            for pool in pools:
+                self.view.pools.pop(pool, None)
+            self.strategy.forget(pools)
+            self.quotes.forget(pools)
+            live = {i.token.lower() for i in self.view.pools.values()}
+            live |= {pos.token.lower() for pos in self.portfolio.open_positions()}
+            for per_token in (self.discovered, self.queue, self.assessments, self.skipped, self.last_recheck):
+                for token in [t for t in per_token if t not in live]:
+                    del per_token[token]
+                    self.assessor.forget(token)
+        cutoff = now - HOSTILE_WINDOW_S
+        if self.hostile_seen and self.hostile_seen[0] < cutoff:
+            self.hostile_seen[:] = [t for t in self.hostile_seen if t >= cutoff]
 
     def publish_market(self, infos: list[PoolInfo]) -> None:
         for info in infos:

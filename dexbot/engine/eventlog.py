@@ -32,10 +32,13 @@ class EventFormatter:
             self.block = ev.number
             return None
         if isinstance(ev, ThoughtRecorded):
+            if ev.count & (ev.count - 1):
+                return None  # a repeat: logged again only at counts 2, 4, 8, … so it cannot flood
             risk = "" if ev.risk_score is None else f" risk {ev.risk_score}"
             lane = f" {ev.lane}" if ev.lane else ""
             head = f"#{ev.block_number} {ev.decision.upper():6} {ev.symbol or '-'}"
-            return f"{head} L{ev.intel_level}{lane}{risk}: {ev.reasoning}"
+            again = f" (×{ev.count}, last #{ev.last_block})" if ev.count > 1 else ""
+            return f"{head} L{ev.intel_level}{lane}{risk}: {ev.reasoning}{again}"
         if isinstance(ev, TradeFilled):
             weth = fmt_units(ev.amount_in if ev.side == "buy" else ev.amount_out, 18, 6)
             tokens = fmt_units(ev.amount_out if ev.side == "buy" else ev.amount_in, ev.decimals, 2)
@@ -65,7 +68,7 @@ class EventFormatter:
         return None
 
     def json(self, ev: Event) -> str | None:
-        if isinstance(ev, BlockSeen | PortfolioUpdated) and self.text(ev) is None:
+        if isinstance(ev, BlockSeen | PortfolioUpdated | ThoughtRecorded) and self.text(ev) is None:
             return None
         data: dict[str, Any] = {"event": type(ev).__name__}
         data.update(dataclasses.asdict(ev))

@@ -48,6 +48,8 @@ class ThoughtRecorded(Event):
     factors: tuple[dict[str, Any], ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
     block_number: int = 0
+    count: int = 1  # > 1: a repeat of the same thought, re-published to update the one row it is
+    last_block: int = 0
 
 
 @dataclass(frozen=True)

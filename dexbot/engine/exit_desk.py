@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from dexbot.core.errors import ChainError
+from dexbot.core.errors import ChainError, StoreError
 from dexbot.engine.breakers.context import HeldToken
-from dexbot.engine.desk import DeskState
 from dexbot.engine.events import PositionChanged, TradeFilled
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
@@ -18,12 +17,13 @@ from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.paper import Market, Priced
 from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import explain_exit, explain_slice
+from dexbot.engine.token_faults import TokenFaults
 from dexbot.store.models import Position
 
 RECHECK_EVERY_BLOCKS = 10
 
 
-class ExitDesk(DeskState):
+class ExitDesk(TokenFaults):
     def _sell_volume_per_s(self, pool: str, window_blocks: int = 30) -> int:
         """Token units sold into ``pool`` per second over the recent window (from its Swap logs)."""
         info = self.view.pools.get(pool)
@@ -60,13 +60,13 @@ class ExitDesk(DeskState):
                 await self.sell(pos, h, "breaker", why)
 
     def exit_rules(self, policy: IntelPolicy) -> ExitRules:
-        ex = self.cfg.exits
-        # The config sets the defaults; the intel level's own values apply where the config leaves a rule on.
+        """The rules a position gets at entry: the effective policy's (the config's values where set, else
+        the level's) and the config's max hold, which no level sets."""
         return ExitRules(
-            stop_loss_pct=policy.stop_loss_pct if ex.stop_loss_pct is not None else None,
-            take_profit_pct=policy.take_profit_pct if ex.take_profit_pct is not None else None,
-            trailing_pct=policy.trailing_pct if ex.trailing_pct is not None else None,
-            max_hold_s=ex.max_hold_s,
+            stop_loss_pct=policy.stop_loss_pct,
+            take_profit_pct=policy.take_profit_pct,
+            trailing_pct=policy.trailing_pct,
+            max_hold_s=self.cfg.exits.max_hold_s,
         )
 
     def sale_markets(self, pos: Position, h: Holding) -> list[Market]:
@@ -119,30 +119,40 @@ class ExitDesk(DeskState):
         for pos in list(self.portfolio.open_positions()):
             pid = pos.id or 0
             h = self.holdings.get(pid)
-            if h is None:
+            if h is None or h.vanished:
                 continue
-            await self._ensure_viewed(pos, h)
-            if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
-                h.last_check_block = self.block
-                if await self.recheck(pos, h):
-                    continue
-            value = await self.net_value(pos, h)
-            self.portfolio.mark(pid, value, self.block)
-            sig = evaluate(
-                h.rules,
-                cost=pos.entry_value or pos.entry_cost,
-                value_now=value,
-                peak_value=pos.peak_value,
-                held_s=time.time() - h.opened_at,
-            )
-            # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
-            takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
-            if h.exiting and not takes_over:
-                await self.sell(pos, h, h.exiting, h.exit_detail)
-            elif sig is not None:
-                await self.sell(pos, h, sig.rule, sig.detail)
-            else:
-                self.bus.publish(_position_event(pos, value, h.rules.describe()))
+            try:
+                await self._manage(pos, h)
+            except StoreError:
+                raise  # not this token's fault: the engine loop's store handling takes it
+            except Exception as err:  # one position's failure must not stop the exits of the others
+                await self.token_failed("exit", pos.token, pos.symbol, err, policy=policy)
+
+    async def _manage(self, pos: Position, h: Holding) -> None:
+        """One position, one block: re-check the token now and then, mark it, fire its exit rules."""
+        pid = pos.id or 0
+        await self._ensure_viewed(pos, h)
+        if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
+            h.last_check_block = self.block
+            if await self.recheck(pos, h):
+                return
+        value = await self.net_value(pos, h)
+        self.portfolio.mark(pid, value, self.block)
+        sig = evaluate(
+            h.rules,
+            cost=pos.entry_value or pos.entry_cost,
+            value_now=value,
+            peak_value=pos.peak_value,
+            held_s=time.time() - h.opened_at,
+        )
+        # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
+        takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
+        if h.exiting and not takes_over:
+            await self.sell(pos, h, h.exiting, h.exit_detail)
+        elif sig is not None:
+            await self.sell(pos, h, sig.rule, sig.detail)
+        else:
+            self.bus.publish(_position_event(pos, value, h.rules.describe()))
 
     async def recheck(self, pos: Position, h: Holding) -> bool:
         """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can
@@ -224,6 +234,9 @@ class ExitDesk(DeskState):
                 m, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
             )
         except ChainError as err:
+            if await self._pool_vanished(m.pool):
+                await self._vanished(pos, h, m.pool)
+                return
             await self.thoughts.record(
                 "hold",
                 f"Cannot sell {pos.symbol} now: {err}.",
@@ -290,6 +303,30 @@ class ExitDesk(DeskState):
             rule,
             fill.quoted_out,
         )
+
+    async def _pool_vanished(self, pool: str) -> bool:
+        try:
+            code = await self.rt.client.request("eth_getCode", [pool, "latest"])
+        except ChainError:
+            return False  # cannot tell: treat it as a failed sale, retried next block
+        return code in (None, "", "0x")
+
+    async def _vanished(self, pos: Position, h: Holding, pool: str) -> None:
+        """Say once that the pool is gone and stop valuing and selling the position, instead of failing
+        every block: a position whose pool has no code cannot be priced or sold on this chain."""
+        h.vanished, h.exiting, h.plan = True, "", None
+        self.portfolio.mark(pos.id or 0, 0, self.block)
+        await self.thoughts.record(
+            "hold",
+            f"{pos.symbol}'s pool {pool} has no code on this chain: it vanished. The position cannot be "
+            "valued or sold here; it is kept at 0 and no longer retried.",
+            token=pos.token,
+            symbol=pos.symbol,
+            block_number=self.block,
+            confidence=1.0,
+            evidence={"pool": pool, "position_id": pos.id},
+        )
+        self.bus.publish(_position_event(pos, 0, "pool vanished"))
 
     def _publish_fill(
         self,

@@ -23,6 +23,7 @@ class Holding:
     exit_detail: str = ""
     last_check_block: int = 0
     plan: ExitPlan | None = None
+    vanished: bool = False  # its pool has no code on this chain: nothing can value or sell it here
 
     @property
     def current_sell_tax(self) -> int:

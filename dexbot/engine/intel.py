@@ -1,12 +1,15 @@
 """Intel levels 1–10: one table maps the level to how the bot sizes, filters and exits. Level 1 is a
 cautious rehearsal, level 10 chases fresh launches with the fastest gas. Changing the level at runtime
-applies to the next decision."""
+applies to the next decision. A few config keys override one value of every level when the user sets
+them (``LEVEL_KEYS``); left unset, the level decides."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
+
+from dexbot.core.config import Config
 
 Lane = Literal["smart", "fast"]
 Urgency = Literal["slow", "normal", "fast", "fast-lane"]
@@ -90,3 +93,41 @@ def policy(level: int, lane_override: Literal["auto", "smart", "fast"] = "auto")
     if lane_override == "auto" or lane_override == base.lane:
         return base
     return replace(base, lane=lane_override)
+
+
+# Config keys (section.key) that, when set, replace one IntelPolicy field at every level. Unset (None in
+# the model: absent from the file and the environment) means "from the level"; one mapping, so the
+# engine, `dexbot token check` and `dexbot config show` agree on what the user's value overrides.
+LEVEL_KEYS: dict[str, str] = {
+    "risk.max_score": "max_risk",
+    "risk.min_liquidity_eth": "min_liquidity_eth",
+    "exits.stop_loss_pct": "stop_loss_pct",
+    "exits.take_profit_pct": "take_profit_pct",
+    "exits.trailing_pct": "trailing_pct",
+    "gas.urgency": "gas_urgency",
+}
+
+
+def config_value(cfg: Config, key: str) -> Any:
+    section, name = key.split(".")
+    return getattr(getattr(cfg, section), name)
+
+
+def effective_policy(cfg: Config, level: int | None = None) -> IntelPolicy:
+    """The level's policy (default: the configured level) with the config's lane and every value the
+    user set in ``LEVEL_KEYS`` in place of the level's own."""
+    base = policy(cfg.intel.level if level is None else level, cfg.intel.lane)
+    changes = {
+        field: _as_policy_value(value)
+        for key, field in LEVEL_KEYS.items()
+        if (value := config_value(cfg, key)) is not None
+    }
+    return replace(base, **changes) if changes else base
+
+
+def _as_policy_value(value: Any) -> Any:
+    """Config percentages are floats; the policy keeps exact Decimals (-5.0 → -5, 7.5 → 7.5)."""
+    if not isinstance(value, float):
+        return value
+    d = Decimal(repr(value))
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()

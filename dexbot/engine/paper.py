@@ -5,7 +5,7 @@ Nothing is sent; the amounts are what the chain would deliver for the same swap 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -54,6 +54,10 @@ class QuoteSource:
         # watcher already read is pure integer math, no round trip. Same numbers as reading the pair.
         self.states: Callable[[], Mapping[str, PoolState]] = dict
         self._token0: dict[str, str] = {}
+
+    def forget(self, pools: Collection[str]) -> None:
+        for pool in pools:
+            self._token0.pop(pool, None)
 
     async def pair(self, pair: str, block: int) -> PairReserves:
         st = self.states().get(pair)

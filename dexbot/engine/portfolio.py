@@ -59,14 +59,32 @@ class Portfolio:
         self.realised_pnl = 0
         self.peak_equity = account.balance
         self._lock = asyncio.Lock()
+        self.new_account = False  # True when this run opened the account (none on this chain before)
 
     @classmethod
-    def load(cls, db: Engine, *, kind: str, chain_id: int, address: str, starting_balance: int) -> Portfolio:
-        """Resume the account and its open positions from the store (or create the account)."""
+    def load(
+        cls,
+        db: Engine,
+        *,
+        kind: str,
+        chain_id: int,
+        genesis_hash: str,
+        address: str,
+        starting_balance: int,
+    ) -> Portfolio:
+        """Resume the account of this exact chain (id and genesis) and its open positions from the store,
+        or create it: an account of another chain is never resumed (its pools are not on this one)."""
+        before = repo.list_accounts(db, kind=kind, address=address)
         acct = repo.get_or_create_account(
-            db, kind=kind, chain_id=chain_id, address=address, starting_balance=starting_balance
+            db,
+            kind=kind,
+            chain_id=chain_id,
+            genesis_hash=genesis_hash,
+            address=address,
+            starting_balance=starting_balance,
         )
         pf = cls(db, acct, kind)
+        pf.new_account = all(a.id != acct.id for a in before)
         for p in repo.list_positions(db, account_id=acct.id, limit=100_000):
             if p.status == "open":
                 pf.positions[p.id or 0] = p

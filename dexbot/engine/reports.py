@@ -17,6 +17,7 @@ class PnlReport:
     account_id: int
     kind: str
     chain_id: int
+    genesis_hash: str
     starting_balance: int
     cash: int
     open_cost: int
@@ -65,6 +66,7 @@ def pnl_reports(db: Engine) -> list[PnlReport]:
                     account_id=acct.id or 0,
                     kind=acct.kind,
                     chain_id=acct.chain_id,
+                    genesis_hash=acct.genesis_hash,
                     starting_balance=acct.starting_balance,
                     cash=acct.balance,
                     open_cost=open_cost,

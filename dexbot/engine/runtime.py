@@ -15,6 +15,7 @@ from dexbot.chain.devnet import Devnet, start_devnet
 from dexbot.chain.devnet.deployment import Deployment, load_deployment
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair
+from dexbot.chain.identity import ChainIdentity, read_genesis
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config
 from dexbot.core.errors import ConfigError
@@ -35,6 +36,11 @@ class ChainRuntime:
     deployment: Deployment | None = None
     devnet: Devnet | None = None
     info: ChainInfo = DEVNET
+    genesis_hash: str = ""  # block 0's hash: with the chain id, what state is bound to
+
+    @property
+    def identity(self) -> ChainIdentity:
+        return ChainIdentity(self.chain_id, self.genesis_hash)
 
 
 def _addresses(info: ChainInfo) -> DexAddresses:
@@ -57,7 +63,10 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
                 [dn.rpc_url], chain_id=dn.chain_id, timeout_s=c.request_timeout_s
             )
             try:
-                yield from_deployment(client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1))
+                genesis = await read_genesis(client)
+                yield from_deployment(
+                    client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1), genesis_hash=genesis
+                )
             finally:
                 await client.close()
         return
@@ -65,7 +74,7 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         dep = load_deployment(cfg.data_path)
         client = await RpcClient.connect(c.rpc_urls, chain_id=dep.chain_id, timeout_s=c.request_timeout_s)
         try:
-            yield from_deployment(client, dep, None, c.block_time_s)
+            yield from_deployment(client, dep, None, c.block_time_s, genesis_hash=await read_genesis(client))
         finally:
             await client.close()
         return
@@ -88,6 +97,7 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
             info.usdc,
             await usd_pool(client, info, addrs),
             info=info,
+            genesis_hash=await read_genesis(client),
         )
     finally:
         await client.close()
@@ -113,7 +123,12 @@ async def usd_pool(client: RpcClient, info: ChainInfo, addrs: DexAddresses) -> s
 
 
 def from_deployment(
-    client: RpcClient, dep: Deployment, dn: Devnet | None = None, block_time_s: float = 2.0
+    client: RpcClient,
+    dep: Deployment,
+    dn: Devnet | None = None,
+    block_time_s: float = 2.0,
+    *,
+    genesis_hash: str,
 ) -> ChainRuntime:
     """The runtime of a devnet deployment reached through ``client`` (tests reuse a running devnet)."""
     return ChainRuntime(
@@ -127,6 +142,7 @@ def from_deployment(
         deployment=dep,
         devnet=dn,
         info=with_deployment(DEVNET, dep),
+        genesis_hash=genesis_hash,
     )
 
 

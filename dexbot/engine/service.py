@@ -20,6 +20,7 @@ from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
 from dexbot.engine.breakers.registry import BreakerRegistry
+from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.events import (
     BlockSeen,
     EngineError,
@@ -30,7 +31,7 @@ from dexbot.engine.events import (
 )
 from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
-from dexbot.engine.intel import IntelPolicy, policy
+from dexbot.engine.intel import IntelPolicy, effective_policy
 from dexbot.engine.live import LiveExecutor, open_live
 from dexbot.engine.live_wallet import live_signer
 from dexbot.engine.paper import Market
@@ -40,6 +41,7 @@ from dexbot.engine.runtime import ChainRuntime, data_file
 from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
+from dexbot.engine.token_faults import describe
 from dexbot.engine.trader import Trader
 from dexbot.store import repo
 
@@ -73,17 +75,26 @@ class EngineService:
         self.thoughts = ThoughtLog(db, self.bus, jsonl=data_file(cfg, "thoughts.jsonl"))
         mode = cfg.mode.trading
         account = live_signer(cfg, signer) if mode == "live" else None
+        require_identity(rt.identity)
+        if account is not None:
+            check_live(db, rt.identity, str(account.address))
         self.portfolio = Portfolio.load(
             db,
             kind=mode,
             chain_id=rt.chain_id,
+            genesis_hash=rt.genesis_hash,
             address=str(account.address) if account else "",
             starting_balance=0 if account else cfg.paper.starting_balance_wei,  # live: the wallet's, at start
+        )
+        self.start_note = start_note(
+            db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
         )
         self.trader = Trader(
             cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
         )
-        self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s)
+        self.watcher = PoolWatcher(
+            rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self.trader.kept_pools
+        )
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
@@ -102,6 +113,7 @@ class EngineService:
                 policy=self.policy,
                 max_trade_wei=cfg.mode.max_trade_wei,
                 block_time_s=rt.block_time_s,
+                genesis_hash=rt.genesis_hash,
             )
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
@@ -123,7 +135,7 @@ class EngineService:
     # -- control ------------------------------------------------------------------------------------------
 
     def policy(self) -> IntelPolicy:
-        return policy(self.level, self.cfg.intel.lane)
+        return effective_policy(self.cfg, self.level)
 
     async def _set_state(self, state: str, reason: str = "") -> None:
         if state == self.state and reason == self.state_reason:
@@ -209,6 +221,8 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.block = head
+        if self.start_note:
+            await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
         if self.cfg.strategy.watchlist:
             v2, v3 = await self.trader.add_watchlist(list(self.cfg.strategy.watchlist), head)
@@ -247,6 +261,10 @@ class EngineService:
                             self.guard.db_write_error = str(err)
                             self.bus.publish(EngineError(where="store", message=str(err)))
                             log.error("database write failed: %s", err)
+                        except Exception as err:  # a bug must cost one event, never the running engine
+                            why = describe(err)
+                            self.bus.publish(EngineError(where="engine", message=why))
+                            log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -300,6 +318,7 @@ class EngineService:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
+        self.trader.forget_pools(ev.dropped, time.time())
         p = self.policy()
         with self._timed("breakers"):
             await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug
@@ -348,7 +367,14 @@ class EngineService:
             cand = self.trader.queue.pop(token)
             t0 = time.perf_counter()
             self.trader.decided_at = 0.0
-            await self.trader.consider(cand, self.policy())
+            try:
+                await self.trader.consider(cand, self.policy())
+            except StoreError:
+                raise  # the store is not this token's fault: the loop's store handling takes it
+            except Exception as err:  # one token's failure is that token's skip, never a stopped engine
+                info = self.trader.view.pools.get(cand.pool)
+                symbol = info.symbol if info else token[:8]
+                await self.trader.token_failed("trade", cand.token, symbol, err, policy=self.policy())
             self.decision_ms.append((time.perf_counter() - t0) * 1000)
             seen = self.trader.discovered.pop(token, None)
             if seen is not None and self.trader.decided_at:
@@ -426,7 +452,9 @@ class EngineService:
             self.watcher.watch_v2([pos.pool])
         else:
             self.watcher.watch_v3([pos.pool])
-        last = await asyncio.to_thread(repo.latest_assessment, self.db, self.rt.chain_id, pos.token)
+        last = await asyncio.to_thread(
+            repo.latest_assessment, self.db, self.rt.chain_id, self.rt.genesis_hash, pos.token
+        )
         buy_tax = last.buy_tax_bps or 0 if last else 0
         sell_tax = last.sell_tax_bps or 0 if last else 0
         rules = self.trader.exit_rules(self.policy())
@@ -446,7 +474,7 @@ class EngineService:
                 size=pos.size,
                 entry_cost=pos.entry_cost,
                 value_now=self.portfolio.values.get(pos.id or 0, 0),
-                exit_rule=(h.rules.describe() if (h := self.trader.holdings.get(pos.id or 0)) else ""),
+                exit_rule=_rule_text(self.trader.holdings.get(pos.id or 0)),
                 opened_block=pos.opened_block,
             )
             for pos in self.portfolio.open_positions()
@@ -492,3 +520,9 @@ class EngineService:
             pools=pools,
             equity_curve=tuple(self.equity_curve),
         )
+
+
+def _rule_text(h: Holding | None) -> str:
+    if h is None:
+        return ""
+    return "pool vanished" if h.vanished else h.rules.describe()

@@ -191,8 +191,10 @@ class Telemetry:
             m.intel_level.set(ev.new)
         elif isinstance(ev, EngineStateChanged):
             await self.sample()
-        elif isinstance(ev, EngineError) and ev.where == "store":
-            self._store_error_at = time.monotonic()
+        elif isinstance(ev, EngineError):
+            m.engine_errors.labels(ev.where).inc()
+            if ev.where == "store":
+                self._store_error_at = time.monotonic()
 
     def _on_thought(self, ev: ThoughtRecorded) -> None:
         m = self.metrics

@@ -20,7 +20,8 @@ from dexbot.engine.risk.score import Assessment, Factor, contributions
 from dexbot.store import repo
 from dexbot.store.models import Thought
 
-DECISIONS = ("enter", "skip", "exit", "hold", "level", "breaker", "pause", "resume", "error")
+LAST_PER_TOKEN = 4096  # tokens whose last thought is remembered for collapsing repeats (oldest forgotten)
+DECISIONS = ("enter", "skip", "exit", "hold", "level", "breaker", "pause", "resume", "error", "start")
 
 
 def _pct(bps: int | None) -> str:
@@ -103,13 +104,18 @@ def explain_slice(
 
 
 class ThoughtLog:
-    """Writes thoughts to the store (off the event loop) and publishes them on the bus."""
+    """Writes thoughts to the store (off the event loop) and publishes them on the bus.
+
+    A thought that repeats the last one about the same token word for word (same decision, same
+    reasoning) is not a new row: the row's count and last block go up and it is re-published, so a
+    position that cannot be sold, or a pool that vanished, is one line however many blocks it lasts."""
 
     def __init__(self, db: Engine, bus: EventBus, jsonl: Path | None = None) -> None:
         self.db = db
         self.bus = bus
         self.jsonl = jsonl
         self.count = 0
+        self._last: dict[str, tuple[str, str, int]] = {}  # token -> (decision, reasoning, thought id)
 
     async def record(
         self,
@@ -128,6 +134,12 @@ class ThoughtLog:
     ) -> Thought:
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
+        key = token.lower()
+        last = self._last.get(key)
+        if last is not None and last[:2] == (decision, reasoning):
+            again: Thought = await asyncio.to_thread(repo.repeat_thought, self.db, last[2], block_number)
+            self.bus.publish(_event(again))
+            return again
         facts = [
             {
                 "name": f.name,
@@ -154,26 +166,16 @@ class ThoughtLog:
             reasoning=reasoning,
             evidence=_jsonable(evidence or {}),
         )
+        row.last_block = block_number
         saved: Thought = await asyncio.to_thread(repo.add, self.db, row)
         self.count += 1
+        self._last.pop(key, None)
+        self._last[key] = (decision, reasoning, saved.id or 0)
+        if len(self._last) > LAST_PER_TOKEN:
+            del self._last[next(iter(self._last))]
         if self.jsonl is not None:
             await asyncio.to_thread(self._append_jsonl, saved)
-        self.bus.publish(
-            ThoughtRecorded(
-                thought_id=saved.id or 0,
-                decision=decision,
-                token=token,
-                symbol=symbol,
-                lane=lane,
-                intel_level=intel_level,
-                risk_score=risk_score,
-                confidence=saved.confidence,
-                reasoning=reasoning,
-                factors=tuple(facts),
-                evidence=saved.evidence,
-                block_number=block_number,
-            )
-        )
+        self.bus.publish(_event(saved))
         return saved
 
     def _append_jsonl(self, row: Thought) -> None:
@@ -181,6 +183,25 @@ class ThoughtLog:
         self.jsonl.parent.mkdir(parents=True, exist_ok=True)
         with self.jsonl.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row.model_dump(), default=str) + "\n")
+
+
+def _event(t: Thought) -> ThoughtRecorded:
+    return ThoughtRecorded(
+        thought_id=t.id or 0,
+        decision=t.decision,
+        token=t.token,
+        symbol=t.symbol,
+        lane=t.lane,
+        intel_level=t.intel_level,
+        risk_score=t.risk_score,
+        confidence=t.confidence,
+        reasoning=t.reasoning,
+        factors=tuple(t.factors),
+        evidence=t.evidence,
+        block_number=t.block_number,
+        count=t.count,
+        last_block=t.last_block,
+    )
 
 
 def _jsonable(value: Any) -> Any:

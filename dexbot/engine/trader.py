@@ -133,13 +133,13 @@ class Trader(Discovery, ExitDesk):
                 facts=facts,
                 gas_price_wei=self.gas_price,
             )
-        except ChainError as err:
-            await self._skip(token, symbol, policy, f"the assessment failed ({err}); no trade without one")
+        except Exception as err:  # whatever one token makes the assessment raise, only it is skipped
+            await self.token_failed("assess", token, symbol, err, policy=policy)
             return
         self.assessments[token.lower()] = a
         if a.verdict != "ok":
             self.decided_at = time.perf_counter()  # the verdict is the decision; the rest is bookkeeping
-        await asyncio.to_thread(repo.add, self.db, _assessment_row(self.rt.chain_id, a))
+        await asyncio.to_thread(repo.add, self.db, _assessment_row(self.rt.chain_id, self.rt.genesis_hash, a))
         evidence = {
             "candidate": c.reason,
             "source": c.source,
@@ -338,10 +338,11 @@ class Trader(Discovery, ExitDesk):
         return 400_000 * self.gas_price
 
 
-def _assessment_row(chain_id: int, a: Assessment) -> TokenAssessment:
+def _assessment_row(chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:
     data = a.to_json()
     return TokenAssessment(
         chain_id=chain_id,
+        genesis_hash=genesis_hash,
         token=a.token,
         block_number=a.block_number,
         verdict=a.verdict,

@@ -48,6 +48,12 @@ class Metrics:
         self.engine_halted = self._gauge("dexbot_engine_halted", "1 while a critical breaker halts trading.")
         self.healthy = self._gauge("dexbot_healthy", "1 when /healthz answers 200, else 0.")
         self.intel_level = self._gauge("dexbot_intel_level", "The intel level (1..10) decisions use.")
+        self.engine_errors = self._counter(
+            "dexbot_engine_errors_total",
+            "Errors the engine survived, by where they arose: watcher, store, start, engine (one event), "
+            "token_assess / token_trade / token_exit (one token, skipped or held).",
+            ("where",),
+        )
         self.events_dropped = self._counter(
             "dexbot_events_dropped_total", "Engine events dropped by slow subscribers."
         )

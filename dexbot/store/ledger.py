@@ -51,14 +51,18 @@ def _addr(address: str) -> str:
 
 
 class LedgerStore:
-    """``Ledger`` on the dexbot database (SQLite or PostgreSQL)."""
+    """``Ledger`` on the dexbot database (SQLite or PostgreSQL), bound to one chain's genesis: entries
+    are written with it and resumed (pending, settled tip) only when they carry it, so a restarted
+    devnet under the same chain id never inherits the nonces of the one before."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, genesis_hash: str) -> None:
         self.engine = engine
+        self.genesis_hash = genesis_hash
 
     async def record_signed(self, entry: SignedTx) -> None:
         row = TxLedger(
             chain_id=entry.chain_id,
+            genesis_hash=self.genesis_hash,
             sender=_addr(entry.sender),
             nonce=entry.nonce,
             tx_hash=entry.tx_hash,
@@ -85,10 +89,18 @@ class LedgerStore:
 
     async def pending(self, chain_id: int, sender: str | None = None) -> list[TxLedger]:
         who = None if sender is None else _addr(sender)
-        return await asyncio.to_thread(repo.ledger_open, self.engine, chain_id, who)
+        return await asyncio.to_thread(repo.ledger_open, self.engine, chain_id, self.genesis_hash, who)
 
     async def settled_tip(self, chain_id: int, sender: str) -> TxLedger | None:
-        return await asyncio.to_thread(repo.ledger_settled_tip, self.engine, chain_id, _addr(sender))
+        return await asyncio.to_thread(
+            repo.ledger_settled_tip, self.engine, chain_id, self.genesis_hash, _addr(sender)
+        )
+
+    async def foreign_open(self, chain_id: int, sender: str) -> list[TxLedger]:
+        """``sender``'s open entries under this chain id from another (or an unknown) genesis."""
+        return await asyncio.to_thread(
+            repo.ledger_foreign_open, self.engine, chain_id, self.genesis_hash, _addr(sender)
+        )
 
     async def history(
         self, *, chain_id: int | None = None, sender: str | None = None, limit: int = 100

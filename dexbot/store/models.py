@@ -21,11 +21,12 @@ def big(default: int | None = 0, *, nullable: bool = False) -> Any:
 
 class Account(SQLModel, table=True):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("kind", "chain_id", "address", name="uq_account"),)
+    __table_args__ = (UniqueConstraint("kind", "chain_id", "genesis_hash", "address", name="uq_account"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=8)  # paper | live
     chain_id: int
+    genesis_hash: str = Field(default="", max_length=66)  # "" = unknown (rows from before 0004)
     address: str = Field(default="", max_length=42)
     quote_token: str = Field(default="", max_length=42)
     balance: int = big()
@@ -102,6 +103,8 @@ class Thought(SQLModel, table=True):
     factors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reasoning: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    count: int = 1  # how many times in a row this same thought was had (collapsed into this row)
+    last_block: int = 0  # the block of the latest repeat
 
 
 class BreakerEvent(SQLModel, table=True):
@@ -123,6 +126,7 @@ class TxLedger(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     chain_id: int
+    genesis_hash: str = Field(default="", max_length=66)
     sender: str = Field(max_length=42)
     nonce: int
     tx_hash: str = Field(max_length=66, unique=True)
@@ -144,6 +148,7 @@ class TokenAssessment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     chain_id: int
+    genesis_hash: str = Field(default="", max_length=66)
     token: str = Field(max_length=42)
     block_number: int
     verdict: str = Field(max_length=16)  # safe | risky | blocked | inconclusive

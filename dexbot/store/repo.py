@@ -23,12 +23,25 @@ from dexbot.store.models import (
 
 
 def get_or_create_account(
-    engine: Engine, *, kind: str, chain_id: int, address: str = "", starting_balance: int = 0
+    engine: Engine,
+    *,
+    kind: str,
+    chain_id: int,
+    genesis_hash: str,
+    address: str = "",
+    starting_balance: int = 0,
 ) -> Account:
+    """The account of this kind and address on this exact chain (id AND genesis). Rows with genesis ""
+    (written before chain identity) are unknown chains: asking for one is refused, so none is resumed."""
+    if not genesis_hash:
+        raise ValueError("an account is bound to a known genesis hash; got none")
     with session_scope(engine) as s:
         found = s.exec(
             select(Account).where(
-                Account.kind == kind, Account.chain_id == chain_id, Account.address == address
+                Account.kind == kind,
+                Account.chain_id == chain_id,
+                Account.genesis_hash == genesis_hash,
+                Account.address == address,
             )
         ).first()
         if found is not None:
@@ -36,6 +49,7 @@ def get_or_create_account(
         acct = Account(
             kind=kind,
             chain_id=chain_id,
+            genesis_hash=genesis_hash,
             address=address,
             balance=starting_balance,
             starting_balance=starting_balance,
@@ -49,6 +63,28 @@ def get_or_create_account(
 def get_account(engine: Engine, account_id: int) -> Account | None:
     with session_scope(engine) as s:
         return s.get(Account, account_id)
+
+
+def list_accounts(engine: Engine, *, kind: str | None = None, address: str | None = None) -> list[Account]:
+    """Every account (of ``kind``, of ``address``), oldest first."""
+    with session_scope(engine) as s:
+        q = select(Account).order_by(col(Account.id))
+        if kind is not None:
+            q = q.where(Account.kind == kind)
+        if address is not None:
+            q = q.where(Account.address == address)
+        return list(s.exec(q).all())
+
+
+def find_account(
+    engine: Engine, *, chain_id: int, genesis_hash: str, kind: str | None = None
+) -> Account | None:
+    """The newest account on this exact chain (for CLI reads that default to the current chain)."""
+    with session_scope(engine) as s:
+        q = select(Account).where(Account.chain_id == chain_id, Account.genesis_hash == genesis_hash)
+        if kind is not None:
+            q = q.where(Account.kind == kind)
+        return s.exec(q.order_by(col(Account.id).desc())).first()
 
 
 def add(engine: Engine, row: Any) -> Any:
@@ -95,11 +131,15 @@ def list_positions(
         return list(s.exec(q).all())
 
 
-def list_trades(engine: Engine, *, limit: int = 200, token: str | None = None) -> list[Trade]:
+def list_trades(
+    engine: Engine, *, limit: int = 200, token: str | None = None, account_id: int | None = None
+) -> list[Trade]:
     with session_scope(engine) as s:
         q = select(Trade).order_by(col(Trade.id).desc()).limit(limit)
         if token:
             q = q.where(Trade.token == token)
+        if account_id is not None:
+            q = q.where(Trade.account_id == account_id)
         return list(s.exec(q).all())
 
 
@@ -116,6 +156,18 @@ def list_thoughts(
         else:
             q = q.order_by(col(Thought.id).desc()).limit(limit)
         return list(s.exec(q).all())
+
+
+def repeat_thought(engine: Engine, thought_id: int, block_number: int) -> Thought:
+    """The same thought again: one more in its count and the block of this repeat, not a new row."""
+    with session_scope(engine) as s:
+        row = s.exec(select(Thought).where(Thought.id == thought_id)).one()
+        row.count += 1
+        row.last_block = block_number
+        s.add(row)
+        s.flush()
+        s.refresh(row)
+        return row
 
 
 def list_breaker_events(engine: Engine, *, name: str | None = None, limit: int = 200) -> list[BreakerEvent]:
@@ -135,14 +187,31 @@ def latest_breaker_states(engine: Engine) -> dict[str, BreakerEvent]:
     return latest
 
 
-def ledger_pending(engine: Engine, chain_id: int) -> list[TxLedger]:
+def ledger_pending(engine: Engine, chain_id: int, genesis_hash: str) -> list[TxLedger]:
     with session_scope(engine) as s:
         q = (
             select(TxLedger)
-            .where(TxLedger.chain_id == chain_id, col(TxLedger.status).in_(("signed", "sent")))
+            .where(
+                TxLedger.chain_id == chain_id,
+                TxLedger.genesis_hash == genesis_hash,
+                col(TxLedger.status).in_(("signed", "sent")),
+            )
             .order_by(col(TxLedger.nonce))
         )
         return list(s.exec(q).all())
+
+
+def ledger_foreign_open(engine: Engine, chain_id: int, genesis_hash: str, sender: str) -> list[TxLedger]:
+    """``sender``'s open entries with this chain id but another (or unknown) genesis: transactions signed
+    for a chain this one is not, which no nonce on this chain may be reckoned from."""
+    with session_scope(engine) as s:
+        q = select(TxLedger).where(
+            TxLedger.chain_id == chain_id,
+            TxLedger.genesis_hash != genesis_hash,
+            TxLedger.sender == sender,
+            col(TxLedger.status).in_(("signed", "sent")),
+        )
+        return list(s.exec(q.order_by(col(TxLedger.id))).all())
 
 
 def ledger_set_status(
@@ -158,13 +227,20 @@ def ledger_set_status(
 
 
 def latest_assessment(
-    engine: Engine, chain_id: int, token: str, *, min_block: int = 0, since: datetime | None = None
+    engine: Engine,
+    chain_id: int,
+    genesis_hash: str,
+    token: str,
+    *,
+    min_block: int = 0,
+    since: datetime | None = None,
 ) -> TokenAssessment | None:
     with session_scope(engine) as s:
         q = (
             select(TokenAssessment)
             .where(
                 TokenAssessment.chain_id == chain_id,
+                TokenAssessment.genesis_hash == genesis_hash,
                 TokenAssessment.token == token,
                 col(TokenAssessment.block_number) >= min_block,
             )
@@ -190,24 +266,29 @@ def ledger_get(engine: Engine, tx_hash: str) -> TxLedger | None:
         return s.exec(select(TxLedger).where(TxLedger.tx_hash == tx_hash)).first()
 
 
-def ledger_open(engine: Engine, chain_id: int, sender: str | None = None) -> list[TxLedger]:
-    """Entries still signed or sent, lowest nonce first (then oldest first)."""
+def ledger_open(
+    engine: Engine, chain_id: int, genesis_hash: str, sender: str | None = None
+) -> list[TxLedger]:
+    """Entries still signed or sent on this exact chain, lowest nonce first (then oldest first)."""
     with session_scope(engine) as s:
         q = select(TxLedger).where(
-            TxLedger.chain_id == chain_id, col(TxLedger.status).in_(("signed", "sent"))
+            TxLedger.chain_id == chain_id,
+            TxLedger.genesis_hash == genesis_hash,
+            col(TxLedger.status).in_(("signed", "sent")),
         )
         if sender is not None:
             q = q.where(TxLedger.sender == sender)
         return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())
 
 
-def ledger_settled_tip(engine: Engine, chain_id: int, sender: str) -> TxLedger | None:
+def ledger_settled_tip(engine: Engine, chain_id: int, genesis_hash: str, sender: str) -> TxLedger | None:
     """The mined or reverted entry with the highest nonce (newest first among equals)."""
     with session_scope(engine) as s:
         q = (
             select(TxLedger)
             .where(
                 TxLedger.chain_id == chain_id,
+                TxLedger.genesis_hash == genesis_hash,
                 TxLedger.sender == sender,
                 col(TxLedger.status).in_(("mined", "reverted")),
             )

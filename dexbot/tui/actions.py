@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from dexbot.core.config import Config
 from dexbot.engine.control import EngineControl
 from dexbot.engine.snapshot import EngineSnapshot
 from dexbot.tui import fmt
@@ -34,6 +35,7 @@ class ControlActions(_Base):
     snap: EngineSnapshot | None
     ui: UiState
     trade_loader: TradeLoader | None
+    dexbot_config: Config
     _level_target: int | None
 
     if TYPE_CHECKING:
@@ -159,7 +161,7 @@ class ControlActions(_Base):
             if level is not None:
                 self._set_level(level)
 
-        self.push_screen(SettingsScreen(self.snap.intel_level), chosen)
+        self.push_screen(SettingsScreen(self.snap.intel_level, self.dexbot_config), chosen)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(MAIN_BINDINGS))

@@ -40,6 +40,12 @@ class UiState:
         self.prices = PriceHistory()
 
     def add_thought(self, ev: ThoughtRecorded) -> None:
+        """A repeat of a thought replaces it where it stands, so repeats cannot push others out."""
+        if ev.count > 1:
+            for i in range(len(self.thoughts) - 1, -1, -1):
+                if self.thoughts[i].thought_id == ev.thought_id:
+                    self.thoughts[i] = ev
+                    return
         self.thoughts.append(ev)
 
     def add_trade(self, ev: TradeFilled) -> None:

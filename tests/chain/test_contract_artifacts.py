@@ -28,7 +28,9 @@ OWN_CONTRACTS = [
     "PlainToken",
     "ProbeWallet",
     "RoundTripProbe",
+    "SwapBackToken",
     "TaxToken",
+    "TransferDelayToken",
 ]
 UNISWAP_CONTRACTS = [
     "WETH9",

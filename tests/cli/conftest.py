@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helper modules beside the tests (store_rows)
+
 CliRun = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -139,3 +139,57 @@ def test_a_bad_custom_address_from_the_environment_names_the_key(cli, tmp_path: 
     assert res.stderr.count("\n") == 1, res.stderr
     assert "chain.custom.weth = '0xdead': must be a 0x-prefixed 20-byte hex address" in res.stderr
     assert "DEXBOT_" in res.stderr
+
+
+def test_config_show_gives_each_value_its_source(cli, tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[intel]\nlevel = 3\n[exits]\ntake_profit_pct = 7.0\n[risk]\ncache_ttl_s = 30.0\n")
+    env = {"DEXBOT_EXITS__TRAILING_PCT": "4", "DEXBOT_RISK__CACHE_TTL_S": "12.5"}
+    res = cli("--config", str(path), "config", "show", "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    sources = data["sources"]
+    file = {"source": "file", "path": str(path.resolve())}
+    assert (data["exits"]["take_profit_pct"], sources["exits.take_profit_pct"]) == (7.0, file)
+    assert (data["intel"]["level"], sources["intel.level"]) == (3, file)
+    trailing = {"source": "env", "variable": "DEXBOT_EXITS__TRAILING_PCT"}
+    assert (data["exits"]["trailing_pct"], sources["exits.trailing_pct"]) == (4.0, trailing)
+    ttl = {"source": "env", "variable": "DEXBOT_RISK__CACHE_TTL_S"}  # the environment wins over the file
+    assert (data["risk"]["cache_ttl_s"], sources["risk.cache_ttl_s"]) == (12.5, ttl)
+    level = {"source": "intel level", "level": 3}
+    assert (data["exits"]["stop_loss_pct"], sources["exits.stop_loss_pct"]) == (-4.0, level)
+    assert (data["risk"]["max_score"], sources["risk.max_score"]) == (32, level)
+    assert (data["risk"]["min_liquidity_eth"], sources["risk.min_liquidity_eth"]) == ("10", level)
+    assert (data["gas"]["urgency"], sources["gas.urgency"]) == ("normal", level)
+    default = {"source": "default"}
+    assert (data["exits"]["max_hold_s"], sources["exits.max_hold_s"]) == (3600.0, default)
+    assert (data["metrics"]["port"], sources["metrics.port"]) == (9464, default)
+    assert set(sources) == {f"{s}.{k}" for s, keys in data.items() if s != "sources" for k in _leaves(keys)}
+
+    res = cli("--config", str(path), "config", "show", env=env | {"COLUMNS": "200"})
+    assert res.returncode == 0, res.stderr
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[3].strip()
+        for line in res.stdout.splitlines()
+        if "│" in line
+    }
+    assert rows["exits.take_profit_pct"] == "file"
+    assert rows["exits.trailing_pct"] == "env DEXBOT_EXITS__TRAILING_PCT"
+    assert rows["exits.stop_loss_pct"] == "intel level 3"
+    assert rows["metrics.port"] == "default"
+
+
+def test_the_shipped_config_leaves_the_level_backed_keys_to_the_level(cli) -> None:
+    root = Path(__file__).resolve().parents[2]
+    res = cli("--config", str(root / "config.toml"), "config", "show", "--json")
+    assert res.returncode == 0, res.stderr
+    sources = json.loads(res.stdout)["sources"]
+    for key in ("risk.max_score", "risk.min_liquidity_eth", "exits.stop_loss_pct", "exits.take_profit_pct"):
+        assert sources[key] == {"source": "intel level", "level": 5}, key
+    assert sources["exits.trailing_pct"] == sources["gas.urgency"] == {"source": "intel level", "level": 5}
+
+
+def _leaves(values: object, prefix: str = "") -> list[str]:
+    if isinstance(values, dict):
+        return [leaf for k, v in values.items() for leaf in _leaves(v, f"{prefix}.{k}" if prefix else k)]
+    return [prefix]

@@ -186,7 +186,7 @@ def test_any_config_file_is_accepted_or_refused_in_one_line_naming_the_key(
             {"breakers": {"daily_loss_pct": 101}},
             "breakers.daily_loss_pct = 101: Input should be less than or",
         ),
-        ({"exits": {"stop_loss_pct": 5}}, "exits.stop_loss_pct = 5: Input should be less than 0"),
+        ({"exits": {"stop_loss_pct": 5}}, "exits.stop_loss_pct = 5: must be negative, between -100 and 0"),
         ({"intel": {"level": True}}, "intel.level = True: true/false is not allowed here"),
         (
             {"mode": {"max_trade_eth": 1e300}},

@@ -33,7 +33,7 @@ _DEBUG: list[Callable[[], str]] = []
 
 @pytest.fixture
 async def engine(
-    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest
+    chain: Devnet, client: RpcClient, tmp_path: Path, request: pytest.FixtureRequest, genesis_hash: str
 ) -> AsyncIterator[EngineService]:
     extra = getattr(request, "param", {})
     cfg = parse_config(
@@ -47,7 +47,7 @@ async def engine(
         },
         source=str(tmp_path / "config.toml"),
     )
-    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     task = asyncio.create_task(svc.run())
     _DEBUG[:] = [
@@ -231,14 +231,14 @@ async def test_take_profit_exits_in_twap_slices(
 
 
 async def test_watchlist_tokens_are_found_and_watched_at_start(
-    chain: Devnet, client: RpcClient, tmp_path: Path
+    chain: Devnet, client: RpcClient, tmp_path: Path, genesis_hash: str
 ) -> None:
     (tok,) = await _launch(chain, TokenSpec("Watched", "WATCH", 10**6 * ETH, 300_000 * ETH, 20 * ETH))
     cfg = parse_config(
         {"store": {"data_dir": str(tmp_path)}, "strategy": {"name": "momentum", "watchlist": [tok.address]}},
         source=str(tmp_path / "config.toml"),
     )
-    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     await svc.start()
     pools = {p.pool: p for p in svc.trader.view.for_token(tok.address)}

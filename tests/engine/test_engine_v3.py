@@ -37,7 +37,9 @@ V3_BUY = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint2
 
 
 @pytest.fixture
-async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+async def engine(
+    chain: Devnet, client: RpcClient, tmp_path: Path, genesis_hash: str
+) -> AsyncIterator[EngineService]:
     cfg = parse_config(
         {
             "store": {"data_dir": str(tmp_path)},
@@ -48,7 +50,9 @@ async def engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncItera
         source=str(tmp_path / "config.toml"),
     )
     svc = EngineService(
-        cfg, from_deployment(client, chain.deployment, block_time_s=0.2), open_database(cfg.database_url)
+        cfg,
+        from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash),
+        open_database(cfg.database_url),
     )
     task = asyncio.create_task(svc.run())
     _DEBUG[:] = [

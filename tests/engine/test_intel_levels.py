@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from dexbot.engine.intel import LEVELS, policy
+from dexbot.core.config import parse_config
+from dexbot.core.errors import ConfigError
+from dexbot.engine.intel import LEVELS, effective_policy, policy
 
 
 def test_every_level_from_1_to_10_is_defined() -> None:
@@ -52,3 +54,42 @@ def test_lane_override_and_bad_level() -> None:
     assert policy(5).describe().startswith("L5: 5% size")
     with pytest.raises(ValueError, match=r"outside 1\.\.10"):
         policy(11)
+
+
+def test_config_values_win_over_the_level_and_unset_keys_are_the_levels() -> None:
+    cfg = parse_config(
+        {
+            "intel": {"level": 3},
+            "risk": {"max_score": 60, "min_liquidity_eth": "2.5"},
+            "exits": {"stop_loss_pct": -2.5, "take_profit_pct": 7, "trailing_pct": 4.0},
+            "gas": {"urgency": "fast"},
+        }
+    )
+    p = effective_policy(cfg)
+    assert (p.level, p.max_risk, p.min_liquidity_eth, p.gas_urgency) == (3, 60, Decimal("2.5"), "fast")
+    assert (p.stop_loss_pct, p.take_profit_pct, p.trailing_pct) == (Decimal("-2.5"), Decimal(7), Decimal(4))
+    assert "SL -2.5% / TP +7% / trail 4%" in p.describe()
+    assert effective_policy(cfg, 9).take_profit_pct == Decimal(
+        7
+    )  # at every level, not just the configured one
+    assert effective_policy(cfg, 9).position_pct == LEVELS[9].position_pct  # keys not in LEVEL_KEYS follow it
+    assert effective_policy(parse_config({"intel": {"level": 3}})) == LEVELS[3]
+
+
+@pytest.mark.parametrize(
+    ("exits", "message"),
+    [
+        ({"stop_loss_pct": 5}, "exits.stop_loss_pct = 5: must be negative, between -100 and 0"),
+        ({"stop_loss_pct": 0}, "exits.stop_loss_pct = 0: must be negative"),
+        ({"take_profit_pct": -7}, "exits.take_profit_pct = -7: must be positive"),
+        ({"trailing_pct": 100}, "exits.trailing_pct = 100: must be between 0 and 100"),
+        ({"max_hold_s": float("inf")}, "exits.max_hold_s = inf"),
+    ],
+)
+def test_exit_thresholds_out_of_range_are_refused_naming_the_key(
+    exits: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"exits": exits})
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)

@@ -10,6 +10,7 @@ from dexbot.store.db import open_database
 
 ETH = 10**18
 TOKEN = "0x" + "cd" * 20
+GENESIS = "0x" + "ab" * 32
 
 
 def buy(amount_in: int, out: int, gas: int = 0) -> Fill:
@@ -23,7 +24,9 @@ def sell(amount_in: int, out: int, gas: int = 0) -> Fill:
 @pytest.fixture
 def pf(tmp_path: Path) -> Portfolio:
     db = open_database(f"sqlite:///{tmp_path / 'p.db'}")
-    return Portfolio.load(db, kind="paper", chain_id=31337, address="", starting_balance=10 * ETH)
+    return Portfolio.load(
+        db, kind="paper", chain_id=31337, genesis_hash=GENESIS, address="", starting_balance=10 * ETH
+    )
 
 
 async def test_buy_then_partial_and_final_sell_keep_exact_cost_basis(pf: Portfolio) -> None:
@@ -50,7 +53,9 @@ async def test_buy_then_partial_and_final_sell_keep_exact_cost_basis(pf: Portfol
 
 async def test_state_survives_a_restart(pf: Portfolio) -> None:
     pos, _ = await pf.apply_buy(buy(2 * ETH, 500), symbol="TKN", decimals=18)
-    again = Portfolio.load(pf.db, kind="paper", chain_id=31337, address="", starting_balance=10 * ETH)
+    again = Portfolio.load(
+        pf.db, kind="paper", chain_id=31337, genesis_hash=GENESIS, address="", starting_balance=10 * ETH
+    )
     assert again.cash == 8 * ETH
     assert [p.id for p in again.open_positions()] == [pos.id]
     assert again.open_positions()[0].size == 500

@@ -77,3 +77,33 @@ def test_bus_drops_oldest_for_a_slow_subscriber() -> None:
         bus.publish(ThoughtRecorded(i, "skip", "", "", "", 1, None, 0.0, ""))
     assert bus.dropped == 2
     assert [q.get_nowait().thought_id for _ in range(3)] == [2, 3, 4]  # type: ignore[attr-defined]
+
+
+async def test_a_repeated_thought_is_one_row_with_a_count_and_last_block(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 't.db'}")
+    bus = EventBus()
+    q = bus.subscribe()
+    log = ThoughtLog(db, bus, jsonl=tmp_path / "thoughts.jsonl")
+    stuck = "Cannot sell GIGCA now: pair 0x57a4 getReserves returned 0 bytes."
+    token = "0x" + "57" * 20
+    for block in (10, 11, 12):
+        await log.record("hold", stuck, token=token, symbol="GIGCA", block_number=block)
+    await log.record("hold", stuck, token="0x" + "ca" * 20, symbol="CATTO", block_number=12)
+    await log.record("exit", "Exiting GIGCA by stop_loss.", token=token, symbol="GIGCA", block_number=13)
+    await log.record("hold", stuck, token=token, symbol="GIGCA", block_number=14)
+    rows = [
+        (t.symbol, t.decision, t.block_number, t.count, t.last_block)
+        for t in reversed(repo.list_thoughts(db))
+    ]
+    assert rows == [
+        ("GIGCA", "hold", 10, 3, 12),
+        ("CATTO", "hold", 12, 1, 12),
+        ("GIGCA", "exit", 13, 1, 13),
+        ("GIGCA", "hold", 14, 1, 14),
+    ]
+    events = [q.get_nowait() for _ in range(6)]
+    assert all(isinstance(e, ThoughtRecorded) for e in events)
+    first = [(e.thought_id, e.count, e.last_block) for e in events[:3] if isinstance(e, ThoughtRecorded)]
+    assert first == [(first[0][0], 1, 10), (first[0][0], 2, 11), (first[0][0], 3, 12)]
+    assert q.empty()
+    assert len((tmp_path / "thoughts.jsonl").read_text().splitlines()) == 4  # repeats are not re-exported

@@ -61,3 +61,49 @@ def test_data_dir_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> Non
     blocker.write_text("x")
     with pytest.raises(StoreError, match=r"store\.data_dir"):
         open_database(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+
+
+def test_0004_upgrades_old_rows_to_an_unknown_genesis_that_no_chain_resumes(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from dexbot.store import repo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(migrate._config(engine), "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (kind, chain_id, address, quote_token, balance, starting_balance, "
+                "created_at) VALUES ('paper', 31337, '', '', '7', '10', '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO thoughts (at, block_number, token, symbol, lane, intel_level, decision, "
+                "confidence, factors, reasoning, evidence) VALUES ('2026-11-01 00:00:00', 42, '', '', '', "
+                "0, 'hold', 0.0, '[]', 'old', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tx_ledger (chain_id, sender, nonce, tx_hash, raw_tx, status, purpose, "
+                "max_fee_per_gas, max_priority_fee_per_gas, error, replaces, created_at, updated_at) "
+                "VALUES (31337, '0xS', 3, '0xh', '0x', 'sent', '', '1', '1', '', '', "
+                "'2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+            )
+        )
+    migrate.upgrade(engine)
+    (old,) = repo.list_accounts(engine)
+    assert (old.chain_id, old.genesis_hash, old.balance) == (31337, "", 7)
+    (thought,) = repo.list_thoughts(engine)
+    assert (thought.count, thought.last_block) == (1, 42)
+    genesis = "0x" + "ab" * 32
+    assert repo.ledger_open(engine, 31337, genesis) == []
+    assert [r.tx_hash for r in repo.ledger_foreign_open(engine, 31337, genesis, "0xS")] == ["0xh"]
+    new = repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash=genesis)
+    assert (new.id == old.id, new.genesis_hash) == (False, genesis)
+    with pytest.raises(ValueError, match="known genesis"):  # an unknown genesis is never resumed either
+        repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash="")
+    again = repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash=genesis)
+    assert again.id == new.id

@@ -13,6 +13,7 @@ from dexbot.store.db import open_database, session_scope
 from dexbot.store.models import Position, Thought, Trade
 
 MAX_U256 = 2**256 - 1
+GENESIS = "0x" + "ab" * 32
 EXTREMES = [0, 1, 2**63 - 1, 2**63, 2**64, MAX_U256, -1, -(2**255)]
 
 
@@ -32,13 +33,15 @@ def _trade(account_id: int, amount_in: int, amount_out: int) -> Trade:
 
 
 def _roundtrip(engine: Engine) -> None:
-    acct = repo.get_or_create_account(engine, kind="paper", chain_id=31337, starting_balance=MAX_U256)
+    acct = repo.get_or_create_account(
+        engine, kind="paper", chain_id=31337, genesis_hash=GENESIS, starting_balance=MAX_U256
+    )
     assert acct.id is not None
     for value in EXTREMES:
         repo.add(engine, _trade(acct.id, value, -value))
     got = [(t.amount_in, t.amount_out) for t in reversed(repo.list_trades(engine))]
     assert got == [(v, -v) for v in EXTREMES]
-    again = repo.get_or_create_account(engine, kind="paper", chain_id=31337)
+    again = repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash=GENESIS)
     assert again.id == acct.id
     assert again.balance == MAX_U256
 
@@ -68,7 +71,7 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path: Path) -> None:
 
 def test_failed_transaction_writes_nothing(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'x.db'}")
-    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1)
+    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1, genesis_hash=GENESIS)
     assert acct.id is not None
     pos = Position(account_id=acct.id, token="0xt", pool="0xp", dex="uniswap_v2", size=5)
 
@@ -95,7 +98,7 @@ def test_json_columns_keep_thought_factors_and_evidence(tmp_path: Path) -> None:
 
 def test_bigint_column_rejects_non_integers(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'x.db'}")
-    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1)
+    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1, genesis_hash=GENESIS)
     assert acct.id is not None
     with pytest.raises((StoreError, TypeError)):
         repo.add(engine, _trade(acct.id, 1.5, 1))  # type: ignore[arg-type]
@@ -105,7 +108,7 @@ def test_bigint_column_rejects_non_integers(tmp_path: Path) -> None:
 def test_big_amounts_are_stored_as_exact_text_in_sqlite(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     engine = open_database(f"sqlite:///{db}")
-    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1)
+    acct = repo.get_or_create_account(engine, kind="paper", chain_id=1, genesis_hash=GENESIS)
     assert acct.id is not None
     repo.add(engine, _trade(acct.id, MAX_U256, 0))
     engine.dispose()

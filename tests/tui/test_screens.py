@@ -13,7 +13,7 @@ from tui_demo_data import HONEY, MOON, PEPE, at, demo_snapshot
 from tui_pilot import render_text, rows, static_text, status, until
 from tui_scripted import ScriptedEngine
 
-from dexbot.core.config import Config
+from dexbot.core.config import Config, parse_config
 from dexbot.engine.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
 from dexbot.engine.snapshot import PoolView
 from dexbot.tui.app import DexbotApp, make_app
@@ -54,6 +54,23 @@ async def test_streamed_thoughts_appear_and_follow_the_newest(app: DexbotApp, en
         assert rows(app, "thoughts-table")[-1][:6] == ["09:29:02", "2029", "SKIP", "MOON", "29", "F9"]
         assert app.screen.query_one("#thoughts").border_title == "Thoughts (34)"
         assert "thought number 29" in static_text(app, "#thoughts .thought-preview")
+
+
+async def test_a_repeated_thought_updates_its_one_row_with_the_count_and_last_block(
+    app: DexbotApp, engine: ScriptedEngine
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(rows(app, "thoughts-table")) == 4)
+        first = _thought(1, "hold")
+        engine.bus.publish(first)
+        for n in range(2, 38):
+            engine.bus.publish(replace(first, count=n, last_block=1198 + n))
+        await until(pilot, lambda: rows(app, "thoughts-table")[-1][6].startswith("×37"))
+        assert len(rows(app, "thoughts-table")) == 5
+        assert rows(app, "thoughts-table")[-1][1:4] == ["2001", "HOLD", "MOON"]
+        assert rows(app, "thoughts-table")[-1][6] == "×37, last #1235 thought number 1"
+        assert app.screen.query_one("#thoughts").border_title == "Thoughts (5)"
+        assert [t.count for t in app.ui.thoughts if t.thought_id == first.thought_id] == [37]
 
 
 async def test_enter_on_a_thought_shows_reasoning_factors_and_evidence_then_opens_the_token(
@@ -152,6 +169,18 @@ async def test_settings_slider_shows_each_level_and_applies_the_chosen_one(
         await pilot.press("enter")
         await until(pilot, lambda: "intel L8 · Fast Lane" in status(app))
     assert ("set_level", 8) in engine.calls
+
+
+async def test_settings_show_the_configs_exit_values_in_place_of_the_levels(engine: ScriptedEngine) -> None:
+    app = make_app(parse_config({"exits": {"take_profit_pct": 7, "trailing_pct": 4.5}}), engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        assert "SL -5% / TP +7% / trail 4.5%" in static_text(app, "#level-describe")
+        await pilot.press("right", "right", "right")
+        assert "SL -8% / TP +7% / trail 4.5%" in static_text(
+            app, "#level-describe"
+        )  # L8's stop, the config's TP
 
 
 async def test_trade_history_shows_streamed_fills_and_rows_loaded_in_a_thread(engine: ScriptedEngine) -> None:

@@ -22,7 +22,7 @@ from eth_utils import to_checksum_address
 from dexbot.core.config import DevnetConfig
 from dexbot.core.errors import DevnetError
 
-from .anvil import DEFAULT_CHAIN_ID, Anvil, set_mining
+from .anvil import DEFAULT_CHAIN_ID, Anvil, mine_blocks, set_mining
 from .deploy import deploy_devnet
 from .deployment import DEPLOYMENT_FILE, Deployment, DevToken, TokenKind, load_deployment
 from .jsonrpc import DevRpc
@@ -64,7 +64,8 @@ DevnetService = Callable[[Devnet], Coroutine[Any, Any, None]]
 async def prepare_chain(
     rpc_url: str, *, seed: int, token_count: int, block_time_s: float
 ) -> tuple[Deployment, tuple[str, ...]]:
-    """Deploy onto a fresh anvil at ``rpc_url`` (started by ``Anvil``), then start its regular mining."""
+    """Deploy onto a fresh anvil at ``rpc_url`` (started by ``Anvil``); with block time 0, automine from
+    then on (any other block time is mined by ``mine_blocks``)."""
     async with DevRpc(rpc_url) as rpc:
         deployment = await deploy_devnet(rpc, rpc_url=rpc_url, seed=seed, token_count=token_count)
         accounts = await rpc.call("eth_accounts")
@@ -87,6 +88,8 @@ async def start_devnet(
         accounts=cfg.accounts,
         block_time_s=cfg.block_time_s,
         log_path=data_dir / "anvil.log",
+        history_blocks=cfg.history_blocks,
+        tx_history_blocks=cfg.tx_history_blocks,
     )
     async with anvil:
         deployment, accounts = await prepare_chain(
@@ -98,6 +101,9 @@ async def start_devnet(
         path = deployment.write(data_dir)
         devnet = Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
         tasks = [asyncio.create_task(service(devnet), name=_name(service)) for service in services]
+        if cfg.block_time_s > 0:
+            miner = mine_blocks(anvil.rpc_url, cfg.block_time_s)
+            tasks.append(asyncio.create_task(miner, name="devnet:mine_blocks"))
         try:
             yield devnet
         finally:

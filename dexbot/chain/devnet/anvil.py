@@ -31,14 +31,35 @@ from .jsonrpc import DevRpc
 from .process import check_port_free, die_with, free_port, resolve_anvil
 
 DEFAULT_CHAIN_ID = 31337
+_genesis_lock = threading.Lock()
+_last_genesis_s = 0
+
+
+def genesis_timestamp() -> int:
+    """The genesis timestamp for the next anvil: now, but never a second already given out by this
+    process. Anvil's genesis is deterministic apart from its timestamp (same chain id, same mnemonic),
+    so two devnets started within one second would share a genesis hash, and with it the identity the
+    bot binds its state to. Later blocks keep anvil's offset from the wall clock, so the genesis must
+    not lie in the past; at most it runs a second or two ahead when many devnets start at once."""
+    global _last_genesis_s
+    with _genesis_lock:
+        _last_genesis_s = max(int(time.time()), _last_genesis_s + 1)
+        return _last_genesis_s
 
 
 class Anvil:
     """One anvil process. Sync ``start()/stop()`` (for pytest fixtures) and ``async with`` (for the app).
 
-    With ``block_time_s`` 0 or a whole number, anvil starts with mining off so the deployment can pack
-    everything into one block; ``set_mining`` then switches to automine or interval mining. A fractional
-    block time cannot be set over RPC, so it is passed on the command line and mining runs from the start.
+    Anvil starts with mining off so the deployment can pack everything into one block; ``set_mining``
+    then switches to automine (block time 0) and ``mine_blocks`` mines at the block time. Not anvil's
+    own interval mining (``--block-time``, ``evm_setIntervalMining``): with it, this anvil keeps 1,500
+    block states whatever ``--prune-history`` says.
+
+    ``history_blocks`` / ``tx_history_blocks`` (anvil's ``--prune-history N`` and
+    ``--transaction-block-keeper N``) bound anvil's memory, which otherwise keeps every block's state.
+    Reads at an older block fail with BlockOutOfRangeError, and after ``evm_revert`` to a snapshot taken
+    more than N blocks ago the states before it are gone too, so the test suite's devnet, rolled back
+    around every test, keeps every block (0, the default here).
     """
 
     def __init__(
@@ -52,6 +73,8 @@ class Anvil:
         block_time_s: float = 0.0,
         log_path: Path | None = None,
         startup_timeout_s: float = 15.0,
+        history_blocks: int = 0,
+        tx_history_blocks: int = 0,
     ) -> None:
         self.executable = resolve_anvil(anvil_path)
         self.host = host
@@ -61,6 +84,8 @@ class Anvil:
         self.block_time_s = block_time_s
         self.log_path = log_path
         self.startup_timeout_s = startup_timeout_s
+        self.history_blocks = history_blocks
+        self.tx_history_blocks = tx_history_blocks
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -77,19 +102,14 @@ class Anvil:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    @property
-    def mining_deferred(self) -> bool:
-        """True when anvil started with mining off and waits for ``set_mining``."""
-        return self.block_time_s == 0 or float(self.block_time_s).is_integer()
-
     def command(self, port: int) -> list[str]:
         cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
-        cmd += ["--mnemonic", DEV_MNEMONIC]
-        if self.mining_deferred:
-            cmd.append("--no-mining")
-        else:
-            cmd += ["--block-time", repr(float(self.block_time_s))]
+        cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(genesis_timestamp()), "--no-mining"]
+        if self.history_blocks:  # a bare --prune-history would keep no history at all
+            cmd += ["--prune-history", str(self.history_blocks)]
+        if self.tx_history_blocks:
+            cmd += ["--transaction-block-keeper", str(self.tx_history_blocks)]
         return cmd
 
     # -- process lifecycle -------------------------------------------------------------------------
@@ -244,8 +264,18 @@ class Anvil:
 
 
 async def set_mining(rpc: DevRpc, block_time_s: float) -> None:
-    """After setup: automine for 0 (tests), interval mining otherwise (a chain that ticks like Base)."""
+    """After setup: automine for block time 0 (tests); otherwise mining stays off for ``mine_blocks``."""
     if block_time_s == 0:
         await rpc.call("evm_setAutomine", True)
-    elif float(block_time_s).is_integer():
-        await rpc.call("evm_setIntervalMining", int(block_time_s))
+
+
+async def mine_blocks(rpc_url: str, block_time_s: float) -> None:
+    """Mine a block every ``block_time_s`` until cancelled, as interval mining would (see ``Anvil``).
+    After a stall (a busy machine) the next block comes one block time later rather than in a burst."""
+    async with DevRpc(rpc_url) as rpc:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + block_time_s
+        while True:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            await rpc.call("evm_mine")
+            due = max(due + block_time_s, loop.time())

@@ -17,9 +17,13 @@ from eth_utils import is_address, to_checksum_address
 
 from dexbot.core.errors import DevnetError
 
-TokenKind = Literal["plain", "tax", "honeypot", "blacklist", "limits", "pausable", "mint_rug"]
+TokenKind = Literal[
+    "plain", "tax", "honeypot", "blacklist", "limits", "pausable", "mint_rug", "swapback", "transfer_delay"
+]
 TOKEN_KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
-HOSTILE_KINDS: tuple[TokenKind, ...] = tuple(k for k in TOKEN_KINDS if k != "plain")
+# What the seeded tokens and the market simulator draw from. Kinds added later are launched by tests only
+# until they join here: adding one reshuffles every seeded devnet (its names, kinds and prices).
+HOSTILE_KINDS: tuple[TokenKind, ...] = ("tax", "honeypot", "blacklist", "limits", "pausable", "mint_rug")
 DEPLOYMENT_FILE = "devnet.json"
 FORMAT_VERSION = 1
 

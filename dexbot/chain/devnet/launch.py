@@ -30,7 +30,10 @@ CONTRACT_OF_KIND: dict[TokenKind, str] = {
     "limits": "LimitsToken",
     "pausable": "PausableToken",
     "mint_rug": "MintableRugToken",
+    "swapback": "SwapBackToken",
+    "transfer_delay": "TransferDelayToken",
 }
+TAXED_KINDS: tuple[TokenKind, ...] = ("tax", "swapback")  # both have setTaxes(buyBps, sellBps)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class TokenSpec:
     sell_tax_bps: int = 0
     max_tx: int = 0
     max_wallet: int = 0
+    swap_back_at: int = 0  # swapback: the fee balance that triggers the token's own sale (0: never)
 
     def __post_init__(self) -> None:
         pools = int(self.v2) + int(self.v3)
@@ -108,9 +112,13 @@ def add_launch(batch: TxBatch, dep: Deployment, spec: TokenSpec) -> DevToken:
         lower, upper = full_range_ticks(spec.v3_fee)
         params = (t0, t1, spec.v3_fee, lower, upper, a0, a1, 0, 0, batch.sender, DEADLINE)
         batch.send(f"{sym} V3 mint", dep.v3_position_manager, npm.call("mint", params), gas=1_000_000)
-    if spec.kind == "tax" and (spec.buy_tax_bps or spec.sell_tax_bps):
+    if spec.kind in TAXED_KINDS and (spec.buy_tax_bps or spec.sell_tax_bps):
         batch.send(
             f"{sym}.setTaxes", token, token_codec.call("setTaxes", spec.buy_tax_bps, spec.sell_tax_bps)
+        )
+    if spec.kind == "swapback" and spec.swap_back_at:
+        batch.send(
+            f"{sym}.setSwapBack", token, token_codec.call("setSwapBack", dep.v2_router, spec.swap_back_at)
         )
     if spec.kind == "limits" and (spec.max_tx or spec.max_wallet):
         batch.send(f"{sym}.setLimits", token, token_codec.call("setLimits", spec.max_tx, spec.max_wallet))

@@ -100,12 +100,14 @@ class Reorg:
 
 @dataclass(frozen=True)
 class NewBlock:
-    """Every watched pool's state has been read at ``number``; ``changed`` lists those that moved."""
+    """Every watched pool's state has been read at ``number``; ``changed`` lists those that moved,
+    ``dropped`` those no longer watched from now on (dead, or the least active over the cap)."""
 
     number: int
     hash: str
     timestamp: int
     changed: tuple[str, ...]
+    dropped: tuple[str, ...] = ()
 
 
 ChainEvent = PairCreated | PoolCreated | V2Swap | V3Swap | Sync | Transfer

@@ -27,11 +27,13 @@ from dexbot.core.config import GasConfig
 
 @dataclass(frozen=True)
 class FeeSnapshot:
-    """The latest block and the fee history ending at it: everything a suggestion is made of."""
+    """The latest block, the fee history ending at it and the node's own tip answer
+    (``eth_maxPriorityFeePerGas``; None when the node lacks the method): what a suggestion is made of."""
 
     head: HeadBlock
     history: FeeHistory
     rule: BaseFeeRule
+    node_tip: int | None = None
 
     @property
     def projected_base_fee(self) -> int:
@@ -71,7 +73,7 @@ class GasOracle:
         return fallback
 
     async def snapshot(self, *, head: int | None = None) -> FeeSnapshot:
-        """The latest block plus ``eth_feeHistory`` ending at it, in one JSON-RPC batch."""
+        """The latest block plus ``eth_feeHistory`` ending at it and the node's tip, in one JSON-RPC batch."""
         if self._cached is not None:
             fetched_at, snap = self._cached
             fresh = time.monotonic() - fetched_at < self.cache_s
@@ -79,10 +81,11 @@ class GasOracle:
                 return snap
         percentiles = list(REWARD_PERCENTILES)
         count = hex(self.history_blocks)
-        block_raw, history_raw = await self.rpc.batch(
+        block_raw, history_raw, tip_raw = await self.rpc.batch(
             [
                 ("eth_getBlockByNumber", ["latest", False]),
                 ("eth_feeHistory", [count, "latest", percentiles]),
+                ("eth_maxPriorityFeePerGas", []),
             ]
         )
         for answer in (block_raw, history_raw):
@@ -93,7 +96,8 @@ class GasOracle:
         if history.newest_block != latest.number:  # a block landed between the two reads
             raw = await self.rpc.request("eth_feeHistory", [count, hex(latest.number), percentiles])
             history = FeeHistory.from_rpc(raw)
-        snap = FeeSnapshot(latest, history, self.rule_for(latest))
+        node_tip = None if isinstance(tip_raw, RpcError) else int(str(tip_raw), 16)
+        snap = FeeSnapshot(latest, history, self.rule_for(latest), node_tip)
         self._cached = (time.monotonic(), snap)
         return snap
 
@@ -101,19 +105,37 @@ class GasOracle:
         return (await self.snapshot(head=head)).projected_base_fee
 
     async def suggest(
-        self, urgency: Urgency | None = None, *, tx: bytes | None = None, head: int | None = None
+        self,
+        urgency: Urgency | None = None,
+        *,
+        tx: bytes | None = None,
+        head: int | None = None,
+        contested: bool = False,
     ) -> FeeSuggestion:
         """A suggestion for ``urgency`` (default: ``gas.urgency``, else normal). With ``tx`` (the
-        RLP-encoded transaction) on a chain with an L1 fee, the suggestion carries that fee too."""
+        RLP-encoded transaction) on a chain with an L1 fee, the suggestion carries that fee too.
+        ``contested``: the caller knows of competing transactions (the fast lane pays only then)."""
         snap = await self.snapshot(head=head)
         l1 = await self.l1_fee(tx) if tx is not None else 0
         level: Urgency = urgency or self.gas.urgency or "normal"
-        return suggest(snap.head, snap.history, level, snap.rule, self.ceiling, l1_fee_wei=l1)
+        return suggest(
+            snap.head,
+            snap.history,
+            level,
+            snap.rule,
+            self.ceiling,
+            l1_fee_wei=l1,
+            node_tip=snap.node_tip,
+            contested=contested,
+        )
 
     async def suggest_all(self, *, head: int | None = None) -> dict[Urgency, FeeSuggestion]:
         """Every urgency level from the same snapshot (what a UI shows side by side)."""
         snap = await self.snapshot(head=head)
-        return {u: suggest(snap.head, snap.history, u, snap.rule, self.ceiling) for u in URGENCIES}
+        return {
+            u: suggest(snap.head, snap.history, u, snap.rule, self.ceiling, node_tip=snap.node_tip)
+            for u in URGENCIES
+        }
 
     async def l1_fee(self, tx: bytes, *, block: str = "latest") -> int:
         """The L1 data fee in wei for ``tx`` from the GasPriceOracle predeploy; 0 on chains without one."""

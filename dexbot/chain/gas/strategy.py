@@ -14,7 +14,15 @@ A block that closed with room to spare took every pending transaction that paid 
 nobody had to outbid anyone to get in. When the last blocks all had room, the slow and normal levels
 bid that floor, a low quantile of the lowest tips those blocks accepted, instead of what others chose
 to pay. This matters most right after a burst: the window's tips are still high while the queue is
-already gone.
+already gone. On real Ethereum nearly every block's cheapest transactions pay no tip at all (builder
+payments, bundles paid by transfer): tips under the builder's minimum are not a price and are left out,
+and the floor needs enough blocks that one odd block (say a 4 %-full block whose every transaction paid
+1 gwei) moves it by one rank, not to its own price. While recent blocks had room no level but a
+contested fast lane bids above the node's own ``eth_maxPriorityFeePerGas``: more buys no earlier block.
+
+The fast lane pays for a place only when the caller knows of a race for it (a pair's first blocks, when
+competing swaps are pending); otherwise it bids like ``fast``, which already follows a full block's queue.
+On the recorded windows paying the lane's price on every head bought no measurable inclusion gain.
 """
 
 from __future__ import annotations
@@ -28,14 +36,13 @@ from dexbot.chain.gas.basefee import BaseFeeRule
 
 Urgency = Literal["slow", "normal", "fast", "fast-lane"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
-REWARD_PERCENTILES: tuple[int, ...] = (0, 10, 25, 50, 75, 90)  # asked of eth_feeHistory
+REWARD_PERCENTILES: tuple[int, ...] = (0, 5, 10, 25, 50, 75, 90)  # asked of eth_feeHistory
 HISTORY_BLOCKS = 20
 MIN_TIP_WEI = 1_000_000  # 0.001 gwei: geth's default miner minimum tip and op-geth's minimum suggestion
 FULL_RATIO = 0.95  # a block this full had a queue behind it
 FLOOR_QUANTILE = 25  # percent, across the lowest tips of recent blocks that had room
-IGNORE_TIP_WEI = (
-    2  # lower tips are a builder's own or bundle transactions, not a price (geth ignores them too)
-)
+FLOOR_MIN_BLOCKS = 5  # blocks with room and a real tip the floor needs, so one odd block moves one rank
+NODE_CAP_BLOCKS = 2  # this many latest blocks with room: bid no more than the node's own answer
 GWEI = 10**9
 
 
@@ -62,6 +69,8 @@ POLICIES: dict[Urgency, TipPolicy] = {
     "fast": TipPolicy(column=25, quantile=75, window=10, growth_blocks=6),
     "fast-lane": TipPolicy(column=50, quantile=90, window=5, growth_blocks=10, margin_bps=2500),
 }
+# tips under this are a builder's own or bundle transactions paying by transfer, not a price
+IGNORE_TIP_WEI = MIN_TIP_WEI
 HOT_WINDOW = 3
 
 
@@ -175,57 +184,74 @@ def projected_base_fee(head: HeadBlock, history: FeeHistory | None, rule: BaseFe
     return max(ours, node or 0)
 
 
-def suggest_tip(history: FeeHistory, urgency: Urgency) -> int:
-    """The tip for ``urgency``, never below a less urgent level's."""
+def suggest_tip(
+    history: FeeHistory, urgency: Urgency, *, node_tip: int | None = None, contested: bool = False
+) -> int:
+    """The tip for ``urgency``, never below a less urgent level's. ``node_tip`` is the node's own
+    ``eth_maxPriorityFeePerGas`` (None: the node lacks it); ``contested`` says the caller knows of
+    competing transactions for the same place (a pair's first blocks): only the fast lane pays for that."""
     tip = MIN_TIP_WEI
     for level in URGENCIES:
-        tip = max(tip, _policy_tip(history, POLICIES[level]))
+        if level == "fast-lane" and not contested:
+            level_tip = tip  # nothing known to race against: bid like fast
+        else:
+            level_tip = _policy_tip(history, POLICIES[level], None if level == "fast-lane" else node_tip)
+        tip = max(tip, level_tip)
         if level == urgency:
             return tip
     raise ValueError(f"unknown urgency {urgency!r}")
 
 
-def _policy_tip(history: FeeHistory, policy: TipPolicy) -> int:
+def _policy_tip(history: FeeHistory, policy: TipPolicy, node_tip: int | None) -> int:
     column = history.column(policy.column)
     if not column:
         return 0
-    floor = _floor_tip(history, policy.room_blocks, policy.window)
-    if floor is not None:
-        return floor
-    ratios = history.gas_used_ratios
-    full = bool(ratios) and ratios[-1] >= FULL_RATIO
+    if _had_room(history, policy.room_blocks):
+        floor = _floor_tip(history, policy.window)
+        if floor is not None:
+            return floor if node_tip is None else min(floor, node_tip)
+    full = _last_full(history)
     clearing = _clearing_tip(history) if full and policy.clearing_margin_bps is not None else None
     if clearing is not None and policy.clearing_margin_bps is not None:
         return clearing + clearing * policy.clearing_margin_bps // 10_000
     tip = _quantile(column[-policy.window :], policy.quantile)
     if full:
         tip = max(tip, _quantile(column[-HOT_WINDOW:], max(policy.quantile, 50)))
-    return tip + tip * policy.margin_bps // 10_000
+    tip += tip * policy.margin_bps // 10_000
+    if node_tip is not None and _had_room(history, NODE_CAP_BLOCKS):
+        tip = min(tip, node_tip)
+    return tip
 
 
-def _floor_tip(history: FeeHistory, room_blocks: int, window: int) -> int | None:
-    """The builder's floor as recent blocks with room show it, when the last ``room_blocks`` all had
-    room; None when they did not (or the history lacks the 0th percentile). The floor is the 25th
-    percentile of those blocks' lowest tips, not their minimum, so one odd cheap transaction (a
-    builder's own, a bundle paying by transfer) does not set it. Never under MIN_TIP_WEI: an empty
-    or zero-tip history proves nothing about the builder's minimum."""
+def _last_full(history: FeeHistory) -> bool:
     ratios = history.gas_used_ratios
-    if room_blocks < 1 or len(ratios) < room_blocks or 0 not in history.percentiles:
-        return None
-    if any(r >= FULL_RATIO for r in ratios[-room_blocks:]):
-        return None
-    lowest = history.column(0)
-    accepted = [
-        tip
-        for tip, ratio in zip(lowest[-window:], ratios[-window:], strict=False)
-        if ratio < FULL_RATIO and tip >= IGNORE_TIP_WEI
+    return bool(ratios) and ratios[-1] >= FULL_RATIO
+
+
+def _had_room(history: FeeHistory, blocks: int) -> bool:
+    """The latest ``blocks`` blocks all closed with room (False for 0 blocks or a shorter history)."""
+    ratios = history.gas_used_ratios
+    return 1 <= blocks <= len(ratios) and all(r < FULL_RATIO for r in ratios[-blocks:])
+
+
+def _floor_tip(history: FeeHistory, window: int) -> int | None:
+    """The builder's floor as the last ``window`` blocks with room show it: the 25th percentile of each
+    such block's lowest real tip (its lowest reported reward percentile at or over IGNORE_TIP_WEI).
+    None when fewer than FLOOR_MIN_BLOCKS blocks give one: then the floor is not known."""
+    ratios = history.gas_used_ratios
+    lowest = [
+        min(real)
+        for row, ratio in zip(history.rewards[-window:], ratios[-window:], strict=False)
+        if ratio < FULL_RATIO and (real := [t for t in row if t >= IGNORE_TIP_WEI])
     ]
-    return max(MIN_TIP_WEI, _quantile(accepted, FLOOR_QUANTILE)) if accepted else MIN_TIP_WEI
+    if len(lowest) < FLOOR_MIN_BLOCKS:
+        return None
+    return max(MIN_TIP_WEI, _quantile(lowest, FLOOR_QUANTILE))
 
 
 def _clearing_tip(history: FeeHistory) -> int | None:
-    """The last block's lowest real tip: its 0th reward percentile, or the next one asked for when that
-    is a zero-tip bundle or builder transaction. None when the block reports no tips."""
+    """The last block's lowest real tip: its lowest reported reward percentile at or over
+    IGNORE_TIP_WEI (zero-tip bundles and builder payments are not a price). None when it has none."""
     if not history.rewards:
         return None
     tips = [t for t in history.rewards[-1] if t >= IGNORE_TIP_WEI]
@@ -246,11 +272,14 @@ def suggest(
     ceiling: FeeCeiling = FeeCeiling(),
     *,
     l1_fee_wei: int = 0,
+    node_tip: int | None = None,
+    contested: bool = False,
 ) -> FeeSuggestion:
-    """One suggestion from one snapshot; capped by ``ceiling`` (and flagged when it was)."""
+    """One suggestion from one snapshot; capped by ``ceiling`` (and flagged when it was). ``node_tip``
+    and ``contested`` as in :func:`suggest_tip`."""
     policy = POLICIES[urgency]
     base_fee = projected_base_fee(head, history, rule)
-    tip = suggest_tip(history, urgency)
+    tip = suggest_tip(history, urgency, node_tip=node_tip, contested=contested)
     max_fee = rule.max_after(base_fee, policy.growth_blocks) + tip
     capped = False
     if ceiling.max_priority_fee is not None and tip > ceiling.max_priority_fee:

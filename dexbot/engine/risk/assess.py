@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from dexbot.chain.bytecode import owner_privileges
+from dexbot.chain.dex.creation import PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
@@ -19,6 +20,7 @@ from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, sim
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
 from dexbot.core.config import RiskConfig
+from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
@@ -38,10 +40,11 @@ class MarketFacts:
 
     venue: Venue | None
     weth_reserve: int
-    created_block: int
+    created_block: int  # the token's first pool's creation block; 0: not known
     volatility_bps: int = 0
     pools: tuple[str, ...] = ()  # every AMM pool of the token: not holders in the concentration sense
     venues: tuple[Venue, ...] = ()
+    older_than: int = 0  # created_block unknown but the pool predates this block (0: not known either)
 
     @classmethod
     def from_venues(
@@ -51,6 +54,7 @@ class MarketFacts:
         created_block: int,
         volatility_bps: int = 0,
         pools: Sequence[str] = (),
+        older_than: int = 0,
     ) -> MarketFacts:
         best = deepest(venues)
         return cls(
@@ -60,7 +64,15 @@ class MarketFacts:
             volatility_bps=volatility_bps,
             pools=tuple(dict.fromkeys((*pools, *(v.pool for v in venues)))),
             venues=tuple(venues),
+            older_than=older_than,
         )
+
+    def age_blocks(self, block: int) -> int | None:
+        """Blocks since the first pool was created at ``block`` (a lower bound when only ``older_than``
+        is known); None when nobody knows."""
+        if self.created_block:
+            return max(0, block - self.created_block)
+        return block - self.older_than + 1 if self.older_than else None
 
     @property
     def pair(self) -> str | None:
@@ -77,6 +89,7 @@ class MarketFacts:
             "venue": self.venue.pool if self.venue else None,
             "weth_reserve": self.weth_reserve,
             "created_block": self.created_block,
+            "older_than": self.older_than,
             "volatility_bps": self.volatility_bps,
             "pools": list(self.pools),
             "venues": [v.to_json() for v in self.venues],
@@ -126,7 +139,13 @@ class RiskAssessor:
         if pair is not None:
             res = await read_pair(self.client, pair, block)
             venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
-        return MarketFacts.from_venues(venues, created_block=0)
+        try:
+            age = await first_pool_block(self.client, a, token, block) if venues else PoolAge(None)
+        except ChainError:
+            age = PoolAge(None)  # the age is one factor: unknown, not a failed assessment
+        return MarketFacts.from_venues(
+            venues, created_block=age.created_block or 0, older_than=age.older_than or 0
+        )
 
     @staticmethod
     def _spawn(tasks: list[asyncio.Task[Any]], coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -229,15 +248,14 @@ class RiskAssessor:
                 if lp_t is not None:
                     found.append(fx.lp(await lp_t))
                 found.append(fx.holders(await holders_t))
-                age_blocks = max(0, block - facts.created_block) if facts.created_block else 10_000
-                found.append(fx.age(age_blocks, self.block_time_s))
+                bound = not facts.created_block  # only known to be older than the searched window
+                found.append(fx.age(facts.age_blocks(block), self.block_time_s, at_least=bound))
                 found.append(fx.volatility(facts.volatility_bps))
         finally:
             for t in tasks:  # a failed read must not leave the others running unobserved
                 if not t.done():
                     t.cancel()
-        max_risk = self.cfg.max_score if self.cfg.max_score is not None else policy.max_risk
-        score, verdict = combine(tuple(found), max_risk=max_risk, inconclusive=inconclusive)
+        score, verdict = combine(tuple(found), max_risk=policy.max_risk, inconclusive=inconclusive)
         reasons = tuple(s.reason for s in (rt.stages + rt.ladder if rt else ()) if s.failed and s.reason)
         result = Assessment(
             token=meta.address,

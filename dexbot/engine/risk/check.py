@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dexbot.chain.dex.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
-from dexbot.engine.intel import policy
+from dexbot.core.errors import ChainError, DexbotError
+from dexbot.engine.intel import effective_policy
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.risk.score import Assessment
+from dexbot.engine.token_faults import describe
 
 
 async def check_token(
@@ -15,11 +17,18 @@ async def check_token(
     address = resolve_token(token, target.symbols, "ADDRESS")
     client = await connect(target)
     try:
-        p = policy(level or cfg.intel.level, cfg.intel.lane)
+        p = effective_policy(cfg, level)
         size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
         assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=target.block_time_s)
         block = await client.block_number()
         gas_price = int(await client.request("eth_gasPrice", []), 16)
-        return await assessor.assess(address, policy=p, size_wei=size, block=block, gas_price_wei=gas_price)
+        try:
+            return await assessor.assess(
+                address, policy=p, size_wei=size, block=block, gas_price_wei=gas_price
+            )
+        except DexbotError:
+            raise
+        except Exception as err:  # whatever the token made the assessment raise: one line, not a traceback
+            raise ChainError(f"assessing {address} at block {block} failed: {describe(err)}") from err
     finally:
         await client.close()

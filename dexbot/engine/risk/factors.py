@@ -26,7 +26,10 @@ def _eth(wei: int) -> str:
 
 
 def round_trip(rt: RoundTripResult) -> Factor:
-    ev = {"stages": {s.name: {"status": s.status, "reason": s.reason, "gas": s.gas_used} for s in rt.stages}}
+    ev: dict[str, object] = {
+        "stages": {s.name: {"status": s.status, "reason": s.reason, "gas": s.gas_used} for s in rt.stages},
+        "one_block": rt.one_block,
+    }
     if rt.inconclusive:
         return Factor(
             "round_trip", "inconclusive", 50, 3.0, f"simulation inconclusive: {rt.inconclusive}", False, ev
@@ -39,15 +42,12 @@ def round_trip(rt: RoundTripResult) -> Factor:
     for name in ("transfer_out", "transfer_back"):
         st = rt.stage(name)
         if st.failed:
-            return Factor(
-                "round_trip",
-                "transfer blocked",
-                100,
-                3.0,
-                f"a wallet-to-wallet transfer after buying reverted: '{st.reason}' (blacklist or block)",
-                True,
-                ev,
-            )
+            note = f"a wallet-to-wallet transfer after buying reverted: '{st.reason}' (blacklist or block)"
+            if rt.one_block:  # a once-per-block rule looks exactly like this when everything ran in one block
+                note += (
+                    f"; simulated in one block only ({rt.one_block}): a once-per-block rule reads the same"
+                )
+            return Factor("round_trip", "transfer blocked", 100, 3.0, note, True, ev)
     if rt.can_sell is False:
         why = sell.reason
         direct = rt.stage("pair_transfer")
@@ -70,15 +70,21 @@ def taxes(rt: RoundTripResult, max_tax_bps: int) -> Factor:
     buy, sell = rt.buy_tax_bps, rt.sell_tax_bps
     if buy is None or sell is None:
         return Factor("taxes", "unknown", 40, 2.0, "taxes could not be measured")
+    # Taxes are losses (the round trip never reports a gain as one); clamped again here because one odd
+    # measurement must give an odd factor, not an exception that ends the assessment.
+    buy, sell = max(0, buy), max(0, sell)
+    shortfall = rt.sell_eth_shortfall_bps
+    ev = {"buy_tax_bps": buy, "sell_tax_bps": sell, "sell_eth_shortfall_bps": shortfall}
     value = f"buy {_pct(buy)} / sell {_pct(sell)}"
     worst = max(buy, sell)
     if worst > max_tax_bps:
-        return Factor(
-            "taxes", value, 100, 2.0, f"tax {_pct(worst)} is above the allowed {_pct(max_tax_bps)}", True
-        )
-    risk = min(100, (buy + sell) * 100 // 2000)
+        note = f"tax {_pct(worst)} is above the allowed {_pct(max_tax_bps)}"
+        return Factor("taxes", value, 100, 2.0, note, True, ev)
+    risk = max(0, min(100, (buy + sell) * 100 // 2000))
     note = "no transfer tax" if buy + sell == 0 else f"pays {_pct(buy + sell)} in taxes on a round trip"
-    return Factor("taxes", value, risk, 2.0, note)
+    if shortfall is not None and shortfall > sell:
+        note += f"; the sell returned {_pct(shortfall)} less WETH than its untaxed quote"
+    return Factor("taxes", value, risk, 2.0, note, False, ev)
 
 
 def limits(rt: RoundTripResult, size_wei: int) -> Factor:
@@ -162,9 +168,14 @@ def lp(s: LpStats) -> Factor:
     return Factor("lp_locked", value, risk, 1.5, note)
 
 
-def age(blocks: int, block_time_s: float) -> Factor:
+def age(blocks: int | None, block_time_s: float, *, at_least: bool = False) -> Factor:
+    """``blocks`` since the first pool's creation; ``at_least``: a lower bound (the pool predates the
+    window searched); None: unknown — never a made-up age."""
+    if blocks is None:
+        note = "the pool's creation block could not be found: its age is unknown"
+        return Factor("token_age", "unknown", 35, 0.5, note)
     minutes = blocks * block_time_s / 60
-    value = f"{blocks} blocks (~{minutes:.0f} min)"
+    value = f"{'over ' if at_least else ''}{blocks} blocks (~{minutes:.0f} min)"
     risk = 60 if blocks < 10 else 35 if blocks < 100 else 15 if blocks < 1000 else 5
     return Factor("token_age", value, risk, 0.5, f"the pool is {value} old")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +25,9 @@ class Strategy(ABC):
     def on_new_pool(self, pool: PoolInfo, view: MarketView, block: int) -> Candidate | None:
         """A pool was just created (PairCreated / PoolCreated). Default: not interested."""
         return None
+
+    def forget(self, pools: Collection[str]) -> None:  # noqa: B027 - most strategies keep nothing per pool
+        """These pools are no longer watched: drop anything kept about them."""
 
     @abstractmethod
     def on_block(self, view: MarketView, block: int, held: set[str]) -> list[Candidate]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from dexbot.engine.market import MarketView, PoolInfo
 from dexbot.engine.strategy.base import Candidate, Strategy
 
@@ -17,6 +19,11 @@ class LaunchStrategy(Strategy):
     def on_new_pool(self, pool: PoolInfo, view: MarketView, block: int) -> Candidate | None:
         self._pending[pool.pool] = pool.created_block
         return None
+
+    def forget(self, pools: Collection[str]) -> None:
+        for pool in pools:
+            self._pending.pop(pool, None)
+            self._done.discard(pool)
 
     def on_block(self, view: MarketView, block: int, held: set[str]) -> list[Candidate]:
         out: list[Candidate] = []

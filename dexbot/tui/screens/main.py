@@ -23,11 +23,24 @@ from dexbot.tui.widgets.positions import PositionsPane
 from dexbot.tui.widgets.status_bar import StatusBar
 from dexbot.tui.widgets.thought_log import ThoughtLogPane
 
+LEVEL_KEYS = Binding.Group("level")  # one "+ - level" in the footer: it fits 80 columns
 MAIN_BINDINGS: list[Binding] = [
     Binding(
-        "plus,equals_sign", "app.level_up", "level", key_display="+", tooltip="raise the intel level by one"
+        "plus,equals_sign",
+        "app.level_up",
+        "level",
+        key_display="+",
+        tooltip="raise the intel level by one",
+        group=LEVEL_KEYS,
     ),
-    Binding("minus", "app.level_down", "level", key_display="-", tooltip="lower the intel level by one"),
+    Binding(
+        "minus",
+        "app.level_down",
+        "level",
+        key_display="-",
+        tooltip="lower the intel level by one",
+        group=LEVEL_KEYS,
+    ),
     Binding("p", "app.toggle_pause", "pause", tooltip="pause new entries / resume (exits keep running)"),
     Binding("k", "app.kill", "KILL", tooltip="kill switch: halt all trading, cancel pending txs (confirm)"),
     Binding("s", "app.sell", "sell", tooltip="sell the highlighted position now (confirm)"),

@@ -1,5 +1,6 @@
 """The intel-level slider: pick 1–10 and read what that level does (size, positions, risk limit,
-slippage, exits, gas, lane) before applying it. Dismisses with the chosen level, or None."""
+slippage, exits, gas, lane) before applying it, with the config's own values in place of the level's
+where the user set them (what the engine will really do). Dismisses with the chosen level, or None."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from dexbot.engine.intel import LEVELS, policy
+from dexbot.core.config import Config
+from dexbot.engine.intel import LEVELS, IntelPolicy, effective_policy
 from dexbot.tui.widgets.level_slider import LevelSlider
 
 
-def levels_table(current: int, chosen: int) -> Table:
-    table = Table(box=None, padding=(0, 1), header_style="bold")
-    for name in ("Lvl", "Size", "Max pos", "Risk ≤", "Slip", "Min liq", "SL / TP / trail", "Gas", "Lane"):
-        table.add_column(name, justify="right" if name not in ("Gas", "Lane") else "left")
-    for n, p in LEVELS.items():
+def levels_table(current: int, chosen: int, config: Config | None = None) -> Table:
+    table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+    for name in ("Lvl", "Size", "Pos ≤", "Risk ≤", "Slip", "Liq ≥", "SL / TP / trail", "Gas", "Lane"):
+        table.add_column(name, justify="right" if name not in ("Gas", "Lane") else "left", no_wrap=True)
+    for n in LEVELS:
+        p = _policy(n, config)
         style = "bold black on magenta" if n == chosen else "bold" if n == current else ""
         mark = "*" if n == current else " "
         table.add_row(
@@ -39,15 +42,20 @@ def levels_table(current: int, chosen: int) -> Table:
     return table
 
 
+def _policy(level: int, config: Config | None) -> IntelPolicy:
+    return effective_policy(config or Config(), level)
+
+
 class SettingsScreen(ModalScreen[int | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "apply", "Apply level"),
         Binding("escape,q", "dismiss(None)", "Cancel"),
     ]
 
-    def __init__(self, current: int) -> None:
+    def __init__(self, current: int, config: Config | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.current = current
+        self.config = config
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -66,8 +74,8 @@ class SettingsScreen(ModalScreen[int | None]):
         self._describe(event.level)
 
     def _describe(self, level: int) -> None:
-        self.query_one("#level-describe", Static).update(policy(level).describe())
-        self.query_one("#levels-table", Static).update(levels_table(self.current, level))
+        self.query_one("#level-describe", Static).update(_policy(level, self.config).describe())
+        self.query_one("#levels-table", Static).update(levels_table(self.current, level, self.config))
 
     def action_apply(self) -> None:
         level = self.query_one(LevelSlider).level

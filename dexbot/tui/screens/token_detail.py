@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from dexbot.engine.events import Event, MarketUpdate, ThoughtRecorded
 from dexbot.engine.snapshot import EngineSnapshot, PoolView
@@ -20,9 +20,16 @@ from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
 from dexbot.tui.widgets.chart import WeiChart
 from dexbot.tui.widgets.factors import FactorsTable
+from dexbot.tui.widgets.fit_table import Col, FitTable
 from dexbot.tui.widgets.market import VERDICT_STYLES
 
 SIM_KEYS = ("simulation", "round_trip", "roundtrip")
+SIM_COLUMNS = (
+    Col("Stage"),
+    Col("Status"),
+    Col("Detail", drop=1, flex=True, min_width=10),
+    Col("Gas", drop=2),
+)
 STAGE_STYLES = {"ok": "green", "reverted": "bold red", "no_gas": "magenta", "no_funds": "magenta"}
 
 
@@ -125,7 +132,7 @@ class TokenDetailScreen(LiveScreen):
                 yield FactorsTable(id="token-factors")
             with Vertical(classes="pane", id="token-sim-pane") as sim:
                 sim.border_title = "Round-trip simulation"
-                yield DataTable(id="token-sim", cursor_type="none")
+                yield FitTable(SIM_COLUMNS, id="token-sim", cursor_type="none")
         with Vertical(classes="pane", id="token-chart-pane") as chart:
             chart.border_title = "Price (WETH per token)"
             yield WeiChart(x_label="seconds", y_label="WETH", id="token-chart")
@@ -137,11 +144,10 @@ class TokenDetailScreen(LiveScreen):
         self.query_one(FactorsTable).show(factors)
         if not factors:
             self.query_one("#token-factors-pane").border_subtitle = "no assessment recorded yet"
-        sim_table: DataTable[Text] = self.query_one("#token-sim", DataTable)
-        sim_table.add_columns("Stage", "Status", "Detail", "Gas")
         sim = simulation_of(self.thought.evidence, self.thought.factors) if self.thought else None
-        for row in simulation_rows(sim or {}):
-            sim_table.add_row(*row)
+        self.query_one("#token-sim", FitTable).set_rows(
+            [(str(i), row) for i, row in enumerate(simulation_rows(sim or {}))]
+        )
         if sim is None:
             self.query_one("#token-sim-pane").border_subtitle = "no simulation recorded"
         self._show_chart()

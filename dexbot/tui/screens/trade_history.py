@@ -1,5 +1,7 @@
 """Fills: this session's from the event stream at once, older ones from an optional loader that the app
-runs in a thread (the UI never touches the database on its event loop)."""
+runs in a thread (the UI never touches the database on its event loop). Time, amounts with their units and
+the mode always show whole; when the screen is narrow the columns that do not fit are dropped, and the line
+under the table shows the highlighted fill in full."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -16,19 +18,41 @@ from dexbot.engine.events import Event, TradeFilled
 from dexbot.tui import fmt
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
+from dexbot.tui.widgets.fit_table import Col, FitTable
 
-COLUMNS = ("#", "Time (UTC)", "Side", "Token", "In", "Out", "Gas WETH", "Mode", "Reason", "Tx")
+COLUMNS = (
+    Col("#", drop=3),
+    Col("Time (UTC)"),
+    Col("Side"),
+    Col("Token", drop=4),  # the In and Out units name it too
+    Col("In"),
+    Col("Out"),
+    Col("Gas WETH", drop=2),
+    Col("Mode"),
+    Col("Reason", drop=5, flex=True, min_width=12),
+    Col("Tx", drop=6),
+)
 TradeLoader = Callable[[], Sequence[TradeFilled]]
+
+
+def trade_amounts(t: TradeFilled) -> tuple[str, str]:
+    """(In, Out) with their units, the token side in the token's own decimals."""
+    symbol = t.symbol or fmt.short_addr(t.token)
+
+    def weth(raw: int) -> str:
+        return f"{fmt.weth(raw, 6)} WETH"
+
+    def tokens(raw: int) -> str:
+        return f"{fmt.token_amount(raw, t.decimals, 2)} {symbol}"
+
+    if t.side == "buy":
+        return weth(t.amount_in), tokens(t.amount_out)
+    return tokens(t.amount_in), weth(t.amount_out)
 
 
 def trade_cells(t: TradeFilled) -> tuple[Text, ...]:
     buy = t.side == "buy"
-    amount_in = (
-        f"{fmt.weth(t.amount_in, 6)} WETH" if buy else f"{fmt.token_amount(t.amount_in, 18, 2)} {t.symbol}"
-    )
-    amount_out = (
-        f"{fmt.token_amount(t.amount_out, 18, 2)} {t.symbol}" if buy else f"{fmt.weth(t.amount_out, 6)} WETH"
-    )
+    amount_in, amount_out = trade_amounts(t)
     return (
         Text(str(t.trade_id), justify="right"),
         Text(t.at.strftime("%m-%d %H:%M:%S"), style="dim"),
@@ -38,9 +62,18 @@ def trade_cells(t: TradeFilled) -> tuple[Text, ...]:
         Text(amount_out, justify="right"),
         Text(fmt.weth(t.gas_cost, 6), justify="right"),
         Text(t.mode),
-        Text(t.reason, style="dim"),
+        Text(t.reason or "—", style="dim"),
         Text(fmt.short_addr(t.tx_hash) if t.tx_hash else "—", style="dim"),
     )
+
+
+def trade_detail(t: TradeFilled) -> Text:
+    """The highlighted fill in full, whatever columns the table had room for."""
+    amount_in, amount_out = trade_amounts(t)
+    text = Text(f"#{t.trade_id} {t.side.upper()} {t.symbol or '?'} ", style="bold")
+    text.append(f"{t.token} · {amount_in} → {amount_out} · gas {fmt.weth(t.gas_cost, 6)} WETH · {t.mode}")
+    text.append(f"\nreason {t.reason or '—'} · tx {t.tx_hash or '—'}", style="dim")
+    return text
 
 
 class TradeHistoryScreen(LiveScreen):
@@ -50,31 +83,35 @@ class TradeHistoryScreen(LiveScreen):
         super().__init__()
         self.ui = ui
         self.loader = loader
-        self._seen: set[int] = set()
+        self._by_id: dict[int, TradeFilled] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Trade history — newest last", classes="screen-title", id="trades-title")
-        yield DataTable(id="trades-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(COLUMNS, id="trades-table", zebra_stripes=True)
+        yield Static(id="trade-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
         self._add(self.ui.trades)
         if self.loader is not None:
             self._load(self.loader)
 
     def _add(self, trades: Sequence[TradeFilled]) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
-        new = sorted((t for t in trades if t.trade_id not in self._seen), key=lambda t: t.trade_id)
-        for t in new:
-            self._seen.add(t.trade_id)
-            table.add_row(*trade_cells(t), key=str(t.trade_id))
+        table = self.query_one(FitTable)
+        new = sorted((t for t in trades if t.trade_id not in self._by_id), key=lambda t: t.trade_id)
+        self._by_id.update((t.trade_id, t) for t in new)
+        table.append_rows((str(t.trade_id), trade_cells(t)) for t in new)
         if new and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
         self.query_one("#trades-title", Static).update(
-            f"Trade history — {table.row_count} fills, newest last"
+            f"Trade history — {len(self._by_id)} fills, newest last"
         )
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self, event: DataTable.RowHighlighted) -> None:
+        trade = self._by_id.get(int(str(event.row_key.value)))
+        if trade is not None:
+            self.query_one("#trade-detail", Static).update(trade_detail(trade))
 
     @work(thread=True, exclusive=True, group="trade-history")
     def _load(self, loader: TradeLoader) -> None:
@@ -87,11 +124,10 @@ class TradeHistoryScreen(LiveScreen):
 
     def _add_older(self, rows: Sequence[TradeFilled]) -> None:
         """Loaded rows are older than the streamed ones: rebuild so the table stays in trade order."""
-        table: DataTable[Text] = self.query_one(DataTable)
         merged = {t.trade_id: t for t in rows}
         merged.update({t.trade_id: t for t in self.ui.trades})
-        table.clear()
-        self._seen.clear()
+        self.query_one(FitTable).clear_rows()
+        self._by_id.clear()
         self._add(list(merged.values()))
 
     def show_events(self, events: Sequence[Event]) -> None:

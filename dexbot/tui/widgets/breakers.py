@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable
 
 from dexbot.engine.snapshot import BreakerView
 from dexbot.tui import fmt
-from dexbot.tui.widgets.table_sync import Row, selected_key, sync_rows
+from dexbot.tui.widgets.fit_table import Col, FitTable, Row
 
-COLUMNS = ("Breaker", "Sev", "State", "Last trip reason")
+COLUMNS = (Col("Breaker"), Col("Sev", drop=1), Col("State"), Col("Last trip reason", drop=2, flex=True))
 STATE_ORDER = {"open": 0, "half_open": 1}
 
 
@@ -43,9 +42,7 @@ class BreakersPane(Vertical):
         self._tripped: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", id="breakers-table")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield FitTable(COLUMNS, id="breakers-table")
 
     def show(self, breakers: Sequence[BreakerView]) -> None:
         self._by_name = {b.name: b for b in breakers}
@@ -55,8 +52,8 @@ class BreakersPane(Vertical):
         first = next((b for b in ordered(breakers) if b.state != "closed"), None)
         self.border_subtitle = f"{first.name}: {first.reason}" if first and first.reason else ""
         rows = [breaker_row(b) for b in ordered(breakers)]
-        table = self.query_one(DataTable)
-        sync_rows(table, rows)
+        table = self.query_one(FitTable)
+        table.set_rows(rows)
         now_tripped = {b.name for b in breakers if b.state != "closed"}
         fresh = now_tripped - self._tripped
         self._tripped = now_tripped
@@ -64,5 +61,5 @@ class BreakersPane(Vertical):
             table.move_cursor(row=next(i for i, (key, _) in enumerate(rows) if key in fresh), animate=False)
 
     def selected(self) -> BreakerView | None:
-        key = selected_key(self.query_one(DataTable))
+        key = self.query_one(FitTable).selected_key()
         return None if key is None else self._by_name.get(key)

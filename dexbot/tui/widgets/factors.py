@@ -7,9 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 
-COLUMNS = ("Factor", "Contribution", "Risk", "Weight", "Value", "Note")
+from dexbot.tui.widgets.fit_table import Col, FitTable
+
+COLUMNS = (
+    Col("Factor"),
+    Col("Contribution"),
+    Col("Risk"),
+    Col("Weight", drop=3),
+    Col("Value", drop=2),
+    Col("Note", drop=1, flex=True, min_width=10),
+)
 BAR_WIDTH = 10
 
 
@@ -44,12 +52,9 @@ def ranked(factors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(factors, key=lambda f: (not f.get("hard_block"), -_num(f.get("contribution"))))
 
 
-class FactorsTable(DataTable[Text]):
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.add_columns(*COLUMNS)
+class FactorsTable(FitTable):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(COLUMNS, id=id)
 
     def show(self, factors: Sequence[Mapping[str, Any]]) -> None:
-        self.clear()
-        for i, f in enumerate(ranked(factors)):
-            self.add_row(*factor_cells(f), key=str(i))
+        self.set_rows([(str(i), factor_cells(f)) for i, f in enumerate(ranked(factors))])

@@ -14,9 +14,18 @@ from textual.widgets import DataTable
 from dexbot.engine.snapshot import PoolView
 from dexbot.tui import fmt
 from dexbot.tui.messages import PoolSelected
-from dexbot.tui.widgets.table_sync import Row, selected_key, sync_rows
+from dexbot.tui.widgets.fit_table import Col, FitTable, Row
 
-COLUMNS = ("Token", "DEX", "Price WETH", "Liq WETH", "Δ", "Risk", "Verdict", "Age")
+COLUMNS = (
+    Col("Token"),
+    Col("DEX"),
+    Col("Price WETH"),
+    Col("Liq WETH", drop=2),
+    Col("Δ", drop=3),
+    Col("Risk"),
+    Col("Verdict"),
+    Col("Age", drop=4),
+)
 REDRAW_S = 1.0
 VERDICT_STYLES = {"ok": "green", "risky": "yellow", "blocked": "bold red", "inconclusive": "magenta"}
 
@@ -59,9 +68,7 @@ class MarketPane(Vertical):
         self._drawn_at = 0.0
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", id="market-table")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield FitTable(COLUMNS, id="market-table")
 
     def show(self, pools: Sequence[PoolView]) -> None:
         """New or removed pools show at once; price moves at most REDRAW_S apart. A DataTable redraws every
@@ -74,10 +81,10 @@ class MarketPane(Vertical):
         self._drawn_at = now
         self._by_pool = {p.pool: p for p in pools}
         self.border_title = f"Market · {len(pools)} pools"
-        sync_rows(self.query_one(DataTable), [pool_row(p) for p in pools])
+        self.query_one(FitTable).set_rows([pool_row(p) for p in pools])
 
     def selected(self) -> PoolView | None:
-        key = selected_key(self.query_one(DataTable))
+        key = self.query_one(FitTable).selected_key()
         return None if key is None else self._by_pool.get(key)
 
     @on(DataTable.RowSelected)

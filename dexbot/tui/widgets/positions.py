@@ -8,13 +8,20 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable
 
 from dexbot.engine.snapshot import PositionView
 from dexbot.tui import fmt
-from dexbot.tui.widgets.table_sync import Row, selected_key, sync_rows
+from dexbot.tui.widgets.fit_table import Col, FitTable, Row
 
-COLUMNS = ("Token", "Size", "Entry", "Net now", "P&L WETH", "P&L %", "Exit rules")
+COLUMNS = (
+    Col("Token"),
+    Col("Size", drop=3),
+    Col("Entry", drop=4),
+    Col("Net now"),
+    Col("P&L WETH"),
+    Col("P&L %"),
+    Col("Exit rules", drop=5, flex=True, min_width=12),
+)
 
 
 def position_row(p: PositionView) -> Row:
@@ -42,15 +49,13 @@ class PositionsPane(Vertical):
         self._by_id: dict[int, PositionView] = {}
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="positions-table")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield FitTable(COLUMNS, zebra_stripes=True, id="positions-table")
 
     def show(self, positions: Sequence[PositionView]) -> None:
         self._by_id = {p.id: p for p in positions}
         self.border_title = f"Positions ({len(positions)})"
-        sync_rows(self.query_one(DataTable), [position_row(p) for p in positions])
+        self.query_one(FitTable).set_rows([position_row(p) for p in positions])
 
     def selected(self) -> PositionView | None:
-        key = selected_key(self.query_one(DataTable))
+        key = self.query_one(FitTable).selected_key()
         return None if key is None else self._by_id.get(int(key))

@@ -14,16 +14,30 @@ from textual.widgets import DataTable, Static
 from dexbot.engine.events import ThoughtRecorded
 from dexbot.tui import fmt
 from dexbot.tui.messages import ThoughtSelected
+from dexbot.tui.widgets.fit_table import Col, FitTable
 
-COLUMNS = ("Time", "Block", "Decision", "Token", "Risk", "Lvl", "Reasoning")
+COLUMNS = (
+    Col("Time"),
+    Col("Block", drop=2),
+    Col("Decision"),
+    Col("Token"),
+    Col("Risk", drop=3),
+    Col("Lvl", drop=4),
+    Col("Reasoning", drop=1, flex=True, min_width=8),
+)
 MAX_ROWS = 500
 FLUSH_HZ = 2.0
-REASON_CHARS = 90
+
+
+def repeats(t: ThoughtRecorded) -> str:
+    """How often a collapsed thought was had, e.g. "×37, last #1234" ("" for a single one)."""
+    return f"×{t.count}, last #{t.last_block}" if t.count > 1 else ""
 
 
 def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
     risk = "—" if t.risk_score is None else str(t.risk_score)
-    reason = t.reasoning if len(t.reasoning) <= REASON_CHARS else t.reasoning[: REASON_CHARS - 1] + "…"
+    reason = t.reasoning.split("\n", 1)[0]  # cut to the room the table has; the preview shows it all
+    text = Text.assemble((f"{repeats(t)} ", "bold yellow"), reason) if t.count > 1 else Text(reason)
     return (
         Text(t.at.strftime("%H:%M:%S"), style="dim"),
         Text(str(t.block_number or "—"), justify="right"),
@@ -31,7 +45,7 @@ def thought_cells(t: ThoughtRecorded) -> tuple[Text, ...]:
         Text(t.symbol or fmt.short_addr(t.token) or "—", style="bold"),
         Text(risk, justify="right"),
         Text(f"{t.lane[:1].upper()}{t.intel_level}" if t.lane else f"L{t.intel_level}"),
-        Text(reason),
+        text,
     )
 
 
@@ -46,9 +60,7 @@ class ThoughtLogPane(Vertical):
         self.total = 0
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", id="thoughts-table")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield FitTable(COLUMNS, id="thoughts-table")
         yield Static(classes="thought-preview")
 
     def add(self, thoughts: Iterable[ThoughtRecorded]) -> None:
@@ -62,20 +74,26 @@ class ThoughtLogPane(Vertical):
     def _flush(self) -> None:
         self._flush_scheduled = False
         thoughts, self._pending = self._pending, []
-        table = self.query_one(DataTable)
+        table = self.query_one(FitTable)
         follow = table.row_count == 0 or table.cursor_row >= table.row_count - 1
+        new: dict[int, None] = {}  # ids first seen in this batch, in order
         for t in thoughts:
-            key = str(t.thought_id)
             if t.thought_id in self._by_id:
+                if t.count > self._by_id[t.thought_id].count:  # a repeat: the one row shows its count
+                    self._by_id[t.thought_id] = t
+                    if t.thought_id not in new:
+                        table.update_row(str(t.thought_id), thought_cells(t))
                 continue
             self._by_id[t.thought_id] = t
             self._order.append(t.thought_id)
-            table.add_row(*thought_cells(t), key=key)
+            new[t.thought_id] = None
             self.total += 1
-        while len(self._order) > MAX_ROWS:
-            old = self._order.pop(0)
-            del self._by_id[old]
-            table.remove_row(str(old))
+        table.append_rows((str(i), thought_cells(self._by_id[i])) for i in new)
+        old = self._order[: max(0, len(self._order) - MAX_ROWS)]
+        del self._order[: len(old)]
+        for thought_id in old:
+            del self._by_id[thought_id]
+        table.remove_rows(str(i) for i in old)
         self.border_title = f"Thoughts ({self.total})"
         if follow and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)

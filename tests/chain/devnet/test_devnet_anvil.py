@@ -159,3 +159,21 @@ async def test_fractional_block_time_mines_on_an_interval_from_the_start(tmp_pat
         first = int(await rpc.call("eth_blockNumber"), 16)
         await asyncio.sleep(1.2)
         assert int(await rpc.call("eth_blockNumber"), 16) >= first + 2
+
+
+def _genesis(url: str) -> str:
+    import json
+    import urllib.request
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": ["0x0", False]})
+    req = urllib.request.Request(url, body.encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return str(json.load(resp)["result"]["hash"])
+
+
+def test_two_devnets_started_in_the_same_second_have_different_genesis_hashes() -> None:
+    """Anvil's genesis differs only by its timestamp (same chain id, same mnemonic): without a distinct
+    timestamp two devnets started within one second would be one chain to the bot's state."""
+    with Anvil() as first, Anvil() as second:
+        assert first.chain_id == second.chain_id
+        assert _genesis(first.rpc_url) != _genesis(second.rpc_url)

@@ -3,6 +3,7 @@ EIP-1559 rule and regenerate byte for byte, and web3/geth/op-geth tip choices re
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import sys
@@ -17,6 +18,7 @@ from dexbot.chain.gas.basefee import BaseFeeRule
 
 ROOT = Path(__file__).resolve().parents[3]
 HISTORIES = sorted((ROOT / "bench" / "data").glob("fee_history_*.json"))
+REAL = sorted((ROOT / "bench" / "data" / "real").glob("fee_history_*.json"))
 
 
 def load_file(name: str, path: Path) -> ModuleType:
@@ -32,7 +34,9 @@ def load_file(name: str, path: Path) -> ModuleType:
     return module
 
 
-bench_gas = load_file("dexbot_bench_gas", ROOT / "bench" / "bench_gas.py")
+sys.path.insert(0, str(ROOT))  # bench/ is a package beside dexbot/, not installed
+bench_gas = importlib.import_module("bench.bench_gas")
+replay_model = importlib.import_module("bench.gas_replay")
 
 
 def generator() -> ModuleType:
@@ -46,7 +50,7 @@ def test_there_are_recorded_histories_for_both_chains_and_all_regimes() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 def test_recorded_base_fees_follow_the_eip1559_rule(path: Path) -> None:
-    h = bench_gas.load(path)
+    h = replay_model.load(path)
     fees, used = h.b["base_fee"], h.b["gas_used"]
     assert len(fees) == len(used) + 1
     for t in range(len(used)):
@@ -63,30 +67,30 @@ def test_the_recorded_files_regenerate_byte_for_byte() -> None:
 
 
 def test_web3_fallback_tip_is_web3s_own_estimate() -> None:
-    h = bench_gas.load(ROOT / "bench" / "data" / "fee_history_ethereum_calm.json")
+    h = replay_model.load(ROOT / "bench" / "data" / "fee_history_ethereum_calm.json")
     col = h.percentiles.index(5)
     for head in range(30, 200, 17):
         rows = h.b["reward"][head - 9 : head + 1]
         expected = _fee_history_priority_fee_estimate({"reward": [[r[col]] for r in rows]})  # type: ignore[typeddict-item]
-        assert bench_gas.web3_fallback_tip(h, head) == expected
+        assert replay_model.web3_fallback_tip(h, head) == expected
 
 
 def history(blocks: dict[str, list[Any]], profile: str = "ethereum", gas_limit: int = 1_000_000) -> Any:
-    return bench_gas.History(
+    return replay_model.History(
         "t", profile, BaseFeeRule(), gas_limit, 1_000_000, [0, 5, 10, 25, 50, 75, 90, 95], blocks
     )
 
 
 def test_geth_oracle_takes_the_60th_percentile_of_the_three_lowest_tips() -> None:
     low3 = [[100 * i + 1, 100 * i + 2, 100 * i + 3] for i in range(25)]
-    oracle = bench_gas.GethTipOracle(history({"low3": low3}))
+    oracle = replay_model.GethTipOracle(history({"low3": low3}))
     # blocks 5..24 give 60 values; sorted, index 59 * 60 // 100 = 35 is block 16's third-lowest
     assert oracle(24) == 1603
 
 
 def test_geth_oracle_reuses_its_last_answer_for_empty_blocks_and_reads_further_back() -> None:
     low3: list[list[int]] = [[7]] * 30 + [[]] * 20
-    oracle = bench_gas.GethTipOracle(history({"low3": low3}))
+    oracle = replay_model.GethTipOracle(history({"low3": low3}))
     oracle.last = 5
     # 20 empty blocks each give [last]=5 and make the oracle read one more block back, up to 40 values
     assert oracle(49) == 7
@@ -99,22 +103,9 @@ def test_op_geth_oracle_bids_the_minimum_unless_the_last_block_was_at_capacity()
         "median_tip": [9, 50_000_000],
         "txs": [4, 9],
     }
-    oracle = bench_gas.OpGethTipOracle(history(blocks, profile="base"))
+    oracle = replay_model.OpGethTipOracle(history(blocks, profile="base"))
     assert oracle(0) == 1_000_000
     assert oracle(1) == 55_000_000
-
-
-def test_bench_reports_both_baselines_with_the_goals() -> None:
-    entries = bench_gas.run()
-    by_name = {e["name"]: e for e in entries}
-    for key in (
-        "gas_fee_savings_vs_node_oracle",
-        "gas_fee_savings_vs_web3_fallback",
-        "gas_included_within_2_blocks",
-    ):
-        entry = by_name[key]
-        assert set(entry) == {"name", "value", "unit", "baseline", "ratio", "goal", "met"}
-        assert entry["met"] == (entry["value"] >= (95.0 if "within" in key else 23.1))
 
 
 def test_the_hindsight_bidder_pays_base_fee_plus_the_least_tip_each_block_needed() -> None:
@@ -125,30 +116,126 @@ def test_the_hindsight_bidder_pays_base_fee_plus_the_least_tip_each_block_needed
         "min_tip": [0, 2_000_000, 40_000_000],
     }
     h = history(blocks)
-    assert bench_gas.needed_tip(h, 1) == 1_000_000
-    assert bench_gas.needed_tip(h, 2) == 40_000_000
-    assert bench_gas.hindsight_fee(h, 0) == 90 + 1_000_000
-    assert bench_gas.hindsight_fee(h, 0, within=1) == 90 + 1_000_000
-    assert bench_gas.hindsight_fee(h, 1) == 80 + 40_000_000
+    assert replay_model.needed_tip(h, 1) == 1_000_000
+    assert replay_model.needed_tip(h, 2) == 40_000_000
+    assert replay_model.hindsight_fee(h, 0) == 90 + 1_000_000
+    assert replay_model.hindsight_fee(h, 0, within=1) == 90 + 1_000_000
+    assert replay_model.hindsight_fee(h, 1) == 80 + 40_000_000
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES + REAL, ids=[p.stem for p in HISTORIES + REAL])
 def test_no_bid_included_within_two_blocks_pays_less_than_the_hindsight_bidder(path: Path) -> None:
-    h = bench_gas.load(path)
-    rule = bench_gas.op_stack_rule(h.extra_data()) or h.rule
-    for t in range(bench_gas.HISTORY_BLOCKS, h.blocks - bench_gas.MAX_WAIT):
-        s = bench_gas.suggest(h.head(t), h.fee_history(t), "normal", rule)
-        outcome = bench_gas.include(h, t, s.max_fee_per_gas, s.max_priority_fee_per_gas)
+    h = replay_model.load(path)
+    rule = replay_model.op_stack_rule(h.extra_data()) or h.rule
+    for t in range(replay_model.HISTORY_BLOCKS, h.blocks - replay_model.MAX_WAIT):
+        s = replay_model.suggest(h.head(t), h.fee_history(t), "normal", rule)
+        outcome = replay_model.include(h, t, s.max_fee_per_gas, s.max_priority_fee_per_gas)
         if outcome is not None and outcome[0] <= 2:
-            assert outcome[1] >= bench_gas.hindsight_fee(h, t)
+            assert outcome[1] >= replay_model.hindsight_fee(h, t)
 
 
-def test_the_bench_reports_the_best_possible_saving_beside_ours() -> None:
-    by_name = {e["name"]: e for e in bench_gas.run()}
-    best = by_name["gas_fee_savings_best_possible_vs_node_oracle"]
-    ours = by_name["gas_fee_savings_vs_node_oracle"]
-    assert best["baseline"] == ours["value"]
-    assert best["met"] == (best["value"] >= 23.1)
-    for name, entry in by_name.items():
-        if "best_possible_saved_pct" in entry:
-            assert entry["best_possible_saved_pct"] <= 100.0, name
+@pytest.fixture(scope="module")
+def bench_entries() -> dict[str, dict[str, Any]]:
+    return {e["name"]: e for e in bench_gas.run()}
+
+
+def test_the_real_windows_are_the_headline_and_the_simulated_ones_stress_cases(
+    bench_entries: dict[str, dict[str, Any]],
+) -> None:
+    names = list(bench_entries)
+    assert names[:2] == ["gas_real_base_2025_10_17", "gas_real_ethereum_2025_10_17"]
+    assert names.index("gas_real_urgency_fast_lane") < names.index("gas_sim_base_calm")
+    for chain in ("base", "ethereum"):
+        entry = bench_entries[f"gas_real_{chain}_2025_10_17"]
+        for key in (
+            "saved_vs_node_oracle_pct",
+            "best_possible_saved_pct",
+            "saved_vs_web3_fallback_pct",
+            "within_1_block_pct",
+            "within_2_blocks_pct",
+        ):
+            assert isinstance(entry[key], float), (chain, key)
+        assert entry["unit"] == "gwei/gas"
+        assert entry["met"] == (entry["saved_vs_node_oracle_pct"] >= 0 and entry["within_2_blocks_pct"] >= 95)
+    assert "simulated stress" in bench_entries["gas_sim_savings_vs_node_oracle"]["goal"]
+
+
+@pytest.mark.parametrize("label", ["real", "sim"])
+def test_each_set_is_judged_by_the_issue_goals(label: str, bench_entries: dict[str, dict[str, Any]]) -> None:
+    per_history = [
+        e
+        for n, e in bench_entries.items()
+        if "saved_vs_node_oracle_pct" in e and n.startswith(f"gas_{label}_")
+    ]
+    assert len(per_history) == (2 if label == "real" else 6)
+    node = bench_entries[f"gas_{label}_savings_vs_node_oracle"]
+    saved = [e["saved_vs_node_oracle_pct"] for e in per_history]
+    ceilings = [e["best_possible_saved_pct"] for e in per_history]
+    assert node["baseline"] == pytest.approx(sum(ceilings) / len(ceilings), abs=1e-3)
+    assert node["met"] == (node["value"] >= node["baseline"] / 2 and min(saved) >= 0)
+    fallback = bench_entries[f"gas_{label}_savings_vs_web3_fallback"]
+    assert fallback["met"] == (fallback["value"] >= 23.1)
+    within = bench_entries[f"gas_{label}_included_within_2_blocks"]
+    assert within["met"] == (within["value"] >= 95.0)
+    for e in per_history:  # no strategy beats the hindsight bidders; the one-block one is the lesser
+        assert e["saved_vs_node_oracle_pct"] <= e["best_possible_saved_pct"]
+        assert e["best_one_block_saved_pct"] <= e["best_possible_saved_pct"]
+
+
+def test_the_real_windows_are_the_recorded_ones() -> None:
+    """The copies in bench/data/real are the recorded chain data: Base's base fees follow its Holocene
+    rule exactly, Ethereum's within 1e-7 (its gas limit was not constant), and op-geth's tip oracle
+    reproduced on Base gives the node's recorded answer at the last head."""
+    assert [p.name for p in REAL] == [
+        "fee_history_base_real-2025-10-17.json",
+        "fee_history_ethereum_real-2025-10-17.json",
+    ]
+    base, eth = (replay_model.load(p) for p in REAL)
+    assert (base.real, eth.real) == (True, True)
+    assert (base.blocks, eth.blocks) == (1024, 1024)
+    fees, used = base.b["base_fee"], base.b["gas_used"]
+    assert all(fees[t + 1] == base.rule.next_base_fee(fees[t], used[t], base.gas_limit) for t in range(1024))
+    fees, used = eth.b["base_fee"], eth.b["gas_used"]
+    for t in range(1024):
+        assert (
+            abs(fees[t + 1] - eth.rule.next_base_fee(fees[t], used[t], eth.gas_limit)) <= fees[t + 1] // 10**7
+        )
+    raw = json.loads(REAL[0].read_text(encoding="utf-8"))
+    recorded = raw["provenance"]["node_eth_maxPriorityFeePerGas_at_last_block"]
+    assert replay_model.OpGethTipOracle(base)(1023) == recorded == 1_000_000
+    # geth's oracle on the derived samples (upper bounds) leans high: 2 Mwei against 1.274 Mwei recorded
+    assert replay_model.GethTipOracle(eth)(1023) == 2_000_000
+
+
+def test_zero_tips_fill_most_real_ethereum_blocks_lowest_percentile() -> None:
+    """The fact the floor must survive: builder payments and bundles put a 0 tip at the bottom of
+    nearly every real Ethereum block."""
+    eth = replay_model.load(REAL[1])
+    zero = sum(1 for row in eth.b["reward"] if row[0] == 0)
+    assert zero == 975
+
+
+def test_on_the_real_windows_normal_is_never_worse_than_the_nodes_answer(
+    bench_entries: dict[str, dict[str, Any]],
+) -> None:
+    for chain in ("base", "ethereum"):
+        entry = bench_entries[f"gas_real_{chain}_2025_10_17"]
+        assert entry["saved_vs_node_oracle_pct"] >= 0, chain
+        assert entry["within_2_blocks_pct"] == 100.0, chain
+        assert entry["met"] is True
+    for goal in ("savings_vs_web3_fallback", "included_within_2_blocks"):
+        assert bench_entries[f"gas_real_{goal}"]["met"] is True
+        assert bench_entries[f"gas_sim_{goal}"]["met"] is True
+    assert bench_entries["gas_sim_savings_vs_node_oracle"]["met"] is True
+
+
+def test_the_uncontested_fast_lane_bids_like_fast_and_the_bench_prices_a_race(
+    bench_entries: dict[str, dict[str, Any]],
+) -> None:
+    lane, fast = bench_entries["gas_real_urgency_fast_lane"], bench_entries["gas_real_urgency_fast"]
+    assert lane["value"] == fast["value"]
+    for label in ("real", "sim"):
+        race = bench_entries[f"gas_{label}_fast_lane_contested_every_head"]
+        assert race["unit"] == "blocks (mean)"
+        assert race["paid_more_than_fast_pct"] > 0
+        assert race["goal"].startswith(f"pays {race['paid_more_than_fast_pct']:.1f} % more than fast")

@@ -53,7 +53,7 @@ async def test_projected_base_fee_is_what_anvil_charges_next(
     assert snap.history.node_next_base_fee == projected
     assert await next_block_base_fee(rpc) == projected
     if share == (10,):
-        assert projected == parent + parent // 8
+        assert projected == parent + max(1, parent // 8)  # EIP-1559: a full block adds at least 1 wei
 
 
 async def test_suggestions_are_monotone_and_cover_the_next_base_fee(rpc: RpcClient, fill_block: Any) -> None:
@@ -131,3 +131,33 @@ async def test_web3_default_fees_are_what_the_benchmark_models(chain: Devnet, aw
     tip = int((await aw3.provider.make_request("eth_maxPriorityFeePerGas", []))["result"], 16)
     assert tx["maxPriorityFeePerGas"] == tip
     assert tx["maxFeePerGas"] == tip + 2 * latest["baseFeePerGas"]
+
+
+async def test_the_node_tip_answer_rides_in_the_batch_and_caps_bids_while_blocks_have_room(
+    rpc: RpcClient, chain: Devnet
+) -> None:
+    await rpc.request("evm_setAutomine", [False])
+    try:  # three blocks whose transactions paid 5 gwei tips, then two at the 1 Mwei minimum; all had room
+        for tip in [5 * GWEI] * 3 + [1_000_000] * 2:
+            for sender in range(2):
+                tx = {
+                    "from": chain.accounts[sender],
+                    "to": chain.accounts[2],
+                    "maxFeePerGas": hex(100 * GWEI),
+                    "maxPriorityFeePerGas": hex(tip),
+                }
+                await rpc.request("eth_sendTransaction", [tx])
+            await rpc.request("evm_mine", [])
+    finally:
+        await rpc.request("evm_setAutomine", [True])
+    oracle = GasOracle(rpc, DEVNET)
+    snap = await oracle.snapshot()
+    assert rpc.stats.by_key[(0, "batch", "ok")] == 1
+    assert snap.node_tip == int(await rpc.request("eth_maxPriorityFeePerGas", []), 16) == GWEI
+    s = await oracle.suggest_all()
+    # slow/normal: the floor, 25th percentile of the five blocks' lowest tips [1M, 1M, 5G, 5G, 5G];
+    # fast: the p25 column's 75th percentile (5 gwei) capped at the node's 1 gwei; fast-lane like fast
+    assert [s[u].max_priority_fee_per_gas for u in URGENCIES] == [1_000_000, 1_000_000, GWEI, GWEI]
+    contested = await oracle.suggest("fast-lane", contested=True)  # p50's 90th percentile plus 25 %
+    assert contested.max_priority_fee_per_gas == 5 * GWEI  # 6.25 gwei, over the default 5 gwei ceiling
+    assert contested.capped

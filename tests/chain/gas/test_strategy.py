@@ -44,18 +44,34 @@ def head_block(number: int = 100, base: int = 10 * GWEI, used: int = LIMIT // 2)
 
 
 def calm_rows() -> list[tuple[int, ...]]:
-    """Twenty blocks whose tip percentiles (0, 10..90) drift a little: p10 from 10 to 29 Mwei, the
-    lowest tip (p0) half of that."""
-    return [((10 + i) * 10**6 // 2, *((10 + i) * 10**6 * k for k in (1, 3, 10, 30, 100))) for i in range(20)]
+    """Twenty blocks whose tip percentiles (0, 5, 10..90) drift a little: p10 from 10 to 29 Mwei, the
+    lowest tip (p0) half of that, p5 three quarters."""
+    return [
+        (
+            (10 + i) * 10**6 // 2,
+            (10 + i) * 10**6 * 3 // 4,
+            *((10 + i) * 10**6 * k for k in (1, 3, 10, 30, 100)),
+        )
+        for i in range(20)
+    ]
 
 
 AFTER_A_QUEUE = [0.5] * 18 + [1.0, 0.5]  # a full block, then one with room: the queue just cleared
 
 
 def test_tips_and_max_fees_are_monotone_in_urgency() -> None:
-    for ratios in ([0.5] * 20, AFTER_A_QUEUE, [0.5] * 19 + [1.0]):
+    cases = [
+        (r, n, c)
+        for r in ([0.5] * 20, AFTER_A_QUEUE, [0.5] * 19 + [1.0])
+        for n in (None, 6 * 10**6)
+        for c in (False, True)
+    ]
+    for ratios, node_tip, contested in cases:
         hist = history(calm_rows(), ratios)
-        s = {u: suggest(head_block(), hist, u, ETHEREUM_RULE) for u in URGENCIES}
+        s = {
+            u: suggest(head_block(), hist, u, ETHEREUM_RULE, node_tip=node_tip, contested=contested)
+            for u in URGENCIES
+        }
         tips = [s[u].max_priority_fee_per_gas for u in URGENCIES]
         fees = [s[u].max_fee_per_gas for u in URGENCIES]
         assert tips == sorted(tips)
@@ -79,11 +95,58 @@ def test_one_odd_cheap_transaction_does_not_set_the_floor() -> None:
     assert suggest_tip(history(rows, [0.5] * 20), "normal") == 6_500_000
 
 
-def test_zero_tip_bundles_prove_nothing_about_the_floor() -> None:
+def test_zero_and_sub_minimum_tips_are_skipped_for_the_blocks_lowest_real_tip() -> None:
     rows = [(0, *r[1:]) for r in calm_rows()]  # every block's cheapest was a 0-tip bundle
-    assert suggest_tip(history(rows, [0.5] * 20), "normal") == MIN_TIP_WEI
-    tiny = [(1_000, *r[1:]) for r in calm_rows()]  # real but under geth's miner minimum
-    assert suggest_tip(history(tiny, [0.5] * 20), "slow") == MIN_TIP_WEI
+    # each block's lowest real tip is then its p5 (7.5..21.75 Mwei); index 4 of them is 10.5 Mwei
+    assert suggest_tip(history(rows, [0.5] * 20), "normal") == 10_500_000
+    tiny = [(1_000, *r[1:]) for r in calm_rows()]  # a tip, but under the builders' minimum: no price
+    assert suggest_tip(history(tiny, [0.5] * 20), "slow") == 10_500_000
+
+
+def test_one_odd_block_of_gwei_tips_does_not_set_the_floor_on_real_ethereum_shapes() -> None:
+    """The real-Ethereum failure: the lowest tips are 0 in nearly every block (builder payments,
+    bundles), so a floor of the blocks' 0th percentiles came from the one block whose every
+    transaction paid >= 1 gwei, and stayed there for 18 heads."""
+    rows: list[tuple[int, ...]] = [(0, 0, 1_274_000, 50 * 10**6, 10**9, 2 * 10**9, 5 * 10**9)] * 20
+    rows[10] = (GWEI, GWEI, GWEI, GWEI, 2 * GWEI, 3 * GWEI, 5 * GWEI)
+    ratios = [0.5] * 20
+    ratios[10] = 0.04
+    for u in ("slow", "normal"):
+        assert suggest_tip(history(rows, ratios), u) == 1_274_000
+        assert suggest_tip(history(rows, ratios), u, node_tip=1_100_000) == 1_100_000
+
+
+def test_too_few_blocks_with_a_real_tip_give_no_floor_and_the_node_answer_caps_the_bid() -> None:
+    rows: list[tuple[int, ...]] = [(0, 0, 0, 0, 0, 0, 0)] * 16 + [(GWEI,) * 7] * 4  # 4 blocks < 5 needed
+    hist = history(rows, [0.5] * 20)
+    # no floor: the p10 column's median over 20 blocks is 0, the minimum tip is bid
+    assert suggest_tip(hist, "normal") == MIN_TIP_WEI
+    # fast: p25 column over 10 blocks, 75th percentile (index 6 of 6 zeros and 4 gwei) is 1 gwei;
+    # recent blocks had room, so no more than the node's own answer
+    assert suggest_tip(hist, "fast") == GWEI
+    assert suggest_tip(hist, "fast", node_tip=3_000_000) == 3_000_000
+
+
+def test_recent_room_means_no_level_bids_above_the_node_but_a_full_block_may() -> None:
+    hist = history(calm_rows(), [0.5] * 20)
+    node = 6 * 10**6
+    assert [suggest_tip(hist, u, node_tip=node) for u in URGENCIES] == [node] * 4
+    assert suggest_tip(hist, "fast-lane", node_tip=node, contested=True) == 10 * 28 * 10**6 * 125 // 100
+    full = history(calm_rows(), [0.5] * 19 + [1.0])  # a queue: the clearing price plus one step
+    assert suggest_tip(full, "normal", node_tip=node) == 29 * 10**6 // 2 * 9 // 8
+
+
+def test_the_fast_lane_pays_for_a_race_only() -> None:
+    calm = history(calm_rows(), [0.5] * 20)
+    assert suggest_tip(calm, "fast-lane") == suggest_tip(calm, "fast") == 3 * 26 * 10**6
+    # a pair's first blocks: the caller knows of competing swaps; p50 over 5 blocks, 90th pct, +25 %
+    assert suggest_tip(calm, "fast-lane", contested=True) == 10 * 28 * 10**6 * 125 // 100
+    full = history(calm_rows(), [0.5] * 19 + [1.0])  # a full block alone is fast's business
+    # fast after a full block: the p25 column over the last 3 blocks (81, 84, 87 Mwei), 75th percentile
+    assert suggest_tip(full, "fast-lane") == suggest_tip(full, "fast") == 3 * 28 * 10**6
+    assert suggest(
+        head_block(), calm, "fast-lane", ETHEREUM_RULE, contested=True
+    ).max_priority_fee_per_gas == (10 * 28 * 10**6 * 125 // 100)
 
 
 def test_just_after_a_queue_normal_takes_the_median_of_recent_low_tips() -> None:
@@ -94,8 +157,10 @@ def test_just_after_a_queue_normal_takes_the_median_of_recent_low_tips() -> None
     assert suggest_tip(hist, "slow") == 7 * 10**6
     # fast: p25 column (30..87 Mwei) over the last 10 blocks, 75th percentile (index 6 of 60..87)
     assert suggest_tip(hist, "fast") == 3 * 26 * 10**6
-    # fast-lane: p50 column over the last 5 blocks, 90th percentile (index 3) plus 25 %
-    assert suggest_tip(hist, "fast-lane") == 10 * 28 * 10**6 * 125 // 100
+    # fast-lane: the queue has cleared (the last block had room), so like fast unless contested;
+    # contested: p50 column over the last 5 blocks, 90th percentile (index 3) plus 25 %
+    assert suggest_tip(hist, "fast-lane") == 3 * 26 * 10**6
+    assert suggest_tip(hist, "fast-lane", contested=True) == 10 * 28 * 10**6 * 125 // 100
 
 
 def test_max_fee_covers_the_projected_base_fee_growth_plus_the_tip() -> None:
@@ -113,12 +178,12 @@ def test_max_fee_covers_the_projected_base_fee_growth_plus_the_tip() -> None:
 
 
 def test_a_full_last_block_sets_the_tip_one_step_over_its_clearing_price() -> None:
-    rows = [*calm_rows()[:19], (400 * 10**6, *(v * 50 for v in calm_rows()[0][1:]))]
+    rows = [*calm_rows()[:19], (400 * 10**6, 450 * 10**6, *(v * 50 for v in calm_rows()[0][2:]))]
     hist = history(rows, [0.5] * 19 + [1.0])
     assert suggest_tip(hist, "normal") == 400 * 10**6 * 9 // 8
     assert suggest_tip(hist, "slow") == 400 * 10**6 * 9 // 8
     bundle_first = [*rows[:19], (0, *rows[19][1:])]  # the lowest was a 0-tip bundle: next column
-    assert suggest_tip(history(bundle_first, [0.5] * 19 + [1.0]), "normal") == 500 * 10**6 * 9 // 8
+    assert suggest_tip(history(bundle_first, [0.5] * 19 + [1.0]), "normal") == 450 * 10**6 * 9 // 8
 
 
 def test_a_full_last_block_switches_the_fast_levels_to_the_last_few_blocks() -> None:
@@ -130,15 +195,15 @@ def test_a_full_last_block_switches_the_fast_levels_to_the_last_few_blocks() -> 
 
 
 def test_empty_histories_fall_back_to_the_minimum_tip() -> None:
-    hist = history([(0, 0, 0, 0, 0, 0)] * 20, [0.0] * 20)
+    hist = history([(0, 0, 0, 0, 0, 0, 0)] * 20, [0.0] * 20)
     assert all(suggest_tip(hist, u) == MIN_TIP_WEI for u in URGENCIES)
 
 
 def test_the_ceiling_caps_and_flags() -> None:
     hist = history(calm_rows(), [0.5] * 20)
-    free = suggest(head_block(), hist, "fast-lane", ETHEREUM_RULE)
+    free = suggest(head_block(), hist, "fast-lane", ETHEREUM_RULE, contested=True)
     ceiling = FeeCeiling.from_gwei(Decimal("12"), Decimal("0.05"))
-    capped = suggest(head_block(), hist, "fast-lane", ETHEREUM_RULE, ceiling)
+    capped = suggest(head_block(), hist, "fast-lane", ETHEREUM_RULE, ceiling, contested=True)
     assert free.max_fee_per_gas > 12 * GWEI
     assert free.max_priority_fee_per_gas > 50_000_000
     assert capped.max_fee_per_gas == 12 * GWEI
@@ -179,12 +244,15 @@ def test_fee_history_and_head_parse_json_rpc_answers() -> None:
         "oldestBlock": "0x10",
         "baseFeePerGas": ["0x3b9aca00", "0x3b9aca00", "0x42dc8bf0"],
         "gasUsedRatio": [0.5, 0.987],
-        "reward": [["0x0", "0x1", "0x2", "0x3", "0x4", "0x5"], ["0x5", "0x6", "0x7", "0x8", "0x9", "0xa"]],
+        "reward": [
+            ["0x0", "0x1", "0x2", "0x3", "0x4", "0x5", "0x6"],
+            ["0x5", "0x6", "0x7", "0x8", "0x9", "0xa", "0xb"],
+        ],
     }
     hist = FeeHistory.from_rpc(raw)
     assert hist.newest_block == 0x11
     assert hist.node_next_base_fee == 0x42DC8BF0
-    assert hist.column(25) == [2, 7]
+    assert hist.column(25) == [3, 8]
     assert hist.percentiles == REWARD_PERCENTILES
     block = {
         "number": "0x11",

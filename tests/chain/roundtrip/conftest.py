@@ -82,11 +82,15 @@ def owner_call(chain: Devnet) -> OwnerCall:
 async def override_proxy(chain: Devnet) -> AsyncIterator[Callable[[str], str]]:
     """A real HTTP JSON-RPC endpoint in front of the devnet that treats eth_call's state override the way
     some public endpoints do. ``override_proxy(mode)`` is its URL for ``mode``: ``drop`` ignores the
-    override silently, ``refuse`` answers a params error, ``no_balance`` keeps the code but not the ETH."""
+    override silently, ``refuse`` answers a params error, ``no_balance`` keeps the code but not the ETH,
+    ``plain`` leaves eth_call alone. Like many public endpoints, none of them has eth_simulateV1."""
 
     async def forward(request: web.Request) -> web.Response:
         payload = await request.json()
         mode = request.match_info["mode"]
+        if isinstance(payload, dict) and payload.get("method") == "eth_simulateV1":
+            error = {"code": -32601, "message": "the method eth_simulateV1 does not exist/is not available"}
+            return web.json_response({"jsonrpc": "2.0", "id": payload["id"], "error": error})
         if isinstance(payload, dict) and payload.get("method") == "eth_call" and len(payload["params"]) > 2:
             if mode == "refuse":
                 error = {"code": -32602, "message": "too many arguments, want at most 2"}

@@ -50,21 +50,33 @@ async def broken_server() -> AsyncIterator[dict[str, str]]:
     async def echo_unauthorized(request: web.Request) -> web.Response:
         return web.Response(status=401, text=f"invalid key in {request.url}")
 
+    async def echo_path(request: web.Request) -> web.Response:
+        return web.Response(status=401, text=f"Cannot POST {request.path_qs}")
+
+    async def limited_echo(request: web.Request) -> web.Response:
+        key = request.query.get("apikey") or request.match_info.get("key", "")
+        error = {"code": -32005, "message": f"rate limit exceeded for key {key}"}
+        return web.json_response({"jsonrpc": "2.0", "id": 1, "error": error})
+
     app = web.Application()
     app.router.add_post("/503", http_503)
     app.router.add_post("/garbage", garbage)
     app.router.add_post("/limited", rate_limited)
     app.router.add_post(f"/redirect/v2/{API_KEY}", redirect_loop)
     app.router.add_post(f"/echo/v2/{API_KEY}", echo_unauthorized)
+    app.router.add_post(f"/path/v2/{API_KEY}", echo_path)
+    app.router.add_post("/limited-query", limited_echo)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     base = f"http://127.0.0.1:{port}"
-    yield {k: f"{base}/{k}" for k in ("503", "garbage", "limited")} | {
-        k: f"{base}/{k}/v2/{API_KEY}" for k in ("redirect", "echo")
-    }
+    yield (
+        {k: f"{base}/{k}" for k in ("503", "garbage", "limited")}
+        | {k: f"{base}/{k}/v2/{API_KEY}" for k in ("redirect", "echo", "path")}
+        | {"limited-query": f"{base}/limited-query?apikey={API_KEY}"}
+    )
     await runner.cleanup()
 
 
@@ -110,11 +122,20 @@ async def test_all_endpoints_dead_is_one_clear_error() -> None:
     assert "#1" in str(info.value)
 
 
-@pytest.mark.parametrize(("route", "error"), [("redirect", "TooManyRedirects"), ("echo", "HTTP 401")])
+@pytest.mark.parametrize(
+    ("route", "error"),
+    [
+        ("redirect", "TooManyRedirects"),
+        ("echo", "HTTP 401: invalid key in http://127.0.0.1"),
+        ("path", "HTTP 401: Cannot POST /path/v2/***"),
+        ("limited-query", "rate limit exceeded for key ***"),
+    ],
+)
 async def test_an_api_key_in_an_endpoint_url_stays_out_of_its_errors(
     broken_server: dict[str, str], route: str, error: str
 ) -> None:
-    """aiohttp names the whole URL in some errors, and providers echo it: neither may show the key."""
+    """aiohttp names the whole URL in some errors, and providers echo the URL, its path or the key
+    itself: none of it may show the key."""
     with pytest.raises(RpcUnavailable) as info:
         await RpcClient.connect([broken_server[route]], timeout_s=2, retries=0)
     message = str(info.value)

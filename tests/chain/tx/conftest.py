@@ -33,8 +33,8 @@ def db_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def ledger(db_engine: Engine) -> LedgerStore:
-    return LedgerStore(db_engine)
+def ledger(db_engine: Engine, genesis_hash: str) -> LedgerStore:
+    return LedgerStore(db_engine, genesis_hash=genesis_hash)
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ MakeExecutor = Callable[..., Awaitable[LiveExecutor]]
 
 
 @pytest.fixture
-def make_executor(chain: Devnet, client: RpcClient, db: Engine) -> MakeExecutor:
+def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: str) -> MakeExecutor:
     """``await make_executor(max_trade_wei=…, slippage_bps=…)``: a started LiveExecutor for dev account 1."""
 
     async def make(
@@ -100,7 +100,14 @@ def make_executor(chain: Devnet, client: RpcClient, db: Engine) -> MakeExecutor:
         pol: IntelPolicy = policy(level)
         if slippage_bps is not None:
             pol = replace(pol, max_slippage_bps=slippage_bps)
-        pf = Portfolio.load(db, kind="live", chain_id=chain.chain_id, address=WALLET, starting_balance=0)
+        pf = Portfolio.load(
+            db,
+            kind="live",
+            chain_id=chain.chain_id,
+            genesis_hash=genesis_hash,
+            address=WALLET,
+            starting_balance=0,
+        )
         thoughts = ThoughtLog(db, EventBus())
         ex = open_live(
             dev_account(DEVNET_SIGNER_INDEX),
@@ -113,6 +120,7 @@ def make_executor(chain: Devnet, client: RpcClient, db: Engine) -> MakeExecutor:
             policy=lambda: pol,
             max_trade_wei=max_trade_wei,
             block_time_s=0.2,
+            genesis_hash=genesis_hash,
         )
         ex.runner.timeout_s = 30.0
         await ex.start(await client.block_number())
@@ -136,10 +144,12 @@ def live_config(tmp_path: Path, **mode: Any) -> Any:
 
 
 @pytest.fixture
-async def live_engine(chain: Devnet, client: RpcClient, tmp_path: Path) -> AsyncIterator[EngineService]:
+async def live_engine(
+    chain: Devnet, client: RpcClient, tmp_path: Path, genesis_hash: str
+) -> AsyncIterator[EngineService]:
     """The engine in live mode on the devnet (signing with the devnet's live dev account), running."""
     cfg = live_config(tmp_path, max_trade_eth="0.2")
-    rt = from_deployment(client, chain.deployment, block_time_s=0.2)
+    rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     assert svc.live is not None
     task = asyncio.create_task(svc.run())

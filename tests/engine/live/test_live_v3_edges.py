@@ -66,7 +66,13 @@ async def test_a_v3_buy_bigger_than_the_pool_can_fill_gets_its_unspent_eth_back_
 
 
 async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_sold_on_its_fee_tier(
-    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine, tmp_path: Path, send_tx: Any
+    chain: Devnet,
+    client: RpcClient,
+    make_executor: MakeExecutor,
+    db: Engine,
+    tmp_path: Path,
+    send_tx: Any,
+    genesis_hash: str,
 ) -> None:
     """After a restart the engine knows only the pools it finds again; a V3 position's pool (a launch
     since the engine's start, off the watchlist) must still be sold on its own fee tier."""
@@ -87,7 +93,7 @@ async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_s
         },
         source=str(tmp_path / "config.toml"),
     )
-    svc = EngineService(cfg, from_deployment(client, dep, block_time_s=0.2), db)
+    svc = EngineService(cfg, from_deployment(client, dep, block_time_s=0.2, genesis_hash=genesis_hash), db)
     task = asyncio.create_task(svc.run())
     try:
         await until(lambda: svc.state in ("running", "halted") or task.done(), what=debug(svc))

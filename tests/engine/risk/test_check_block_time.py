@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet import Devnet, TokenSpec, launch_tokens
+from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.quote_service import quote_target
 from dexbot.core.config import parse_config
 from dexbot.engine.risk.check import check_token
 
 URL = "http://127.0.0.1:9"
+ETH = 10**18
 
 
 @pytest.mark.parametrize(
@@ -38,12 +40,17 @@ def test_a_custom_chains_block_time_comes_from_the_chain_table() -> None:
     assert quote_target(parse_config({"chain": chain})).block_time_s == 5.0
 
 
-async def test_token_check_ages_use_the_targets_block_time(devnet: Devnet, tmp_path: Path) -> None:
-    devnet.deployment.write(tmp_path / "data")
+async def test_token_check_ages_use_the_targets_block_time(chain: Devnet, tmp_path: Path) -> None:
+    chain.deployment.write(tmp_path / "data")
     cfg = parse_config({"store": {"data_dir": str(tmp_path / "data")}}, source=str(tmp_path / "config.toml"))
     assert cfg.chain.block_time_s == 2.0
     target = dataclasses.replace(quote_target(cfg), block_time_s=12.0)
-    token = next(t for t in devnet.deployment.tokens if t.kind == "plain").address
-    a = await check_token(cfg, target, token)
+    spec = TokenSpec("Aged", "AGED", 10**6 * ETH, 400_000 * ETH, 20 * ETH, v3=False)
+    async with DevRpc(chain.rpc_url) as rpc:
+        (token,) = await launch_tokens(rpc, chain.deployment, [spec])
+        await rpc.call("anvil_mine", hex(30))  # the launch's last transaction is 30 blocks back now
+
+    a = await check_token(cfg, target, token.address)
+
     (age,) = [f for f in a.factors if f.name == "token_age"]
-    assert age.value == "10000 blocks (~2000 min)"  # no pool facts: the check assumes an old pool
+    assert age.value == "30 blocks (~6 min)"  # the pair's PairCreated block, 12 s a block

@@ -14,6 +14,7 @@ from dexbot.chain.devnet import calldata
 from dexbot.chain.devnet.addresses import sort_tokens
 from dexbot.chain.devnet.deployment import Deployment, DevToken
 from dexbot.chain.devnet.jsonrpc import Call, DevRpc
+from dexbot.chain.devnet.launch import TAXED_KINDS
 
 from .actions import PoolRef, Side, Venue, pool_key
 
@@ -82,7 +83,7 @@ def token_pool(dep: Deployment, token: DevToken) -> MarketPool:
         v2_pair=token.v2_pair,
         v3_pool=token.v3_pool,
         v3_fee=token.v3_fee,
-        taxed=token.kind == "tax",
+        taxed=token.kind in TAXED_KINDS,
     )
 
 

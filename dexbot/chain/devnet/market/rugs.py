@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dexbot.chain.devnet import calldata
 from dexbot.chain.devnet.deployment import Deployment
+from dexbot.chain.devnet.launch import TAXED_KINDS
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.core.errors import DevnetError
 
@@ -65,7 +66,7 @@ async def _add_pull(
             pair = calldata.uniswap("UniswapV2Pair")
             batch.send(f"{token.symbol} LP approve", token.v2_pair, pair.call("approve", dep.v2_router, lp))
             args: tuple[str, ...] = (token.address,)
-            if token.kind == "tax":
+            if token.kind in TAXED_KINDS:
                 name = "removeLiquidityETHSupportingFeeOnTransferTokens"
             elif token.kind == "limits":
                 name, args = "removeLiquidity", (token.address, dep.weth)

@@ -18,9 +18,9 @@ from dexbot.chain.devnet import Devnet, DevnetService
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.core.config import MarketConfig
 
-from .actions import Action, Launch, RegimeShift, Rug, Swap
+from .actions import Action, Launch, RegimeShift, Rug, Swap, pool_key
 from .launches import LaunchedToken, execute_launch
-from .plan import plan_market
+from .plan import MAX_LIVE_LAUNCHES, plan_market
 from .pools import MarketPool, deployment_pools, token_pool
 from .receipts import ReceiptWatcher
 from .rugs import execute_rug
@@ -33,6 +33,8 @@ OnActivity = Callable[[MarketEvent], None]
 # In-flight swaps: enough for two blocks' worth at the configured rate, within these bounds.
 MIN_IN_FLIGHT = 64
 MAX_IN_FLIGHT = 512
+# The plan trades the newest MAX_LIVE_LAUNCHES and rugs a launch within a few launch periods.
+KEPT_LAUNCHES = 4 * MAX_LIVE_LAUNCHES
 
 
 class MarketSimulator:
@@ -150,6 +152,7 @@ class MarketSimulator:
                     launched = await execute_launch(watcher, dep, launcher, action.spec, self.tx_timeout_s)
                     self._launched[action.index] = launched
                     self._pools[action.pool] = token_pool(dep, launched.token)
+                    self._retire_old_launches()
                     self._emit(Launched(launched.token, launched.tx_hashes, launched.block))
                 else:
                     await self._rug(watcher, action)
@@ -160,6 +163,12 @@ class MarketSimulator:
                     self.stats.rug_failures += 1
                 self.stats.last_error = f"{type(action).__name__.lower()} failed: {exc}"
                 log.warning("market %s", self.stats.last_error)
+
+    def _retire_old_launches(self) -> None:
+        """Forget launches the plan no longer trades or rugs, so a long-running market stays small."""
+        while len(self._launched) > KEPT_LAUNCHES:
+            old = self._launched.pop(min(self._launched))
+            self._pools.pop(pool_key(old.token.symbol), None)
 
     async def _rug(self, watcher: ReceiptWatcher, rug: Rug) -> None:
         launched = self._launched.get(rug.launch)

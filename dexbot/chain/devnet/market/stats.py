@@ -16,6 +16,8 @@ from dexbot.core.units import fmt_units
 
 from .actions import Regime, RugKind, Side, Venue
 
+RECENT_LAUNCHES = 256  # a market runs for hours: only the newest launches are listed
+
 
 @dataclass(frozen=True)
 class SwapDone:
@@ -93,7 +95,7 @@ class MarketStats:
     last_error: str = ""
     stopped: str = ""  # why the market itself died (it never stops for a single failed transaction)
     last_block: int = 0
-    launched: list[DevToken] = field(default_factory=list)
+    launched: deque[DevToken] = field(default_factory=lambda: deque(maxlen=RECENT_LAUNCHES))  # newest
     _sent_at: deque[float] = field(default_factory=lambda: deque(maxlen=4096), repr=False)
 
     def note_sent(self, now: float | None = None) -> None:
