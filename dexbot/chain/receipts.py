@@ -94,8 +94,11 @@ class ReceiptTracker:
         entry is sent again when the node knows none of them (same bytes, so never a duplicate); a
         refusal then drops it only with ``drop_on_reject`` (else it may be a passing fee spike)."""
         sender, nonce = group[0].sender, group[0].nonce
+        # The count at a numbered block, not "latest": a node may serve "latest" state before the block
+        # (and its receipts) is stored, and a nonce used there must not read as used by a stranger.
+        head = await self.client.request("eth_blockNumber", [])
         count, *receipts = await self.client.batch(
-            [("eth_getTransactionCount", [sender, "latest"])]
+            [("eth_getTransactionCount", [sender, head])]
             + [("eth_getTransactionReceipt", [e.tx_hash]) for e in group]
         )
         if isinstance(count, RpcError):

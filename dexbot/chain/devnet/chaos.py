@@ -136,8 +136,14 @@ class ChaosProxy:
         return fired
 
     async def reorg(self, depth: int) -> None:
-        """Replace the newest ``depth`` blocks with new ones (the node's own reorg)."""
-        await self._upstream({"jsonrpc": "2.0", "id": 1, "method": "anvil_reorg", "params": [depth, []]})
+        """Replace the newest ``depth`` blocks with new ones (the node's own reorg). The first replacement
+        block carries a 1-wei transfer of the node's first account to itself: blocks rebuilt from nothing
+        can hash exactly as the ones they replace, and then no reorg happened at all."""
+        accounts = await self._upstream({"jsonrpc": "2.0", "id": 1, "method": "eth_accounts", "params": []})
+        me = accounts["result"][0]
+        tx = {"from": me, "to": me, "value": "0x1"}
+        reorg = {"jsonrpc": "2.0", "id": 2, "method": "anvil_reorg", "params": [depth, [[tx, 0]]]}
+        await self._upstream(reorg)
 
     async def rollback(self, depth: int) -> None:
         """Drop the newest ``depth`` blocks: a shorter chain wins."""
