@@ -145,7 +145,8 @@ def run(
         from dexbot.engine.reports import trade_events
         from dexbot.store.db import open_database
 
-        return trade_events(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))
+        db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
+        return trade_events(db, instance=cfg.instance.name)
 
     make_app(cfg, host, trade_loader=stored_trades).run()
     if host.error is not None:
