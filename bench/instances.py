@@ -298,3 +298,8 @@ def refusal(instance: str, pid: int, what: str) -> str:
     """The one line a refused start prints (the holder is ``instance`` with ``pid``)."""
     holder = f"instance {instance!r} (pid {pid})"
     return f"error: {what} on devnet (31337) is already traded by {holder}; refusing to start"
+
+
+def instance_refusal(instance: str, pid: int) -> str:
+    """The one line a second engine of a running instance prints."""
+    return f"error: instance {instance!r} is already running on this database (pid {pid}); refusing to start"

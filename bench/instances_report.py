@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.instances import DEV1, TABLES, Fleet, Proc, fleet, printed_ids, refusal, rows
+from bench.instances import DEV1, TABLES, Fleet, Proc, fleet, instance_refusal, printed_ids, refusal, rows
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,8 +77,8 @@ def _refusals(f: Fleet, alpha: Proc, beta: Proc, checks: list[tuple[str, bool, s
         err.strip(),
     )
     code, _, err = f.refused("beta")
-    want = refusal("beta", beta.pid, "paper account of instance 'beta'")
-    _check(checks, "second engine of paper instance beta refused (exit 2)", (code, err.strip()) == (2, want))
+    want = instance_refusal("beta", beta.pid)
+    _check(checks, "second engine of instance beta refused (exit 2)", (code, err.strip()) == (2, want))
 
 
 def run(minutes: float, root: Path, db_url: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from dexbot.core.config import Config
 from dexbot.core.errors import DexbotError
-from dexbot.engine.engine_lock import holding_claim
+from dexbot.engine.engine_lock import holding_claims
 from dexbot.engine.events import EngineError, EngineStateChanged, EventBus
 from dexbot.engine.runtime import Service, open_chain
 from dexbot.engine.service import EngineService
@@ -53,7 +53,7 @@ class EngineHost:
             )
             async with (
                 open_chain(self.cfg, services=self.services) as rt,
-                holding_claim(self.cfg, rt, db, self.signer),
+                holding_claims(self.cfg, rt, db, self.signer),
             ):
                 svc = EngineService(self.cfg, rt, db, bus=self.bus, signer=self.signer)
                 self.service = svc

@@ -1,8 +1,8 @@
 """Three instances (one live, two paper) trade one devnet into one PostgreSQL database, each a real
-`dexbot run --no-ui` process: no row crosses instances, a second engine on a wallet (or a paper
-instance) already being traded is refused with one line naming the holder, and a kill -9 of one frees
-its wallet for another instance while the others carry on. The two-minute version with figures is
-`python -m bench instances` (same harness, bench/instances.py)."""
+`dexbot run --no-ui` process: no row crosses instances; a second engine on a wallet already being
+traded, or of an instance already running, is refused with one line naming the holder; and a kill -9
+of one frees its wallet for another instance while the others carry on. The two-minute version with
+figures is `python -m bench instances` (same harness, bench/instances.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.instances import DEV1, fleet, printed_ids, refusal, rows
+from bench.instances import DEV1, fleet, instance_refusal, printed_ids, refusal, rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.chain, pytest.mark.slow]
 
@@ -43,12 +43,8 @@ def test_instances_share_one_postgres_and_one_wallet_has_one_engine(db_url: str,
 
         code, out, err = f.refused("delta", "live")  # alpha's wallet, another instance name
         assert (code, out, err.strip()) == (2, "", refusal("alpha", alpha.pid, f"wallet {DEV1}"))
-        code, out, err = f.refused("beta")  # a second engine of one paper instance
-        assert (code, out, err.strip()) == (
-            2,
-            "",
-            refusal("beta", beta.pid, "paper account of instance 'beta'"),
-        )
+        code, out, err = f.refused("beta")  # a second engine of one instance
+        assert (code, out, err.strip()) == (2, "", instance_refusal("beta", beta.pid))
         assert "delta" not in rows(db_url).per_instance, "a refused start writes nothing"
 
         beta_trades = beta.trades(1)
