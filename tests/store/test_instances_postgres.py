@@ -6,6 +6,7 @@ figures is `python -m bench instances` (same harness, bench/instances.py)."""
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from collections.abc import Iterator
@@ -77,3 +78,7 @@ def test_instances_share_one_postgres_and_one_wallet_has_one_engine(db_url: str,
         announced = printed_ids(proc, "ThoughtRecorded", "thought_id")
         assert announced, proc.name
         assert announced <= got.thought_ids[proc.name]
+    for name in ("beta", "gamma", "delta"):  # one data directory, a thought log file per instance
+        logged = (f.data_dir / f"thoughts-{name}.jsonl").read_text().splitlines()
+        assert {json.loads(line)["id"] for line in logged} == got.thought_ids[name]
+        assert {json.loads(line)["instance"] for line in logged} == {name}
