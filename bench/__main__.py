@@ -1,5 +1,6 @@
 """`make bench`: run every bench/bench_*.py, print a table, write bench/results.json.
-`python -m bench soak [--minutes M]` runs the memory soak instead (bench/soak.py)."""
+`python -m bench soak [--minutes M]` runs the memory soak instead (bench/soak.py), `python -m bench
+instances [--minutes M]` several instances on one PostgreSQL (bench/instances_report.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def main(argv: list[str]) -> int:
         from bench.soak import main as soak
 
         return soak(argv[1:])
+    if argv[:1] == ["instances"]:
+        from bench.instances_report import main as instances
+
+        return instances(argv[1:])
     only = set(argv)
     results: list[dict[str, Any]] = []
     failed = False

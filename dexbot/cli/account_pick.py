@@ -1,6 +1,7 @@
-"""Which account a read command shows: ``--account N``, else the account of the chain the config points
-at (identified by chain id and genesis hash, read from its RPC), else — the chain being unreachable, as
-after a `make run` whose devnet is gone — the most recent account, saying which."""
+"""Which account a read command shows: ``--account N``, else the instance's (``--instance NAME``, else the
+config's ``[instance] name``) account of the chain the config points at (identified by chain id and
+genesis hash, read from its RPC), else — the chain being unreachable, as after a `make run` whose
+devnet is gone — the instance's most recent account, saying which."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 from dexbot.cli.context import err
 from dexbot.core.errors import DexbotError, InputError
+from dexbot.core.instance import NAME_HELP, NAME_RULE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -22,7 +24,20 @@ if TYPE_CHECKING:
 AccountOpt = Annotated[
     int | None, typer.Option("--account", min=1, help="this account (ids: dexbot pnl --all)")
 ]
+InstanceOpt = Annotated[
+    str | None,
+    typer.Option("--instance", help="this instance's rows [default: the config's instance.name]"),
+]
 IDENTITY_TIMEOUT_S = 3.0
+
+
+def instance_of(cfg: Config, given: str | None) -> str:
+    """``--instance NAME`` checked (exit 2 on a malformed one), else the configured instance."""
+    if given is None:
+        return cfg.instance.name
+    if not NAME_RULE.match(given):
+        raise InputError(f"--instance {given!r}: an instance name is {NAME_HELP}")
+    return given
 
 
 def _rpc_url(cfg: Config) -> str | None:
@@ -60,7 +75,7 @@ def chain_identity(cfg: Config) -> tuple[ChainIdentity | None, str]:
         return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def pick_account(cfg: Config, db: Engine, account_id: int | None) -> Account | None:
+def pick_account(cfg: Config, db: Engine, account_id: int | None, instance: str) -> Account | None:
     """The account to show; None when there is none to show (said on stderr, one line)."""
     from dexbot.chain.identity import short_genesis
     from dexbot.store import repo
@@ -70,8 +85,16 @@ def pick_account(cfg: Config, db: Engine, account_id: int | None) -> Account | N
         if found is None:
             raise InputError(f"--account {account_id}: no such account (dexbot pnl --all lists them)")
         return found
-    accounts = repo.list_accounts(db)
+    accounts = repo.list_accounts(db, instance=instance)
     if not accounts:
+        others = {a.instance for a in repo.list_accounts(db)}
+        if others:
+            err.print(
+                f"no account of instance {instance!r}; instances in this database: "
+                f"{', '.join(sorted(others))} (--instance NAME)",
+                highlight=False,
+                soft_wrap=True,
+            )
         return None
     ident, why = chain_identity(cfg)
     if ident is None:

@@ -32,7 +32,7 @@ def _registry(ctx: typer.Context) -> BreakerRegistry:
 
     cfg = state(ctx).config()
     db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
-    reg = BreakerRegistry(cfg.breakers, db)
+    reg = BreakerRegistry(cfg.breakers, db, instance=cfg.instance.name)
     reg.load()
     return reg
 

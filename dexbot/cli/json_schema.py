@@ -96,6 +96,7 @@ COMMANDS: dict[str, Spec] = {
     "positions": Arr(
         _obj(
             id=INT,
+            instance=STR,
             account_id=INT,
             token=STR,
             symbol=STR,
@@ -122,6 +123,7 @@ COMMANDS: dict[str, Spec] = {
     "trades": Arr(
         _obj(
             id=INT,
+            instance=STR,
             account_id=INT,
             position_id=opt(INT),
             mode=STR,
@@ -146,6 +148,7 @@ COMMANDS: dict[str, Spec] = {
     "thoughts": Arr(
         _obj(
             id=INT,
+            instance=STR,
             at=TIME,
             block_number=INT,
             token=STR,
@@ -165,6 +168,7 @@ COMMANDS: dict[str, Spec] = {
     "pnl": Arr(
         _obj(
             account_id=INT,
+            instance=STR,
             kind=STR,
             chain_id=INT,
             genesis_hash=STR,

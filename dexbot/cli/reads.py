@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dexbot.cli.account_pick import AccountOpt, pick_account
+from dexbot.cli.account_pick import AccountOpt, InstanceOpt, instance_of, pick_account
 from dexbot.cli.context import out, print_json, state
 from dexbot.cli.render import cols, table
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.core.units import fmt_units
 
 if TYPE_CHECKING:
@@ -35,12 +36,16 @@ def positions(
     closed: Annotated[bool, typer.Option("--closed", help="closed positions too")] = False,
     limit: LimitOpt = 200,
     account: AccountOpt = None,
+    instance: InstanceOpt = None,
 ) -> None:
-    """Open positions (and closed ones with --closed) of the current chain's account (or --account N)."""
+    """Open positions (and closed ones with --closed) of the instance's account on the current chain (or
+    --account N)."""
     from dexbot.store import repo
 
+    cfg = state(ctx).config()
+    name = instance_of(cfg, instance)
     db = _engine(ctx)
-    acct = pick_account(state(ctx).config(), db, account)
+    acct = pick_account(cfg, db, account, name)
     status = None if closed else "open"
     rows = [] if acct is None else repo.list_positions(db, status=status, limit=limit, account_id=acct.id)
     if as_json:
@@ -68,13 +73,19 @@ def positions(
 
 
 def trades(
-    ctx: typer.Context, as_json: JsonOpt = False, limit: LimitOpt = 200, account: AccountOpt = None
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    limit: LimitOpt = 200,
+    account: AccountOpt = None,
+    instance: InstanceOpt = None,
 ) -> None:
-    """Executed trades of the current chain's account (or --account N), newest first."""
+    """Executed trades of the instance's account on the current chain (or --account N), newest first."""
     from dexbot.store import repo
 
+    cfg = state(ctx).config()
+    name = instance_of(cfg, instance)
     db = _engine(ctx)
-    acct = pick_account(state(ctx).config(), db, account)
+    acct = pick_account(cfg, db, account, name)
     rows = [] if acct is None else repo.list_trades(db, limit=limit, account_id=acct.id)
     if as_json:
         print_json([r.model_dump() for r in rows], "trades")
@@ -105,17 +116,19 @@ def thoughts(
     as_json: JsonOpt = False,
     limit: LimitOpt = 50,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing new thoughts")] = False,
+    instance: InstanceOpt = None,
 ) -> None:
-    """The bot's decision log: why every decision was taken."""
+    """The bot's decision log (of the instance): why every decision was taken."""
     from dexbot.store import repo
 
+    name = instance_of(state(ctx).config(), instance)
     engine = _engine(ctx)
-    rows = list(reversed(repo.list_thoughts(engine, limit=limit)))
+    rows = list(reversed(repo.list_thoughts(engine, limit=limit, instance=name)))
     last = rows[-1].id or 0 if rows else 0
     _emit_thoughts(rows, as_json and not follow, as_json)
     while follow:
         time.sleep(0.5)
-        new = repo.list_thoughts(engine, after_id=last, limit=500)
+        new = repo.list_thoughts(engine, after_id=last, limit=500, instance=name)
         if new:
             last = new[-1].id or last
             _emit_thoughts(new, False, as_json)
@@ -137,6 +150,10 @@ def _emit_thoughts(rows: list[Thought], as_array: bool, as_json: bool) -> None:
             )
 
 
+def _owner(instance: str) -> str:
+    return "" if instance == DEFAULT_INSTANCE else f"{instance}: "
+
+
 def _signed(raw: int) -> str:
     text = fmt_units(abs(raw), 18)
     return f"-{text}" if raw < 0 else f"+{text}"
@@ -146,18 +163,23 @@ def pnl(
     ctx: typer.Context,
     as_json: JsonOpt = False,
     account: AccountOpt = None,
-    every: Annotated[bool, typer.Option("--all", help="every account, on every chain")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="every account on every chain (of every instance, or --instance)")
+    ] = False,
+    instance: InstanceOpt = None,
 ) -> None:
-    """Realised and unrealised P&L of the current chain's account (--account N, or --all); unrealised
-    from the engine's latest marks."""
+    """Realised and unrealised P&L of the instance's account on the current chain (--account N, or
+    --all); unrealised from the engine's latest marks."""
     from dexbot.chain.identity import short_genesis
     from dexbot.engine.reports import pnl_reports
 
+    cfg = state(ctx).config()
+    name = instance_of(cfg, instance)
     db = _engine(ctx)
-    everything = pnl_reports(db)
+    everything = pnl_reports(db, instance if every else None)
     reports = everything
     if not every:
-        acct = pick_account(state(ctx).config(), db, account)
+        acct = pick_account(cfg, db, account, name)
         reports = [r for r in everything if acct is not None and r.account_id == acct.id]
     if as_json:
         print_json([r.to_json() for r in reports], "pnl")
@@ -180,7 +202,8 @@ def pnl(
     )
     cells = [
         [
-            f"{r.kind} #{r.account_id} (chain {r.chain_id}, genesis {short_genesis(r.genesis_hash)})",
+            f"{_owner(r.instance)}{r.kind} #{r.account_id} (chain {r.chain_id}, genesis "
+            f"{short_genesis(r.genesis_hash)})",
             fmt_units(r.equity, 18, 6),
             f"{r.return_bps / 100:+.2f}%",
             _signed(r.realised_pnl),

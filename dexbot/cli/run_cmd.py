@@ -17,7 +17,7 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from dexbot.engine.events import TradeFilled
+    from dexbot.engine.events import Event, TradeFilled
     from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
@@ -50,7 +50,6 @@ def _check_mode(
 
 async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
     from dexbot.engine.eventlog import EventFormatter
-    from dexbot.engine.events import Event
     from dexbot.engine.host import EngineHost
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer)
@@ -68,6 +67,8 @@ async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None
         loop.add_signal_handler(sig, _signal)
 
     def emit(ev: Event) -> None:
+        if host.error is not None and _tells_start_error(ev, str(host.error)):
+            return  # the error line main() prints says it, once
         line = formatter.json(ev) if fmt == "json" else formatter.text(ev)
         if line is None:
             return
@@ -94,6 +95,14 @@ async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None
         printing.cancel()
         while not queue.empty():
             emit(queue.get_nowait())
+
+
+def _tells_start_error(ev: Event, error: str) -> bool:
+    from dexbot.engine.events import EngineError, EngineStateChanged
+
+    if isinstance(ev, EngineError):
+        return ev.where == "start"
+    return isinstance(ev, EngineStateChanged) and ev.state == "stopped" and ev.reason == error
 
 
 def run(
@@ -145,7 +154,8 @@ def run(
         from dexbot.engine.reports import trade_events
         from dexbot.store.db import open_database
 
-        return trade_events(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))
+        db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
+        return trade_events(db, instance=cfg.instance.name)
 
     make_app(cfg, host, trade_loader=stored_trades).run()
     if host.error is not None:

@@ -23,6 +23,7 @@ from dexbot.core.config_chain import V3RouterKind as V3RouterKind
 from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Host, Section
 from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
+from dexbot.core.instance import DEFAULT_INSTANCE, check_instance_name
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.core.urls import redact_url
 
@@ -199,12 +200,22 @@ class LogConfig(Section):
     file: bool = True
 
 
+class InstanceConfig(Section):
+    name: str = DEFAULT_INSTANCE
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        return check_instance_name(v)
+
+
 class StrategyConfig(Section):
     name: Literal["launch", "momentum", "mean_reversion"] = "launch"
     watchlist: list[Address] = Field(default_factory=list)
 
 
 class Config(Section):
+    instance: InstanceConfig = InstanceConfig()
     chain: ChainConfig = ChainConfig()
     devnet: DevnetConfig = DevnetConfig()
     mode: ModeConfig = ModeConfig()

@@ -64,3 +64,8 @@ class InputError(DexbotError):
 class ChainIdentityMismatch(ConfigError):
     """Live state in the database belongs to another chain under the same chain id (another genesis):
     exit code 2, nothing started."""
+
+
+class InstanceLocked(ConfigError):
+    """Another engine already trades this wallet (or this paper instance) on this chain: exit code 2,
+    nothing started, nothing written."""

@@ -44,7 +44,7 @@ def start_note(db: Engine, account: Account, chain_name: str, *, new: bool) -> s
     which account this run uses, and that the others are kept (readable, never resumed)."""
     others = [
         a
-        for a in repo.list_accounts(db, kind=account.kind)
+        for a in repo.list_accounts(db, kind=account.kind, instance=account.instance)
         if a.id != account.id and (a.chain_id, a.genesis_hash) != (account.chain_id, account.genesis_hash)
     ]
     if not others:

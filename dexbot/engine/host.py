@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from dexbot.core.config import Config
 from dexbot.core.errors import DexbotError
+from dexbot.engine.engine_lock import holding_claims
 from dexbot.engine.events import EngineError, EngineStateChanged, EventBus
 from dexbot.engine.runtime import Service, open_chain
 from dexbot.engine.service import EngineService
@@ -50,7 +51,10 @@ class EngineHost:
             db = await asyncio.to_thread(
                 open_database, self.cfg.database_url, busy_timeout_ms=self.cfg.store.busy_timeout_ms
             )
-            async with open_chain(self.cfg, services=self.services) as rt:
+            async with (
+                open_chain(self.cfg, services=self.services) as rt,
+                holding_claims(self.cfg, rt, db, self.signer),
+            ):
                 svc = EngineService(self.cfg, rt, db, bus=self.bus, signer=self.signer)
                 self.service = svc
                 if self._stop.is_set():

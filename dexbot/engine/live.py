@@ -324,7 +324,12 @@ def open_live(
     """The live executor for ``account`` on the quotes' chain, its ledger in the engine's database and
     bound to that chain's genesis."""
     poll_s = min(1.0, max(0.05, block_time_s / 4))
-    sender = Sender(quotes.client, account, LedgerStore(db, genesis_hash=genesis_hash), poll_s=poll_s)
+    sender = Sender(
+        quotes.client,
+        account,
+        LedgerStore(db, genesis_hash=genesis_hash, instance=portfolio.account.instance),
+        poll_s=poll_s,
+    )
     return LiveExecutor(
         quotes, sender, gas, portfolio, thoughts, guard, policy=policy, max_trade_wei=max_trade_wei
     )

@@ -58,6 +58,7 @@ async def record_failed(
     pos = pf.position_for(m.token) if side == "sell" else None
     buy = side == "buy"
     trade = Trade(
+        instance=pf.account.instance,
         account_id=pf.account.id or 0,
         position_id=pos.id if pos is not None else None,
         mode=pf.mode,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.store import repo
 from dexbot.store.models import Account, Position, Trade, utcnow
 
@@ -71,12 +72,15 @@ class Portfolio:
         genesis_hash: str,
         address: str,
         starting_balance: int,
+        instance: str = DEFAULT_INSTANCE,
     ) -> Portfolio:
-        """Resume the account of this exact chain (id and genesis) and its open positions from the store,
-        or create it: an account of another chain is never resumed (its pools are not on this one)."""
-        before = repo.list_accounts(db, kind=kind, address=address)
+        """Resume the instance's account of this exact chain (id and genesis) and its open positions from
+        the store, or create it: an account of another chain is never resumed (its pools are not on this
+        one), nor another instance's."""
+        before = repo.list_accounts(db, kind=kind, address=address, instance=instance)
         acct = repo.get_or_create_account(
             db,
+            instance=instance,
             kind=kind,
             chain_id=chain_id,
             genesis_hash=genesis_hash,
@@ -149,6 +153,7 @@ class Portfolio:
                 found
                 if found is not None
                 else Position(
+                    instance=self.account.instance,
                     account_id=self.account.id or 0,
                     token=fill.token,
                     symbol=symbol,
@@ -212,6 +217,7 @@ class Portfolio:
     def _trade(self, fill: Fill, pos: Position, reason: str = "") -> Trade:
         buy = fill.side == "buy"
         return Trade(
+            instance=self.account.instance,
             account_id=self.account.id or 0,
             position_id=pos.id,
             mode=self.mode,

@@ -15,6 +15,7 @@ from dexbot.store.models import Account, Position, Trade
 @dataclass(frozen=True)
 class PnlReport:
     account_id: int
+    instance: str
     kind: str
     chain_id: int
     genesis_hash: str
@@ -50,10 +51,14 @@ class PnlReport:
         return data
 
 
-def pnl_reports(db: Engine) -> list[PnlReport]:
+def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
+    """One report per account (of ``instance``; None: of every instance), oldest account first."""
     out = []
+    q = select(Account).order_by(col(Account.id))
+    if instance is not None:
+        q = q.where(Account.instance == instance)
     with Session(db) as s:
-        for acct in s.exec(select(Account).order_by(Account.id)).all():  # type: ignore[arg-type]
+        for acct in s.exec(q).all():
             positions = s.exec(select(Position).where(Position.account_id == acct.id)).all()
             trades = s.exec(select(Trade).where(Trade.account_id == acct.id)).all()
             open_ = [p for p in positions if p.status == "open"]
@@ -64,6 +69,7 @@ def pnl_reports(db: Engine) -> list[PnlReport]:
             out.append(
                 PnlReport(
                     account_id=acct.id or 0,
+                    instance=acct.instance,
                     kind=acct.kind,
                     chain_id=acct.chain_id,
                     genesis_hash=acct.genesis_hash,
@@ -85,10 +91,13 @@ def pnl_reports(db: Engine) -> list[PnlReport]:
     return out
 
 
-def trade_events(db: Engine, limit: int = 500) -> list[TradeFilled]:
-    """Stored trades as TradeFilled events (oldest first), for the UI's trade history."""
+def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> list[TradeFilled]:
+    """Stored trades (of ``instance``) as TradeFilled events (oldest first), for the UI's trade history."""
+    q = select(Trade).order_by(col(Trade.id).desc()).limit(limit)
+    if instance is not None:
+        q = q.where(Trade.instance == instance)
     with Session(db) as s:
-        rows = s.exec(select(Trade).order_by(col(Trade.id).desc()).limit(limit)).all()
+        rows = s.exec(q).all()
         ids = {t.position_id for t in rows if t.position_id is not None}
         meta = {p.id: p for p in s.exec(select(Position).where(col(Position.id).in_(ids))).all()}
     out = []

@@ -19,6 +19,7 @@ from dexbot.chain.identity import ChainIdentity, read_genesis
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config
 from dexbot.core.errors import ConfigError
+from dexbot.core.instance import DEFAULT_INSTANCE
 
 log = logging.getLogger("dexbot.engine")
 Service = Callable[[Devnet], Coroutine[Any, Any, None]]
@@ -144,6 +145,11 @@ def from_deployment(
         info=with_deployment(DEVNET, dep),
         genesis_hash=genesis_hash,
     )
+
+
+def thoughts_file(instance: str) -> str:
+    """The thought log's file: one per instance, so bots sharing a data directory keep apart."""
+    return "thoughts.jsonl" if instance == DEFAULT_INSTANCE else f"thoughts-{instance}.jsonl"
 
 
 def data_file(cfg: Config, name: str) -> Path:

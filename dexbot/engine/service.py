@@ -37,7 +37,7 @@ from dexbot.engine.live_wallet import live_signer
 from dexbot.engine.paper import Market
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.pricing import usd_per_weth_e6
-from dexbot.engine.runtime import ChainRuntime, data_file
+from dexbot.engine.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
@@ -84,7 +84,10 @@ class EngineService:
         self.level = cfg.intel.level
         self.state = "starting"
         self.state_reason = ""
-        self.thoughts = ThoughtLog(db, self.bus, jsonl=data_file(cfg, "thoughts.jsonl"))
+        instance = cfg.instance.name
+        self.thoughts = ThoughtLog(
+            db, self.bus, jsonl=data_file(cfg, thoughts_file(instance)), instance=instance
+        )
         mode = cfg.mode.trading
         account = live_signer(cfg, signer) if mode == "live" else None
         require_identity(rt.identity)
@@ -97,6 +100,7 @@ class EngineService:
             genesis_hash=rt.genesis_hash,
             address=str(account.address) if account else "",
             starting_balance=0 if account else cfg.paper.starting_balance_wei,  # live: the wallet's, at start
+            instance=instance,
         )
         self.start_note = start_note(
             db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
@@ -110,7 +114,9 @@ class EngineService:
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
-        self.breakers = BreakerRegistry(cfg.breakers, db, bus=self.bus, thoughts=self.thoughts)
+        self.breakers = BreakerRegistry(
+            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance
+        )
         self.trader.guard = self.guard
         self.live: LiveExecutor | None = None
         if account is not None:
@@ -502,7 +508,12 @@ class EngineService:
         else:
             self.watcher.watch_v3([pos.pool])
         last = await asyncio.to_thread(
-            repo.latest_assessment, self.db, self.rt.chain_id, self.rt.genesis_hash, pos.token
+            repo.latest_assessment,
+            self.db,
+            self.rt.chain_id,
+            self.rt.genesis_hash,
+            pos.token,
+            instance=self.cfg.instance.name,
         )
         buy_tax = last.buy_tax_bps or 0 if last else 0
         sell_tax = last.sell_tax_bps or 0 if last else 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.core.units import fmt_units
 from dexbot.engine.events import EventBus, ThoughtRecorded
 from dexbot.engine.exits.plan import ExitPlan
@@ -110,8 +111,11 @@ class ThoughtLog:
     reasoning) is not a new row: the row's count and last block go up and it is re-published, so a
     position that cannot be sold, or a pool that vanished, is one line however many blocks it lasts."""
 
-    def __init__(self, db: Engine, bus: EventBus, jsonl: Path | None = None) -> None:
+    def __init__(
+        self, db: Engine, bus: EventBus, jsonl: Path | None = None, *, instance: str = DEFAULT_INSTANCE
+    ) -> None:
         self.db = db
+        self.instance = instance
         self.bus = bus
         self.jsonl = jsonl
         self.count = 0
@@ -154,6 +158,7 @@ class ThoughtLog:
             for f, c in contributions(tuple(factors))
         ]
         row = Thought(
+            instance=self.instance,
             block_number=block_number,
             token=token,
             symbol=symbol,

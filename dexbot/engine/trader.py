@@ -139,7 +139,11 @@ class Trader(Discovery, ExitDesk):
         self.assessments[token.lower()] = a
         if a.verdict != "ok":
             self.decided_at = time.perf_counter()  # the verdict is the decision; the rest is bookkeeping
-        await asyncio.to_thread(repo.add, self.db, _assessment_row(self.rt.chain_id, self.rt.genesis_hash, a))
+        await asyncio.to_thread(
+            repo.add,
+            self.db,
+            _assessment_row(self.cfg.instance.name, self.rt.chain_id, self.rt.genesis_hash, a),
+        )
         evidence = {
             "candidate": c.reason,
             "source": c.source,
@@ -364,9 +368,10 @@ class Trader(Discovery, ExitDesk):
         return 400_000 * self.gas_price
 
 
-def _assessment_row(chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:
+def _assessment_row(instance: str, chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:
     data = a.to_json()
     return TokenAssessment(
+        instance=instance,
         chain_id=chain_id,
         genesis_hash=genesis_hash,
         token=a.token,

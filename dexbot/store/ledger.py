@@ -15,6 +15,7 @@ from typing import Protocol
 from eth_utils import to_checksum_address
 from sqlalchemy.engine import Engine
 
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.store import repo
 from dexbot.store.models import TxLedger
 
@@ -55,12 +56,16 @@ class LedgerStore:
     are written with it and resumed (pending, settled tip) only when they carry it, so a restarted
     devnet under the same chain id never inherits the nonces of the one before."""
 
-    def __init__(self, engine: Engine, *, genesis_hash: str) -> None:
+    def __init__(self, engine: Engine, *, genesis_hash: str, instance: str = DEFAULT_INSTANCE) -> None:
+        """``instance``: written on every entry (who signed it); reads by sender are the wallet's, any
+        instance's, since a nonce is the wallet's whichever instance signed."""
         self.engine = engine
         self.genesis_hash = genesis_hash
+        self.instance = instance
 
     async def record_signed(self, entry: SignedTx) -> None:
         row = TxLedger(
+            instance=self.instance,
             chain_id=entry.chain_id,
             genesis_hash=self.genesis_hash,
             sender=_addr(entry.sender),

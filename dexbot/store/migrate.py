@@ -3,10 +3,12 @@ lazily: it costs ~0.3 s and most commands never migrate."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 from dexbot.core.errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x64657862_6F746D67  # "dexbotmg": a PostgreSQL advisory lock id
 
 
 def _config(engine: Engine) -> AlembicConfig:
@@ -46,6 +49,11 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head. Refuses a database that has tables but no Alembic history (not ours)
     or a revision this version does not know (written by a newer dexbot): never recreate, never guess."""
+    with _one_at_a_time(engine):
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> tuple[str | None, str]:
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -66,6 +74,23 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         )
     command.upgrade(_config(engine), "head")
     return current, head_revision()
+
+
+@contextlib.contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Engines starting together on one PostgreSQL database migrate it one after the other (the later
+    ones find it at head), not all at once into each other's CREATE TABLEs."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK})
+            conn.commit()
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:

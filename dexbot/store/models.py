@@ -1,4 +1,8 @@
-"""SQLModel tables. Amounts are exact integers in the token's smallest unit (``BigInt`` columns)."""
+"""SQLModel tables. Amounts are exact integers in the token's smallest unit (``BigInt`` columns).
+
+Every table carries the ``instance`` that wrote the row: several engines may share one database, and
+each resumes, and each read shows, only its own rows. Positions and trades carry it beside their
+account (always the same instance) so a query of one table never needs a join to stay in its lane."""
 
 from __future__ import annotations
 
@@ -8,11 +12,17 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.store.types import BigInt
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def instance_field(*, index: bool = False) -> Any:
+    """The instance that wrote the row (see dexbot.core.instance)."""
+    return Field(default=DEFAULT_INSTANCE, max_length=32, index=index)
 
 
 def big(default: int | None = 0, *, nullable: bool = False) -> Any:
@@ -21,9 +31,12 @@ def big(default: int | None = 0, *, nullable: bool = False) -> Any:
 
 class Account(SQLModel, table=True):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("kind", "chain_id", "genesis_hash", "address", name="uq_account"),)
+    __table_args__ = (
+        UniqueConstraint("instance", "kind", "chain_id", "genesis_hash", "address", name="uq_account"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field()
     kind: str = Field(max_length=8)  # paper | live
     chain_id: int
     genesis_hash: str = Field(default="", max_length=66)  # "" = unknown (rows from before 0004)
@@ -39,6 +52,7 @@ class Position(SQLModel, table=True):
     __table_args__ = (Index("ix_positions_account_status", "account_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field()
     account_id: int = Field(foreign_key="accounts.id")
     token: str = Field(max_length=42)
     symbol: str = Field(default="", max_length=32)
@@ -66,6 +80,7 @@ class Trade(SQLModel, table=True):
     __tablename__ = "trades"
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field()
     account_id: int = Field(foreign_key="accounts.id", index=True)
     position_id: int | None = Field(default=None, foreign_key="positions.id", index=True)
     mode: str = Field(max_length=8)  # paper | live
@@ -91,6 +106,7 @@ class Thought(SQLModel, table=True):
     __tablename__ = "thoughts"
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field(index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     block_number: int = 0
     token: str = Field(default="", max_length=42, index=True)
@@ -111,6 +127,7 @@ class BreakerEvent(SQLModel, table=True):
     __tablename__ = "breaker_events"
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field(index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     name: str = Field(max_length=48, index=True)
     scope: str = Field(default="global", max_length=64)
@@ -125,6 +142,7 @@ class TxLedger(SQLModel, table=True):
     __table_args__ = (Index("ix_tx_ledger_sender_nonce", "chain_id", "sender", "nonce"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field()
     chain_id: int
     genesis_hash: str = Field(default="", max_length=66)
     sender: str = Field(max_length=42)
@@ -147,6 +165,7 @@ class TokenAssessment(SQLModel, table=True):
     __table_args__ = (Index("ix_assessments_token_block", "chain_id", "token", "block_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    instance: str = instance_field()
     chain_id: int
     genesis_hash: str = Field(default="", max_length=66)
     token: str = Field(max_length=42)

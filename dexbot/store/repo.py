@@ -1,4 +1,8 @@
-"""Repository functions: the only place SQL is written. Each call is one transaction."""
+"""Repository functions: the only place SQL is written. Each call is one transaction.
+
+Reads that resume an engine's state take its ``instance`` and see only that instance's rows; read
+commands pass one to show one instance (None: every instance). The transaction ledger is the wallet's:
+its reads by sender see every instance's entries, since a nonce is the wallet's whoever signed."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.store.db import session_scope
 from dexbot.store.models import (
     Account,
@@ -30,14 +35,17 @@ def get_or_create_account(
     genesis_hash: str,
     address: str = "",
     starting_balance: int = 0,
+    instance: str = DEFAULT_INSTANCE,
 ) -> Account:
-    """The account of this kind and address on this exact chain (id AND genesis). Rows with genesis ""
-    (written before chain identity) are unknown chains: asking for one is refused, so none is resumed."""
+    """The instance's account of this kind and address on this exact chain (id AND genesis). Rows with
+    genesis "" (written before chain identity) are unknown chains: asking for one is refused, so none is
+    resumed."""
     if not genesis_hash:
         raise ValueError("an account is bound to a known genesis hash; got none")
     with session_scope(engine) as s:
         found = s.exec(
             select(Account).where(
+                Account.instance == instance,
                 Account.kind == kind,
                 Account.chain_id == chain_id,
                 Account.genesis_hash == genesis_hash,
@@ -47,6 +55,7 @@ def get_or_create_account(
         if found is not None:
             return found
         acct = Account(
+            instance=instance,
             kind=kind,
             chain_id=chain_id,
             genesis_hash=genesis_hash,
@@ -65,26 +74,19 @@ def get_account(engine: Engine, account_id: int) -> Account | None:
         return s.get(Account, account_id)
 
 
-def list_accounts(engine: Engine, *, kind: str | None = None, address: str | None = None) -> list[Account]:
-    """Every account (of ``kind``, of ``address``), oldest first."""
+def list_accounts(
+    engine: Engine, *, kind: str | None = None, address: str | None = None, instance: str | None = None
+) -> list[Account]:
+    """Every account (of ``kind``, of ``address``, of ``instance``), oldest first."""
     with session_scope(engine) as s:
         q = select(Account).order_by(col(Account.id))
+        if instance is not None:
+            q = q.where(Account.instance == instance)
         if kind is not None:
             q = q.where(Account.kind == kind)
         if address is not None:
             q = q.where(Account.address == address)
         return list(s.exec(q).all())
-
-
-def find_account(
-    engine: Engine, *, chain_id: int, genesis_hash: str, kind: str | None = None
-) -> Account | None:
-    """The newest account on this exact chain (for CLI reads that default to the current chain)."""
-    with session_scope(engine) as s:
-        q = select(Account).where(Account.chain_id == chain_id, Account.genesis_hash == genesis_hash)
-        if kind is not None:
-            q = q.where(Account.kind == kind)
-        return s.exec(q.order_by(col(Account.id).desc())).first()
 
 
 def add(engine: Engine, row: Any) -> Any:
@@ -144,11 +146,18 @@ def list_trades(
 
 
 def list_thoughts(
-    engine: Engine, *, limit: int = 100, after_id: int = 0, decision: str | None = None
+    engine: Engine,
+    *,
+    limit: int = 100,
+    after_id: int = 0,
+    decision: str | None = None,
+    instance: str | None = None,
 ) -> list[Thought]:
     """Newest first when ``after_id`` is 0; otherwise the ones after it, oldest first (for --follow)."""
     with session_scope(engine) as s:
         q = select(Thought)
+        if instance is not None:
+            q = q.where(Thought.instance == instance)
         if decision:
             q = q.where(Thought.decision == decision)
         if after_id:
@@ -170,19 +179,24 @@ def repeat_thought(engine: Engine, thought_id: int, block_number: int) -> Though
         return row
 
 
-def list_breaker_events(engine: Engine, *, name: str | None = None, limit: int = 200) -> list[BreakerEvent]:
+def list_breaker_events(
+    engine: Engine, *, name: str | None = None, limit: int = 200, instance: str | None = None
+) -> list[BreakerEvent]:
     with session_scope(engine) as s:
         q = select(BreakerEvent).order_by(col(BreakerEvent.id).desc()).limit(limit)
+        if instance is not None:
+            q = q.where(BreakerEvent.instance == instance)
         if name:
             q = q.where(BreakerEvent.name == name)
         return list(s.exec(q).all())
 
 
-def latest_breaker_states(engine: Engine) -> dict[str, BreakerEvent]:
-    """The last transition of every breaker: a restart resumes each breaker in this state."""
+def latest_breaker_states(engine: Engine, instance: str = DEFAULT_INSTANCE) -> dict[str, BreakerEvent]:
+    """The last transition of every breaker of the instance: a restart resumes each in this state."""
     latest: dict[str, BreakerEvent] = {}
+    q = select(BreakerEvent).where(BreakerEvent.instance == instance).order_by(col(BreakerEvent.id))
     with session_scope(engine) as s:
-        for ev in s.exec(select(BreakerEvent).order_by(col(BreakerEvent.id))).all():
+        for ev in s.exec(q).all():
             latest[ev.name] = ev
     return latest
 
@@ -234,11 +248,13 @@ def latest_assessment(
     *,
     min_block: int = 0,
     since: datetime | None = None,
+    instance: str = DEFAULT_INSTANCE,
 ) -> TokenAssessment | None:
     with session_scope(engine) as s:
         q = (
             select(TokenAssessment)
             .where(
+                TokenAssessment.instance == instance,
                 TokenAssessment.chain_id == chain_id,
                 TokenAssessment.genesis_hash == genesis_hash,
                 TokenAssessment.token == token,

@@ -13,6 +13,7 @@ import dexbot.store.models  # noqa: F401
 from dexbot.core.errors import StoreError
 from dexbot.store import migrate
 from dexbot.store.db import make_engine, open_database
+from dexbot.store.models import Account
 
 TABLES = {"accounts", "positions", "trades", "thoughts", "breaker_events", "tx_ledger", "token_assessments"}
 
@@ -107,3 +108,47 @@ def test_0004_upgrades_old_rows_to_an_unknown_genesis_that_no_chain_resumes(tmp_
         repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash="")
     again = repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash=genesis)
     assert again.id == new.id
+
+
+def test_0005_gives_old_rows_to_instance_default_which_resumes_them_and_no_other(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from dexbot.store import repo
+
+    genesis = "0x" + "cd" * 32
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(migrate._config(engine), "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (kind, chain_id, genesis_hash, address, quote_token, balance, "
+                "starting_balance, created_at) VALUES "
+                f"('paper', 31337, '{genesis}', '', '', '7', '10', '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO breaker_events (at, name, scope, from_state, to_state, reason, evidence) "
+                "VALUES ('2026-11-01 00:00:00', 'kill_switch', 'global', 'closed', 'open', 'old', '{}')"
+            )
+        )
+    migrate.upgrade(engine)
+    (old,) = repo.list_accounts(engine)
+    assert (old.instance, old.balance) == ("default", 7)
+    with engine.connect() as conn:
+        for table in sorted(TABLES):
+            assert (
+                conn.execute(text(f"SELECT count(*) FROM {table} WHERE instance != 'default'")).scalar() == 0
+            )
+    assert set(repo.latest_breaker_states(engine, "default")) == {"kill_switch"}
+    assert repo.latest_breaker_states(engine, "alpha") == {}
+    resumed = repo.get_or_create_account(engine, kind="paper", chain_id=31337, genesis_hash=genesis)
+    assert resumed.id == old.id
+    alpha = repo.get_or_create_account(
+        engine, kind="paper", chain_id=31337, genesis_hash=genesis, instance="alpha", starting_balance=5
+    )
+    assert (alpha.id == old.id, alpha.instance, alpha.balance) == (False, "alpha", 5)
+    assert [a.id for a in repo.list_accounts(engine, instance="alpha")] == [alpha.id]
+    with pytest.raises(StoreError, match="UNIQUE"):  # one account per instance, kind, chain and address
+        repo.add(engine, Account(instance="alpha", kind="paper", chain_id=31337, genesis_hash=genesis))

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.core.config import BreakersConfig
 from dexbot.core.errors import InputError, StoreError
+from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.engine.breakers.base import CLOSED, HALF_OPEN, OPEN, Action, Breaker, Trip
 from dexbot.engine.breakers.catalogue import build_breakers
 from dexbot.engine.breakers.context import BreakerContext
@@ -55,9 +56,13 @@ class BreakerRegistry:
         thoughts: ThoughtLog | None = None,
         clock: Callable[[], float] = time.time,
         breakers: Sequence[Breaker] | None = None,
+        instance: str = DEFAULT_INSTANCE,
     ) -> None:
+        """``instance``: whose breakers these are; another instance's transitions in a shared database
+        never trip, reset or resume them."""
         self.cfg = cfg
         self.db = db
+        self.instance = instance
         self.bus = bus
         self.thoughts = thoughts
         self.clock = clock
@@ -76,7 +81,7 @@ class BreakerRegistry:
 
     def load(self) -> None:
         """Read every breaker's last persisted state (blocking; the CLI calls it directly)."""
-        latest, newest = read_latest(self.db, self.breakers)
+        latest, newest = read_latest(self.db, self.breakers, self.instance)
         states: dict[str, dict[str, BreakerState]] = {name: {} for name in self.breakers}
         for (name, key), ev in latest.items():
             st = state_from_event(self.breakers[name], ev)
@@ -178,7 +183,7 @@ class BreakerRegistry:
     async def sync_from_store(self) -> int:
         """Apply transitions another process wrote (operator trip/reset); returns how many applied."""
         async with self._lock:
-            events = await asyncio.to_thread(events_after, self.db, self._last_id)
+            events = await asyncio.to_thread(events_after, self.db, self._last_id, self.instance)
             applied = 0
             for ev in events:
                 self._last_id = max(self._last_id, ev.id or 0)
@@ -289,7 +294,7 @@ class BreakerRegistry:
 
     async def _persist(self, b: Breaker, key: str, old: str, st: BreakerState) -> None:
         try:
-            saved = await asyncio.to_thread(repo.add, self.db, event_row(b, key, old, st))
+            saved = await asyncio.to_thread(repo.add, self.db, event_row(b, key, old, st, self.instance))
         except StoreError as err:
             self._store_error = str(err)
             log.error("breaker %s: transition %s → %s not stored: %s", b.name, old, st.state, err)

@@ -59,9 +59,10 @@ def to_timestamp(at: datetime) -> float:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
-def event_row(b: Breaker, key: str, old: str, st: BreakerState) -> BreakerEvent:
+def event_row(b: Breaker, key: str, old: str, st: BreakerState, instance: str) -> BreakerEvent:
     evidence = {**jsonable(st.evidence), "action": st.action or "", "manual": st.manual}
     return BreakerEvent(
+        instance=instance,
         at=to_datetime(st.since),
         name=b.name,
         scope=scope_column(b, key),
@@ -89,9 +90,11 @@ def state_from_event(b: Breaker, ev: BreakerEvent) -> BreakerState:
     )
 
 
-def read_latest(db: Engine, breakers: dict[str, Breaker]) -> tuple[dict[tuple[str, str], BreakerEvent], int]:
-    """The last event of every (breaker, scope key), and the newest event id overall."""
-    latest = repo.latest_breaker_states(db)
+def read_latest(
+    db: Engine, breakers: dict[str, Breaker], instance: str
+) -> tuple[dict[tuple[str, str], BreakerEvent], int]:
+    """The instance's last event of every (breaker, scope key), and its newest event id."""
+    latest = repo.latest_breaker_states(db, instance)
     newest = max((ev.id or 0 for ev in latest.values()), default=0)
     out: dict[tuple[str, str], BreakerEvent] = {}
     for name, ev in latest.items():
@@ -101,16 +104,19 @@ def read_latest(db: Engine, breakers: dict[str, Breaker]) -> tuple[dict[tuple[st
         if not b.scoped:
             out[(name, key_of(ev.scope))] = ev
             continue
-        for e in repo.list_breaker_events(db, name=name, limit=SCOPED_HISTORY):  # newest first
+        for e in repo.list_breaker_events(
+            db, name=name, limit=SCOPED_HISTORY, instance=instance
+        ):  # newest first
             out.setdefault((name, key_of(e.scope)), e)
     return out, newest
 
 
-def events_after(db: Engine, after_id: int) -> list[BreakerEvent]:
-    """Events with an id above ``after_id``, oldest first (what another process wrote since)."""
+def events_after(db: Engine, after_id: int, instance: str) -> list[BreakerEvent]:
+    """The instance's events with an id above ``after_id``, oldest first (what another process, such as
+    `dexbot breakers trip`, wrote for it since)."""
     limit = 200
     while True:
-        rows = repo.list_breaker_events(db, limit=limit)
+        rows = repo.list_breaker_events(db, limit=limit, instance=instance)
         newer = [r for r in rows if (r.id or 0) > after_id]
         if len(newer) < len(rows) or len(rows) < limit:
             return sorted(newer, key=lambda r: r.id or 0)
