@@ -65,13 +65,16 @@ def genesis_hash(w3: Web3) -> str:
 
 @pytest.fixture
 def chain(devnet: Devnet, w3: Web3) -> Iterator[Devnet]:
-    """The devnet, with every change this test makes rolled back afterwards."""
+    """The devnet, with every change this test makes rolled back afterwards, its mining mode too: a
+    snapshot does not hold it, and a test that stopped automining (to put several transactions in one
+    block) and failed before turning it back on would leave the next test's transactions unmined."""
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     try:
         yield devnet
     finally:
         reverted = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
         assert reverted.get("result") is True, f"evm_revert failed: {reverted}"
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ class ReceiptWatcher:
         self._waiters: dict[str, list[asyncio.Future[Receipt]]] = {}
         self._dirty = asyncio.Event()
         self._last_block = -1
+        self._relooked = -1
 
     async def wait(self, tx_hash: str, timeout_s: float) -> Receipt:
         """The receipt of ``tx_hash``; TimeoutError if it is not mined within ``timeout_s``."""
@@ -72,6 +73,11 @@ class ReceiptWatcher:
             for fut in self._waiters.pop(tx_hash, []):
                 if not fut.done():
                     fut.set_result(receipt)
+        if self._waiters and block != self._relooked:
+            # A node can answer a block's number before its receipts are stored (seen under load, where
+            # no further block came for a test): one more look at the same block.
+            self._relooked = block
+            self._dirty.set()
 
 
 def succeeded(receipt: Receipt) -> bool:
