@@ -22,7 +22,7 @@ def _cycle(graph: grimp.ImportGraph) -> list[str]:
 
 
 def test_the_dexbot_package_has_no_import_cycle() -> None:
-    graph = grimp.build_graph("dexbot", exclude_type_checking_imports=False)
+    graph = grimp.build_graph("dexbot", exclude_type_checking_imports=False, cache_dir=None)
     assert _cycle(graph) == []
 
 

@@ -42,9 +42,9 @@ def _check_mode(
     if cfg.mode.trading == "live" and not live:
         raise ConfigError('mode.trading is "live": add --live to confirm real transactions')
     if cfg.mode.trading == "live":
-        from dexbot.cli.live_optin import live_signer  # keystore, password, typed confirmation
+        from dexbot.cli.live_optin import unlock_live_signer  # keystore, password, typed confirmation
 
-        return live_signer(cfg, yes=yes, address=address)
+        return unlock_live_signer(cfg, yes=yes, address=address)
     return None
 
 

@@ -12,11 +12,11 @@ if TYPE_CHECKING:
     from dexbot.core.config import Config
     from dexbot.engine.breakers.decision import Decision
     from dexbot.engine.events import EventBus
+    from dexbot.engine.execution.quotes import QuoteSource
+    from dexbot.engine.execution.types import Executor
     from dexbot.engine.guard import Guard
     from dexbot.engine.holding import Holding
-    from dexbot.engine.live import Executor
     from dexbot.engine.market import MarketView
-    from dexbot.engine.paper import QuoteSource
     from dexbot.engine.portfolio import Portfolio
     from dexbot.engine.risk.assess import RiskAssessor
     from dexbot.engine.risk.score import Assessment

@@ -21,7 +21,7 @@ from dexbot.engine.breakers.context import (
     HeldToken,
     PendingTx,
     PoolObs,
-    TxOutcome,
+    TxStatusAt,
 )
 from dexbot.engine.market import MarketView
 from dexbot.engine.portfolio import Portfolio
@@ -56,7 +56,7 @@ class Guard:
         self.day_start_equity = 0
         self.reorg_depth = 0
         self.db_write_error = ""
-        self.txs: deque[TxOutcome] = deque(maxlen=500)
+        self.txs: deque[TxStatusAt] = deque(maxlen=500)
         self.fills: deque[FillSlippage] = deque(maxlen=500)
         self.wallet: WalletObs | None = None
         self.rpc_disagreement = ""  # the last quorum read's refusal; "" once a quorum agrees again
@@ -72,7 +72,7 @@ class Guard:
 
     def record_tx(self, status: str) -> None:
         """A live transaction's end: mined, reverted, or failed (never mined)."""
-        self.txs.append(TxOutcome(time.time(), status))
+        self.txs.append(TxStatusAt(time.time(), status))
 
     def record_fill(self, token: str, quoted_out: int, amount_out: int) -> None:
         """A live fill: the exact quote that set amountOutMin against what the receipt delivered."""

@@ -29,12 +29,12 @@ from dexbot.engine.events import (
     LevelChanged,
     PortfolioUpdated,
 )
+from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.types import Market
 from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy, effective_policy
-from dexbot.engine.live import LiveExecutor, open_live
-from dexbot.engine.live_wallet import live_signer
-from dexbot.engine.paper import Market
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file

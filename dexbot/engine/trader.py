@@ -17,13 +17,14 @@ from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.discovery import Discovery
 from dexbot.engine.events import EventBus
+from dexbot.engine.execution.paper import PaperExecutor
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exit_desk import ExitDesk
 from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy
-from dexbot.engine.live import Executor
 from dexbot.engine.market import MarketView
-from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment

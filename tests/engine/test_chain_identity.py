@@ -17,10 +17,10 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config, parse_config
 from dexbot.core.errors import ChainIdentityMismatch
 from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
+from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.holding import Holding
-from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
-from dexbot.engine.paper import Market
-from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import from_deployment, open_chain
 from dexbot.engine.service import EngineService
 from dexbot.store import repo

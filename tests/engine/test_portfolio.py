@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.execution.types import Fill
+from dexbot.engine.portfolio import Portfolio
 from dexbot.store import repo
 from dexbot.store.db import open_database
 

@@ -22,11 +22,11 @@ from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import parse_config
 from dexbot.engine.events import EventBus
+from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
+from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.guard import Guard
 from dexbot.engine.intel import IntelPolicy, policy
-from dexbot.engine.live import LiveExecutor, open_live
-from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
-from dexbot.engine.paper import QuoteSource
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
