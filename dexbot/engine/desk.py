@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class DeskState:
     losses: int
     block: int
     gas_price: int
+    clock: Callable[[], float]  # chain time (engine.clock): what every age and window is measured in
     decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made
 
     if TYPE_CHECKING:  # implemented by Discovery; the exit desk puts resumed positions' pools back in view

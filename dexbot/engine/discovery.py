@@ -51,7 +51,7 @@ class Discovery(DeskState):
             fee,
             token0.lower() != weth,
             block,
-            time.time(),
+            self.clock(),
         )
         self.view.add(info)
         if announce:

@@ -21,6 +21,7 @@ from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
 from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
+from dexbot.engine.clock import ChainClock
 from dexbot.engine.events import (
     BlockSeen,
     EngineError,
@@ -76,10 +77,13 @@ class EngineService:
         *,
         bus: EventBus | None = None,
         signer: LocalAccount | None = None,
+        clock: ChainClock | None = None,
     ) -> None:
         """``signer``: the account live mode signs with (the unlocked keystore); on the devnet live mode
-        falls back to a dev account. Paper mode ignores it."""
+        falls back to a dev account. Paper mode ignores it. ``clock``: the chain-time clock every
+        decision reads; the engine advances it to each block's timestamp (pass one to drive it)."""
         self.cfg, self.rt, self.db = cfg, rt, db
+        self.clock = clock or ChainClock()
         self.bus = bus or EventBus()
         self.level = cfg.intel.level
         self.state = "starting"
@@ -102,15 +106,24 @@ class EngineService:
             db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
         )
         self.trader = Trader(
-            cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
+            cfg,
+            rt,
+            db,
+            self.bus,
+            self.thoughts,
+            self.portfolio,
+            make_strategy(cfg.strategy.name),
+            self.clock.now,
         )
         self.watcher = PoolWatcher(
             rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self.trader.kept_pools
         )
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
-        self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
-        self.breakers = BreakerRegistry(cfg.breakers, db, bus=self.bus, thoughts=self.thoughts)
+        self.guard = Guard(rt.client, self.portfolio, rt.chain_id, clock=self.clock.now)
+        self.breakers = BreakerRegistry(
+            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, clock=self.clock.now
+        )
         self.trader.guard = self.guard
         self.live: LiveExecutor | None = None
         if account is not None:
@@ -252,6 +265,7 @@ class EngineService:
     async def start(self) -> None:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
+        self.clock.advance(self.watcher.head_timestamp)
         self.block = self.last_processed = head  # what the chain already holds is the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
@@ -346,6 +360,7 @@ class EngineService:
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
+        self.clock.advance(ev.timestamp)
         self.trader.block = ev.number
         with self._timed("fees"):
             await self._fees(ev.number)
@@ -355,7 +370,7 @@ class EngineService:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
-        self.trader.forget_pools(ev.dropped, time.time())
+        self.trader.forget_pools(ev.dropped, self.clock.now())
         p = self.policy()
         with self._timed("breakers"):
             await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -49,16 +50,18 @@ class Trader(Discovery, ExitDesk):
         thoughts: ThoughtLog,
         portfolio: Portfolio,
         strategy: Strategy,
+        clock: Callable[[], float],
     ) -> None:
         self.cfg, self.rt, self.db, self.bus = cfg, rt, db, bus
         self.thoughts = thoughts
         self.portfolio = portfolio
         self.strategy = strategy
+        self.clock = clock
         self.view = MarketView()
         self.quotes = QuoteSource(rt.client, rt.addrs)
         self.executor: Executor = PaperExecutor(self.quotes)  # the service swaps in LiveExecutor in live mode
         self.max_trade_wei: int | None = None  # live mode: mode.max_trade_eth caps every buy
-        self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s)
+        self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s, clock=clock)
         self.holdings: dict[int, Holding] = {}
         self.queue: dict[str, Candidate] = {}
         self.discovered: dict[str, float] = {}  # token -> when its pool's creation log arrived
@@ -150,7 +153,7 @@ class Trader(Discovery, ExitDesk):
         if a.verdict != "ok":
             self.skipped[token.lower()] = self.block
             if a.verdict == "blocked":
-                self.hostile_seen.append(time.time())
+                self.hostile_seen.append(self.clock())
             await self.thoughts.record(
                 "skip",
                 explain_skip(a, policy.max_risk),
@@ -267,7 +270,7 @@ class Trader(Discovery, ExitDesk):
             self.guard.record_trade(fill.gas_cost)
         rules = self.exit_rules(policy)
         h = Holding(
-            m, a.buy_tax_bps or 0, a.sell_tax_bps or 0, rules, time.time(), last_check_block=self.block
+            m, a.buy_tax_bps or 0, a.sell_tax_bps or 0, rules, self.clock(), last_check_block=self.block
         )
         self.holdings[pos.id or 0] = h
         value = await self.net_value(pos, h)

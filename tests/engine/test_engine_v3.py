@@ -5,8 +5,6 @@ the most tokens and sold where the sale gets the most ETH."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dexbot.chain.devnet import Devnet, TokenSpec, calldata
@@ -229,7 +227,7 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
     (pos,) = engine.portfolio.open_positions()
     h = trader.holdings[pos.id or 0]
     twap = engine.cfg.exits.model_copy(update={"method": "twap", "twap_slices": 2, "twap_over_s": 60.0})
-    h.plan = make_plan("take_profit", pos.size, twap, now=time.time(), volume_per_s=0, block_time_s=0.2)
+    h.plan = make_plan("take_profit", pos.size, twap, now=trader.clock(), volume_per_s=0, block_time_s=0.2)
     before = trader.block
     await _pull_v3(chain, client, tok.owner)
     after = await client.block_number()
