@@ -42,6 +42,7 @@ from dexbot.engine.runtime import ChainRuntime, data_file
 from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
+from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import describe
 from dexbot.engine.trader import Trader
 from dexbot.store import repo
@@ -143,6 +144,7 @@ class EngineService:
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
         self.base_fee = 0
+        self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -361,9 +363,10 @@ class EngineService:
         started = time.perf_counter()
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
         self.clock.advance(ev.timestamp)
-        self.trader.block = ev.number
         with self._timed("fees"):
             await self._fees(ev.number)
+        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy())
+        self.trader.on_tick(tick)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
@@ -371,19 +374,17 @@ class EngineService:
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
         self.trader.forget_pools(ev.dropped, self.clock.now())
-        p = self.policy()
         with self._timed("breakers"):
             await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug
         held = {pos.token for pos in self.portfolio.open_positions()}
-        for cand in self.trader.strategy.on_block(self.trader.view, ev.number, held):
-            self.trader.queue.setdefault(cand.token.lower(), cand)
+        self.trader.enqueue(self.trader.strategy.on_block(self.trader.view, ev.number, held))
         if self.state == "running":
             # Entries before the exit rules: a launch is worth milliseconds, an exit rule tens of them
             # in a 2 s block (the breakers' ordered exits already ran above).
             with self._timed("decisions"):
                 await self._decide()
         with self._timed("exits"):
-            await self.trader.manage_exits(p)
+            await self.trader.manage_exits(tick.policy)
         self.trader.publish_market(changed)
         snap = self.portfolio.snapshot()
         self.equity_curve.append((ev.number, snap.equity))
@@ -414,11 +415,10 @@ class EngineService:
 
     async def _decide(self) -> None:
         """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits."""
-        for _ in range(min(MAX_DECISIONS_PER_BLOCK, len(self.trader.queue))):
-            token = next(iter(self.trader.queue))
-            cand = self.trader.queue.pop(token)
+        for _ in range(min(MAX_DECISIONS_PER_BLOCK, self.trader.queued())):
+            cand = self.trader.next_candidate()
+            token = cand.token.lower()
             t0 = time.perf_counter()
-            self.trader.decided_at = 0.0
             try:
                 await self.trader.consider(cand, self.policy())
             except StoreError:
@@ -439,7 +439,7 @@ class EngineService:
         except (ChainError, ValueError, KeyError) as err:
             log.warning("gas suggestion failed: %s", err)
             return
-        self.trader.gas_price = fee.expected_fee_per_gas
+        self.gas_price = fee.expected_fee_per_gas
         self.base_fee = fee.base_fee
 
     async def _check_breakers(self, ev: NewBlock) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.engine import Engine
 
@@ -33,6 +33,7 @@ from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
+from dexbot.engine.tick import Tick
 from dexbot.engine.venue_choice import EntryChoice, choose_entry, tradable
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
@@ -76,6 +77,25 @@ class Trader(Discovery, ExitDesk):
         self.block = 0
         self.gas_price = 0
         self.decided_at = 0.0
+
+    def on_tick(self, tick: Tick) -> None:
+        """The block being handled, as the engine hands it over: the only way the desk's block and gas
+        price move."""
+        self.block, self.gas_price = tick.block, tick.gas_price
+
+    def enqueue(self, candidates: Iterable[Candidate]) -> None:
+        """Candidates wait for a decision in arrival order; a token already waiting keeps its place."""
+        for cand in candidates:
+            self.queue.setdefault(cand.token.lower(), cand)
+
+    def queued(self) -> int:
+        return len(self.queue)
+
+    def next_candidate(self) -> Candidate:
+        """The oldest waiting candidate, taken off the queue; ``decided_at`` is cleared for its decision."""
+        cand = self.queue.pop(next(iter(self.queue)))
+        self.decided_at = 0.0
+        return cand
 
     async def _facts(self, token: str, policy: IntelPolicy) -> MarketFacts:
         """The token's pools as venues: V2 reserves from the watcher, V3 depth within the level's

@@ -18,6 +18,7 @@ from dexbot.engine.execution.quotes import Priced
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.plan import make_plan
 from dexbot.engine.service import EngineService
+from dexbot.engine.tick import Tick
 from dexbot.store import repo
 
 from .engine_harness import DEADLINE, ETH, debug, head_processed, launch, mine_until, thoughts, until
@@ -259,7 +260,7 @@ async def test_a_resumed_v3_position_is_back_in_the_market_view(
     again = EngineService(engine.cfg, engine.rt, engine.db)
     await again.start()
     assert tok.v3_pool not in again.trader.view.pools  # launched after start: discovery never saw it
-    again.trader.gas_price, again.trader.block = engine.trader.gas_price, engine.trader.block
+    again.trader.on_tick(Tick(engine.trader.block, engine.block_ts, engine.trader.gas_price, again.policy()))
     await again.trader.manage_exits(again.policy())
     info = again.trader.view.pools[tok.v3_pool or ""]
     assert (info.dex, info.fee, info.token) == ("uniswap_v3", 3000, tok.address)
