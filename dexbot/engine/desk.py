@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from dexbot.chain.roundtrip import RoundTripResult
     from dexbot.core.config import Config
     from dexbot.engine.breakers.decision import Decision
+    from dexbot.engine.breakers.observations import Observations
     from dexbot.engine.events import EventBus
     from dexbot.engine.execution.quotes import QuoteSource
     from dexbot.engine.execution.types import Executor
-    from dexbot.engine.guard import Guard
     from dexbot.engine.holding import Holding
     from dexbot.engine.market import MarketView
     from dexbot.engine.portfolio import Portfolio
@@ -43,7 +43,7 @@ class DeskState:
     queue: dict[str, Candidate]
     discovered: dict[str, float]
     last_recheck: dict[str, RoundTripResult]
-    guard: Guard | None
+    guard: Observations | None
     decision: Decision
     assessments: dict[str, Assessment]
     skipped: dict[str, int]

@@ -19,6 +19,7 @@ from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
+from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
@@ -33,7 +34,6 @@ from dexbot.engine.events import (
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.types import Market
-from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy, effective_policy
 from dexbot.engine.portfolio import Portfolio
@@ -121,7 +121,7 @@ class EngineService:
         )
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
-        self.guard = Guard(rt.client, self.portfolio, rt.chain_id, clock=self.clock.now)
+        self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=self.clock.now)
         self.breakers = BreakerRegistry(
             cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, clock=self.clock.now
         )

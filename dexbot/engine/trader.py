@@ -16,13 +16,13 @@ from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.decision import Decision
+from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.discovery import Discovery
 from dexbot.engine.events import EventBus
 from dexbot.engine.execution.paper import PaperExecutor
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exit_desk import ExitDesk
-from dexbot.engine.guard import Guard
 from dexbot.engine.holding import Holding
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.market import MarketView
@@ -67,7 +67,7 @@ class Trader(Discovery, ExitDesk):
         self.queue: dict[str, Candidate] = {}
         self.discovered: dict[str, float] = {}  # token -> when its pool's creation log arrived
         self.last_recheck: dict[str, RoundTripResult] = {}
-        self.guard: Guard | None = None
+        self.guard: Observations | None = None
         self.decision = Decision()  # token -> candidate waiting for a decision
         self.assessments: dict[str, Assessment] = {}
         self.skipped: dict[str, int] = {}

@@ -32,6 +32,7 @@ from dexbot.chain.tokens import eth_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.breakers.observations import Observations, WalletObs
 from dexbot.engine.execution.live.book import (
     adopt_wallet,
     reconcile_closed,
@@ -42,7 +43,6 @@ from dexbot.engine.execution.live.calls import buy_call, router_of, sell_call
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Fill, Market
-from dexbot.engine.guard import Guard, WalletObs
 from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.thoughts import ThoughtLog
@@ -70,7 +70,7 @@ class LiveExecutor:
         gas: GasOracle,
         portfolio: Portfolio,
         thoughts: ThoughtLog,
-        guard: Guard,
+        guard: Observations,
         *,
         policy: Callable[[], IntelPolicy],
         max_trade_wei: int,
@@ -304,7 +304,7 @@ def open_live(
     gas: GasOracle,
     portfolio: Portfolio,
     thoughts: ThoughtLog,
-    guard: Guard,
+    guard: Observations,
     policy: Callable[[], IntelPolicy],
     max_trade_wei: int,
     block_time_s: float,

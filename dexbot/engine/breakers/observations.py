@@ -42,7 +42,10 @@ class WalletObs:
     pending: tuple[PendingTx, ...] = ()
 
 
-class Guard:
+class Observations:
+    """What the breakers look at, collected as it happens and handed over as one BreakerContext per block
+    (formerly ``Guard``: it guards nothing itself, the breakers decide)."""
+
     def __init__(
         self,
         client: RpcClient,
