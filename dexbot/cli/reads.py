@@ -151,7 +151,7 @@ def pnl(
     """Realised and unrealised P&L of the current chain's account (--account N, or --all); unrealised
     from the engine's latest marks."""
     from dexbot.chain.identity import short_genesis
-    from dexbot.engine.reports import pnl_reports
+    from dexbot.cli.reports import pnl_reports
 
     db = _engine(ctx)
     everything = pnl_reports(db)

@@ -49,7 +49,7 @@ def _check_mode(
 
 
 async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
-    from dexbot.engine.eventlog import EventFormatter
+    from dexbot.cli.eventlog import EventFormatter
     from dexbot.engine.events import Event
     from dexbot.engine.host import EngineHost
 
@@ -142,7 +142,7 @@ def run(
     host = EngineHost(cfg, services=_services(cfg), signer=signer)
 
     def stored_trades() -> list[TradeFilled]:
-        from dexbot.engine.reports import trade_events
+        from dexbot.cli.reports import trade_events
         from dexbot.store.db import open_database
 
         return trade_events(open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms))

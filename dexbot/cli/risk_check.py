@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dexbot.chain.dex.quote_service import QuoteTarget, connect, resolve_token
+from dexbot.cli.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError
 from dexbot.engine.intel import effective_policy
