@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from dexbot.engine.events import EventBus
     from dexbot.engine.execution.quotes import QuoteSource
     from dexbot.engine.execution.types import Executor
-    from dexbot.engine.holding import Holding
-    from dexbot.engine.market import MarketView
+    from dexbot.engine.exits.holding import Holding
+    from dexbot.engine.market.view import MarketView
     from dexbot.engine.portfolio import Portfolio
     from dexbot.engine.risk.assess import RiskAssessor
     from dexbot.engine.risk.score import Assessment

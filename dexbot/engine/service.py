@@ -34,10 +34,10 @@ from dexbot.engine.events import (
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.types import Market
-from dexbot.engine.holding import Holding
+from dexbot.engine.exits.holding import Holding
 from dexbot.engine.intel import IntelPolicy, effective_policy
+from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file
 from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy

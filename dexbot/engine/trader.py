@@ -17,15 +17,16 @@ from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
-from dexbot.engine.discovery import Discovery
+from dexbot.engine.entries.venue_choice import EntryChoice, choose_entry, tradable
 from dexbot.engine.events import EventBus
 from dexbot.engine.execution.paper import PaperExecutor
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Executor, Market
-from dexbot.engine.exit_desk import ExitDesk
-from dexbot.engine.holding import Holding
+from dexbot.engine.exits.desk import ExitDesk
+from dexbot.engine.exits.holding import Holding
 from dexbot.engine.intel import IntelPolicy
-from dexbot.engine.market import MarketView
+from dexbot.engine.market.discovery import Discovery
+from dexbot.engine.market.view import MarketView
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment
@@ -34,7 +35,6 @@ from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
 from dexbot.engine.tick import Tick
-from dexbot.engine.venue_choice import EntryChoice, choose_entry, tradable
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
 

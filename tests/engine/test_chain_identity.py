@@ -19,7 +19,7 @@ from dexbot.core.errors import ChainIdentityMismatch
 from dexbot.engine.events import EventBus, ThoughtRecorded
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.types import Fill, Market
-from dexbot.engine.holding import Holding
+from dexbot.engine.exits.holding import Holding
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import from_deployment, open_chain
 from dexbot.engine.service import EngineService

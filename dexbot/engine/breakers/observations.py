@@ -24,7 +24,7 @@ from dexbot.engine.breakers.context import (
     PoolObs,
     TxStatusAt,
 )
-from dexbot.engine.market import MarketView
+from dexbot.engine.market.view import MarketView
 from dexbot.engine.portfolio import Portfolio
 
 RPC_WINDOW_S = 300.0

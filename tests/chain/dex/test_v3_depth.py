@@ -19,7 +19,7 @@ from dexbot.chain.dex.uniswap_v3.depth import FEE_UNIT, price_limits, v3_depth
 from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Market
-from dexbot.engine.pricing import price_and_liquidity
+from dexbot.engine.market.pricing import price_and_liquidity
 
 E18 = 10**18
 Q96 = 2**96

@@ -19,7 +19,7 @@ from dexbot.engine.breakers.execution.failed_txs import FailedTxs
 from dexbot.engine.execution.live.executor import TradeRefused
 from dexbot.engine.execution.live.tx import LiveTradeFailed
 from dexbot.engine.execution.types import Market
-from dexbot.engine.market import MarketView
+from dexbot.engine.market.view import MarketView
 from dexbot.store import repo
 
 from ..conftest import calldata

@@ -15,8 +15,8 @@ from dexbot.core.errors import ChainError
 from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
 from dexbot.engine.desk import DeskState
 from dexbot.engine.events import MarketUpdate
-from dexbot.engine.market import PoolInfo
-from dexbot.engine.pricing import price_and_liquidity
+from dexbot.engine.market.pricing import price_and_liquidity
+from dexbot.engine.market.view import PoolInfo
 
 
 class Discovery(DeskState):
