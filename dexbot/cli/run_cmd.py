@@ -17,7 +17,7 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from dexbot.engine.events import TradeFilled
+    from dexbot.engine.api.events import TradeFilled
     from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
@@ -50,7 +50,7 @@ def _check_mode(
 
 async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
     from dexbot.cli.eventlog import EventFormatter
-    from dexbot.engine.events import Event
+    from dexbot.engine.api.events import Event
     from dexbot.engine.host import EngineHost
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer)

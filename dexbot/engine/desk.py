@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 
     from dexbot.chain.roundtrip import RoundTripResult
     from dexbot.core.config import Config
+    from dexbot.engine.api.events import EventBus
     from dexbot.engine.breakers.decision import Decision
     from dexbot.engine.breakers.observations import Observations
-    from dexbot.engine.events import EventBus
     from dexbot.engine.execution.quotes import QuoteSource
     from dexbot.engine.execution.types import Executor
     from dexbot.engine.exits.holding import Holding

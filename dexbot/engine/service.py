@@ -19,11 +19,7 @@ from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
-from dexbot.engine.breakers.observations import Observations
-from dexbot.engine.breakers.registry import BreakerRegistry
-from dexbot.engine.chain_bind import check_live, require_identity, start_note
-from dexbot.engine.clock import ChainClock
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     EngineError,
     EngineStateChanged,
@@ -31,15 +27,19 @@ from dexbot.engine.events import (
     LevelChanged,
     PortfolioUpdated,
 )
+from dexbot.engine.api.intel import IntelPolicy, effective_policy
+from dexbot.engine.api.snapshot import EngineSnapshot, PoolView, PositionView
+from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.breakers.registry import BreakerRegistry
+from dexbot.engine.chain_bind import check_live, require_identity, start_note
+from dexbot.engine.clock import ChainClock
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
-from dexbot.engine.intel import IntelPolicy, effective_policy
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import ChainRuntime, data_file
-from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick

@@ -22,7 +22,7 @@ from sqlalchemy import event, text
 from dexbot import __version__
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     BreakerChanged,
     EngineError,
@@ -33,8 +33,8 @@ from dexbot.engine.events import (
     ThoughtRecorded,
     TradeFilled,
 )
+from dexbot.engine.api.snapshot import BreakerView
 from dexbot.engine.service import EngineService
-from dexbot.engine.snapshot import BreakerView
 from dexbot.metrics.health import Health, starting
 from dexbot.metrics.registry import BREAKER_STATE_VALUE, Metrics
 from dexbot.metrics.server import MetricsServer

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.api.intel import IntelPolicy
 
 
 @dataclass(frozen=True)

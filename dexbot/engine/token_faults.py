@@ -13,9 +13,9 @@ import logging
 from typing import Literal
 
 from dexbot.core.errors import DexbotError
+from dexbot.engine.api.events import EngineError
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.desk import DeskState
-from dexbot.engine.events import EngineError
-from dexbot.engine.intel import IntelPolicy
 
 log = logging.getLogger("dexbot.engine")
 FaultStage = Literal["assess", "trade", "exit"]

@@ -15,16 +15,16 @@ from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.api.events import EventBus
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.entries.venue_choice import EntryChoice, choose_entry, tradable
-from dexbot.engine.events import EventBus
 from dexbot.engine.execution.paper import PaperExecutor
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exits.desk import ExitDesk
 from dexbot.engine.exits.holding import Holding
-from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.view import MarketView
 from dexbot.engine.portfolio import Portfolio

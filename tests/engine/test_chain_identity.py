@@ -16,7 +16,7 @@ from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config, parse_config
 from dexbot.core.errors import ChainIdentityMismatch
-from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.api.events import EventBus, ThoughtRecorded
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.exits.holding import Holding

@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 
 from dexbot.core.errors import ChainError, StoreError
+from dexbot.engine.api.events import PositionChanged, TradeFilled
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.context import HeldToken
-from dexbot.engine.events import PositionChanged, TradeFilled
 from dexbot.engine.execution.quotes import Priced
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
-from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import explain_exit, explain_slice
 from dexbot.engine.token_faults import TokenFaults

@@ -22,7 +22,7 @@ from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
 from dexbot.core.config import RiskConfig
 from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
-from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.score import Assessment, Factor, combine
 from dexbot.engine.risk.venues import Venue, deepest, measure_v3, round_trip_venue, v2_venue

@@ -32,6 +32,7 @@ from dexbot.chain.tokens import eth_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.observations import Observations, WalletObs
 from dexbot.engine.execution.live.book import (
     adopt_wallet,
@@ -43,7 +44,6 @@ from dexbot.engine.execution.live.calls import buy_call, router_of, sell_call
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Fill, Market
-from dexbot.engine.intel import IntelPolicy
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store.ledger import LedgerStore
