@@ -28,7 +28,7 @@ from dexbot.engine.api.events import (
     PortfolioUpdated,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
-from dexbot.engine.api.snapshot import EngineSnapshot, PoolView, PositionView
+from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, PoolView, PositionView, TaxesSeen
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
@@ -525,6 +525,23 @@ class EngineService:
         self.trader.holdings[position_id] = Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp())
 
     # -- snapshot -----------------------------------------------------------------------------------------
+
+    def counters(self) -> EngineCounters:
+        t = self.trader
+        return EngineCounters(
+            gas_price=t.gas_price,
+            base_fee=self.base_fee,
+            wins=t.wins,
+            losses=t.losses,
+            risk_cache_hits=t.assessor.hits,
+            risk_cache_misses=t.assessor.misses,
+            events_dropped=self.bus.dropped,
+        )
+
+    def taxes_seen(self, token: str) -> TaxesSeen | None:
+        """The token's taxes by its latest assessment; None when it has none."""
+        a = self.trader.assessments.get(token.lower())
+        return None if a is None else TaxesSeen(a.buy_tax_bps, a.sell_tax_bps)
 
     def snapshot(self) -> EngineSnapshot:
         snap = self.portfolio.snapshot()
