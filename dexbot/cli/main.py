@@ -1,13 +1,17 @@
 """The `dexbot` command: a thin typer app. Exit codes live here: 0 ok, 1 error, 2 usage/config,
-3 not built yet, 130 interrupted."""
+3 not built yet, 130 interrupted. Every failure is one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
+import click
 import typer
+from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer carries its own click
 
 from dexbot import __version__
 from dexbot.cli import config_cmd, db_cmd, reads
@@ -92,16 +96,42 @@ def backtest() -> None:
     raise _not_built("backtesting", "a later issue")
 
 
-def main() -> None:
-    """Console entry point: map dexbot errors to one line on stderr and an exit code."""
+EXIT_INTERRUPTED = 130
+INTERNAL = "internal error"  # the safety net's words: a test that sees them has found a bug
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """One line whatever the message holds: control characters (a newline in a typed value) are shown
+    escaped, and brackets are text, not rich markup."""
+    line = _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)
+    err.print(f"[red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: map dexbot's and click's errors to one line on stderr and an exit code."""
     try:
-        app(standalone_mode=True)
+        code = app(args=argv, prog_name="dexbot", standalone_mode=False)
     except DexbotError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _fail(str(exc), exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # a group named alone: its help, on stderr, as a usage error
         sys.exit(exc.exit_code)
+    except UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
+        _fail(exc.format_message() + hint, exc.exit_code)
+    except typer.exceptions.TyperException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except (typer.Abort, click.exceptions.Abort):
+        _fail("aborted: no input", 1)
     except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except Exception as exc:  # the last net for a bug no input path catches: still one line
+        _fail(f"{INTERNAL} ({type(exc).__name__}): {exc}; please report it with the command line", 1)
+    if code == EXIT_INTERRUPTED:
         err.print("interrupted")
-        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import typer
 from dexbot.cli.context import out, print_json, state
 from dexbot.cli.render import cols, table
 from dexbot.core.errors import InputError
-from dexbot.core.units import fmt_units, from_units
+from dexbot.core.units import fmt_units, from_units, parse_amount
 
 if TYPE_CHECKING:
     from dexbot.chain.dex.types import Quote
@@ -27,10 +27,14 @@ def quote(
     rpc: Annotated[str | None, typer.Option("--rpc", help="RPC URL instead of the configured ones")] = None,
 ) -> None:
     """Best route and exact amount out for a swap (V2, each V3 fee tier, two hops via WETH)."""
-    from dexbot.cli.quote_service import quote_target, quote_tokens
+    from dexbot.cli.quote_service import quote_target, quote_tokens, resolve_token
 
     if rpc is not None and not rpc.startswith(("http://", "https://")):
         raise InputError(f"--rpc: {rpc!r} is not an http(s):// URL")
+    for what, value in (("TOKEN_IN", token_in), ("TOKEN_OUT", token_out)):
+        if value.strip().lower().startswith("0x"):
+            resolve_token(value, {}, what)  # a malformed address is a usage error before any connection
+    parse_amount(amount, field="AMOUNT")
     target = quote_target(state(ctx).config(), rpc)
     report = asyncio.run(quote_tokens(target, token_in, token_out, amount))
     if as_json:

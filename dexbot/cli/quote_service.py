@@ -19,7 +19,7 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import token_meta
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DevnetError, InputError, RpcUnavailable
-from dexbot.core.units import to_units
+from dexbot.core.units import parse_amount, to_units
 
 NO_DEVNET = "no devnet running: start one with `dexbot devnet up`"
 
@@ -132,6 +132,7 @@ async def quote_tokens(target: QuoteTarget, token_in: str, token_out: str, amoun
     address_out = resolve_token(token_out, target.symbols, "TOKEN_OUT")
     if address_in == address_out:
         raise InputError(f"TOKEN_IN and TOKEN_OUT are the same token ({address_in})")
+    parse_amount(amount, field="AMOUNT")  # not a number: a usage error before any connection
     client = await connect(target)
     try:
         block = await client.block_number()
@@ -139,7 +140,7 @@ async def quote_tokens(target: QuoteTarget, token_in: str, token_out: str, amoun
             token_meta(client, address_in, block, multicall=target.addrs.multicall3),
             token_meta(client, address_out, block, multicall=target.addrs.multicall3),
         )
-        amount_in = to_units(amount, meta_in.decimals, field="AMOUNT")
+        amount_in = to_units(amount, meta_in.decimals, field="AMOUNT", unit=meta_in.symbol)
         if amount_in == 0:
             raise InputError(f"AMOUNT: {amount!r} must be more than zero")
         quotes = await find_quotes(client, target.addrs, address_in, address_out, amount_in, block=block)

@@ -20,7 +20,7 @@ from dexbot.core.config_chain import OP_GAS_PRICE_ORACLE as OP_GAS_PRICE_ORACLE
 from dexbot.core.config_chain import ChainConfig as ChainConfig
 from dexbot.core.config_chain import CustomChainConfig as CustomChainConfig
 from dexbot.core.config_chain import V3RouterKind as V3RouterKind
-from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Section
+from dexbot.core.config_fields import KEY_ERROR, Address, EthAmount, Host, Section
 from dexbot.core.config_sources import Origin, env_key, given
 from dexbot.core.errors import ConfigError
 from dexbot.core.units import WEI_PER_ETH
@@ -167,19 +167,29 @@ class GasConfig(Section):
 class StoreConfig(Section):
     data_dir: str = "data"
     url: str = ""
-    busy_timeout_ms: int = Field(default=5000, ge=0)
+    busy_timeout_ms: int = Field(default=5000, ge=0, le=3_600_000)
 
     @field_validator("url")
     @classmethod
     def _url_scheme(cls, v: str) -> str:
         if v and not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL (or empty for the default file)")
+        if v:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                port = make_url(v).port
+            except (ArgumentError, ValueError) as err:
+                raise ValueError(f"is not a database URL ({err})") from None
+            if port is not None and not 0 < port < 65536:
+                raise ValueError(f"port {port} is not 1-65535")
         return v
 
 
 class MetricsConfig(Section):
     enabled: bool = True
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: int = Field(default=9464, ge=0, le=65535)
 
 
@@ -323,15 +333,23 @@ def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Conf
     explicit = path is not None
     file = Path(path) if path is not None else Path("config.toml")
     data: dict[str, Any] = {}
-    if file.exists():
-        if file.is_dir():
-            raise ConfigError(f"config error: {file} is a directory, not a TOML file")
+    try:
+        exists = file.exists()
+        if exists:
+            if file.is_dir():
+                raise ConfigError(f"config error: {file} is a directory, not a TOML file")
+            text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config error in {file}: not UTF-8 text") from None
+    except (OSError, ValueError) as err:  # unreadable, name too long, a NUL in the path
+        raise ConfigError(
+            f"config error: cannot read {file}: {getattr(err, 'strerror', None) or err}"
+        ) from None
+    if exists:
         try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"config error in {file}: not valid TOML: {err}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"config error in {file}: not UTF-8 text") from None
     elif explicit:
         raise ConfigError(f"config error: file {file} does not exist")
     origin = str(file)
@@ -340,7 +358,7 @@ def load_config(path: str | Path | None = None, *, use_env: bool = True) -> Conf
     if env:
         data = _merge(data, env_overrides(env))
         origin = f"{file} + DEXBOT_* environment"
-    cfg = parse_config(data, origin, str(file) if file.exists() else "")
+    cfg = parse_config(data, origin, str(file) if exists else "")
     parsed_env = {name: _parse_env_value(raw) for name, raw in env.items()}
     cfg._given = given(from_file, str(file.resolve()), parsed_env)
     return cfg

@@ -32,3 +32,11 @@ def cli(tmp_path: Path) -> CliRun:
         )
 
     return run
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The count of fuzz examples run, for the closing note of a fuzzing change."""
+    from .fuzzing import EXAMPLES, summary
+
+    if EXAMPLES:
+        terminalreporter.write_line(summary())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from custom_chain import custom_toml  # tests/custom_chain.py
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.deployment import Deployment
@@ -19,25 +20,8 @@ pytestmark = pytest.mark.chain
 CliRun = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def custom_toml(dep: Deployment, rpc_url: str, *, chain_id: int = 31337, **overrides: str) -> str:
-    table = {
-        "name": "localnet",
-        "weth": dep.weth,
-        "usdc": dep.usdc,
-        "v2_factory": dep.v2_factory,
-        "v2_router": dep.v2_router,
-        "v3_factory": dep.v3_factory,
-        "v3_router": dep.v3_swap_router,
-        "v3_router_kind": "swap_router",
-        "v3_quoter": dep.v3_quoter,
-        "v3_position_manager": dep.v3_position_manager,
-        "multicall3": dep.multicall3,
-    } | overrides
-    lines = "".join(f'{k} = "{v}"\n' for k, v in table.items())
-    return (
-        f'[chain]\nnetwork = "custom"\nchain_id = {chain_id}\nrpc_urls = ["{rpc_url}"]\n'
-        f"[chain.custom]\n{lines}[metrics]\nenabled = false\n"
-    )
+def _toml(dep: Deployment, rpc_url: str, *, chain_id: int = 31337, **overrides: str) -> str:
+    return custom_toml(dep, [rpc_url], chain_id=chain_id, **overrides) + "[metrics]\nenabled = false\n"
 
 
 @pytest.fixture
@@ -48,7 +32,7 @@ def dirs(devnet: Devnet, tmp_path: Path) -> tuple[Path, Path]:
     on_devnet.mkdir()
     on_custom.mkdir()
     devnet.deployment.write(on_devnet / "data")
-    (on_custom / "config.toml").write_text(custom_toml(devnet.deployment, devnet.rpc_url))
+    (on_custom / "config.toml").write_text(_toml(devnet.deployment, devnet.rpc_url))
     return on_devnet, on_custom
 
 
@@ -98,7 +82,7 @@ def test_a_token_check_on_the_custom_chain_equals_the_devnet_check(
 def test_a_custom_chain_id_the_endpoint_does_not_serve_is_refused(
     cli: CliRun, devnet: Devnet, tmp_path: Path
 ) -> None:
-    (tmp_path / "config.toml").write_text(custom_toml(devnet.deployment, devnet.rpc_url, chain_id=8453))
+    (tmp_path / "config.toml").write_text(_toml(devnet.deployment, devnet.rpc_url, chain_id=8453))
     res = cli("quote", "ETH", "USDC", "1")
     assert res.returncode == 1
     assert res.stdout == ""
@@ -112,7 +96,7 @@ def test_a_custom_multicall3_address_without_the_contract_is_named_in_the_error(
     cli: CliRun, devnet: Devnet, tmp_path: Path
 ) -> None:
     nowhere = "0x000000000000000000000000000000000000dEaD"
-    (tmp_path / "config.toml").write_text(custom_toml(devnet.deployment, devnet.rpc_url, multicall3=nowhere))
+    (tmp_path / "config.toml").write_text(_toml(devnet.deployment, devnet.rpc_url, multicall3=nowhere))
     res = cli("quote", "ETH", "USDC", "1")
     assert res.returncode == 1
     (line,) = res.stderr.strip().splitlines()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from custom_chain import custom_toml  # tests/custom_chain.py
 from keyproxy import BASIC_PASS, BASIC_TOKEN, PATH_KEY, QUERY_KEY, key_proxy  # beside this file
 from web3 import Web3
 
@@ -67,24 +68,7 @@ def _leaks(where: str, text: str) -> list[str]:
 
 
 def _config(dep: Deployment, urls: list[str]) -> str:
-    custom = {
-        "name": "localnet",
-        "weth": dep.weth,
-        "usdc": dep.usdc,
-        "v2_factory": dep.v2_factory,
-        "v2_router": dep.v2_router,
-        "v3_factory": dep.v3_factory,
-        "v3_router": dep.v3_swap_router,
-        "v3_router_kind": "swap_router",
-        "v3_quoter": dep.v3_quoter,
-        "v3_position_manager": dep.v3_position_manager,
-        "multicall3": dep.multicall3,
-    }
-    table = "".join(f'{k} = "{v}"\n' for k, v in custom.items())
-    rpc = ", ".join(f'"{u}"' for u in urls)
-    return (
-        f'[chain]\nnetwork = "custom"\nchain_id = 31337\nrpc_urls = [{rpc}]\nblock_time_s = 0.2\n'
-        f"request_timeout_s = 2\n[chain.custom]\n{table}"
+    return custom_toml(dep, urls, chain_keys="block_time_s = 0.2\nrequest_timeout_s = 2\n") + (
         '[mode]\ntrading = "live"\nmax_trade_eth = 0.2\n[intel]\nlevel = 5\n[exits]\nmax_hold_s = 3600\n'
         # the session devnet mines only when something is sent: its head may be minutes old
         "[breakers]\nblock_stall_s = 86400\n"

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import waits
+from custom_chain import custom_toml  # tests/custom_chain.py
 from eth_abi import decode, encode
 
 from dexbot.chain.abi import selector
@@ -104,23 +105,8 @@ def _router_quote(dep: Deployment, url: str, amount_in: int, token: str, block: 
 
 
 def _config(dep: Deployment, url: str) -> str:
-    table = {
-        "name": "localnet",
-        "weth": dep.weth,
-        "usdc": dep.usdc,
-        "v2_factory": dep.v2_factory,
-        "v2_router": dep.v2_router,
-        "v3_factory": dep.v3_factory,
-        "v3_router": dep.v3_swap_router,
-        "v3_router_kind": "swap_router",
-        "v3_quoter": dep.v3_quoter,
-        "v3_position_manager": dep.v3_position_manager,
-        "multicall3": dep.multicall3,
-    }
-    lines = "".join(f'{k} = "{v}"\n' for k, v in table.items())
-    return (
-        f'[chain]\nnetwork = "custom"\nchain_id = 31337\nrpc_urls = ["{url}"]\nblock_time_s = 1\n'
-        f"[chain.custom]\n{lines}[metrics]\nenabled = true\nport = 0\n[log]\nfile = true\n"
+    return custom_toml(dep, [url], chain_keys="block_time_s = 1\n") + (
+        "[metrics]\nenabled = true\nport = 0\n[log]\nfile = true\n"
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import waits
+from custom_chain import custom_table  # tests/custom_chain.py
 
 from dexbot.chain.chains import chain_info
 from dexbot.chain.devnet import Devnet
@@ -34,18 +35,7 @@ USD_GAUGES += ("dexbot_unrealised_pnl_usd",)
 
 
 def _cfg(tmp_path: Path, dep: Deployment, url: str, *, poa: bool | None = None, **custom: Any) -> Config:
-    table = {
-        "name": "localnet",
-        "weth": dep.weth,
-        "usdc": dep.usdc,
-        "v2_factory": dep.v2_factory,
-        "v2_router": dep.v2_router,
-        "v3_factory": dep.v3_factory,
-        "v3_router": dep.v3_swap_router,
-        "v3_router_kind": "swap_router",
-        "v3_quoter": dep.v3_quoter,
-        "multicall3": dep.multicall3,
-    } | custom
+    table = custom_table(dep, v3_position_manager=None) | custom
     chain = {"network": "custom", "chain_id": 31337, "rpc_urls": [url], "block_time_s": 3, "poa": poa}
     return parse_config(
         {

@@ -89,6 +89,8 @@ def test_a_seeded_symbol_is_routed_through_weth_and_rendered(devnet: Devnet, run
         (("0x1234", "USDC", "1"), "TOKEN_IN: '0x1234' is not a 20-byte hex address"),
         (("ETH", "DOGE", "1"), "TOKEN_OUT: 'DOGE' is not an address or a known symbol"),
         (("ETH", "WETH", "1"), "same token"),
+        (("WETH", "USDC", "1e80"), "AMOUNT: '1e80' is too large: at most 1.15e+59 WETH"),
+        (("USDC", "ETH", "1e999999999"), "AMOUNT: '1e999999999' is too large: at most 1.15e+71 USDC"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(running: Path, args: tuple[str, ...], field: str) -> None:
@@ -96,6 +98,20 @@ def test_bad_input_is_one_line_and_exit_2(running: Path, args: tuple[str, ...], 
     assert res.returncode == 2
     assert field in res.stderr
     assert res.stderr.count("\n") == 1
+
+
+def test_an_amount_beyond_decimals_precision_is_quoted_and_printed_exactly(
+    devnet: Devnet, running: Path
+) -> None:
+    """1e30 WETH has 49 digits in wei: more than Decimal's default 28, which used to raise on display."""
+    res = dexbot(running, "WETH", "USDC", "1e30", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["amount_in"] == str(10**48)
+    assert data["amount_in_units"] == "1" + "0" * 30 + "." + "0" * 18
+    res = dexbot(running, "WETH", "USDC", "1e30")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("1," + ",".join(["000"] * 10) + ".00000000 WETH → ")
 
 
 def test_without_a_running_devnet_it_says_how_to_start_one(devnet: Devnet, tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ async def test_signed_entry_whose_nonce_went_to_another_transaction_is_dropped(
             "maxPriorityFeePerGas": FEES.max_priority_fee_per_gas,
         }
     )
-    w3.eth.send_raw_transaction(other.raw_transaction)
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(other.raw_transaction))
 
     (outcome,) = await make_sender().reconcile()
 
