@@ -13,7 +13,7 @@ from typing import Any
 from dexbot.chain.devnet import TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.core.config import parse_config
-from dexbot.engine.intel import policy
+from dexbot.engine.api.intel import policy
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.runtime import open_chain
 from dexbot.engine.service import EngineService

@@ -27,7 +27,7 @@ from tui_demo_data import MOON, PEPE, at
 from tui_scripted import ScriptedEngine
 
 from dexbot.core.config import Config
-from dexbot.engine.events import Event, MarketUpdate, ThoughtRecorded
+from dexbot.engine.api.events import Event, MarketUpdate, ThoughtRecorded
 from dexbot.tui.app import make_app
 from dexbot.tui.widgets.status_bar import StatusBar
 

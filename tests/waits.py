@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from textual.pilot import Pilot
 
-    from dexbot.engine.events import Event, EventBus
+    from dexbot.engine.api.events import Event, EventBus
     from dexbot.engine.service import EngineService
 
 T = TypeVar("T")

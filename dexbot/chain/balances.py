@@ -16,15 +16,15 @@ from eth_utils import to_checksum_address
 from dexbot.chain.abi import address_word, selector
 from dexbot.chain.multicall import MULTICALL3, aggregate3, encode_call3
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.tokens import BALANCE_OF
 
 GET_ETH_BALANCE = selector("getEthBalance(address)")
-BALANCE_OF = selector("balanceOf(address)")
 DECIMALS = selector("decimals()")
 SYMBOL = selector("symbol()")
 
 
 @dataclass(frozen=True)
-class Holding:
+class TokenBalance:
     """``token`` None is the chain's native coin. ``amount`` is raw units (wei / token units)."""
 
     symbol: str
@@ -37,7 +37,7 @@ class Holding:
 class Balances:
     owner: str
     block: int
-    holdings: tuple[Holding, ...]
+    holdings: tuple[TokenBalance, ...]
     unreadable: tuple[str, ...] = ()  # tokens whose balanceOf failed (not an ERC20 at that address)
 
 
@@ -75,7 +75,7 @@ async def read_balances(
         ]
     results = await aggregate3(client, elements, at, address=multicall)
     (ok, data), rest = results[0], results[1:]
-    holdings = [Holding(native_symbol, None, 18, int.from_bytes(data[:32], "big") if ok else 0)]
+    holdings = [TokenBalance(native_symbol, None, 18, int.from_bytes(data[:32], "big") if ok else 0)]
     unreadable = []
     for i, token in enumerate(tokens):
         (b_ok, b_data), (d_ok, d_data), (s_ok, s_data) = rest[3 * i : 3 * i + 3]
@@ -84,5 +84,5 @@ async def read_balances(
             continue
         decimals = int.from_bytes(d_data[:32], "big") if d_ok and len(d_data) >= 32 else 0
         symbol = _symbol(s_ok, s_data, token[:10])
-        holdings.append(Holding(symbol, token, decimals, int.from_bytes(b_data[:32], "big")))
+        holdings.append(TokenBalance(symbol, token, decimals, int.from_bytes(b_data[:32], "big")))
     return Balances(owner, at, tuple(holdings), tuple(unreadable))

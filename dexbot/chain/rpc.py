@@ -2,8 +2,7 @@
 check at connect, head-lag detection and a quorum mode for critical reads.
 
 Hot paths (quotes, pool refreshes) call ``request``/``batch`` directly: raw JSON-RPC over one keep-alive
-aiohttp session costs microseconds, web3's contract layer milliseconds. ``w3`` is an AsyncWeb3 whose
-provider routes through this client, so slower code paths get the same fallback for free."""
+aiohttp session costs microseconds, web3's contract layer milliseconds."""
 
 from __future__ import annotations
 
@@ -112,7 +111,6 @@ class RpcClient:
         retries: int = 2,
         send_url: str | None = None,
         max_lag_blocks: int = 3,
-        poa: bool = False,
     ) -> None:
         if not urls:
             raise RpcUnavailable("chain.rpc_urls: no RPC endpoint configured")
@@ -126,8 +124,6 @@ class RpcClient:
         self.observers: list[Observer] = []
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
-        self._w3: Any = None
-        self._poa = poa
 
     @classmethod
     async def connect(
@@ -138,10 +134,9 @@ class RpcClient:
         timeout_s: float = 10.0,
         retries: int = 2,
         send_url: str | None = None,
-        poa: bool = False,
     ) -> RpcClient:
         """Connect and verify every reachable endpoint serves the expected chain; refuse otherwise."""
-        client = cls(urls, timeout_s=timeout_s, retries=retries, send_url=send_url, poa=poa)
+        client = cls(urls, timeout_s=timeout_s, retries=retries, send_url=send_url)
         try:
             await client._verify_chain(chain_id)
         except BaseException:
@@ -377,15 +372,6 @@ class RpcClient:
 
     async def block_number(self) -> int:
         return int(await self.request("eth_blockNumber", []), 16)
-
-    @property
-    def w3(self) -> Any:
-        """An AsyncWeb3 routed through this client (fallback included), POA middleware where needed."""
-        if self._w3 is None:
-            from dexbot.chain.web3_provider import make_web3
-
-            self._w3 = make_web3(self, poa=self._poa)
-        return self._w3
 
     def describe_errors(self) -> str:
         return "; ".join(f"#{ep.index} {_safe_url(ep.url)}: {ep.last_error or 'ok'}" for ep in self.endpoints)

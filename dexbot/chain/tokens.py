@@ -139,3 +139,17 @@ async def lp_stats(
     burned = max(0, words[1] - MINIMUM_LIQUIDITY) + words[2]
     owned = words[3] if owner else 0
     return LpStats(supply, burned * 10_000 // supply, owned * 10_000 // supply)
+
+
+async def token_balance(client: RpcClient, token: str, owner: str, block: int | str) -> int:
+    tag = hex(block) if isinstance(block, int) else block
+    data = "0x" + (BALANCE_OF + address_word(owner)).hex()
+    out = str(await client.request("eth_call", [{"to": token, "data": data}, tag]))
+    if len(out) < 66:
+        raise ChainError(f"token {token} answered balanceOf with {out!r}: is it an ERC20?")
+    return int(out[:66], 16)
+
+
+async def eth_balance(client: RpcClient, owner: str, block: int | str = "latest") -> int:
+    tag = hex(block) if isinstance(block, int) else block
+    return int(await client.request("eth_getBalance", [owner, tag]), 16)

@@ -96,6 +96,7 @@ class PoolWatcher:
         self.states: dict[str, PoolState] = {}
         self.failed: set[str] = set()
         self.head: int | None = None
+        self.head_timestamp = 0  # the start block's, once started; NewBlock carries each later one's
         self.reorg_depth = reorg_depth
         self.log_range = log_range
         self.auto_watch = auto_watch
@@ -140,6 +141,7 @@ class PoolWatcher:
         headers = await self._headers(range(max(start - self.reorg_depth + 1, 0), start + 1))
         self._hashes = {n: h.hash for n, h in headers.items()}
         self.head = start
+        self.head_timestamp = headers[start].timestamp if start in headers else 0
         for pool in self.ages.last_active:
             self.ages.touch(pool, start)
         if from_block is None:

@@ -14,8 +14,8 @@ from dexbot.core.errors import InputError
 from dexbot.core.units import fmt_units, from_units, parse_amount
 
 if TYPE_CHECKING:
-    from dexbot.chain.dex.quote_service import QuoteReport
     from dexbot.chain.dex.types import Quote
+    from dexbot.cli.quote_service import QuoteReport
 
 
 def quote(
@@ -27,7 +27,7 @@ def quote(
     rpc: Annotated[str | None, typer.Option("--rpc", help="RPC URL instead of the configured ones")] = None,
 ) -> None:
     """Best route and exact amount out for a swap (V2, each V3 fee tier, two hops via WETH)."""
-    from dexbot.chain.dex.quote_service import quote_target, quote_tokens, resolve_token
+    from dexbot.cli.quote_service import quote_target, quote_tokens, resolve_token
 
     if rpc is not None and not rpc.startswith(("http://", "https://")):
         raise InputError(f"--rpc: {rpc!r} is not an http(s):// URL")

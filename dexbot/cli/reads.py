@@ -171,7 +171,7 @@ def pnl(
     """Realised and unrealised P&L of the instance's account on the current chain (--account N, or
     --all); unrealised from the engine's latest marks."""
     from dexbot.chain.identity import short_genesis
-    from dexbot.engine.reports import pnl_reports
+    from dexbot.cli.reports import pnl_reports
 
     cfg = state(ctx).config()
     name = instance_of(cfg, instance)

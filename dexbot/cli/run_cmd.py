@@ -17,7 +17,7 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from dexbot.engine.events import Event, TradeFilled
+    from dexbot.engine.api.events import Event, TradeFilled
     from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
@@ -42,14 +42,14 @@ def _check_mode(
     if cfg.mode.trading == "live" and not live:
         raise ConfigError('mode.trading is "live": add --live to confirm real transactions')
     if cfg.mode.trading == "live":
-        from dexbot.cli.live_optin import live_signer  # keystore, password, typed confirmation
+        from dexbot.cli.live_optin import unlock_live_signer  # keystore, password, typed confirmation
 
-        return live_signer(cfg, yes=yes, address=address)
+        return unlock_live_signer(cfg, yes=yes, address=address)
     return None
 
 
 async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
-    from dexbot.engine.eventlog import EventFormatter
+    from dexbot.cli.eventlog import EventFormatter
     from dexbot.engine.host import EngineHost
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer)
@@ -98,7 +98,7 @@ async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None
 
 
 def _tells_start_error(ev: Event, error: str) -> bool:
-    from dexbot.engine.events import EngineError, EngineStateChanged
+    from dexbot.engine.api.events import EngineError, EngineStateChanged
 
     if isinstance(ev, EngineError):
         return ev.where == "start"
@@ -151,7 +151,7 @@ def run(
     host = EngineHost(cfg, services=_services(cfg), signer=signer)
 
     def stored_trades() -> list[TradeFilled]:
-        from dexbot.engine.reports import trade_events
+        from dexbot.cli.reports import trade_events
         from dexbot.store.db import open_database
 
         db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)

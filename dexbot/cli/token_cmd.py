@@ -32,8 +32,8 @@ def check(
 ) -> None:
     """Assess a token: one-call round-trip simulation (taxes, limits, honeypot), owner privileges from
     bytecode, holders, LP, liquidity, age, volatility and gas — each factor with its contribution."""
-    from dexbot.chain.dex.quote_service import quote_target, resolve_token
-    from dexbot.engine.risk.check import check_token
+    from dexbot.cli.quote_service import quote_target, resolve_token
+    from dexbot.cli.risk_check import check_token
 
     if address.strip().lower().startswith("0x"):
         resolve_token(address, {}, "ADDRESS")  # a malformed address is a usage error before any connection

@@ -97,7 +97,6 @@ async def _chain(cfg: Config) -> AsyncIterator[_Chain]:
         chain_id=info.chain_id,
         timeout_s=cfg.chain.request_timeout_s,
         send_url=cfg.chain.send_url,
-        poa=info.poa,
     )
     try:
         yield _Chain(client, info, list(dict.fromkeys(tokens)))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,13 +11,13 @@ if TYPE_CHECKING:
 
     from dexbot.chain.roundtrip import RoundTripResult
     from dexbot.core.config import Config
+    from dexbot.engine.api.events import EventBus
     from dexbot.engine.breakers.decision import Decision
-    from dexbot.engine.events import EventBus
-    from dexbot.engine.guard import Guard
-    from dexbot.engine.holding import Holding
-    from dexbot.engine.live import Executor
-    from dexbot.engine.market import MarketView
-    from dexbot.engine.paper import QuoteSource
+    from dexbot.engine.breakers.observations import Observations
+    from dexbot.engine.execution.quotes import QuoteSource
+    from dexbot.engine.execution.types import Executor
+    from dexbot.engine.exits.holding import Holding
+    from dexbot.engine.market.view import MarketView
     from dexbot.engine.portfolio import Portfolio
     from dexbot.engine.risk.assess import RiskAssessor
     from dexbot.engine.risk.score import Assessment
@@ -42,7 +43,7 @@ class DeskState:
     queue: dict[str, Candidate]
     discovered: dict[str, float]
     last_recheck: dict[str, RoundTripResult]
-    guard: Guard | None
+    guard: Observations | None
     decision: Decision
     assessments: dict[str, Assessment]
     skipped: dict[str, int]
@@ -51,6 +52,7 @@ class DeskState:
     losses: int
     block: int
     gas_price: int
+    clock: Callable[[], float]  # chain time (engine.clock): what every age and window is measured in
     decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made
 
     if TYPE_CHECKING:  # implemented by Discovery; the exit desk puts resumed positions' pools back in view

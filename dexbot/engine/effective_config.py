@@ -9,7 +9,7 @@ from typing import Any
 
 from dexbot.core.config import Config
 from dexbot.core.config_sources import DEFAULT, Origin, leaves
-from dexbot.engine.intel import LEVEL_KEYS, effective_policy
+from dexbot.engine.api.intel import LEVEL_KEYS, effective_policy
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.core.config import Config
 from dexbot.core.errors import InstanceLocked
-from dexbot.engine.live_wallet import live_signer
+from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.store.instance_lock import EngineLock, LockBusy, LockHolder, acquire
 

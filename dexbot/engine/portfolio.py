@@ -11,26 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from dexbot.core.instance import DEFAULT_INSTANCE
+from dexbot.engine.execution.types import Fill
 from dexbot.store import repo
 from dexbot.store.models import Account, Position, Trade, utcnow
-
-
-@dataclass(frozen=True)
-class Fill:
-    """What an executor did: amounts as the chain (or the exact paper math) delivered them."""
-
-    side: str  # buy | sell
-    token: str
-    pool: str
-    dex: str
-    amount_in: int  # WETH wei for a buy, token units for a sell
-    amount_out: int  # token units received for a buy (after tax), WETH wei for a sell
-    quoted_out: int
-    gas_used: int
-    gas_cost: int  # wei
-    block_number: int
-    tx_hash: str = ""
-    status: str = "filled"
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,6 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         chain_id=info.chain_id,
         timeout_s=c.request_timeout_s,
         send_url=c.send_url,
-        poa=c.poa if c.poa is not None else info.poa,
     )
     try:
         addrs = _addresses(info)

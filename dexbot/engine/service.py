@@ -19,9 +19,7 @@ from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
-from dexbot.engine.breakers.registry import BreakerRegistry
-from dexbot.engine.chain_bind import check_live, require_identity, start_note
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     EngineError,
     EngineStateChanged,
@@ -29,18 +27,22 @@ from dexbot.engine.events import (
     LevelChanged,
     PortfolioUpdated,
 )
-from dexbot.engine.guard import Guard
-from dexbot.engine.holding import Holding
-from dexbot.engine.intel import IntelPolicy, effective_policy
-from dexbot.engine.live import LiveExecutor, open_live
-from dexbot.engine.live_wallet import live_signer
-from dexbot.engine.paper import Market
+from dexbot.engine.api.intel import IntelPolicy, effective_policy
+from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, PoolView, PositionView, TaxesSeen
+from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.breakers.registry import BreakerRegistry
+from dexbot.engine.chain_bind import check_live, require_identity, start_note
+from dexbot.engine.clock import ChainClock
+from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.types import Market
+from dexbot.engine.exits.holding import Holding
+from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.pricing import usd_per_weth_e6
 from dexbot.engine.runtime import ChainRuntime, data_file, thoughts_file
-from dexbot.engine.snapshot import EngineSnapshot, PoolView, PositionView
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
+from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import describe
 from dexbot.engine.trader import Trader
 from dexbot.store import repo
@@ -76,10 +78,13 @@ class EngineService:
         *,
         bus: EventBus | None = None,
         signer: LocalAccount | None = None,
+        clock: ChainClock | None = None,
     ) -> None:
         """``signer``: the account live mode signs with (the unlocked keystore); on the devnet live mode
-        falls back to a dev account. Paper mode ignores it."""
+        falls back to a dev account. Paper mode ignores it. ``clock``: the chain-time clock every
+        decision reads; the engine advances it to each block's timestamp (pass one to drive it)."""
         self.cfg, self.rt, self.db = cfg, rt, db
+        self.clock = clock or ChainClock()
         self.bus = bus or EventBus()
         self.level = cfg.intel.level
         self.state = "starting"
@@ -106,16 +111,23 @@ class EngineService:
             db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
         )
         self.trader = Trader(
-            cfg, rt, db, self.bus, self.thoughts, self.portfolio, make_strategy(cfg.strategy.name)
+            cfg,
+            rt,
+            db,
+            self.bus,
+            self.thoughts,
+            self.portfolio,
+            make_strategy(cfg.strategy.name),
+            self.clock.now,
         )
         self.watcher = PoolWatcher(
             rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self.trader.kept_pools
         )
         self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
-        self.guard = Guard(rt.client, self.portfolio, rt.chain_id)
+        self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=self.clock.now)
         self.breakers = BreakerRegistry(
-            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance
+            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance, clock=self.clock.now
         )
         self.trader.guard = self.guard
         self.live: LiveExecutor | None = None
@@ -136,6 +148,7 @@ class EngineService:
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
         self.base_fee = 0
+        self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -258,6 +271,7 @@ class EngineService:
     async def start(self) -> None:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
+        self.clock.advance(self.watcher.head_timestamp)
         self.block = self.last_processed = head  # what the chain already holds is the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
@@ -352,29 +366,29 @@ class EngineService:
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
-        self.trader.block = ev.number
+        self.clock.advance(ev.timestamp)
         with self._timed("fees"):
             await self._fees(ev.number)
+        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy())
+        self.trader.on_tick(tick)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
         changed = self.trader.price_pools(states, ev.number)
-        self.trader.forget_pools(ev.dropped, time.time())
-        p = self.policy()
+        self.trader.forget_pools(ev.dropped, self.clock.now())
         with self._timed("breakers"):
             await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug
         held = {pos.token for pos in self.portfolio.open_positions()}
-        for cand in self.trader.strategy.on_block(self.trader.view, ev.number, held):
-            self.trader.queue.setdefault(cand.token.lower(), cand)
+        self.trader.enqueue(self.trader.strategy.on_block(self.trader.view, ev.number, held))
         if self.state == "running":
             # Entries before the exit rules: a launch is worth milliseconds, an exit rule tens of them
             # in a 2 s block (the breakers' ordered exits already ran above).
             with self._timed("decisions"):
                 await self._decide()
         with self._timed("exits"):
-            await self.trader.manage_exits(p)
+            await self.trader.manage_exits(tick.policy)
         self.trader.publish_market(changed)
         snap = self.portfolio.snapshot()
         self.equity_curve.append((ev.number, snap.equity))
@@ -405,11 +419,10 @@ class EngineService:
 
     async def _decide(self) -> None:
         """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits."""
-        for _ in range(min(MAX_DECISIONS_PER_BLOCK, len(self.trader.queue))):
-            token = next(iter(self.trader.queue))
-            cand = self.trader.queue.pop(token)
+        for _ in range(min(MAX_DECISIONS_PER_BLOCK, self.trader.queued())):
+            cand = self.trader.next_candidate()
+            token = cand.token.lower()
             t0 = time.perf_counter()
-            self.trader.decided_at = 0.0
             try:
                 await self.trader.consider(cand, self.policy())
             except StoreError:
@@ -430,7 +443,7 @@ class EngineService:
         except (ChainError, ValueError, KeyError) as err:
             log.warning("gas suggestion failed: %s", err)
             return
-        self.trader.gas_price = fee.expected_fee_per_gas
+        self.gas_price = fee.expected_fee_per_gas
         self.base_fee = fee.base_fee
 
     async def _check_breakers(self, ev: NewBlock) -> None:
@@ -521,6 +534,23 @@ class EngineService:
         self.trader.holdings[position_id] = Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp())
 
     # -- snapshot -----------------------------------------------------------------------------------------
+
+    def counters(self) -> EngineCounters:
+        t = self.trader
+        return EngineCounters(
+            gas_price=t.gas_price,
+            base_fee=self.base_fee,
+            wins=t.wins,
+            losses=t.losses,
+            risk_cache_hits=t.assessor.hits,
+            risk_cache_misses=t.assessor.misses,
+            events_dropped=self.bus.dropped,
+        )
+
+    def taxes_seen(self, token: str) -> TaxesSeen | None:
+        """The token's taxes by its latest assessment; None when it has none."""
+        a = self.trader.assessments.get(token.lower())
+        return None if a is None else TaxesSeen(a.buy_tax_bps, a.sell_tax_bps)
 
     def snapshot(self) -> EngineSnapshot:
         snap = self.portfolio.snapshot()

@@ -22,7 +22,7 @@ from sqlalchemy import event, text
 from dexbot import __version__
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     BreakerChanged,
     EngineError,
@@ -33,8 +33,8 @@ from dexbot.engine.events import (
     ThoughtRecorded,
     TradeFilled,
 )
+from dexbot.engine.api.snapshot import BreakerView
 from dexbot.engine.service import EngineService
-from dexbot.engine.snapshot import BreakerView
 from dexbot.metrics.health import Health, starting
 from dexbot.metrics.registry import BREAKER_STATE_VALUE, Metrics
 from dexbot.metrics.server import MetricsServer
@@ -201,7 +201,7 @@ class Telemetry:
         m.thoughts.labels(ev.decision, ev.lane or "none").inc()
         if ev.risk_score is not None:  # one per judgement of a token (skip or enter)
             m.risk_score.observe(ev.risk_score)
-            a = self.svc.trader.assessments.get(ev.token.lower())
+            a = self.svc.taxes_seen(ev.token)
             if a is not None:
                 for side, bps in (("buy", a.buy_tax_bps), ("sell", a.sell_tax_bps)):
                     if bps is not None:
@@ -283,15 +283,15 @@ class Telemetry:
 
     def _follow(self) -> None:
         """Per block (and per sample): counters that mirror the engine's cumulative counts, gas prices."""
-        svc, m = self.svc, self.metrics
-        m.gas_price.set(svc.trader.gas_price)
-        m.base_fee.set(svc.base_fee)
+        c, m = self.svc.counters(), self.metrics
+        m.gas_price.set(c.gas_price)
+        m.base_fee.set(c.base_fee)
         self._decisions()
-        self._add(m.positions_closed.labels("win"), "wins", svc.trader.wins)
-        self._add(m.positions_closed.labels("loss"), "losses", svc.trader.losses)
-        self._add(m.cache_hits.labels("risk_assessment"), "hits", svc.trader.assessor.hits)
-        self._add(m.cache_misses.labels("risk_assessment"), "misses", svc.trader.assessor.misses)
-        self._add(m.events_dropped, "dropped", svc.bus.dropped)
+        self._add(m.positions_closed.labels("win"), "wins", c.wins)
+        self._add(m.positions_closed.labels("loss"), "losses", c.losses)
+        self._add(m.cache_hits.labels("risk_assessment"), "hits", c.risk_cache_hits)
+        self._add(m.cache_misses.labels("risk_assessment"), "misses", c.risk_cache_misses)
+        self._add(m.events_dropped, "dropped", c.events_dropped)
 
     def _decisions(self) -> None:
         """Export decision times appended since the last call. The deque is bounded, so new entries are

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.core.units import fmt_units
-from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.api.events import EventBus, ThoughtRecorded
 from dexbot.engine.exits.plan import ExitPlan
 from dexbot.engine.risk.score import Assessment, Factor, contributions
 from dexbot.store import repo

@@ -10,13 +10,12 @@ as much a reason to slow down as a flow of honeypots. Never a stopped engine."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Literal
 
 from dexbot.core.errors import DexbotError
+from dexbot.engine.api.events import EngineError
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.desk import DeskState
-from dexbot.engine.events import EngineError
-from dexbot.engine.intel import IntelPolicy
 
 log = logging.getLogger("dexbot.engine")
 FaultStage = Literal["assess", "trade", "exit"]
@@ -59,7 +58,7 @@ class TokenFaults(DeskState):
             )
             return
         self.skipped[token.lower()] = self.block
-        self.hostile_seen.append(time.time())
+        self.hostile_seen.append(self.clock())
         what = (
             f"the assessment failed ({why}); no trade without one"
             if stage == "assess"

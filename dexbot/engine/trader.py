@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.engine import Engine
 
@@ -14,16 +15,18 @@ from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.api.events import EventBus
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.decision import Decision
-from dexbot.engine.discovery import Discovery
-from dexbot.engine.events import EventBus
-from dexbot.engine.exit_desk import ExitDesk
-from dexbot.engine.guard import Guard
-from dexbot.engine.holding import Holding
-from dexbot.engine.intel import IntelPolicy
-from dexbot.engine.live import Executor
-from dexbot.engine.market import MarketView
-from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
+from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.entries.venue_choice import EntryChoice, choose_entry, tradable
+from dexbot.engine.execution.paper import PaperExecutor
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Executor, Market
+from dexbot.engine.exits.desk import ExitDesk
+from dexbot.engine.exits.holding import Holding
+from dexbot.engine.market.discovery import Discovery
+from dexbot.engine.market.view import MarketView
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment
@@ -31,7 +34,7 @@ from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
-from dexbot.engine.venue_choice import EntryChoice, choose_entry, tradable
+from dexbot.engine.tick import Tick
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
 
@@ -48,21 +51,23 @@ class Trader(Discovery, ExitDesk):
         thoughts: ThoughtLog,
         portfolio: Portfolio,
         strategy: Strategy,
+        clock: Callable[[], float],
     ) -> None:
         self.cfg, self.rt, self.db, self.bus = cfg, rt, db, bus
         self.thoughts = thoughts
         self.portfolio = portfolio
         self.strategy = strategy
+        self.clock = clock
         self.view = MarketView()
         self.quotes = QuoteSource(rt.client, rt.addrs)
         self.executor: Executor = PaperExecutor(self.quotes)  # the service swaps in LiveExecutor in live mode
         self.max_trade_wei: int | None = None  # live mode: mode.max_trade_eth caps every buy
-        self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s)
+        self.assessor = RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s, clock=clock)
         self.holdings: dict[int, Holding] = {}
         self.queue: dict[str, Candidate] = {}
         self.discovered: dict[str, float] = {}  # token -> when its pool's creation log arrived
         self.last_recheck: dict[str, RoundTripResult] = {}
-        self.guard: Guard | None = None
+        self.guard: Observations | None = None
         self.decision = Decision()  # token -> candidate waiting for a decision
         self.assessments: dict[str, Assessment] = {}
         self.skipped: dict[str, int] = {}
@@ -72,6 +77,25 @@ class Trader(Discovery, ExitDesk):
         self.block = 0
         self.gas_price = 0
         self.decided_at = 0.0
+
+    def on_tick(self, tick: Tick) -> None:
+        """The block being handled, as the engine hands it over: the only way the desk's block and gas
+        price move."""
+        self.block, self.gas_price = tick.block, tick.gas_price
+
+    def enqueue(self, candidates: Iterable[Candidate]) -> None:
+        """Candidates wait for a decision in arrival order; a token already waiting keeps its place."""
+        for cand in candidates:
+            self.queue.setdefault(cand.token.lower(), cand)
+
+    def queued(self) -> int:
+        return len(self.queue)
+
+    def next_candidate(self) -> Candidate:
+        """The oldest waiting candidate, taken off the queue; ``decided_at`` is cleared for its decision."""
+        cand = self.queue.pop(next(iter(self.queue)))
+        self.decided_at = 0.0
+        return cand
 
     async def _facts(self, token: str, policy: IntelPolicy) -> MarketFacts:
         """The token's pools as venues: V2 reserves from the watcher, V3 depth within the level's
@@ -153,7 +177,7 @@ class Trader(Discovery, ExitDesk):
         if a.verdict != "ok":
             self.skipped[token.lower()] = self.block
             if a.verdict == "blocked":
-                self.hostile_seen.append(time.time())
+                self.hostile_seen.append(self.clock())
             await self.thoughts.record(
                 "skip",
                 explain_skip(a, policy.max_risk),
@@ -270,7 +294,7 @@ class Trader(Discovery, ExitDesk):
             self.guard.record_trade(fill.gas_cost)
         rules = self.exit_rules(policy)
         h = Holding(
-            m, a.buy_tax_bps or 0, a.sell_tax_bps or 0, rules, time.time(), last_check_block=self.block
+            m, a.buy_tax_bps or 0, a.sell_tax_bps or 0, rules, self.clock(), last_check_block=self.block
         )
         self.holdings[pos.id or 0] = h
         value = await self.net_value(pos, h)

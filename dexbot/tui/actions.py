@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from dexbot.core.config import Config
-from dexbot.engine.control import EngineControl
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.control import EngineControl
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui import fmt
 from dexbot.tui.screens.confirm import ConfirmScreen
 from dexbot.tui.screens.help import HelpScreen

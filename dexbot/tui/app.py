@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from dexbot.core.config import Config
-from dexbot.engine.control import EngineControl
-from dexbot.engine.events import (
+from dexbot.engine.api.control import EngineControl
+from dexbot.engine.api.events import (
     BreakerChanged,
     EngineError,
     EngineStateChanged,
@@ -28,7 +28,7 @@ from dexbot.engine.events import (
     ThoughtRecorded,
     TradeFilled,
 )
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui.actions import ControlActions
 from dexbot.tui.messages import EngineEvents, PoolSelected, RefreshRequested, ThoughtSelected
 from dexbot.tui.screens.base import LiveScreen

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from dexbot.engine.events import Event, ThoughtRecorded
-from dexbot.engine.snapshot import PoolView
+from dexbot.engine.api.events import Event, ThoughtRecorded
+from dexbot.engine.api.snapshot import PoolView
 
 
 class EngineEvents(Message):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from dexbot.engine.events import MarketUpdate, ThoughtRecorded, TradeFilled
+from dexbot.engine.api.events import MarketUpdate, ThoughtRecorded, TradeFilled
 
 MAX_THOUGHTS = 1000
 MAX_TRADES = 1000

@@ -108,7 +108,7 @@ def test_live_run_on_a_chain_whose_genesis_differs_from_the_wallets_rows_exits_2
     cli: CliRun, devnet: Devnet, genesis_hash: str, tmp_path: Path
 ) -> None:
     from dexbot.chain.devnet.accounts import dev_account
-    from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
+    from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 
     wallet = str(dev_account(DEVNET_SIGNER_INDEX).address)
     _config(tmp_path, devnet.rpc_url)

@@ -16,13 +16,14 @@ from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config, parse_config
 from dexbot.core.errors import ChainIdentityMismatch
-from dexbot.engine.events import EventBus, ThoughtRecorded
-from dexbot.engine.holding import Holding
-from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
-from dexbot.engine.paper import Market
-from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.api.events import EventBus, ThoughtRecorded
+from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
+from dexbot.engine.execution.types import Fill, Market
+from dexbot.engine.exits.holding import Holding
+from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import from_deployment, open_chain
 from dexbot.engine.service import EngineService
+from dexbot.engine.tick import Tick
 from dexbot.store import repo
 from dexbot.store.db import open_database
 from dexbot.store.models import Account, TxLedger
@@ -173,7 +174,7 @@ async def test_a_position_whose_pool_vanished_is_one_thought_and_is_not_retried_
     h = Holding(Market(tok.address, GONE_POOL, "uniswap_v2", None), 0, 0, rules, time.time())
     svc.trader.holdings[pid] = h
     for block in range(svc.block + 1, svc.block + 4):  # three blocks of exits
-        svc.trader.block = block
+        svc.trader.on_tick(Tick(block, svc.block_ts, svc.trader.gas_price, svc.policy()))
         await svc.trader.manage_exits(svc.policy())
     (thought,) = repo.list_thoughts(svc.db, decision="hold")
     assert thought.reasoning == (

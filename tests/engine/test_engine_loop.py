@@ -13,6 +13,7 @@ from dexbot.chain.tokens import balances
 from dexbot.core.config import parse_config
 from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
+from dexbot.engine.tick import Tick
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
@@ -196,6 +197,6 @@ async def test_a_restart_resumes_positions_with_their_measured_taxes(
     h = again.trader.holdings[pos.id or 0]
     assert (h.buy_tax_bps, h.sell_tax_bps) == (300, 500)
     assert again.portfolio.cash == engine.portfolio.cash
-    again.trader.gas_price, again.trader.block = engine.trader.gas_price, engine.trader.block
+    again.trader.on_tick(Tick(engine.trader.block, engine.block_ts, engine.trader.gas_price, again.policy()))
     # the same state, the same tax: the same net value as before the restart, to the wei
     assert await again.trader.net_value(again.portfolio.positions[pos.id or 0], h) == value_before

@@ -18,7 +18,7 @@ from dexbot.chain.devnet.launch import add_launch
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import parse_config
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     BreakerChanged,
     EngineError,

@@ -5,8 +5,6 @@ the most tokens and sold where the sale gets the most ETH."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dexbot.chain.devnet import Devnet, TokenSpec, calldata
@@ -16,9 +14,11 @@ from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
+from dexbot.engine.execution.quotes import Priced
+from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.plan import make_plan
-from dexbot.engine.paper import Market, Priced
 from dexbot.engine.service import EngineService
+from dexbot.engine.tick import Tick
 from dexbot.store import repo
 
 from .engine_harness import DEADLINE, ETH, debug, head_processed, launch, mine_until, thoughts, until
@@ -228,7 +228,7 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
     (pos,) = engine.portfolio.open_positions()
     h = trader.holdings[pos.id or 0]
     twap = engine.cfg.exits.model_copy(update={"method": "twap", "twap_slices": 2, "twap_over_s": 60.0})
-    h.plan = make_plan("take_profit", pos.size, twap, now=time.time(), volume_per_s=0, block_time_s=0.2)
+    h.plan = make_plan("take_profit", pos.size, twap, now=trader.clock(), volume_per_s=0, block_time_s=0.2)
     before = trader.block
     await _pull_v3(chain, client, tok.owner)
     after = await client.block_number()
@@ -260,7 +260,7 @@ async def test_a_resumed_v3_position_is_back_in_the_market_view(
     again = EngineService(engine.cfg, engine.rt, engine.db)
     await again.start()
     assert tok.v3_pool not in again.trader.view.pools  # launched after start: discovery never saw it
-    again.trader.gas_price, again.trader.block = engine.trader.gas_price, engine.trader.block
+    again.trader.on_tick(Tick(engine.trader.block, engine.block_ts, engine.trader.gas_price, again.policy()))
     await again.trader.manage_exits(again.policy())
     info = again.trader.view.pools[tok.v3_pool or ""]
     assert (info.dex, info.fee, info.token) == ("uniswap_v3", 3000, tok.address)

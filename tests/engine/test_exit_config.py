@@ -15,7 +15,7 @@ from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import parse_config
-from dexbot.engine.events import BlockSeen, Event, PortfolioUpdated, TradeFilled
+from dexbot.engine.api.events import BlockSeen, Event, PortfolioUpdated, TradeFilled
 from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
 from dexbot.store import repo

@@ -6,7 +6,7 @@ import pytest
 
 from dexbot.core.config import parse_config
 from dexbot.core.errors import ConfigError
-from dexbot.engine.intel import LEVELS, effective_policy, policy
+from dexbot.engine.api.intel import LEVELS, effective_policy, policy
 
 
 def test_every_level_from_1_to_10_is_defined() -> None:

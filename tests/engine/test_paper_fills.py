@@ -9,7 +9,9 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import balances
-from dexbot.engine.paper import Market, PaperExecutor, QuoteSource
+from dexbot.engine.execution.paper import PaperExecutor
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Market
 
 ETH = 10**18
 DEADLINE = 2**40

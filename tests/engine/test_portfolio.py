@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.execution.types import Fill
+from dexbot.engine.portfolio import Portfolio
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
@@ -83,7 +84,7 @@ async def test_marking_updates_equity_unrealised_and_drawdown(pf: Portfolio) -> 
 
 
 async def test_pnl_report_is_exact_from_the_store(pf: Portfolio) -> None:
-    from dexbot.engine.reports import pnl_reports
+    from dexbot.cli.reports import pnl_reports
 
     a, _ = await pf.apply_buy(buy(ETH, 1_000, gas=3), symbol="TKN", decimals=18)
     await pf.apply_sell(a.id or 0, sell(1_000, 2 * ETH, gas=4), reason="take_profit")
@@ -102,7 +103,7 @@ async def test_pnl_report_is_exact_from_the_store(pf: Portfolio) -> None:
 
 
 async def test_stored_trades_replay_as_events_for_the_ui(pf: Portfolio) -> None:
-    from dexbot.engine.reports import trade_events
+    from dexbot.cli.reports import trade_events
 
     pos, _ = await pf.apply_buy(buy(ETH, 7_000, gas=3), symbol="TKN", decimals=9)
     await pf.apply_sell(pos.id or 0, sell(7_000, 2 * ETH, gas=4), reason="take_profit")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dexbot.engine.market import MarketView, PoolInfo
+from dexbot.engine.market.view import MarketView, PoolInfo
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.strategy.launch import LaunchStrategy
 from dexbot.engine.strategy.momentum import MeanReversionStrategy, MomentumStrategy

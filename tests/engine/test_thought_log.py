@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dexbot.engine.events import EventBus, ThoughtRecorded
+from dexbot.engine.api.events import EventBus, ThoughtRecorded
 from dexbot.engine.risk.score import Assessment, Factor
 from dexbot.engine.thoughts import ThoughtLog, explain_skip
 from dexbot.store import repo

@@ -111,8 +111,12 @@ async def test_metrics_match_trades_pnl_rpc_and_breakers(running: Running) -> No
     assert value(s, "dexbot_slippage_bps_count", side="buy") == 1
     assert value(s, "dexbot_slippage_bps_sum", side="buy") == enter.evidence["impact_bps"]
     assert value(s, "dexbot_decision_duration_seconds_count") == len(svc.decision_ms) >= 1
-    assert value(s, "dexbot_cache_misses_total", cache="risk_assessment") == svc.trader.assessor.misses == 1
-    assert value(s, "dexbot_cache_hits_total", cache="risk_assessment") == svc.trader.assessor.hits
+    assert (
+        value(s, "dexbot_cache_misses_total", cache="risk_assessment")
+        == svc.counters().risk_cache_misses
+        == 1
+    )
+    assert value(s, "dexbot_cache_hits_total", cache="risk_assessment") == svc.counters().risk_cache_hits
     assert value(s, "dexbot_db_write_duration_seconds_count", statement="insert") >= len(trades)
 
     # RPC: the exported counters are the client's own, read between the two snapshots around the scrape
@@ -131,7 +135,7 @@ async def test_metrics_match_trades_pnl_rpc_and_breakers(running: Running) -> No
     # chain, gas, engine state
     assert value(s, "dexbot_chain_head_block") == svc.block
     assert value(s, "dexbot_gas_base_fee_wei") == svc.base_fee > 0
-    assert value(s, "dexbot_gas_price_wei") == svc.trader.gas_price > 0
+    assert value(s, "dexbot_gas_price_wei") == svc.counters().gas_price > 0
     fees = series(s, "dexbot_gas_fee_suggestion_wei")
     assert {(dict(k)["urgency"], dict(k)["field"]) for k in fees} == {
         (u, f) for u in ("slow", "normal", "fast", "fast-lane") for f in ("max_fee", "priority_fee")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import waits
 from metrics_harness import Running, scrape, value
 
-from dexbot.engine.events import TradeFilled
+from dexbot.engine.api.events import TradeFilled
 
 
 async def test_live_fills_feed_the_fill_error_histogram_and_paper_fills_do_not(running: Running) -> None:

@@ -17,8 +17,8 @@ from tui_scripted import ScriptedEngine
 from waits import settle
 
 from dexbot.core.config import Config, parse_config
-from dexbot.engine.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
-from dexbot.engine.snapshot import PoolView
+from dexbot.engine.api.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
+from dexbot.engine.api.snapshot import PoolView
 from dexbot.tui.app import DexbotApp, make_app
 from dexbot.tui.screens.settings import SettingsScreen
 from dexbot.tui.screens.thought_detail import ThoughtDetailScreen

@@ -18,7 +18,7 @@ from tui_scripted import ScriptedEngine
 from waits import settle
 
 from dexbot.core.config import Config
-from dexbot.engine.events import TradeFilled
+from dexbot.engine.api.events import TradeFilled
 from dexbot.tui.app import DexbotApp, make_app
 from dexbot.tui.screens.help import HelpScreen
 from dexbot.tui.screens.settings import SettingsScreen

@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dexbot.engine.events import Event, MarketUpdate, ThoughtRecorded
-from dexbot.engine.snapshot import BreakerView, EngineSnapshot, PoolView, PositionView
+from dexbot.engine.api.events import Event, MarketUpdate, ThoughtRecorded
+from dexbot.engine.api.snapshot import BreakerView, EngineSnapshot, PoolView, PositionView
 
 E18 = 10**18
 T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)

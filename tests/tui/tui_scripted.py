@@ -13,7 +13,7 @@ from typing import Any
 
 from tui_demo_data import demo_events, demo_snapshot
 
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BreakerChanged,
     EngineStateChanged,
     Event,
@@ -23,8 +23,8 @@ from dexbot.engine.events import (
     PositionChanged,
     TradeFilled,
 )
-from dexbot.engine.intel import policy
-from dexbot.engine.snapshot import EngineSnapshot, PoolView
+from dexbot.engine.api.intel import policy
+from dexbot.engine.api.snapshot import EngineSnapshot, PoolView
 
 
 class ScriptedEngine:

@@ -10,7 +10,7 @@ from dexbot.engine.breakers.context import (
     HeldToken,
     PendingTx,
     PoolObs,
-    TxOutcome,
+    TxStatusAt,
 )
 from dexbot.engine.breakers.decision import Decision, OpenBreaker
 from dexbot.engine.breakers.registry import BreakerRegistry, UnknownBreaker
@@ -33,7 +33,7 @@ __all__ = [
     "PoolObs",
     "ScopedBreaker",
     "Trip",
-    "TxOutcome",
+    "TxStatusAt",
     "UnknownBreaker",
     "build_breakers",
 ]

@@ -22,7 +22,10 @@ class ClosedTrade:
 
 
 @dataclass(frozen=True)
-class TxOutcome:
+class TxStatusAt:
+    """When one of our transactions ended and how: what the revert-rate breakers count (the chain's full
+    account of a transaction is ``chain.txtypes.TxOutcome``)."""
+
     at: float
     status: str  # mined | reverted | failed (never reached the chain: rejected, dropped, timed out)
 
@@ -90,7 +93,7 @@ class BreakerContext:
     closed_trades: tuple[ClosedTrade, ...] = ()
     held: tuple[HeldToken, ...] = ()
     trade_times: tuple[float, ...] = ()
-    txs: tuple[TxOutcome, ...] = ()
+    txs: tuple[TxStatusAt, ...] = ()
     fills: tuple[FillSlippage, ...] = ()
     pending_txs: tuple[PendingTx, ...] = ()
     ledger_nonce: int | None = None  # next nonce the tx ledger will use (live only)

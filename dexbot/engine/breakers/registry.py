@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from dexbot.core.config import BreakersConfig
 from dexbot.core.errors import InputError, StoreError
 from dexbot.core.instance import DEFAULT_INSTANCE
+from dexbot.engine.api.events import BreakerChanged, EventBus
+from dexbot.engine.api.snapshot import BreakerView
 from dexbot.engine.breakers.base import CLOSED, HALF_OPEN, OPEN, Action, Breaker, Trip
 from dexbot.engine.breakers.catalogue import build_breakers
 from dexbot.engine.breakers.context import BreakerContext
@@ -33,8 +35,6 @@ from dexbot.engine.breakers.state import (
     scope_column,
     state_from_event,
 )
-from dexbot.engine.events import BreakerChanged, EventBus
-from dexbot.engine.snapshot import BreakerView
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dexbot.chain.devnet.faults import Fault
+from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded
 from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
-from dexbot.engine.events import BlockSeen, EngineError, ThoughtRecorded
 
 Run = Callable[[Rig], Awaitable[str]]
 

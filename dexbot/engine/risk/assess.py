@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
 from dexbot.core.config import RiskConfig
 from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
-from dexbot.engine.intel import IntelPolicy
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.score import Assessment, Factor, combine
 from dexbot.engine.risk.venues import Venue, deepest, measure_v3, round_trip_venue, v2_venue
@@ -98,12 +98,20 @@ class MarketFacts:
 
 class RiskAssessor:
     def __init__(
-        self, client: RpcClient, addrs: DexAddresses, cfg: RiskConfig, *, block_time_s: float
+        self,
+        client: RpcClient,
+        addrs: DexAddresses,
+        cfg: RiskConfig,
+        *,
+        block_time_s: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` ages the cache: the engine's chain time (a one-off check keeps the monotonic default)."""
         self.client = client
         self.addrs = addrs
         self.cfg = cfg
         self.block_time_s = block_time_s
+        self.clock = clock
         self._cache: dict[str, tuple[Assessment, float]] = {}
         self.hits = 0
         self.misses = 0
@@ -113,10 +121,7 @@ class RiskAssessor:
         if entry is None:
             return None
         a, at = entry
-        if (
-            time.monotonic() - at > self.cfg.cache_ttl_s
-            or block - a.block_number > self.cfg.max_cache_age_blocks
-        ):
+        if self.clock() - at > self.cfg.cache_ttl_s or block - a.block_number > self.cfg.max_cache_age_blocks:
             self._cache.pop(token.lower(), None)
             return None
         return a
@@ -274,7 +279,7 @@ class RiskAssessor:
             inconclusive=inconclusive if verdict == "inconclusive" else None,
         )
         result = replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
-        self._cache[token.lower()] = (result, time.monotonic())
+        self._cache[token.lower()] = (result, self.clock())
         return result
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dexbot.engine.market import MarketView, PoolInfo
+from dexbot.engine.market.view import MarketView, PoolInfo
 
 
 @dataclass(frozen=True)

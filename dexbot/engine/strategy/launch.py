@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from dexbot.engine.market import MarketView, PoolInfo
+from dexbot.engine.market.view import MarketView, PoolInfo
 from dexbot.engine.strategy.base import Candidate, Strategy
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dexbot.engine.market import MarketView
+from dexbot.engine.market.view import MarketView
 from dexbot.engine.strategy.base import Candidate, Strategy
 
 

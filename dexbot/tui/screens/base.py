@@ -9,8 +9,8 @@ from textual import on
 from textual.events import ScreenResume
 from textual.screen import Screen
 
-from dexbot.engine.events import Event
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.events import Event
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui.messages import RefreshRequested
 
 

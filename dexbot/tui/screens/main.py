@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer
 
-from dexbot.engine.events import Event, ThoughtRecorded
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.events import Event, ThoughtRecorded
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
 from dexbot.tui.widgets.breakers import BreakersPane

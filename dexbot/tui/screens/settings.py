@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from dexbot.core.config import Config
-from dexbot.engine.intel import LEVELS, IntelPolicy, effective_policy
+from dexbot.engine.api.intel import LEVELS, IntelPolicy, effective_policy
 from dexbot.tui.widgets.level_slider import LevelSlider
 
 

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Pretty, Static
 
-from dexbot.engine.events import ThoughtRecorded
+from dexbot.engine.api.events import ThoughtRecorded
 from dexbot.tui import fmt
 from dexbot.tui.widgets.factors import FactorsTable
 

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer
 
-from dexbot.engine.events import Event, ThoughtRecorded
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.events import Event, ThoughtRecorded
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
 from dexbot.tui.widgets.status_bar import StatusBar

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
-from dexbot.engine.events import Event, MarketUpdate, ThoughtRecorded
-from dexbot.engine.snapshot import EngineSnapshot, PoolView
+from dexbot.engine.api.events import Event, MarketUpdate, ThoughtRecorded
+from dexbot.engine.api.snapshot import EngineSnapshot, PoolView
 from dexbot.tui import fmt
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
-from dexbot.engine.events import Event, TradeFilled
+from dexbot.engine.api.events import Event, TradeFilled
 from dexbot.tui import fmt
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from dexbot.engine.snapshot import BreakerView
+from dexbot.engine.api.snapshot import BreakerView
 from dexbot.tui import fmt
 from dexbot.tui.widgets.fit_table import Col, FitTable, Row
 

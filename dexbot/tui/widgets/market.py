@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
-from dexbot.engine.snapshot import PoolView
+from dexbot.engine.api.snapshot import PoolView
 from dexbot.tui import fmt
 from dexbot.tui.messages import PoolSelected
 from dexbot.tui.widgets.fit_table import Col, FitTable, Row

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui import fmt
 from dexbot.tui.widgets.chart import WeiChart
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui import fmt
 
 STALE_BLOCK_S = 30.0

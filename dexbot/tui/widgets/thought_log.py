@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from dexbot.engine.events import ThoughtRecorded
+from dexbot.engine.api.events import ThoughtRecorded
 from dexbot.tui import fmt
 from dexbot.tui.messages import ThoughtSelected
 from dexbot.tui.widgets.fit_table import Col, FitTable

@@ -17,8 +17,9 @@ from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.states import V3State
 from dexbot.chain.dex.uniswap_v3.depth import FEE_UNIT, price_limits, v3_depth
 from dexbot.chain.dex.uniswap_v3.pool import read_pool
-from dexbot.engine.paper import Market, QuoteSource
-from dexbot.engine.pricing import price_and_liquidity
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Market
+from dexbot.engine.market.pricing import price_and_liquidity
 
 E18 = 10**18
 Q96 = 2**96

@@ -189,16 +189,6 @@ async def test_batch_returns_results_and_per_call_errors(anvils: tuple[Anvil, An
         await client.close()
 
 
-async def test_web3_goes_through_the_client_with_fallback(anvils: tuple[Anvil, Anvil, Anvil]) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    client = RpcClient([dead, anvils[0].rpc_url], timeout_s=2)
-    try:
-        assert await client.w3.eth.chain_id == 31337
-        assert client.endpoints[0].errors >= 1
-    finally:
-        await client.close()
-
-
 async def test_lagging_endpoint_is_moved_last(anvils: tuple[Anvil, Anvil, Anvil]) -> None:
     a, b, _ = anvils
     client = await RpcClient.connect([a.rpc_url, b.rpc_url])

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dexbot.core.config import BreakersConfig
+from dexbot.engine.api.events import BreakerChanged, EventBus
 from dexbot.engine.breakers import BreakerContext, BreakerRegistry, Decision
 from dexbot.engine.breakers.base import CLOSED, HALF_OPEN, OPEN
-from dexbot.engine.events import BreakerChanged, EventBus
 from dexbot.engine.portfolio import Snapshot
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo

@@ -12,6 +12,7 @@ from breaker_harness import ETH, T0, Lifecycle, healthy, snapshot
 from sqlalchemy import text
 
 from dexbot.core.config import BreakersConfig
+from dexbot.engine.api.events import BreakerChanged
 from dexbot.engine.breakers import (
     BREAKER_TYPES,
     Breaker,
@@ -23,7 +24,6 @@ from dexbot.engine.breakers import (
     UnknownBreaker,
 )
 from dexbot.engine.breakers.base import CLOSED, HALF_OPEN, OPEN
-from dexbot.engine.events import BreakerChanged
 from dexbot.store import repo
 
 TOKEN_A = "0x" + "a1" * 20

@@ -7,7 +7,7 @@ from dataclasses import replace
 from breaker_harness import T0, Lifecycle, healthy
 
 from dexbot.core.config import BreakersConfig
-from dexbot.engine.breakers import FillSlippage, PendingTx, TxOutcome
+from dexbot.engine.breakers import FillSlippage, PendingTx, TxStatusAt
 from dexbot.engine.breakers.execution.revert_rate import RevertRate
 from dexbot.engine.breakers.execution.slippage import Slippage
 
@@ -16,10 +16,10 @@ TOKEN = "0x" + "b2" * 20
 
 async def test_three_failed_transactions_in_a_row_pause_entries(life: Lifecycle) -> None:
     txs = (
-        TxOutcome(T0 - 300, "mined"),
-        TxOutcome(T0 - 200, "reverted"),
-        TxOutcome(T0 - 100, "failed"),
-        TxOutcome(T0 - 50, "reverted"),
+        TxStatusAt(T0 - 300, "mined"),
+        TxStatusAt(T0 - 200, "reverted"),
+        TxStatusAt(T0 - 100, "failed"),
+        TxStatusAt(T0 - 50, "reverted"),
     )
     bad = replace(healthy(T0), txs=txs)
     await life.run("failed_txs", bad, blocks="pause_entries", reason_has=("reverted, failed, reverted",))
@@ -28,15 +28,15 @@ async def test_three_failed_transactions_in_a_row_pause_entries(life: Lifecycle)
 async def test_revert_rate_above_thirty_percent_pauses_entries(life: Lifecycle) -> None:
     # 3 of 8 reverted (37.5%), interleaved so there is never a streak of three failures
     pattern = ["mined", "reverted", "mined", "reverted", "mined", "mined", "reverted", "mined"]
-    bad = replace(healthy(T0), txs=tuple(TxOutcome(T0 - 400 + 30 * i, s) for i, s in enumerate(pattern)))
+    bad = replace(healthy(T0), txs=tuple(TxStatusAt(T0 - 400 + 30 * i, s) for i, s in enumerate(pattern)))
     await life.run("revert_rate", bad, blocks="pause_entries", reason_has=("3 of the last 8", "37.50%"))
 
 
 def test_revert_rate_needs_a_minimum_sample_and_ignores_old_txs() -> None:
     b = RevertRate(BreakersConfig())
-    few = tuple(TxOutcome(T0 - 10, "reverted") for _ in range(4))
+    few = tuple(TxStatusAt(T0 - 10, "reverted") for _ in range(4))
     assert b.check(replace(healthy(T0), txs=few)) is None
-    old = tuple(TxOutcome(T0 - 1000, "reverted") for _ in range(9))
+    old = tuple(TxStatusAt(T0 - 1000, "reverted") for _ in range(9))
     assert b.check(replace(healthy(T0), txs=old)) is None
 
 

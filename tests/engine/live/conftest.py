@@ -21,12 +21,12 @@ from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import parse_config
-from dexbot.engine.events import EventBus
-from dexbot.engine.guard import Guard
-from dexbot.engine.intel import IntelPolicy, policy
-from dexbot.engine.live import LiveExecutor, open_live
-from dexbot.engine.live_wallet import DEVNET_SIGNER_INDEX
-from dexbot.engine.paper import QuoteSource
+from dexbot.engine.api.events import EventBus
+from dexbot.engine.api.intel import IntelPolicy, policy
+from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
+from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.runtime import from_deployment
 from dexbot.engine.service import EngineService
@@ -139,7 +139,7 @@ def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: st
             gas=GasOracle(client),
             portfolio=pf,
             thoughts=thoughts,
-            guard=Guard(client, pf, chain.chain_id),
+            guard=Observations(client, pf, chain.chain_id),
             policy=lambda: pol,
             max_trade_wei=max_trade_wei,
             block_time_s=0.2,

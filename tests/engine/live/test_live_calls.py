@@ -15,8 +15,8 @@ from eth_utils.abi import get_abi_input_types
 
 from dexbot.chain.contracts import load_uniswap
 from dexbot.chain.dex.types import DexAddresses, V3RouterKind
-from dexbot.engine.live_calls import buy_call, router_of, sell_call
-from dexbot.engine.paper import Market
+from dexbot.engine.execution.live.calls import buy_call, router_of, sell_call
+from dexbot.engine.execution.types import Market
 
 WETH = to_checksum_address("0x" + "42" * 20)
 ROUTER = to_checksum_address("0x" + "e5" * 20)

@@ -11,9 +11,9 @@ import waits
 
 from dexbot.chain.abi import address_word
 from dexbot.chain.devnet import Devnet
+from dexbot.chain.receipt_logs import TRANSFER, WITHDRAWAL
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.live_book import eth_balance, token_balance
-from dexbot.engine.live_receipts import TRANSFER, WITHDRAWAL
+from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.engine.service import EngineService
 from dexbot.store import repo
 

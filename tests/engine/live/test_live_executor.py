@@ -11,15 +11,15 @@ import pytest
 
 from dexbot.chain.abi import address_word
 from dexbot.chain.devnet import Devnet
+from dexbot.chain.receipt_logs import TRANSFER, WITHDRAWAL
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.core.config import BreakersConfig
 from dexbot.engine.breakers.execution.failed_txs import FailedTxs
-from dexbot.engine.live import TradeRefused
-from dexbot.engine.live_book import eth_balance, token_balance
-from dexbot.engine.live_receipts import TRANSFER, WITHDRAWAL
-from dexbot.engine.live_tx import LiveTradeFailed
-from dexbot.engine.market import MarketView
-from dexbot.engine.paper import Market
+from dexbot.engine.execution.live.executor import TradeRefused
+from dexbot.engine.execution.live.tx import LiveTradeFailed
+from dexbot.engine.execution.types import Market
+from dexbot.engine.market.view import MarketView
 from dexbot.store import repo
 
 from ..conftest import calldata

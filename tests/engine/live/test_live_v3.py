@@ -16,8 +16,8 @@ from dexbot.chain.dex.uniswap_v2.swap import TxCall
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.live_book import eth_balance, token_balance
-from dexbot.engine.live_tx import LiveTradeFailed
+from dexbot.chain.tokens import eth_balance, token_balance
+from dexbot.engine.execution.live.tx import LiveTradeFailed
 from dexbot.store import repo
 
 from .conftest import ETH, WALLET, MakeExecutor, Sends, launch

@@ -16,9 +16,9 @@ from dexbot.chain.devnet.pricing import sqrt_price_x96
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v2.swap import TxCall
 from dexbot.chain.dex.uniswap_v3.pool import SLOT0, decode_slot0
+from dexbot.chain.receipt_logs import DEPOSIT, TRANSFER, WITHDRAWAL
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.live_receipts import DEPOSIT, TRANSFER, WITHDRAWAL
-from dexbot.engine.paper import Market
+from dexbot.engine.execution.types import Market
 
 from .conftest import ETH, launch
 

@@ -10,9 +10,9 @@ import pytest
 
 from dexbot.chain.devnet import Devnet, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
-from dexbot.chain.dex.quote_service import quote_target
+from dexbot.cli.quote_service import quote_target
+from dexbot.cli.risk_check import check_token
 from dexbot.core.config import parse_config
-from dexbot.engine.risk.check import check_token
 
 URL = "http://127.0.0.1:9"
 ETH = 10**18

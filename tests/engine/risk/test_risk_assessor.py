@@ -10,7 +10,7 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import RiskConfig
-from dexbot.engine.intel import policy
+from dexbot.engine.api.intel import policy
 from dexbot.engine.risk.assess import RiskAssessor
 
 ETH = 10**18

@@ -10,8 +10,8 @@ from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import RiskConfig
-from dexbot.engine.intel import policy
-from dexbot.engine.pricing import price_and_liquidity
+from dexbot.engine.api.intel import policy
+from dexbot.engine.market.pricing import price_and_liquidity
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.risk.score import Assessment, Factor
 

@@ -36,6 +36,7 @@ from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.dex.uniswap_v3.quote import quote_single_calldata
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.tokens import BALANCE_OF
 
 BPS = 10_000
 FEE_UNIT = 1_000_000  # V3 fees are in hundredths of a bip
@@ -44,7 +45,6 @@ MAX_SQRT_RATIO = 1_461_446_703_485_210_103_287_273_052_203_988_822_378_723_970_3
 # "More than the pool can fill": the swaps stop at their price limit long before.
 UNBOUNDED = 2**120
 QUOTE_EXACT_OUTPUT_SINGLE = selector("quoteExactOutputSingle((address,address,uint256,uint24,uint160))")
-BALANCE_OF = selector("balanceOf(address)")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from dexbot.core.units import fmt_units
-from dexbot.engine.events import (
+from dexbot.engine.api.events import (
     BlockSeen,
     BreakerChanged,
     EngineError,

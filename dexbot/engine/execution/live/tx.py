@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dexbot.chain.ledger_port import get_entry, open_entries
+from dexbot.chain.receipt_logs import block_of, gas_paid, succeeded
 from dexbot.chain.sender import Sender
 from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest
 from dexbot.core.errors import ChainError, InputError, SimulationRevert
 from dexbot.engine.breakers.context import PendingTx
-from dexbot.engine.live_receipts import block_of, gas_paid, succeeded
 
 CANCEL = "cancel"
 

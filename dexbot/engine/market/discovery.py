@@ -12,11 +12,11 @@ from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.tokens import token_meta
 from dexbot.core.errors import ChainError
+from dexbot.engine.api.events import MarketUpdate
 from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
 from dexbot.engine.desk import DeskState
-from dexbot.engine.events import MarketUpdate
-from dexbot.engine.market import PoolInfo
-from dexbot.engine.pricing import price_and_liquidity
+from dexbot.engine.market.pricing import price_and_liquidity
+from dexbot.engine.market.view import PoolInfo
 
 
 class Discovery(DeskState):
@@ -51,7 +51,7 @@ class Discovery(DeskState):
             fee,
             token0.lower() != weth,
             block,
-            time.time(),
+            self.clock(),
         )
         self.view.add(info)
         if announce:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dexbot.engine.events import TradeFilled
+from dexbot.engine.api.events import TradeFilled
 from dexbot.store.models import Account, Position, Trade
 
 

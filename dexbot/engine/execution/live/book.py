@@ -9,32 +9,15 @@ from __future__ import annotations
 
 import asyncio
 
-from dexbot.chain.abi import address_word, selector
 from dexbot.chain.rpc import RpcClient
-from dexbot.core.errors import ChainError
+from dexbot.chain.tokens import token_balance
 from dexbot.core.units import fmt_units
-from dexbot.engine.live_tx import Bill
-from dexbot.engine.paper import Market
+from dexbot.engine.execution.live.tx import Bill
+from dexbot.engine.execution.types import Market
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
 from dexbot.store.models import Position, Trade, utcnow
-
-BALANCE_OF = selector("balanceOf(address)")
-
-
-async def token_balance(client: RpcClient, token: str, owner: str, block: int | str) -> int:
-    tag = hex(block) if isinstance(block, int) else block
-    data = "0x" + (BALANCE_OF + address_word(owner)).hex()
-    out = str(await client.request("eth_call", [{"to": token, "data": data}, tag]))
-    if len(out) < 66:
-        raise ChainError(f"token {token} answered balanceOf with {out!r}: is it an ERC20?")
-    return int(out[:66], 16)
-
-
-async def eth_balance(client: RpcClient, owner: str, block: int | str = "latest") -> int:
-    tag = hex(block) if isinstance(block, int) else block
-    return int(await client.request("eth_getBalance", [owner, tag]), 16)
 
 
 async def record_failed(

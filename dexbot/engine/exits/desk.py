@@ -4,17 +4,17 @@ for turning hostile, fires exit rules, and sells in impact-bounded slices per th
 from __future__ import annotations
 
 import asyncio
-import time
 
 from dexbot.core.errors import ChainError, StoreError
+from dexbot.engine.api.events import PositionChanged, TradeFilled
+from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.context import HeldToken
-from dexbot.engine.events import PositionChanged, TradeFilled
+from dexbot.engine.execution.quotes import Priced
+from dexbot.engine.execution.types import Market
+from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
 from dexbot.engine.exits.schedule import fit_slice
-from dexbot.engine.holding import Holding
-from dexbot.engine.intel import IntelPolicy
-from dexbot.engine.paper import Market, Priced
 from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import explain_exit, explain_slice
 from dexbot.engine.token_faults import TokenFaults
@@ -143,7 +143,7 @@ class ExitDesk(TokenFaults):
             cost=pos.entry_value or pos.entry_cost,
             value_now=value,
             peak_value=pos.peak_value,
-            held_s=time.time() - h.opened_at,
+            held_s=self.clock() - h.opened_at,
         )
         # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
         takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
@@ -203,12 +203,12 @@ class ExitDesk(TokenFaults):
                 rule,
                 pos.size,
                 self.cfg.exits,
-                now=time.time(),
+                now=self.clock(),
                 volume_per_s=self._sell_volume_per_s(h.market.pool),
                 block_time_s=self.rt.block_time_s,
             )
         plan = h.plan
-        amount = min(pos.size, plan.due(time.time()))
+        amount = min(pos.size, plan.due(self.clock()))
         if amount <= 0:
             h.exiting, h.exit_detail = rule, detail
             return  # the next slice is not due yet

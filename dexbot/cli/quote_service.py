@@ -33,7 +33,6 @@ class QuoteTarget:
     addrs: DexAddresses
     symbols: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 10.0
-    poa: bool = False
     devnet: bool = False
     block_time_s: float = 2.0  # the chain's, for ages in blocks → minutes
 
@@ -96,7 +95,6 @@ def quote_target(cfg: Config, rpc_url: str | None = None) -> QuoteTarget:
         DexAddresses.from_chain(info),
         symbols,
         cfg.chain.request_timeout_s,
-        info.poa,
         block_time_s=info.block_time_s,
     )
 
@@ -121,9 +119,7 @@ def resolve_token(value: str, symbols: dict[str, str], what: str) -> str:
 async def connect(target: QuoteTarget) -> RpcClient:
     """An RpcClient on the target; a devnet that does not answer is "no devnet running", not an RPC fault."""
     try:
-        return await RpcClient.connect(
-            target.urls, chain_id=target.chain_id, timeout_s=target.timeout_s, poa=target.poa
-        )
+        return await RpcClient.connect(target.urls, chain_id=target.chain_id, timeout_s=target.timeout_s)
     except RpcUnavailable:
         if target.devnet:
             raise ChainError(f"{NO_DEVNET} (nothing answers at {target.urls[0]})") from None

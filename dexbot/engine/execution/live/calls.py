@@ -8,8 +8,7 @@ from __future__ import annotations
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.swap import TxCall, v2_swap_exact_in
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
-from dexbot.core.errors import ChainError
-from dexbot.engine.paper import Market
+from dexbot.engine.execution.types import Market
 
 
 def router_of(a: DexAddresses, m: Market) -> str:
@@ -26,7 +25,7 @@ def buy_call(a: DexAddresses, m: Market, weth_in: int, min_out: int, wallet: str
     return v3_swap_exact_in(
         a.v3_router,
         [a.weth, m.token],
-        [_fee(m)],
+        [m.v3_fee()],
         weth_in,
         min_out,
         wallet,
@@ -45,7 +44,7 @@ def sell_call(a: DexAddresses, m: Market, tokens_in: int, min_out: int, wallet: 
     return v3_swap_exact_in(
         a.v3_router,
         [m.token, a.weth],
-        [_fee(m)],
+        [m.v3_fee()],
         tokens_in,
         min_out,
         wallet,
@@ -53,9 +52,3 @@ def sell_call(a: DexAddresses, m: Market, tokens_in: int, min_out: int, wallet: 
         native_out=True,
         kind=a.v3_router_kind,
     )
-
-
-def _fee(m: Market) -> int:
-    if m.fee is None:
-        raise ChainError(f"V3 pool {m.pool} needs its fee tier")
-    return m.fee

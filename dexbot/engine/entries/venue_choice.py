@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.schedule import fit_slice
-from dexbot.engine.paper import Market, QuoteSource
 from dexbot.engine.risk.venues import Venue
 
 SIZE_TOLERANCE_PCT = 1

@@ -82,3 +82,25 @@ class EngineSnapshot:
     def win_rate_bps(self) -> int:
         total = self.wins + self.losses
         return self.wins * 10_000 // total if total else 0
+
+
+@dataclass(frozen=True)
+class EngineCounters:
+    """The engine's cumulative counts and current prices, for the metrics exporter: what it reads instead
+    of reaching into the desks."""
+
+    gas_price: int  # wei per gas the engine prices its trades at
+    base_fee: int
+    wins: int
+    losses: int
+    risk_cache_hits: int
+    risk_cache_misses: int
+    events_dropped: int
+
+
+@dataclass(frozen=True)
+class TaxesSeen:
+    """A token's measured taxes (bps) as its latest assessment found them; None where not measured."""
+
+    buy_tax_bps: int | None
+    sell_tax_bps: int | None

@@ -20,30 +20,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.approvals import allowance, approve_calldata
 from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.receipt_logs import block_of, token_flow, weth_unwrapped, weth_wrapped
 from dexbot.chain.sender import Sender
+from dexbot.chain.tokens import eth_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
-from dexbot.engine.guard import Guard, WalletObs
-from dexbot.engine.intel import IntelPolicy
-from dexbot.engine.live_book import (
+from dexbot.engine.api.intel import IntelPolicy
+from dexbot.engine.breakers.observations import Observations, WalletObs
+from dexbot.engine.execution.live.book import (
     adopt_wallet,
-    eth_balance,
     reconcile_closed,
     reconcile_position,
     record_failed,
 )
-from dexbot.engine.live_calls import buy_call, router_of, sell_call
-from dexbot.engine.live_receipts import block_of, token_flow, weth_unwrapped, weth_wrapped
-from dexbot.engine.live_tx import Bill, LiveTradeFailed, TxRunner
-from dexbot.engine.paper import Market, QuoteSource
-from dexbot.engine.portfolio import Fill, Portfolio
+from dexbot.engine.execution.live.calls import buy_call, router_of, sell_call
+from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Fill, Market
+from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store.ledger import LedgerStore
 from dexbot.store.models import Position
@@ -53,18 +54,6 @@ if TYPE_CHECKING:
 
 DEADLINE_S = 300
 RECEIPT_TIMEOUT_S = 120.0
-
-
-class Executor(Protocol):
-    """What the trader calls: the paper and the live executor alike."""
-
-    mode: str
-
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill: ...
-
-    async def sell(
-        self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
-    ) -> Fill: ...
 
 
 class TradeRefused(ChainError):
@@ -81,7 +70,7 @@ class LiveExecutor:
         gas: GasOracle,
         portfolio: Portfolio,
         thoughts: ThoughtLog,
-        guard: Guard,
+        guard: Observations,
         *,
         policy: Callable[[], IntelPolicy],
         max_trade_wei: int,
@@ -315,7 +304,7 @@ def open_live(
     gas: GasOracle,
     portfolio: Portfolio,
     thoughts: ThoughtLog,
-    guard: Guard,
+    guard: Observations,
     policy: Callable[[], IntelPolicy],
     max_trade_wei: int,
     block_time_s: float,

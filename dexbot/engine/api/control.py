@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dexbot.engine.events import EventBus
-from dexbot.engine.snapshot import EngineSnapshot
+from dexbot.engine.api.events import EventBus
+from dexbot.engine.api.snapshot import EngineSnapshot
 
 
 class EngineControl(Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -21,9 +22,9 @@ from dexbot.engine.breakers.context import (
     HeldToken,
     PendingTx,
     PoolObs,
-    TxOutcome,
+    TxStatusAt,
 )
-from dexbot.engine.market import MarketView
+from dexbot.engine.market.view import MarketView
 from dexbot.engine.portfolio import Portfolio
 
 RPC_WINDOW_S = 300.0
@@ -41,9 +42,21 @@ class WalletObs:
     pending: tuple[PendingTx, ...] = ()
 
 
-class Guard:
-    def __init__(self, client: RpcClient, portfolio: Portfolio, chain_id: int) -> None:
+class Observations:
+    """What the breakers look at, collected as it happens and handed over as one BreakerContext per block
+    (formerly ``Guard``: it guards nothing itself, the breakers decide)."""
+
+    def __init__(
+        self,
+        client: RpcClient,
+        portfolio: Portfolio,
+        chain_id: int,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``clock``: the engine's chain time (engine.clock), which every window here is measured in."""
         self.client = client
+        self.clock = clock
         self.portfolio = portfolio
         self.chain_id = chain_id
         self.chain_id_observed = chain_id
@@ -56,14 +69,14 @@ class Guard:
         self.day_start_equity = 0
         self.reorg_depth = 0
         self.db_write_error = ""
-        self.txs: deque[TxOutcome] = deque(maxlen=500)
+        self.txs: deque[TxStatusAt] = deque(maxlen=500)
         self.fills: deque[FillSlippage] = deque(maxlen=500)
         self.wallet: WalletObs | None = None
         self.rpc_disagreement = ""  # the last quorum read's refusal; "" once a quorum agrees again
         self._rpc_samples: deque[tuple[float, int, int]] = deque()
 
     def record_trade(self, gas_cost: int, *, closed_pnl: int | None = None, token: str = "") -> None:
-        now = time.time()
+        now = self.clock()
         self.trade_times.append(now)
         day = _day(now)
         self.gas_by_day[day] = self.gas_by_day.get(day, 0) + gas_cost
@@ -72,11 +85,11 @@ class Guard:
 
     def record_tx(self, status: str) -> None:
         """A live transaction's end: mined, reverted, or failed (never mined)."""
-        self.txs.append(TxOutcome(time.time(), status))
+        self.txs.append(TxStatusAt(self.clock(), status))
 
     def record_fill(self, token: str, quoted_out: int, amount_out: int) -> None:
         """A live fill: the exact quote that set amountOutMin against what the receipt delivered."""
-        self.fills.append(FillSlippage(time.time(), token, quoted_out, amount_out))
+        self.fills.append(FillSlippage(self.clock(), token, quoted_out, amount_out))
 
     async def confirm_pool(self, pool: str, dex: str, block: int, quorum: int) -> str:
         """Do ``quorum`` endpoints give the same state of ``pool`` at ``block``? "" when they do (or no
@@ -115,7 +128,7 @@ class Guard:
         hostile_seen: list[float],
         kill_switch: bool,
     ) -> BreakerContext:
-        now = time.time()
+        now = self.clock()
         snap = self.portfolio.snapshot()
         day = _day(now)
         if day != self.day:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dexbot.chain.dex.quote_service import QuoteTarget, connect, resolve_token
+from dexbot.cli.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError
-from dexbot.engine.intel import effective_policy
+from dexbot.engine.api.intel import effective_policy
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.risk.score import Assessment
 from dexbot.engine.token_faults import describe

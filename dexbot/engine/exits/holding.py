@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.plan import ExitPlan
 from dexbot.engine.exits.rules import ExitRules
-from dexbot.engine.paper import Market
 
 
 @dataclass

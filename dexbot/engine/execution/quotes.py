@@ -1,6 +1,5 @@
-"""The paper executor: fills computed with the same exact quote code the live path uses, at the current
-block, including the token's measured taxes, the price impact of our own size and the estimated gas.
-Nothing is sent; the amounts are what the chain would deliver for the same swap at the same state."""
+"""Exact quotes of a buy or a sell on one pool, at one block: what the paper executor fills at, what the
+live executor sets its minimum output from, and what entries and exits compare venues with."""
 
 from __future__ import annotations
 
@@ -19,17 +18,7 @@ from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.dex.uniswap_v3.quote import V3_ROUTER_GAS, quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
-from dexbot.engine.portfolio import Fill
-
-
-@dataclass(frozen=True)
-class Market:
-    """Where a token trades: one pool against WETH."""
-
-    token: str
-    pool: str
-    dex: str  # uniswap_v2 | uniswap_v3
-    fee: int | None = None  # V3 fee tier
+from dexbot.engine.execution.types import Market
 
 
 @dataclass(frozen=True)
@@ -75,7 +64,7 @@ class QuoteSource:
             gross = get_amount_out(weth_in, r_in, r_out)
             return Priced(gross, net_of_tax(gross, buy_tax_bps), v2_gas_estimate(1), block)
         q = await quote_exact_input_single(
-            self.client, self.addrs.v3_quoter, self.addrs.weth, m.token, _fee(m), weth_in, block
+            self.client, self.addrs.v3_quoter, self.addrs.weth, m.token, m.v3_fee(), weth_in, block
         )
         return Priced(
             q.amount_out, net_of_tax(q.amount_out, buy_tax_bps), q.gas_estimate + V3_ROUTER_GAS, block
@@ -95,7 +84,7 @@ class QuoteSource:
                 f"{m.token}: a taxed token cannot be sold into a V3 pool (the pool checks what it received)"
             )
         q = await quote_exact_input_single(
-            self.client, self.addrs.v3_quoter, m.token, self.addrs.weth, _fee(m), arriving, block
+            self.client, self.addrs.v3_quoter, m.token, self.addrs.weth, m.v3_fee(), arriving, block
         )
         return Priced(q.amount_out, q.amount_out, q.gas_estimate + V3_ROUTER_GAS, block)
 
@@ -124,7 +113,7 @@ class QuoteSource:
             sqrt_price = st.sqrt_price_x96
         else:
             sqrt_price = (await read_pool(self.client, m.pool, block))[0].sqrt_price_x96
-        return v3_spot(sqrt_price, _fee(m), zero_for_one=m.token.lower() < self.addrs.weth.lower())
+        return v3_spot(sqrt_price, m.v3_fee(), zero_for_one=m.token.lower() < self.addrs.weth.lower())
 
     async def sell_impact_bps(self, m: Market, tokens_in: int, sell_tax_bps: int, block: int) -> int:
         """How much worse than the pool's marginal price a sale of ``tokens_in`` fills: what an exit
@@ -135,42 +124,3 @@ class QuoteSource:
             return 0
         p, spot = await asyncio.gather(self.sell(m, tokens_in, sell_tax_bps, block), self.sell_spot(m, block))
         return fill_impact_bps(arriving, p.gross_out, spot)
-
-
-def _fee(m: Market) -> int:
-    if m.fee is None:
-        raise ChainError(f"V3 pool {m.pool} needs its fee tier")
-    return m.fee
-
-
-class PaperExecutor:
-    """Fills buys and sells without sending anything; ``gas_price`` is the effective price per gas."""
-
-    mode = "paper"
-
-    def __init__(self, quotes: QuoteSource) -> None:
-        self.quotes = quotes
-
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
-        return _fill("buy", m, weth_in, await self.quotes.buy(m, weth_in, buy_tax_bps, block), gas_price)
-
-    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
-        return _fill(
-            "sell", m, tokens_in, await self.quotes.sell(m, tokens_in, sell_tax_bps, block), gas_price
-        )
-
-
-def _fill(side: str, m: Market, amount_in: int, p: Priced, gas_price: int) -> Fill:
-    """A paper fill is the exact quote: what arrives is what was quoted."""
-    return Fill(
-        side=side,
-        token=m.token,
-        pool=m.pool,
-        dex=m.dex,
-        amount_in=amount_in,
-        amount_out=p.net_out,
-        quoted_out=p.net_out,
-        gas_used=p.gas_units,
-        gas_cost=p.gas_units * gas_price,
-        block_number=p.block,
-    )

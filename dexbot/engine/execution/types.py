@@ -1,0 +1,55 @@
+"""The words paper and live execution share: where a token trades (``Market``), what an executor did
+(``Fill``) and what the desks call (``Executor``). One home, so the live path never imports the paper one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from dexbot.core.errors import ChainError
+
+
+@dataclass(frozen=True)
+class Market:
+    """Where a token trades: one pool against WETH."""
+
+    token: str
+    pool: str
+    dex: str  # uniswap_v2 | uniswap_v3
+    fee: int | None = None  # V3 fee tier
+
+    def v3_fee(self) -> int:
+        """The V3 fee tier, which every V3 quote and swap needs; a V3 market without one is a bug upstream."""
+        if self.fee is None:
+            raise ChainError(f"V3 pool {self.pool} needs its fee tier")
+        return self.fee
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What an executor did: amounts as the chain (or the exact paper math) delivered them."""
+
+    side: str  # buy | sell
+    token: str
+    pool: str
+    dex: str
+    amount_in: int  # WETH wei for a buy, token units for a sell
+    amount_out: int  # token units received for a buy (after tax), WETH wei for a sell
+    quoted_out: int
+    gas_used: int
+    gas_cost: int  # wei
+    block_number: int
+    tx_hash: str = ""
+    status: str = "filled"
+
+
+class Executor(Protocol):
+    """What the trader calls: the paper and the live executor alike."""
+
+    mode: str
+
+    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill: ...
+
+    async def sell(
+        self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
+    ) -> Fill: ...
