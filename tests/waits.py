@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from textual.pilot import Pilot
 
     from dexbot.engine.api.events import Event, EventBus
-    from dexbot.engine.service import EngineService
+    from dexbot.engine.engine import EngineService
 
 T = TypeVar("T")
 HANG_S = 90.0

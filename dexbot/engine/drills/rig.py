@@ -15,10 +15,10 @@ from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.devnet.faults import Fault
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import Config, parse_config
 from dexbot.engine.api.events import BlockSeen, BreakerChanged, Event, EventBus, ThoughtRecorded
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
 
 ETH = 10**18
