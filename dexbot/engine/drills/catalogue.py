@@ -209,7 +209,13 @@ DRILLS: tuple[Drill, ...] = (
     Drill("http_503", "#0 answers HTTP 503", ENDPOINT, _fallback(Fault("http", status=503))),
     Drill("http_429", "#0 answers HTTP 429 (rate limit)", ENDPOINT, _fallback(Fault("http", status=429))),
     Drill("drop", "#0 drops every connection", ENDPOINT, _fallback(Fault("drop"))),
-    Drill("timeout", "#0 never answers (1 s timeout)", ENDPOINT, _fallback(Fault("timeout"))),
+    Drill(
+        "timeout",
+        "#0 never answers (2 s timeout)",
+        ENDPOINT,
+        _fallback(Fault("timeout")),
+        config={"chain": {"request_timeout_s": 2.0}},
+    ),
     Drill(
         "latency",
         "the only endpoint answers 200 ms late",

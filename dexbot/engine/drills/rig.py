@@ -44,7 +44,8 @@ def drill_config(data_dir: Path, mode: str, extra: dict[str, Any]) -> Config:
         "mode": {"trading": mode, "max_trade_eth": "0.2"},
         "exits": {"max_hold_s": 3600},
         "intel": {"level": 5},
-        "chain": {"request_timeout_s": 1.0},
+        # generous: a loaded 2-core machine can starve a healthy proxy's answer past a second
+        "chain": {"request_timeout_s": 10.0},
         # a devnet that mines when asked: its head may be minutes old
         "breakers": {"block_stall_s": 86_400},
     }
