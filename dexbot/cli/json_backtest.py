@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dexbot.cli.json_types import AMOUNT, INT, NUM, STR, Arr, _obj, opt
+from dexbot.cli.json_types import AMOUNT, FREE, INT, NUM, STR, Arr, _obj, opt
 
 BACKTEST_RUN = _obj(
     label=STR,
@@ -62,3 +62,20 @@ BACKTEST_RUN = _obj(
     equity=Arr(_obj(block=INT, timestamp=INT, equity=AMOUNT, drawdown=AMOUNT)),
 )
 BACKTEST = _obj(recording=STR, runs=Arr(BACKTEST_RUN), best=Arr(_obj(metric=STR, labels=Arr(STR))))
+OPTIMISE = _obj(
+    study=STR,
+    storage=STR,
+    objective=STR,
+    in_sample_first=INT,
+    in_sample_last=INT,
+    held_out_first=INT,
+    held_out_last=INT,
+    trials_run=INT,
+    complete=INT,
+    pruned=INT,
+    failed=INT,
+    best_trial=INT,
+    best_value=NUM,
+    best_params=FREE,  # config key -> the value the best trial used
+    runs=Arr(BACKTEST_RUN),  # the best trial in-sample, held-out, and the base config held-out
+)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from dexbot.cli.json_backtest import BACKTEST
+from dexbot.cli.json_backtest import BACKTEST, OPTIMISE
 from dexbot.cli.json_types import (
     AMOUNT,
     AMOUNT_TEXT,
@@ -251,6 +251,7 @@ COMMANDS: dict[str, Spec] = {
         }
     ),
     "backtest": BACKTEST,
+    "optimise": OPTIMISE,
     "config show": FREE,  # the config file's own sections and keys; ETH amounts there are decimal strings
 }
 

@@ -94,6 +94,10 @@ from dexbot.cli import backtest_cmd  # noqa: E402
 
 app.command("backtest")(backtest_cmd.backtest)
 
+from dexbot.cli import optimise_cmd  # noqa: E402
+
+app.command("optimise")(optimise_cmd.optimise)
+
 
 EXIT_INTERRUPTED = 130
 INTERNAL = "internal error"  # the safety net's words: a test that sees them has found a bug
