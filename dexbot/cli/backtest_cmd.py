@@ -40,11 +40,24 @@ class Plan:
     html: Path | None
 
 
+def is_file(path: Path, field: str) -> bool:
+    """Whether ``path`` is an existing file; False when absent; a path the OS cannot take (a NUL in it,
+    a name too long) is the field's one-line error, like any bad input."""
+    try:
+        if not path.exists():
+            return False
+        if path.is_file():
+            return True
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"{field}: cannot use {str(path)!r}: {getattr(err, 'strerror', None) or err}"
+        ) from None
+    raise InputError(f"{field}: {path} is not a file")
+
+
 def check_recording(path: Path) -> Path:
-    if not path.exists():
+    if not is_file(path, "recording"):
         raise InputError(f"recording: {path} does not exist")
-    if not path.is_file():
-        raise InputError(f"recording: {path} is not a file")
     return path
 
 
@@ -59,10 +72,18 @@ def check_range(from_block: int | None, to_block: int | None) -> None:
 def check_output(path: Path | None) -> Path | None:
     if path is None:
         return None
-    if path.is_dir():
-        raise InputError(f"--html: {path} is a directory; name the report file, e.g. {path / 'report.html'}")
-    if not path.parent.resolve().is_dir():
-        raise InputError(f"--html: folder {path.parent} does not exist")
+    try:
+        if path.is_dir():
+            raise InputError(
+                f"--html: {path} is a directory; name the report file, e.g. {path / 'report.html'}"
+            )
+        folder = path.parent.resolve()
+        if not folder.is_dir():
+            raise InputError(f"--html: folder {path.parent} does not exist")
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"--html: cannot use {str(path)!r}: {getattr(err, 'strerror', None) or err}"
+        ) from None
     return path
 
 

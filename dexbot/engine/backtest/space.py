@@ -66,13 +66,17 @@ class SearchSpace:
 
 
 def load_space(path: Path, base: Config) -> SearchSpace:
-    if not path.is_file():
-        raise InputError(
-            f"--space: {path} does not exist" if not path.exists() else f"--space: {path} is not a file"
-        )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"--space: {path} does not exist") from None
+    except (OSError, ValueError) as err:  # a folder, unreadable, a NUL in the name
+        raise InputError(
+            f"--space: cannot read {str(path)!r}: {getattr(err, 'strerror', None) or err}"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise InputError(f"space error in {path}: not valid TOML: {err}") from None
     return parse_space(data, base, str(path))
 
