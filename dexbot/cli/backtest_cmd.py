@@ -187,3 +187,13 @@ def backtest(
     show(runs, as_json=as_json, plots=not no_plot)
     if p.html is not None and not as_json:
         err.print(f"report written to {p.html}")
+
+
+def report(
+    file: Annotated[Path, typer.Argument(help="a report saved with dexbot backtest --json > FILE")],
+) -> None:
+    """Open a saved backtest report (A/B figures, equity and drawdown) in the terminal UI."""
+    from dexbot.engine.api.backtest_report import load_report
+    from dexbot.tui.report_app import ReportApp
+
+    ReportApp(load_report(file)).run()

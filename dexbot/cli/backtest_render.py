@@ -10,31 +10,16 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from dexbot.cli.render import Col, cols, kv_table, table
-from dexbot.core.units import fmt_units
-from dexbot.engine.backtest.compare import Kind, Row, Value, compare
+from dexbot.engine.api.backtest_report import format_figure
+from dexbot.engine.backtest.compare import Row, compare
 from dexbot.engine.backtest.metrics import DrawdownPoint, drawdowns
 from dexbot.engine.backtest.report import Run
 
 BEST = "bold green"
-NONE = "—"  # a ratio the run does not define (no trades, a flat curve): not a zero
 _YOf = Callable[[DrawdownPoint, int], float]  # a plot's y from a point and the peak before it
 
 
-def fmt_value(value: Value, kind: Kind) -> str:
-    if value is None:
-        return NONE
-    if kind in ("wei", "signed_wei"):
-        text = fmt_units(int(value), 18, 6)
-        return f"+{text}" if kind == "signed_wei" and value > 0 else text
-    if kind == "signed_pct":
-        return f"{value:+.2f}%" if value else "0.00%"
-    if kind == "pct":
-        return f"{value:.2f}%"
-    if kind == "share":
-        return f"{value * 100:.1f}%"
-    if kind == "ratio":
-        return f"{value:.4f}"
-    return str(value)
+fmt_value = format_figure
 
 
 def ab_table(console: Console, runs: Sequence[Run]) -> RenderableType:

@@ -93,6 +93,7 @@ app.add_typer(wallet_cmd.app, name="wallet")
 from dexbot.cli import backtest_cmd  # noqa: E402
 
 app.command("backtest")(backtest_cmd.backtest)
+app.command("report")(backtest_cmd.report)
 
 from dexbot.cli import optimise_cmd  # noqa: E402
 

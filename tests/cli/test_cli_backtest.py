@@ -183,3 +183,18 @@ def test_json_encoding_keeps_wei_exact_past_2_53() -> None:
     assert encoded["runs"][0]["pnl"] == "7"
     assert encoded["runs"][0]["end_equity"] == str(big + 7)
     assert problems(encoded, COMMANDS["backtest"]) == []
+
+
+def test_a_file_that_is_not_a_report_is_one_line_exit_2(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "notes.json").write_text('{"hello": 1}', encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    r = cli("report", "notes.json")
+    assert (r.returncode, r.stderr) == (
+        2,
+        "error: notes.json: not a backtest report (dexbot backtest --json): KeyError('runs')\n",
+    )
+    r = cli("report", "missing.json")
+    assert (r.returncode, r.stderr) == (2, "error: report: missing.json does not exist\n")
+    r = cli("report", "broken.json")
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: report: cannot read 'broken.json': Expecting property name")

@@ -1,51 +1,26 @@
-"""The A/B table's rows: the same figures for each config run on one recording, and which run is best in
-each row. The direction of "best" lives here once, so the terminal, the HTML and the JSON agree."""
+"""The A/B table's rows: the same figures (``api.backtest_report.FIGURES``) for each config run on one
+recording, and which run is best in each row, so the terminal, the HTML and the JSON agree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
+from dexbot.engine.api.backtest_report import FIGURES, Better, Figure, Value
 from dexbot.engine.backtest.metrics import BacktestMetrics
-
-Kind = Literal["wei", "signed_wei", "pct", "signed_pct", "ratio", "count", "share"]
-Better = Literal["high", "low"] | None
-Value = int | float | None
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    title: str
-    key: str  # the JSON field of the run it shows
-    kind: Kind
-    better: Better
-    get: Callable[[BacktestMetrics], Value]
-
-
-ROWS: tuple[RowSpec, ...] = (
-    RowSpec("Return", "return_pct", "signed_pct", "high", lambda m: m.return_pct),
-    RowSpec("P&L (WETH)", "pnl", "signed_wei", "high", lambda m: m.pnl),
-    RowSpec("End equity (WETH)", "end_equity", "wei", "high", lambda m: m.end_equity),
-    RowSpec("Max drawdown", "max_drawdown_pct", "pct", "low", lambda m: m.max_drawdown_pct),
-    RowSpec("Max drawdown (WETH)", "max_drawdown", "wei", "low", lambda m: m.max_drawdown),
-    RowSpec("Sharpe (per block)", "sharpe", "ratio", "high", lambda m: m.sharpe),
-    RowSpec("Sortino (per block)", "sortino", "ratio", "high", lambda m: m.sortino),
-    RowSpec("Win rate", "win_rate", "share", "high", lambda m: m.win_rate),
-    RowSpec("Round trips", "round_trips", "count", None, lambda m: m.round_trips),
-    RowSpec("Trades", "trades", "count", None, lambda m: m.trades),
-    RowSpec("Skips", "skipped", "count", None, lambda m: sum(n for _, n in m.skips)),
-    RowSpec("Gas (WETH)", "gas", "wei", "low", lambda m: m.gas),
-    RowSpec("Taxes (WETH)", "taxes", "wei", "low", lambda m: m.taxes),
-    RowSpec("Fees: gas + taxes (WETH)", "fees", "wei", "low", lambda m: m.fees),
-)
 
 
 @dataclass(frozen=True)
 class Row:
-    spec: RowSpec
+    spec: Figure
     values: tuple[Value, ...]  # one per run, in the runs' order
     best: tuple[int, ...]  # indexes of the best runs (ties share it); empty when nothing to choose
+
+
+def figure(m: BacktestMetrics, f: Figure) -> Value:
+    value = getattr(m, f.key)
+    assert value is None or isinstance(value, int | float)
+    return value
 
 
 def best_of(values: Sequence[Value], better: Better) -> tuple[int, ...]:
@@ -60,7 +35,7 @@ def best_of(values: Sequence[Value], better: Better) -> tuple[int, ...]:
 
 def compare(runs: Sequence[BacktestMetrics]) -> tuple[Row, ...]:
     rows = []
-    for spec in ROWS:
-        values = tuple(spec.get(m) for m in runs)
-        rows.append(Row(spec, values, best_of(values, spec.better)))
+    for f in FIGURES:
+        values = tuple(figure(m, f) for m in runs)
+        rows.append(Row(f, values, best_of(values, f.better)))
     return tuple(rows)

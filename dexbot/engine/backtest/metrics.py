@@ -74,6 +74,10 @@ class BacktestMetrics:
     tokens: tuple[TokenPnl, ...]  # by realised P&L, best first
 
     @property
+    def skipped(self) -> int:
+        return sum(n for _, n in self.skips)
+
+    @property
     def fees(self) -> int:
         """What the run paid beside the price: gas and token taxes (pool fees are inside the fills)."""
         return self.gas + self.taxes

@@ -50,7 +50,7 @@ def run_data(run: Run) -> dict[str, Any]:
         "gas": m.gas,
         "taxes": m.taxes,
         "fees": m.fees,
-        "skipped": sum(n for _, n in m.skips),
+        "skipped": m.skipped,
         "skips": [{"reason": reason, "count": n} for reason, n in m.skips],
         "tokens": [asdict(t) for t in m.tokens],
         "fills": [asdict(t) for t in r.trades],
