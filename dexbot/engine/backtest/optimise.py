@@ -103,12 +103,17 @@ async def run_trial(study: optuna.Study, t: Tuning) -> TrialOutcome:
     every = max(1, (t.window.split - t.window.first) // CHECKPOINTS)
     start = config.paper.starting_balance_wei
 
+    reported = [0]
+
     def on_block(block: int, progress: Any) -> None:
-        offset = block - t.window.first + 1
+        """Reports at the first handled block past each checkpoint: the replay may hand the engine two
+        blocks at once (as the live engine saw them), so a checkpoint's own block may never come."""
+        step = (block - t.window.first + 1) // every
         equity = progress_equity(progress)
-        if equity is None or offset % every or start <= 0:
+        if equity is None or step <= reported[0] or start <= 0:
             return
-        trial.report(float(Fraction(equity - start, start) * 100), offset // every)
+        reported[0] = step
+        trial.report(float(Fraction(equity - start, start) * 100), step)
         if trial.should_prune():
             raise optuna.TrialPruned(f"pruned at block {block}")
 

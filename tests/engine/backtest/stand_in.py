@@ -50,3 +50,23 @@ async def replay(
         equity=tuple(points),
         blocks_replayed=len(points),
     )
+
+
+async def replay_in_pairs(
+    recording: Path,
+    config: Config,
+    *,
+    label: str = "",
+    from_block: int | None = None,
+    to_block: int | None = None,
+    on_block: OnBlock | None = None,
+) -> BacktestResult:
+    """The same run, with ``on_block`` only every second block: the engine handled two at once."""
+
+    def every_second(block: int, equity: int) -> None:
+        if on_block is not None and (block - (from_block or FIRST)) % 2 == 1:
+            on_block(block, equity)
+
+    return await replay(
+        recording, config, label=label, from_block=from_block, to_block=to_block, on_block=every_second
+    )

@@ -122,3 +122,16 @@ def test_the_project_database_is_never_used_as_a_study_file(tmp_path: Path) -> N
     open_database(url).dispose()
     with pytest.raises(ConfigError, match="holds another application's tables"):
         open_storage(url)
+
+
+async def test_every_checkpoint_is_reported_when_the_engine_handles_blocks_in_pairs(tmp_path: Path) -> None:
+    base = Config()
+    space = parse_space(LEVEL, base)
+    tuning = Tuning(tmp_path / "r", base, space, stand_in.replay_in_pairs, Window(100, 170, 199), "return")
+    study = _study(tmp_path)
+    study.enqueue_trial({"intel.level": 7})
+    await walk_forward(study, tuning, 1)
+    # Checkpoints every 3 of the 70 in-sample blocks; on_block comes at blocks 101, 103, …, 169.
+    values = study.trials[0].intermediate_values
+    assert sorted(values) == list(range(1, 24))
+    assert (values[1], values[2], values[23]) == (0.08, 0.12, 1.4)  # blocks 103, 105, 169: 2e15 a block
