@@ -90,10 +90,10 @@ from dexbot.cli import wallet_cmd  # noqa: E402
 app.add_typer(wallet_cmd.app, name="wallet")
 
 
-from dexbot.cli import backtest_cmd  # noqa: E402
+from dexbot.cli import backtest_report_cmd  # noqa: E402
 
-app.command("backtest")(backtest_cmd.backtest)
-app.command("report")(backtest_cmd.report)
+app.command("backtest")(backtest_report_cmd.backtest)
+app.command("report")(backtest_report_cmd.report)
 
 from dexbot.cli import optimise_cmd  # noqa: E402
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from dexbot.cli import backtest_cmd
+from dexbot.cli import backtest_report_cmd
 from dexbot.cli.backtest_render import BEST, fmt_value
 from dexbot.cli.context import err, out, print_json, state
 from dexbot.cli.render import Col, kv_table, table
@@ -153,7 +153,7 @@ def optimise(
 ) -> None:
     """Tune config keys on a recording with optuna (TPE, median pruning), walk-forward."""
     base = state(ctx).config()
-    backtest_cmd.check_recording(recording)
+    backtest_report_cmd.check_recording(recording)
     if trials < 1:
         raise InputError(f"--trials: {trials} must be at least 1")
     goal = check_objective(objective)
@@ -162,7 +162,7 @@ def optimise(
     tuning_space = load_space(space, base)
     url = check_study_url(storage or default_study_url(base.database_url, base.data_path))
     name = study or f"{recording.stem}-{goal}"
-    runner = backtest_cmd.RUNNER
+    runner = backtest_report_cmd.RUNNER
     if runner is None:
         raise NotBuiltYet("replaying a recording is not built yet (issue 16 part 2); nothing was done")
     wf = asyncio.run(

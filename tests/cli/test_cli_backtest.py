@@ -18,8 +18,8 @@ from rich.text import Text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine" / "backtest"))
 from sample_results import flat, sample
 
-from dexbot.cli.backtest_cmd import plan, run_all, show, write_html
 from dexbot.cli.backtest_render import ab_table
+from dexbot.cli.backtest_report_cmd import plan, run_all, show, write_html
 from dexbot.cli.json_schema import COMMANDS, encode, problems
 from dexbot.core.config import Config
 from dexbot.engine.backtest.report import report_data, runs_of
@@ -64,8 +64,8 @@ def recording(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.dexrec"], "error: recording: missing.dexrec does not exist"),
-        (["."], "error: recording: . is not a file"),
+        (["missing.dexrec"], "error: recording missing.dexrec: no such file"),
+        (["."], "error: recording .: not a file"),
         (["rec", "--from", "9", "--to", "3"], "error: --from 9 is after --to 3: the block range is empty"),
         (["rec", "--from", "-1"], "error: --from: -1 is not a block number (must be >= 0)"),
         (["rec", "-c", "nope.toml"], "error: config error: file nope.toml does not exist"),

@@ -25,7 +25,8 @@ from dexbot.engine.backtest.report import Run, report_data, runs_of
 from dexbot.engine.backtest.result import BacktestResult
 from dexbot.engine.backtest.runner import Runner, progress_equity
 
-# The replay (issue 16 part 2) plugs in here: ``from dexbot.engine.backtest.replay import run_backtest``.
+# The replay (issue 16 part 2) plugs in here: ``from dexbot.engine.backtest.replay import run_backtest``
+# (and the optimiser's ``recording_span`` could read the recording's header instead of replaying it).
 RUNNER: Runner | None = None
 
 
@@ -52,12 +53,12 @@ def is_file(path: Path, field: str) -> bool:
         raise InputError(
             f"{field}: cannot use {str(path)!r}: {getattr(err, 'strerror', None) or err}"
         ) from None
-    raise InputError(f"{field}: {path} is not a file")
+    raise InputError(f"{field} {path}: not a file")
 
 
 def check_recording(path: Path) -> Path:
     if not is_file(path, "recording"):
-        raise InputError(f"recording: {path} does not exist")
+        raise InputError(f"recording {path}: no such file")
     return path
 
 
