@@ -120,10 +120,7 @@ async def test_walk_forward_report_and_json_show_in_sample_beside_held_out(
     assert "│ in-sample blocks │ 100–169 (70)" in text
     assert "│ held-out blocks  │ 170–199 (30)" in text
     assert "│ intel.level │ 9 │" in text
-    assert (
-        "│ Return                   │              +2.80% │        -1.20% │                      0.00% │"
-        in text
-    )
+    assert "│ Return                   │       +2.80% │    -1.20% │          0.00% │" in text
 
     data = optimise_data(wf, url)
     from dexbot.cli.context import print_json
@@ -133,8 +130,8 @@ async def test_walk_forward_report_and_json_show_in_sample_beside_held_out(
     assert problems(printed, COMMANDS["optimise"]) == []
     assert (printed["in_sample_last"], printed["held_out_first"], printed["complete"]) == (169, 170, 2)
     assert [r["label"] for r in printed["runs"]] == [
-        "in-sample (trial 0)",
-        "out-of-sample",
-        "base config, out-of-sample",
+        "in-sample #0",
+        "held out",
+        "base, held out",
     ]
     assert [r["pnl"] for r in printed["runs"]] == [str(280 * 10**15), str(-120 * 10**15), "0"]

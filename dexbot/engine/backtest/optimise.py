@@ -192,8 +192,8 @@ async def walk_forward(
     in_sample = ran.run if ran is not None else None
     if in_sample is None:  # the best trial ran in another worker: replay it here for its figures
         in_sample = await _run(t, config, "in-sample", t.window.first, t.window.split - 1)
-    out = await _run(t, config, "out-of-sample", t.window.split, t.window.last)
-    base_out = await _run(t, t.base, "base config, out-of-sample", t.window.split, t.window.last)
+    out = await _run(t, config, "held out", t.window.split, t.window.last)
+    base_out = await _run(t, t.base, "base, held out", t.window.split, t.window.last)
     states = [tr.state for tr in study.get_trials(deepcopy=False)]
     return WalkForward(
         study=study.study_name,
@@ -208,7 +208,7 @@ async def walk_forward(
         best_number=best.number,
         best_value=float(best.value) if best.value is not None else float("nan"),
         best_params=params,
-        in_sample=_labelled(in_sample, f"in-sample (trial {best.number})"),
+        in_sample=_labelled(in_sample, f"in-sample #{best.number}"),
         out_of_sample=out,
         base_out_of_sample=base_out,
     )

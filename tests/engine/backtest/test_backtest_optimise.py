@@ -86,8 +86,8 @@ async def test_walk_forward_tunes_in_sample_prunes_the_hopeless_and_shows_the_wi
     assert (wf.out_of_sample.metrics.return_pct, wf.base_out_of_sample.metrics.return_pct) == (-1.2, 0.0)
     assert stand_in.CALLS[0] == ("base config", 5, 100, 199)  # the span
     assert stand_in.CALLS[-2:] == [
-        ("out-of-sample", 9, 170, 199),
-        ("base config, out-of-sample", 5, 170, 199),
+        ("held out", 9, 170, 199),
+        ("base, held out", 5, 170, 199),
     ]
     assert len(stand_in.CALLS) == 1 + 6 + 2  # the best trial's in-sample figures are not replayed again
 
@@ -107,7 +107,7 @@ async def test_a_second_worker_adds_trials_and_replays_a_best_trial_it_did_not_r
     assert [t.number for t in second.trials] == [0, 1]
     assert (wf.trials_run, wf.best_number, wf.best_params) == (1, 0, {"intel.level": 9})
     assert stand_in.CALLS[1] == ("in-sample", 9, 100, 169)
-    assert wf.in_sample.metrics.label == "in-sample (trial 0)"
+    assert wf.in_sample.metrics.label == "in-sample #0"
 
 
 def test_a_study_made_for_another_objective_is_refused(tmp_path: Path) -> None:
