@@ -65,13 +65,13 @@ async def run_optimise(
     tags = {"objective": objective, "recording": recording.name, "in_sample": [first, window.split - 1]}
     study = open_study(storage, study_name, tags, seed=seed)
     tuning = Tuning(recording, base, tuning_space, runner, window, objective)
-    return await walk_forward(study, tuning, trials, lambda o: _trial_line(console or err, o))
+    return await walk_forward(study, tuning, trials, lambda o: _trial_line(console or err, o, objective))
 
 
-def _trial_line(console: Console, o: TrialOutcome) -> None:
+def _trial_line(console: Console, o: TrialOutcome, objective: Objective) -> None:
     params = ", ".join(f"{k}={v}" for k, v in o.params.items())
     note = f" ({o.note})" if o.note else ""
-    what = f"{o.value:.4f}" if o.state == "complete" else f"{o.state}{note}"
+    what = f"{objective} {o.value:.4f}" if o.state == "complete" else f"{o.state}{note}"
     console.print(Text(f"trial {o.number}: {what} ").append(params, style="dim"), highlight=False)
 
 
