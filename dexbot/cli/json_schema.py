@@ -11,45 +11,28 @@ evidence as recorded, not typed here."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["amount", "integer", "number", "string", "boolean", "time", "free-form"]
-AMOUNT_TEXT = re.compile(r"-?[0-9]+")
-
-
-@dataclass(frozen=True)
-class Scalar:
-    kind: Kind
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Obj:
-    fields: Mapping[str, Spec] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Arr:
-    item: Spec
-
-
-Spec = Scalar | Obj | Arr
-
-AMOUNT, INT, NUM, STR = Scalar("amount"), Scalar("integer"), Scalar("number"), Scalar("string")
-BOOL, TIME, FREE = Scalar("boolean"), Scalar("time"), Scalar("free-form")
-
-
-def opt(s: Scalar) -> Scalar:
-    return Scalar(s.kind, nullable=True)
-
-
-def _obj(**fields: Spec) -> Obj:
-    return Obj(fields)
-
+from dexbot.cli.json_backtest import BACKTEST, OPTIMISE
+from dexbot.cli.json_types import (
+    AMOUNT,
+    AMOUNT_TEXT,
+    BOOL,
+    FREE,
+    INT,
+    NUM,
+    STR,
+    TIME,
+    Arr,
+    Kind,
+    Obj,
+    Scalar,
+    Spec,
+    _obj,
+    opt,
+)
 
 FACTOR = _obj(name=STR, value=STR, risk=INT, weight=NUM, contribution=NUM, hard_block=BOOL, note=STR)
 THOUGHT_FACTOR = Obj({**FACTOR.fields, "evidence": FREE})
@@ -267,6 +250,8 @@ COMMANDS: dict[str, Spec] = {
             "block_number": INT,
         }
     ),
+    "backtest": BACKTEST,
+    "optimise": OPTIMISE,
     "config show": FREE,  # the config file's own sections and keys; ETH amounts there are decimal strings
 }
 

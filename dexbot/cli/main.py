@@ -94,10 +94,14 @@ from dexbot.cli import wallet_cmd  # noqa: E402
 app.add_typer(wallet_cmd.app, name="wallet")
 
 
-@app.command("backtest")
-def backtest() -> None:
-    """Replay recorded market data through a strategy."""
-    raise _not_built("backtesting", "a later issue")
+from dexbot.cli import backtest_report_cmd  # noqa: E402
+
+app.command("backtest")(backtest_report_cmd.backtest)
+app.command("report")(backtest_report_cmd.report)
+
+from dexbot.cli import optimise_cmd  # noqa: E402
+
+app.command("optimise")(optimise_cmd.optimise)
 
 
 EXIT_INTERRUPTED = 130

@@ -9,7 +9,7 @@ from dexbot import __version__
 
 COMMAND_GROUPS = (
     "run", "devnet", "token", "quote", "positions", "trades", "pnl",
-    "thoughts", "breakers", "wallet", "backtest", "config", "db",
+    "thoughts", "breakers", "wallet", "backtest", "optimise", "config", "db",
 )  # fmt: skip
 
 
@@ -31,8 +31,10 @@ def test_unknown_command_is_a_usage_error(cli) -> None:
     assert res.returncode == 2
 
 
-@pytest.mark.parametrize("args", [("backtest",)])
-def test_unbuilt_commands_say_so_and_exit_nonzero(cli, args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("args", [("backtest", "rec"), ("optimise", "rec", "--space", "space.toml")])
+def test_unbuilt_commands_say_so_and_exit_nonzero(cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "rec").write_bytes(b"x")  # until the replay lands, a valid request ends here
+    (tmp_path / "space.toml").write_text("[intel.level]\nlow = 2\nhigh = 9\n", encoding="utf-8")
     res = cli(*args)
     assert res.returncode == 3
     assert "not built yet" in res.stderr

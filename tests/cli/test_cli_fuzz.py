@@ -73,7 +73,7 @@ def test_any_command_line_ends_in_one_clean_line(cmd: Command, home: tuple[Path,
     config, db = home
     good = ["--config", str(config)]
     roots = st.one_of(st.just(good), st.just(["-c", str(config)]), values().map(lambda v: ["--config", v]))
-    allowed = frozenset({0, 1, 2, 3} if cmd.path == ("backtest",) else {0, 1, 2})
+    allowed = frozenset({0, 1, 2, 3} if cmd.path in (("backtest",), ("optimise",)) else {0, 1, 2})
 
     @settings(max_examples=PER_COMMAND)
     @given(root=roots, args=arguments_for(cmd))
