@@ -90,10 +90,10 @@ from dexbot.cli import wallet_cmd  # noqa: E402
 app.add_typer(wallet_cmd.app, name="wallet")
 
 
-@app.command("backtest")
-def backtest() -> None:
-    """Replay recorded market data through a strategy."""
-    raise _not_built("backtesting", "a later issue")
+from dexbot.cli import backtest_cmd  # noqa: E402
+
+app.command("backtest")(backtest_cmd.backtest)
+app.command("record")(backtest_cmd.record)
 
 
 EXIT_INTERRUPTED = 130
