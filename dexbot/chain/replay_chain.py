@@ -4,7 +4,8 @@ It starts from the recording's start state (anvil's own state dump of the devnet
 so the chain continues from the very block hash it was dumped at) or from a fork of an RPC endpoint at
 the block before the recording. For each recorded block it sets what anvil would otherwise choose
 itself (timestamp, base fee, coinbase, gas limit), sends the raw signed transactions in their recorded
-order (``--order fifo``: arrival order is block order) and mines exactly one block. The produced block
+order (``--order fifo``: arrival order is block order; one JSON-RPC batch, which anvil runs in order)
+and mines exactly one block. The produced block
 must carry the recorded transactions, gas used and receipts root (every transaction's status, gas and
 logs): anything else is a ``ReplayMismatch``, never a silently different chain. Not the state root:
 anvil's, after a state load, depends on which storage slots written back to zero its dump kept, so two
@@ -61,19 +62,14 @@ class ReplayChain:
         if block.gas_limit != self._gas_limit:
             setup.append(("evm_setBlockGasLimit", [hex(block.gas_limit)]))
             self._gas_limit = block.gas_limit
-        try:
-            await self.rpc.batch(setup)
-        except RpcCallError as err:
-            raise ReplayMismatch(f"block {n}: the replay chain refused its header fields: {err}") from None
         expected = block.tx_hashes()
-        for i, raw in enumerate(block.txs):  # one by one: a batch may reach the pool in any order
-            try:
-                await self.rpc.call("eth_sendRawTransaction", raw)
-            except RpcCallError as err:
-                raise ReplayMismatch(
-                    f"block {n}: transaction {i} ({expected[i]}) refused by the replay chain: {err}"
-                ) from None
-        await self.rpc.call("evm_mine")
+        calls = [*setup, *(("eth_sendRawTransaction", [raw]) for raw in block.txs), ("evm_mine", [])]
+        answers = await self.rpc.batch(calls, check=False)  # anvil runs a batch in order: one round trip
+        for i, ((method, _), answer) in enumerate(zip(calls, answers, strict=True)):
+            if isinstance(answer, RpcCallError):
+                sent = method == "eth_sendRawTransaction"
+                what = f"transaction {expected[i - len(setup)]}" if sent else method
+                raise ReplayMismatch(f"block {n}: the replay chain refused {what}: {answer}")
         got = await self.rpc.call("eth_getBlockByNumber", hex(n), False)
         self.head = n
         self._check(block, got, expected)
