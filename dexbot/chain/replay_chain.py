@@ -15,7 +15,7 @@ identical executions can disagree on it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class ReplayChain:
         n = block.number
         if n != self.head + 1:
             raise ReplayMismatch(f"block {n} does not follow the replay chain's head {self.head}")
-        setup: list[tuple[str, list[object]]] = [
+        setup: list[tuple[str, Sequence[object]]] = [
             ("anvil_setNextBlockBaseFeePerGas", [hex(block.base_fee)]),
             ("evm_setNextBlockTimestamp", [hex(block.timestamp)]),
             ("anvil_setCoinbase", [block.coinbase]),
@@ -63,7 +63,11 @@ class ReplayChain:
             setup.append(("evm_setBlockGasLimit", [hex(block.gas_limit)]))
             self._gas_limit = block.gas_limit
         expected = block.tx_hashes()
-        calls = [*setup, *(("eth_sendRawTransaction", [raw]) for raw in block.txs), ("evm_mine", [])]
+        calls: list[tuple[str, Sequence[object]]] = [
+            *setup,
+            *(("eth_sendRawTransaction", [raw]) for raw in block.txs),
+        ]
+        calls.append(("evm_mine", []))
         answers = await self.rpc.batch(calls, check=False)  # anvil runs a batch in order: one round trip
         for i, ((method, _), answer) in enumerate(zip(calls, answers, strict=True)):
             if isinstance(answer, RpcCallError):

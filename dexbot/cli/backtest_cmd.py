@@ -113,7 +113,6 @@ async def _record(cfg: Config, file: Path, first: int, last: int) -> int:
     import json
 
     from dexbot.chain.chains import chain_info
-    from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
     from dexbot.chain.devnet.deployment import load_deployment
     from dexbot.chain.rpc import RpcClient
     from dexbot.engine.backtest.record import record_range
@@ -125,7 +124,7 @@ async def _record(cfg: Config, file: Path, first: int, last: int) -> int:
         )
     devnet = c.network == "devnet"
     dep = load_deployment(cfg.data_path) if devnet else None
-    chain_id = dep.chain_id if dep else chain_info(c).chain_id if not devnet else DEFAULT_CHAIN_ID
+    chain_id = dep.chain_id if dep is not None else chain_info(c).chain_id
     client = await RpcClient.connect(c.rpc_urls, chain_id=chain_id, timeout_s=c.request_timeout_s)
     try:
         head = await client.block_number()

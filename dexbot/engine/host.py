@@ -141,12 +141,12 @@ class EngineHost:
 
 
 async def _finish(recorder: EngineRecorder, task: asyncio.Task[None]) -> None:
-    """Stop the recorder's task (a failed one is said, not raised over the engine's own outcome) and
-    close the file with what the engine handled."""
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        try:
-            await task
-        except Exception as err:
-            log.error("recording failed: %s", err)
-    await recorder.close()
+    """The engine has stopped: let the recorder write the blocks it still owes, then close the file. A
+    failed recorder is said (the engine's own outcome stands) and leaves a file without an end record."""
+    try:
+        await task
+    except Exception as err:
+        log.error("recording failed (the file ends at its last whole block): %s", err)
+        await recorder.close(clean=False)
+        return
+    await recorder.close(clean=True)

@@ -2,16 +2,15 @@
 (``dexbot record``).
 
 Beside the engine the recorder never sits on the decision path: it learns of each block the engine
-handles from the event bus (``BlockSeen``, published before the block's decisions), and in its own task
-fetches the blocks with their raw transactions and writes them from a worker thread, one sync-flushed
-gzip member per block. It starts with anvil's state dump of the head, taken before the engine starts,
-so the replay rebuilds the very chain; blocks mined between the dump and the engine's start head are
-recorded too, then where the engine started."""
+handles from the event bus (``BlockSeen``), waits until the engine has finished that block, then in its
+own task fetches the blocks with their raw transactions and writes them from a worker thread, flushed
+(a gzip sync flush) per batch. On the devnet it starts with anvil's state dump of the head, taken before the
+engine starts, so the replay rebuilds the very chain; blocks mined between the dump and the engine's
+start head are recorded too, then where the engine started."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -22,9 +21,9 @@ from dexbot.chain.identity import read_genesis
 from dexbot.chain.recorded_blocks import RecordedBlock, fetch_blocks
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
-from dexbot.engine.api.events import BlockSeen, Event
+from dexbot.engine.api.events import BlockSeen, EngineStateChanged, Event
 from dexbot.engine.backtest.recording_format import RecordingHeader, RecordingWriter, block_line
-from dexbot.engine.service import EngineService
+from dexbot.engine.service import EngineService, EngineStopped
 
 log = logging.getLogger("dexbot.engine")
 FETCH_CHUNK = 50
@@ -54,10 +53,13 @@ class EngineRecorder:
 
     @classmethod
     async def begin(cls, path: Path, svc: EngineService) -> EngineRecorder:
+        """Start the file: on the devnet from anvil's state dump of the head; on any other chain from a
+        fork point at the head (replaying it then needs an archive node of that chain)."""
         rt = svc.rt
-        if rt.deployment is None:
-            raise ChainError("--record records the devnet's chain (anvil's state dump); use `dexbot record`")
-        head, dump = await _head_and_dump(rt.client)
+        if rt.deployment is not None:
+            head, dump = await _head_and_dump(rt.client)
+        else:
+            head, dump = await rt.client.request("eth_getBlockByNumber", ["latest", False]), ""
         header = RecordingHeader(
             chain_id=rt.chain_id,
             chain=rt.chain_name,
@@ -65,19 +67,29 @@ class EngineRecorder:
             start_block=int(head["number"], 16),
             start_timestamp=int(head["timestamp"], 16),
             start_hash=str(head["hash"]),
-            origin="dump",
+            origin="dump" if dump else "fork",
             block_time_s=rt.block_time_s,
-            deployment=json.loads(rt.deployment.to_json()),
+            deployment=json.loads(rt.deployment.to_json()) if rt.deployment is not None else None,
         )
         writer = await asyncio.to_thread(RecordingWriter, path)
-        await asyncio.to_thread(writer.write, header.to_line(), {"kind": "state", "dump": dump})
+        state = [{"kind": "state", "dump": dump}] if dump else []
+        await asyncio.to_thread(writer.write, header.to_line(), *state)
         return cls(writer, svc, header.start_block)
 
     async def run(self) -> None:
+        """Each block the engine announces is fetched once the engine has finished it, so the recorder's
+        reads and writes fill the wait for the next block, never the block's own decisions. Returns
+        once the engine has stopped and every block it handled is written."""
         try:
             while True:
                 ev = await self.queue.get()
+                if isinstance(ev, EngineStateChanged) and ev.state == "stopped":
+                    return
                 if isinstance(ev, BlockSeen):
+                    try:
+                        await self.svc.processed(ev.number)
+                    except EngineStopped:
+                        return  # announced, never finished: not part of what the engine decided on
                     await self._upto(ev.number)
         finally:
             self.svc.bus.unsubscribe(self.queue)
@@ -98,14 +110,10 @@ class EngineRecorder:
             await asyncio.to_thread(self.writer.write, *lines)
             self.last = numbers[-1]
 
-    async def close(self) -> None:
-        """Record what the engine handled and is still queued, then end the file cleanly."""
-        with contextlib.suppress(asyncio.QueueEmpty):
-            while True:
-                ev = self.queue.get_nowait()
-                if isinstance(ev, BlockSeen) and ev.number <= self.svc.last_processed:
-                    await self._upto(ev.number)
-        await asyncio.to_thread(self.writer.close)
+    async def close(self, *, clean: bool) -> None:
+        """End the file: with its end record when every handled block is in it; without one (it then
+        reads as truncated after its last whole block) when the recorder failed."""
+        await asyncio.to_thread(self.writer.close, clean=clean)
 
 
 async def record_range(

@@ -21,6 +21,7 @@ from pathlib import Path
 from dexbot.chain.chains import chain_info
 from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
 from dexbot.chain.devnet.deployment import Deployment
+from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.replay_chain import ChainStart, ReplayChain, replay_chain
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.config import Config
@@ -29,7 +30,7 @@ from dexbot.engine.backtest.collect import booked_trades, skip_reasons
 from dexbot.engine.backtest.recording_format import Recording, RecordingError, read_recording
 from dexbot.engine.backtest.result import BacktestResult, EquityPoint
 from dexbot.engine.clock import ChainClock
-from dexbot.engine.runtime import ChainRuntime, from_deployment
+from dexbot.engine.runtime import ChainRuntime, from_deployment, usd_pool
 from dexbot.engine.service import EngineService
 from dexbot.store.db import open_database
 
@@ -131,7 +132,7 @@ async def _replay_engine(
             await chain.mine(b)
         client = await RpcClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
         try:
-            rt = _runtime(rec, client, chain.rpc_url)
+            rt = await _runtime(rec, cfg, client, chain.rpc_url)
             db = await asyncio.to_thread(open_database, cfg.database_url)
             try:
                 svc = EngineService(cfg, rt, db, clock=ChainClock(lambda: float(h.start_timestamp)))
@@ -203,12 +204,24 @@ def _fork_url(rec: Recording, cfg: Config) -> str:
     return cfg.chain.rpc_urls[0]
 
 
-def _runtime(rec: Recording, client: RpcClient, rpc_url: str) -> ChainRuntime:
+async def _runtime(rec: Recording, cfg: Config, client: RpcClient, rpc_url: str) -> ChainRuntime:
+    """The devnet's contracts from the recording; a public chain's from the config's chain table."""
     h = rec.header
-    if h.deployment is None:
-        raise RecordingError(
-            f"recording {rec.path.name}: replaying a public chain's recording is not built yet"
-        )
-    dep = Deployment.from_json(json.dumps(h.deployment))
-    dep = dataclasses.replace(dep, rpc_url=rpc_url)
-    return from_deployment(client, dep, None, h.block_time_s, genesis_hash=h.genesis_hash)
+    if h.deployment is not None:
+        dep = dataclasses.replace(Deployment.from_json(json.dumps(h.deployment)), rpc_url=rpc_url)
+        return from_deployment(client, dep, None, h.block_time_s, genesis_hash=h.genesis_hash)
+    info = chain_info(cfg.chain)
+    if not info.weth:
+        raise RecordingError(f"chain {info.name}: no WETH address known; set it in the chain config")
+    addrs = DexAddresses.from_chain(info)
+    return ChainRuntime(
+        client,
+        addrs,
+        info.name,
+        info.chain_id,
+        info.block_time_s,
+        info.usdc,
+        await usd_pool(client, info, addrs),
+        info=info,
+        genesis_hash=h.genesis_hash,
+    )
