@@ -88,6 +88,10 @@ class ReplayChain:
                 f"block {n}: replayed {len(txs)} transaction(s), recorded {len(expected)} "
                 f"(first difference at index {_first_diff(txs, expected)})"
             )
+        for field, want in (("timestamp", block.timestamp), ("baseFeePerGas", block.base_fee)):
+            have = int(str(got.get(field) or "0x0"), 16)
+            if have != want:
+                raise ReplayMismatch(f"block {n}: {field} {have} on replay, {want} recorded")
         gas_used = int(str(got["gasUsed"]), 16)
         if gas_used != block.gas_used:
             raise ReplayMismatch(f"block {n}: gas used {gas_used} on replay, {block.gas_used} recorded")
