@@ -104,6 +104,8 @@ def record(
         raise ConfigError(f"--from-block {from_block} --to-block {to_block}: need 1 <= A <= B")
     if file.exists():
         raise ConfigError(f"{file} exists: choose a new file name (a recording is never overwritten)")
+    if not file.parent.is_dir():
+        raise ConfigError(f"{file}: folder {file.parent} does not exist")
     cfg = state(ctx).config()
     written = asyncio.run(_record(cfg, file, from_block, to_block))
     out.print(f"recorded blocks {from_block}..{to_block} ({written}) to {file}", highlight=False)

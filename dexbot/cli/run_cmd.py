@@ -142,6 +142,8 @@ def run(
     cfg = state(ctx).config()
     if record is not None and record.exists():
         raise ConfigError(f"--record {record}: the file exists (a recording is never overwritten)")
+    if record is not None and not record.parent.is_dir():
+        raise ConfigError(f"--record {record}: folder {record.parent} does not exist")
     signer = _check_mode(cfg, live, yes=yes, address=address)
     for url in (*cfg.chain.rpc_urls, cfg.chain.send_url or ""):
         register_secret(url)

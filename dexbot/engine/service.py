@@ -157,6 +157,7 @@ class EngineService:
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
         self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
+        self.block_ms: deque[float] = deque(maxlen=1000)  # one block handled, start to end
         self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)
         self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
@@ -416,7 +417,8 @@ class EngineService:
         self.blocks_processed += 1
         if self.blocks_processed % MARK_PERSIST_EVERY == 0:
             await self.portfolio.persist_marks()
-        log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
+        self.block_ms.append((time.perf_counter() - started) * 1000)
+        log.debug("block %d processed in %.1f ms", ev.number, self.block_ms[-1])
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
