@@ -15,19 +15,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from dexbot.cli.context import err, out, print_json, state
 from dexbot.core.config import Config, load_config
-from dexbot.core.errors import InputError, NotBuiltYet
+from dexbot.core.errors import InputError
 from dexbot.core.units import fmt_units
 from dexbot.engine.backtest.report import Run, report_data, runs_of
 from dexbot.engine.backtest.result import BacktestResult
 from dexbot.engine.backtest.runner import Runner, progress_equity
 
-# The replay (issue 16 part 2) plugs in here: ``from dexbot.engine.backtest.replay import run_backtest``
-# (and the optimiser's ``recording_span`` could read the recording's header instead of replaying it).
-RUNNER: Runner | None = None
+
+def runner() -> Runner:
+    """The replay, loaded when a command needs it: it pulls in the whole engine and anvil's launcher."""
+    from dexbot.engine.backtest.replay import run_backtest
+
+    return run_backtest
 
 
 @dataclass(frozen=True)
@@ -121,15 +124,25 @@ async def run_all(p: Plan, runner: Runner, console: Console | None = None) -> li
     """Every config over the same blocks, one after the other (each replay owns a private anvil)."""
     results: list[BacktestResult] = []
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=console or err, transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=console or err,
+        transient=True,
     ) as bar:
         for label, cfg in p.configs:
-            task = bar.add_task(f"{label}: starting")
+            task = bar.add_task(label, total=None, info="starting")
 
-            def on_block(block: int, progress: object, task: TaskID = task, label: str = label) -> None:
+            def on_block(block: int, progress: object, task: TaskID = task) -> None:
                 equity = progress_equity(progress)
-                shown = f", equity {fmt_units(equity, 18, 4)} WETH" if equity is not None else ""
-                bar.update(task, description=f"{label}: block {block}{shown}")
+                trades = getattr(progress, "trades", None)
+                info = f"block {block}"
+                info += f" · {trades} trades" if isinstance(trades, int) else ""
+                info += f" · equity {fmt_units(equity, 18, 4)} WETH" if equity is not None else ""
+                done, total = getattr(progress, "blocks_done", None), getattr(progress, "blocks_total", None)
+                bar.update(task, completed=done or 0, total=total, info=info)
 
             results.append(
                 await runner(
@@ -180,9 +193,7 @@ def backtest(
     """Replay a recorded chain through the engine in paper mode and report (A/B with several --config)."""
     st = state(ctx)
     p = plan(recording, config or [], st.config(), st.config_path, from_block, to_block, html)
-    if RUNNER is None:
-        raise NotBuiltYet("replaying a recording is not built yet (issue 16 part 2); nothing was done")
-    runs = asyncio.run(run_all(p, RUNNER))
+    runs = asyncio.run(run_all(p, runner()))
     if p.html is not None:
         write_html(p.html, runs)
     show(runs, as_json=as_json, plots=not no_plot)

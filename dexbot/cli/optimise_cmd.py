@@ -20,7 +20,7 @@ from dexbot.cli.backtest_render import BEST, fmt_value
 from dexbot.cli.context import err, out, print_json, state
 from dexbot.cli.render import Col, kv_table, table
 from dexbot.core.config import Config
-from dexbot.core.errors import InputError, NotBuiltYet
+from dexbot.core.errors import InputError
 from dexbot.core.urls import redact_url
 from dexbot.engine.backtest.compare import compare
 from dexbot.engine.backtest.optimise import (
@@ -162,9 +162,7 @@ def optimise(
     tuning_space = load_space(space, base)
     url = check_study_url(storage or default_study_url(base.database_url, base.data_path))
     name = study or f"{recording.stem}-{goal}"
-    runner = backtest_report_cmd.RUNNER
-    if runner is None:
-        raise NotBuiltYet("replaying a recording is not built yet (issue 16 part 2); nothing was done")
+    runner = backtest_report_cmd.runner()
     wf = asyncio.run(
         run_optimise(
             runner,

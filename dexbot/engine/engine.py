@@ -157,12 +157,14 @@ class EngineService:
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
         self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
+        self.block_ms: deque[float] = deque(maxlen=1000)  # one block handled, start to end
         self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)
         self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
         self._lock = asyncio.Lock()
         self.last_processed = 0
+        self.start_block = 0  # the head the engine started at (a recording replays from it)
         self._processed = asyncio.Condition()
 
     # -- control ------------------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.clock.advance(self.watcher.head_timestamp)
-        self.block = self.last_processed = head  # what the chain already holds is the known market
+        self.block = self.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
@@ -306,20 +308,7 @@ class EngineService:
                     await self._check_endpoints()  # an endpoint back on our chain returns to rotation
                     await self._sleep(RPC_BACKOFF_S)
                     continue
-                for ev in batch:
-                    async with self._lock:
-                        try:
-                            await self._handle(ev)
-                        except StoreError as err:
-                            self.guard.db_write_error = str(err)
-                            self.bus.publish(EngineError(where="store", message=str(err)))
-                            log.error("database write failed: %s", err)
-                        except Exception as err:  # a bug must cost one event, never the running engine
-                            why = describe(err)
-                            self.bus.publish(EngineError(where="engine", message=why))
-                            log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
-                    if isinstance(ev, NewBlock):
-                        await self._mark_processed(ev.number)
+                await self._handle_batch(batch)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -329,6 +318,28 @@ class EngineService:
             self._stopped.set()
             async with self._processed:
                 self._processed.notify_all()
+
+    async def step(self) -> int:
+        """Drive a started engine by hand (a replay): one watcher poll and its events handled, exactly as
+        the loop would, with no waiting between polls; the last block handled."""
+        await self._handle_batch(await self.watcher.poll())
+        return self.last_processed
+
+    async def _handle_batch(self, batch: list[WatchEvent]) -> None:
+        for ev in batch:
+            async with self._lock:
+                try:
+                    await self._handle(ev)
+                except StoreError as err:
+                    self.guard.db_write_error = str(err)
+                    self.bus.publish(EngineError(where="store", message=str(err)))
+                    log.error("database write failed: %s", err)
+                except Exception as err:  # a bug must cost one event, never the running engine
+                    why = describe(err)
+                    self.bus.publish(EngineError(where="engine", message=why))
+                    log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
+            if isinstance(ev, NewBlock):
+                await self._mark_processed(ev.number)
 
     async def _poll(self) -> list[WatchEvent]:
         """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can
@@ -406,7 +417,8 @@ class EngineService:
         self.blocks_processed += 1
         if self.blocks_processed % MARK_PERSIST_EVERY == 0:
             await self.portfolio.persist_marks()
-        log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
+        self.block_ms.append((time.perf_counter() - started) * 1000)
+        log.debug("block %d processed in %.1f ms", ev.number, self.block_ms[-1])
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:

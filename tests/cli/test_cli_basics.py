@@ -3,8 +3,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from dexbot import __version__
 
 COMMAND_GROUPS = (
@@ -31,13 +29,10 @@ def test_unknown_command_is_a_usage_error(cli) -> None:
     assert res.returncode == 2
 
 
-@pytest.mark.parametrize("args", [("backtest", "rec"), ("optimise", "rec", "--space", "space.toml")])
-def test_unbuilt_commands_say_so_and_exit_nonzero(cli, tmp_path: Path, args: tuple[str, ...]) -> None:
-    (tmp_path / "rec").write_bytes(b"x")  # until the replay lands, a valid request ends here
-    (tmp_path / "space.toml").write_text("[intel.level]\nlow = 2\nhigh = 9\n", encoding="utf-8")
-    res = cli(*args)
-    assert res.returncode == 3
-    assert "not built yet" in res.stderr
+def test_backtest_without_a_recording_is_a_usage_error(cli) -> None:
+    res = cli("backtest", "missing.jsonl.gz")
+    assert res.returncode == 2
+    assert "recording missing.jsonl.gz: no such file" in res.stderr
     assert res.stderr.count("\n") == 1
 
 

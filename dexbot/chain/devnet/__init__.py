@@ -5,7 +5,8 @@ second.
         dn.rpc_url, dn.deployment, dn.accounts
 
 ``services`` is the hook for long-running jobs on the chain (the market simulator): each is called with
-the ready Devnet as an asyncio task and cancelled before anvil stops.
+the ready Devnet as an asyncio task and cancelled before anvil stops. A service's ``prepare(devnet)``
+attribute, if it has one, is awaited first, before the devnet is handed out.
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ async def start_devnet(
         )
         path = deployment.write(data_dir)
         devnet = Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
+        for service in services:  # a service's chain set-up that is no transaction: done before anyone looks
+            prepare = getattr(service, "prepare", None)
+            if prepare is not None:
+                await prepare(devnet)
         tasks = [asyncio.create_task(service(devnet), name=_name(service)) for service in services]
         if cfg.block_time_s > 0:
             miner = mine_blocks(anvil.rpc_url, cfg.block_time_s)

@@ -81,10 +81,11 @@ class GasOracle:
                 return snap
         percentiles = list(REWARD_PERCENTILES)
         count = hex(self.history_blocks)
+        at = "latest" if head is None else hex(head)  # pinned: the head a block's decisions are made at
         block_raw, history_raw, tip_raw = await self.rpc.batch(
             [
-                ("eth_getBlockByNumber", ["latest", False]),
-                ("eth_feeHistory", [count, "latest", percentiles]),
+                ("eth_getBlockByNumber", [at, False]),
+                ("eth_feeHistory", [count, at, percentiles]),
                 ("eth_maxPriorityFeePerGas", []),
             ]
         )
