@@ -23,7 +23,7 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
 from dexbot.engine.api.events import BlockSeen, EngineStateChanged, Event
 from dexbot.engine.backtest.recording_format import RecordingHeader, RecordingWriter, block_line
-from dexbot.engine.service import EngineService, EngineStopped
+from dexbot.engine.engine import EngineService, EngineStopped
 
 log = logging.getLogger("dexbot.engine")
 FETCH_CHUNK = 50

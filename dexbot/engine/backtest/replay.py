@@ -24,14 +24,14 @@ from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.replay_chain import ChainStart, ReplayChain, replay_chain
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import ChainRuntime, from_deployment, usd_pool
 from dexbot.core.config import Config
 from dexbot.engine.api.events import TradeFilled
 from dexbot.engine.backtest.collect import booked_trades, skip_reasons
 from dexbot.engine.backtest.recording_format import Recording, RecordingError, read_recording
 from dexbot.engine.backtest.result import BacktestResult, EquityPoint
 from dexbot.engine.clock import ChainClock
-from dexbot.engine.runtime import ChainRuntime, from_deployment, usd_pool
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
 
 

@@ -22,7 +22,7 @@ from dexbot.engine.backtest.collect import booked_trades
 from dexbot.engine.backtest.record import record_range
 from dexbot.engine.backtest.recording_format import read_recording
 from dexbot.engine.backtest.replay import run_backtest
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 
 from ..conftest import SendTx
 from ..engine_harness import BUY, DEADLINE, ETH, launch, spec
