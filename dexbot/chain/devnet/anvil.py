@@ -75,6 +75,7 @@ class Anvil:
         startup_timeout_s: float = 15.0,
         history_blocks: int = 0,
         tx_history_blocks: int = 0,
+        optimism: bool = False,
     ) -> None:
         self.executable = resolve_anvil(anvil_path)
         self.host = host
@@ -86,6 +87,7 @@ class Anvil:
         self.startup_timeout_s = startup_timeout_s
         self.history_blocks = history_blocks
         self.tx_history_blocks = tx_history_blocks
+        self.optimism = optimism  # OP-stack rules: every transaction also pays an L1 data fee
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -106,6 +108,8 @@ class Anvil:
         cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
         cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(genesis_timestamp()), "--no-mining"]
+        if self.optimism:
+            cmd.append("--optimism")
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
         if self.tx_history_blocks:
