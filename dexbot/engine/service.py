@@ -35,6 +35,7 @@ from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.paper_setup import paper_on_op_stack
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.pricing import usd_per_weth_e6
@@ -147,6 +148,8 @@ class EngineService:
             )
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
+        elif rt.info.op_stack:  # paper fills pay the L1 data fee a live trade would
+            self.trader.executor = paper_on_op_stack(cfg, self.trader.quotes, self.gas, self.policy)
         self.base_fee = 0
         self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
         self.block = 0

@@ -340,7 +340,15 @@ class Trader(Discovery, ExitDesk):
             },
         )
         self._publish_fill(
-            pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "", fill.quoted_out
+            pos,
+            trade.id or 0,
+            fill.side,
+            fill.amount_in,
+            fill.amount_out,
+            fill.gas_cost,
+            "",
+            fill.quoted_out,
+            fill.l1_fee,
         )
 
     async def _choose_venue(

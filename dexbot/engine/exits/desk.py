@@ -302,6 +302,7 @@ class ExitDesk(TokenFaults):
             fill.gas_cost,
             rule,
             fill.quoted_out,
+            fill.l1_fee,
         )
 
     async def _pool_vanished(self, pool: str) -> bool:
@@ -338,6 +339,7 @@ class ExitDesk(TokenFaults):
         gas: int,
         reason: str,
         quoted: int = 0,
+        l1_fee: int = 0,
     ) -> None:
         self.bus.publish(
             TradeFilled(
@@ -351,6 +353,7 @@ class ExitDesk(TokenFaults):
                 amount_in=a_in,
                 amount_out=a_out,
                 gas_cost=gas,
+                l1_fee=l1_fee,
                 reason=reason,
                 quoted_out=quoted,
             )
