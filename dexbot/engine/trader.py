@@ -76,12 +76,13 @@ class Trader(Discovery, ExitDesk):
         self.losses = 0
         self.block = 0
         self.gas_price = 0
+        self.l1_fee = 0  # the L1 data fee a swap may pay on top of its gas (OP-stack chains)
         self.decided_at = 0.0
 
     def on_tick(self, tick: Tick) -> None:
         """The block being handled, as the engine hands it over: the only way the desk's block and gas
         price move."""
-        self.block, self.gas_price = tick.block, tick.gas_price
+        self.block, self.gas_price, self.l1_fee = tick.block, tick.gas_price, tick.l1_fee
 
     def enqueue(self, candidates: Iterable[Candidate]) -> None:
         """Candidates wait for a decision in arrival order; a token already waiting keeps its place."""
@@ -247,7 +248,7 @@ class Trader(Discovery, ExitDesk):
         wanted = size
         size = choice.order
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
-        gas_cost = 2 * 150_000 * self.gas_price
+        gas_cost = 2 * (150_000 * self.gas_price + self.l1_fee)
         if choice.best is None or size <= 0 or gas_cost * 50 > size:  # gas over 2 % of it: too thin
             self.skipped[a.token.lower()] = self.block
             await self.thoughts.record(
@@ -397,7 +398,7 @@ class Trader(Discovery, ExitDesk):
         )
 
     def _gas_reserve(self) -> int:
-        return 400_000 * self.gas_price
+        return 400_000 * self.gas_price + 2 * self.l1_fee
 
 
 def _assessment_row(instance: str, chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dexbot.chain.chains import DEVNET, ChainInfo
 from dexbot.chain.gas.basefee import BaseFeeRule, op_stack_rule
 from dexbot.chain.gas.l1fee import (
+    GET_L1_FEE_UPPER_BOUND,
     PARAM_GETTERS,
     L1FeeParams,
     decode_l1_fee,
@@ -150,6 +151,16 @@ class GasOracle:
             return 0
         call = {"to": self.chain.l1_gas_oracle, "data": encode_get_l1_fee(tx)}
         return decode_l1_fee(str(await self.rpc.request("eth_call", [call, block])))
+
+    async def l1_fee_upper_bound(self, unsigned_size: int, *, block: str = "latest") -> int:
+        """The most the L1 data fee of an unsigned transaction of ``unsigned_size`` bytes can be
+        (Fjord's ``getL1FeeUpperBound``): what an estimate made before any transaction exists can
+        count on. 0 on chains without an L1 fee."""
+        if self.chain.l1_gas_oracle is None:
+            return 0
+        data = "0x" + (GET_L1_FEE_UPPER_BOUND + unsigned_size.to_bytes(32, "big")).hex()
+        call = {"to": self.chain.l1_gas_oracle, "data": data}
+        return decode_word(str(await self.rpc.request("eth_call", [call, block])), "getL1FeeUpperBound")
 
     async def l1_params(self, *, block: str = "latest") -> L1FeeParams | None:
         """The oracle's L1 prices and scalars at ``block`` (one batch); None on chains without an L1 fee

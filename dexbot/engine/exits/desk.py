@@ -100,7 +100,7 @@ class ExitDesk(TokenFaults):
         return best
 
     def _net(self, p: Priced) -> int:
-        return p.net_out - p.gas_units * self.gas_price
+        return p.net_out - p.gas_units * self.gas_price - self.l1_fee
 
     async def net_value(self, pos: Position, h: Holding) -> int:
         """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""

@@ -109,3 +109,30 @@ async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
     assert pos is not None
     assert pos.l1_fee == fill.l1_fee
     assert await eth_balance(client, WALLET, fill.block_number) == int(after[0], 16)
+
+
+async def test_paper_sell_without_a_wallet_still_pays_an_l1_fee(
+    op_devnet: Devnet, op_client: RpcClient
+) -> None:
+    """No live account and no tokens on chain: the chain cannot run the sale from the pricing key, so gas
+    comes from the quote's estimate, but the L1 fee is still the oracle's price of the signed sale."""
+    client, dep = op_client, op_devnet.deployment
+    token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
+    m = Market(token.address, str(token.v2_pair), "uniswap_v2")
+    addrs = DexAddresses.from_deployment(dep)
+    gas = GasOracle(client, with_deployment(DEVNET, dep))
+    pol = policy(5)
+    block = await client.block_number()
+    quotes = QuoteSource(client, addrs)
+    quote = await quotes.sell(m, 10**21, 0, block)
+    fill = await PaperExecutor(quotes, SwapPricer(client, addrs, gas, lambda: pol)).sell(
+        m, 10**21, sell_tax_bps=0, block=block, gas_price=0
+    )
+    s = await gas.suggest(pol.gas_urgency, head=block)
+    params = await gas.l1_params()
+    assert params is not None
+    assert fill.gas_used == quote.gas_units
+    assert fill.l1_fee >= params.fjord_fee(0) > 0
+    assert fill.gas_cost == quote.gas_units * s.expected_fee_per_gas + fill.l1_fee
+    assert await GasOracle(client, DEVNET).l1_fee_upper_bound(360) == 0  # no L1 fee off OP-stack chains
+    assert await gas.l1_fee_upper_bound(360) == params.fjord_fee(428 + 428 // 255 + 16) > fill.l1_fee
