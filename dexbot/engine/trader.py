@@ -39,6 +39,9 @@ from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
 
 SKIP_MEMORY_BLOCKS = 50
+# A pair this young is raced for: others' first buys compete for the same blocks (what the fast lane pays
+# to win); after that a buy waits in an ordinary queue.
+CONTESTED_BLOCKS = 3
 
 
 class Trader(Discovery, ExitDesk):
@@ -269,9 +272,17 @@ class Trader(Discovery, ExitDesk):
         m, impact = choice.best.market, choice.best.impact_bps
         if await self._unconfirmed(a, m, policy, evidence):
             return
+        age = facts.age_blocks(self.block)
+        contested = age is not None and age <= CONTESTED_BLOCKS
+        evidence["contested"] = contested
         try:
             fill = await self.executor.buy(
-                m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price
+                m,
+                size,
+                buy_tax_bps=a.buy_tax_bps or 0,
+                block=self.block,
+                gas_price=self.gas_price,
+                contested=contested,
             )
         except ChainError as err:  # live: refused, reverted, cancelled (the executor booked any gas)
             self.skipped[a.token.lower()] = self.block

@@ -63,7 +63,15 @@ class SwapPricer:
         self.deadline_s = deadline_s
 
     async def price(
-        self, side: str, m: Market, amount_in: int, net_out: int, gas_units: int, block: int
+        self,
+        side: str,
+        m: Market,
+        amount_in: int,
+        net_out: int,
+        gas_units: int,
+        block: int,
+        *,
+        contested: bool = False,
     ) -> SwapCost:
         """The cost of the swap the live path would send at ``block`` for this quote."""
         pol = self.policy()
@@ -76,7 +84,7 @@ class SwapPricer:
             self.address,
             await chain_deadline(self.client, block, self.deadline_s),
         )
-        s = await self.gas.suggest(pol.gas_urgency, head=block)
+        s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
         fees = Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
         estimate, nonce, head = await self.client.batch(
             [

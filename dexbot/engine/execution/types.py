@@ -49,7 +49,18 @@ class Executor(Protocol):
 
     mode: str
 
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill: ...
+    async def buy(
+        self,
+        m: Market,
+        weth_in: int,
+        *,
+        buy_tax_bps: int,
+        block: int,
+        gas_price: int,
+        contested: bool = False,
+    ) -> Fill:
+        """``contested``: others race for the same place (a pair's first blocks): the fast lane pays."""
+        ...
 
     async def sell(
         self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int

@@ -90,16 +90,26 @@ class LiveExecutor:
 
     # -- the executor interface ---------------------------------------------------------------------------
 
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def buy(
+        self,
+        m: Market,
+        weth_in: int,
+        *,
+        buy_tax_bps: int,
+        block: int,
+        gas_price: int,
+        contested: bool = False,
+    ) -> Fill:
         """Spend at most ``weth_in`` of the wallet's ETH on ``m.token``: all of it, unless a V3 pool runs
-        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped)."""
+        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped).
+        ``contested``: a race for the place is known (a pair's first blocks): the fast lane pays for it."""
         await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
         req = swap_request(
             self.addrs, m, "buy", weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
         )
-        fees = await self._fees(block)
+        fees = await self._fees(block, contested=contested)
         bill = Bill()
         try:
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
@@ -273,8 +283,8 @@ class LiveExecutor:
     async def _deadline(self, block: int) -> int:
         return await chain_deadline(self.client, block, self.deadline_s)
 
-    async def _fees(self, block: int) -> Fees:
-        s = await self.gas.suggest(self.policy().gas_urgency, head=block)
+    async def _fees(self, block: int, *, contested: bool = False) -> Fees:
+        s = await self.gas.suggest(self.policy().gas_urgency, head=block, contested=contested)
         if s.below_base_fee:
             raise TradeRefused(
                 f"the gas ceiling (gas.max_fee_gwei) of {s.max_fee_per_gas} wei is below the next base fee "
