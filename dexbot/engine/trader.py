@@ -160,6 +160,7 @@ class Trader(Discovery, ExitDesk):
                 block=self.block,
                 facts=facts,
                 gas_price_wei=self.gas_price,
+                l1_fee_wei=self.l1_fee,
             )
         except Exception as err:  # whatever one token makes the assessment raise, only it is skipped
             await self.token_failed("assess", token, symbol, err, policy=policy)
