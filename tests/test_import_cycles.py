@@ -64,3 +64,11 @@ def test_a_tui_import_past_the_api_is_caught() -> None:
     assert _reaching(graph, "dexbot.tui", "dexbot.engine", "dexbot.engine.api") == [
         "dexbot.tui.app -> dexbot.engine.trader"
     ]
+
+
+def test_the_cli_imports_the_engine_only_through_its_api_and_host() -> None:
+    """The CLI's doors into the engine are ``engine.api`` and ``engine.host`` (which runs it, or lends a
+    one-shot command its parts); anything else inside the engine can move without touching a command."""
+    graph = grimp.build_graph("dexbot", exclude_type_checking_imports=False, cache_dir=None)
+    into_engine = _reaching(graph, "dexbot.cli", "dexbot.engine", "dexbot.engine.api")
+    assert [line for line in into_engine if not line.split(" -> ")[1].startswith("dexbot.engine.host")] == []

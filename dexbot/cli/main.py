@@ -67,6 +67,10 @@ from dexbot.cli import devnet_cmd  # noqa: E402
 
 app.add_typer(devnet_cmd.app, name="devnet")
 
+from dexbot.cli import chaos_cmd  # noqa: E402
+
+devnet_cmd.app.command("chaos")(chaos_cmd.chaos)
+
 
 from dexbot.cli import token_cmd  # noqa: E402
 

@@ -17,8 +17,8 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from dexbot.chain.runtime import Service
     from dexbot.engine.api.events import Event, TradeFilled
-    from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
 

@@ -34,7 +34,7 @@ from dexbot.engine.api.events import (
     TradeFilled,
 )
 from dexbot.engine.api.snapshot import BreakerView
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.metrics.health import Health, starting
 from dexbot.metrics.registry import BREAKER_STATE_VALUE, Metrics
 from dexbot.metrics.server import MetricsServer

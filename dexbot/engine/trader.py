@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.states import V3State
 from dexbot.chain.roundtrip import RoundTripResult
+from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
@@ -31,7 +32,6 @@ from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment
 from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
-from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
 from dexbot.engine.tick import Tick

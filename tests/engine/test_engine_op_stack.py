@@ -15,10 +15,10 @@ from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.opstack import DEVNET_L1_FEES
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
+from dexbot.engine.engine import SWAP_TX_BYTES, EngineService
 from dexbot.engine.execution.paper import PaperExecutor
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import SWAP_TX_BYTES, EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
 

@@ -9,13 +9,13 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from dexbot.chain.runtime import Service, open_chain
 from dexbot.core.config import Config
 from dexbot.core.errors import DexbotError
 from dexbot.engine.api.events import EngineError, EngineStateChanged, EventBus
 from dexbot.engine.api.snapshot import EngineSnapshot
+from dexbot.engine.engine import EngineService
 from dexbot.engine.engine_lock import holding_claims
-from dexbot.engine.runtime import Service, open_chain
-from dexbot.engine.service import EngineService
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 

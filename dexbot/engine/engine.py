@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
 from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
@@ -40,7 +41,6 @@ from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
