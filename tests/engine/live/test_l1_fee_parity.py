@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dexbot.chain.approvals import approve_calldata
 from dexbot.chain.chains import DEVNET, with_deployment
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.accounts import dev_account
@@ -111,11 +112,12 @@ async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
     assert await eth_balance(client, WALLET, fill.block_number) == int(after[0], 16)
 
 
-async def test_paper_sell_without_a_wallet_still_pays_an_l1_fee(
+async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
     op_devnet: Devnet, op_client: RpcClient
 ) -> None:
-    """No live account and no tokens on chain: the chain cannot run the sale from the pricing key, so gas
-    comes from the quote's estimate, but the L1 fee is still the oracle's price of the signed sale."""
+    """No live account and no tokens on chain: like the live path, a sale first approves exactly its
+    amount (the chain runs that from the pricing key); the sale itself cannot run there, so its gas comes
+    from the quote's estimate. Both transactions pay the oracle's L1 fee."""
     client, dep = op_client, op_devnet.deployment
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
     m = Market(token.address, str(token.v2_pair), "uniswap_v2")
@@ -125,14 +127,32 @@ async def test_paper_sell_without_a_wallet_still_pays_an_l1_fee(
     block = await client.block_number()
     quotes = QuoteSource(client, addrs)
     quote = await quotes.sell(m, 10**21, 0, block)
-    fill = await PaperExecutor(quotes, SwapPricer(client, addrs, gas, lambda: pol)).sell(
-        m, 10**21, sell_tax_bps=0, block=block, gas_price=0
-    )
+    pricer = SwapPricer(client, addrs, gas, lambda: pol)
+    fill = await PaperExecutor(quotes, pricer).sell(m, 10**21, sell_tax_bps=0, block=block, gas_price=0)
     s = await gas.suggest(pol.gas_urgency, head=block)
     params = await gas.l1_params()
     assert params is not None
-    assert fill.gas_used == quote.gas_units
-    assert fill.l1_fee >= params.fjord_fee(0) > 0
-    assert fill.gas_cost == quote.gas_units * s.expected_fee_per_gas + fill.l1_fee
+
+    # what that approval costs when the pricing key really sends it
+    await client.request("anvil_setBalance", [pricer.address, hex(10**18)])
+    approve = {
+        "to": token.address,
+        "data": "0x" + approve_calldata(dep.v2_router, 10**21).hex(),
+        "gas": 100_000,
+        "maxFeePerGas": s.max_fee_per_gas,
+        "maxPriorityFeePerGas": s.max_priority_fee_per_gas,
+        "nonce": 0,
+        "chainId": dep.chain_id,
+        "type": 2,
+    }
+    raw = bytes(pricer.account.sign_transaction(approve).raw_transaction)
+    receipt = await client.request(
+        "eth_getTransactionReceipt", [await client.request("eth_sendRawTransaction", ["0x" + raw.hex()])]
+    )
+    approve_gas = int(receipt["gasUsed"], 16)
+    assert 40_000 < approve_gas < 50_000
+    assert fill.gas_used == quote.gas_units + approve_gas
+    assert fill.l1_fee >= 2 * params.fjord_fee(0) > 0
+    assert fill.gas_cost == fill.gas_used * s.expected_fee_per_gas + fill.l1_fee
     assert await GasOracle(client, DEVNET).l1_fee_upper_bound(360) == 0  # no L1 fee off OP-stack chains
-    assert await gas.l1_fee_upper_bound(360) == params.fjord_fee(428 + 428 // 255 + 16) > fill.l1_fee
+    assert await gas.l1_fee_upper_bound(360) == params.fjord_fee(428 + 428 // 255 + 16)
