@@ -52,6 +52,7 @@ class DeskState:
     losses: int
     block: int
     gas_price: int
+    l1_fee: int
     clock: Callable[[], float]  # chain time (engine.clock): what every age and window is measured in
     decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made
 

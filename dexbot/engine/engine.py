@@ -36,6 +36,7 @@ from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.paper_setup import paper_on_op_stack
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.pricing import usd_per_weth_e6
@@ -54,6 +55,8 @@ log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
+# An unsigned V2/V3 swap transaction is 300-360 bytes: the size the L1 fee estimate is bounded at
+SWAP_TX_BYTES = 360
 
 
 class EngineStopped(DexbotError):
@@ -147,8 +150,11 @@ class EngineService:
             )
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
+        elif rt.info.op_stack:  # paper fills pay the L1 data fee a live trade would
+            self.trader.executor = paper_on_op_stack(cfg, self.trader.quotes, self.gas, self.policy)
         self.base_fee = 0
         self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
+        self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -380,7 +386,7 @@ class EngineService:
         self.clock.advance(ev.timestamp)
         with self._timed("fees"):
             await self._fees(ev.number)
-        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy())
+        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy(), self.l1_fee)
         self.trader.on_tick(tick)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
@@ -457,6 +463,11 @@ class EngineService:
             return
         self.gas_price = fee.expected_fee_per_gas
         self.base_fee = fee.base_fee
+        if self.rt.info.op_stack:
+            try:
+                self.l1_fee = await self.gas.l1_fee_upper_bound(SWAP_TX_BYTES)
+            except (ChainError, ValueError) as err:
+                log.warning("L1 fee estimate failed: %s", err)
 
     async def _check_breakers(self, ev: NewBlock) -> None:
         await self._check_endpoints()
@@ -475,6 +486,7 @@ class EngineService:
             held=self.trader.held_tokens(),
             hostile_seen=self.trader.hostile_seen,
             kill_switch=False,
+            l1_fee=self.l1_fee if self.rt.info.op_stack else None,
         )
         d = await self.breakers.check_all(ctx)
         self.trader.decision = d

@@ -167,6 +167,7 @@ class Telemetry:
             weth = ev.amount_in if ev.side == "buy" else ev.amount_out
             m.trade_volume.labels(ev.mode, ev.side).inc(weth / WEI)
             m.gas_spent.labels(ev.mode).inc(ev.gas_cost)
+            m.l1_fee_spent.labels(ev.mode).inc(ev.l1_fee)
             if ev.mode == "live" and ev.quoted_out:  # paper fills are the quote by construction
                 m.fill_error.labels(ev.side).observe(abs(ev.amount_out - ev.quoted_out))
             if self._last_block_at is not None:

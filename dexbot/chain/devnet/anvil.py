@@ -77,6 +77,7 @@ class Anvil:
         tx_history_blocks: int = 0,
         timestamp: int | None = None,
         extra_args: tuple[str, ...] = (),
+        optimism: bool = False,
     ) -> None:
         """``timestamp``: the genesis timestamp (default: now, see ``genesis_timestamp``); a replay passes
         the recording's so its blocks may carry their recorded times. ``extra_args``: more anvil flags
@@ -93,6 +94,7 @@ class Anvil:
         self.tx_history_blocks = tx_history_blocks
         self.timestamp = timestamp
         self.extra_args = extra_args
+        self.optimism = optimism  # OP-stack rules: every transaction also pays an L1 data fee
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -114,6 +116,8 @@ class Anvil:
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
         ts = genesis_timestamp() if self.timestamp is None else self.timestamp
         cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(ts), "--no-mining", *self.extra_args]
+        if self.optimism:
+            cmd.append("--optimism")
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
         if self.tx_history_blocks:
