@@ -36,6 +36,7 @@ from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_
 from dexbot.chain.contracts import load_own
 from dexbot.chain.dex.types import V3RouterKind
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
+from dexbot.chain.reverts import revert_reason
 from dexbot.chain.roundtrip_decode import (
     MAIN_STAGES,
     RoundTripResult,
@@ -192,12 +193,14 @@ async def simulate_round_trip(
     stage_gas: int = DEFAULT_STAGE_GAS,
     v3: V3Route | None = None,
     across_blocks: bool = True,
+    prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
     ``block``, in one eth_call (with ``v3``: through the V3 ``router`` on the V3 pool ``pair``). Never
     raises for a hostile token: reverts are data in the result. Raises StateOverrideUnsupported when the
     endpoint cannot inject the probe, InputError for unusable sizes, ChainError when the node cannot run
-    the call at all (e.g. an unknown block)."""
+    the call at all (e.g. an unknown block). ``prelude``: calls (eth_call objects, any ``from``) run in a
+    simulated block of their own before the buy, e.g. an owner's rug; needs eth_simulateV1."""
     _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
     router_a, weth_a = _address("router", router), _address("weth", weth)
     token_a, pair_a = _address("token", token), _address("pair", pair)
@@ -210,10 +213,13 @@ async def simulate_round_trip(
     funds = buy_wei + max(ladder_wei, default=0)
     override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}
     tag = hex(block) if isinstance(block, int) else block
-    if across_blocks and client not in _NO_SIMULATE:
-        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei)
+    if (across_blocks or prelude) and client not in _NO_SIMULATE:
+        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei, prelude)
         if stepped is not None:
             return stepped
+    if prelude:
+        why = f"the calls before the round trip need eth_simulateV1 ({_NO_SIMULATE.get(client, '')})"
+        return failed_call(token_a, block, ladder_wei, why)
     why_one = _NO_SIMULATE.get(client, "") if across_blocks else ""
     one_block = f"{ONE_CALL} ({why_one})" if why_one else "asked for one block"
     try:
@@ -250,16 +256,17 @@ async def _simulate_steps(
     token: str,
     block: int | str,
     ladder_wei: Sequence[int],
+    prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult | None:
-    """The round trip as four probe steps in four simulated blocks on top of ``tag``; None when the node
-    has no eth_simulateV1 (remembered for this client)."""
+    """The round trip as four probe steps in four simulated blocks on top of ``tag`` (after a block of
+    ``prelude`` calls, if any); None when the node has no eth_simulateV1 (remembered for this client)."""
     probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
     step_calls = [
         call | {"data": "0x" + _step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
     ]
-    blocks = [{"stateOverrides": override, "calls": step_calls[:1]}] + [
-        {"calls": [c]} for c in step_calls[1:]
-    ]
+    first: list[dict[str, Any]] = [{"calls": list(prelude)}] if prelude else []
+    blocks = [*first, *({"calls": [c]} for c in step_calls)]
+    blocks[0] = blocks[0] | {"stateOverrides": override}
     try:
         answer = await client.request(
             "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]
@@ -275,8 +282,14 @@ async def _simulate_steps(
             why = f"the multi-block simulation failed as a whole ({err.message})"
             return failed_call(token, block, ladder_wei, why)
         raise ChainError(f"round-trip simulation of {token} at block {block}: {err.message}") from None
+    answer = list(answer or ())
+    if prelude:
+        for result in (answer.pop(0) if answer else {}).get("calls") or [{}]:
+            if int(str(result.get("status", "0x0")), 16) != 1:
+                why = f"the call before the round trip failed ({_said(result)})"
+                return failed_call(token, block, ladder_wei, why)
     parts = []
-    for name, sim_block in zip(STEPS, answer or (), strict=False):
+    for name, sim_block in zip(STEPS, answer, strict=False):
         (result,) = sim_block.get("calls") or [{}]
         if int(str(result.get("status", "0x0")), 16) != 1:
             error = (result.get("error") or {}).get("message", "no error given")
@@ -289,6 +302,16 @@ async def _simulate_steps(
     if len(parts) != len(STEPS):
         raise ChainError(f"eth_simulateV1 answered {len(parts)} blocks for the {len(STEPS)} asked")
     return merge_steps(parts)
+
+
+def _said(result: dict[str, Any]) -> str:
+    """What a failed simulated call answered: its revert data decoded, else the node's message."""
+    data = str(result.get("returnData") or "0x").removeprefix("0x")
+    try:
+        raw = bytes.fromhex(data)
+    except ValueError:
+        raw = b""
+    return revert_reason(raw) if raw else (result.get("error") or {}).get("message", "no error given")
 
 
 def _step_calldata(step: int, probe_call: bytes) -> bytes:

@@ -20,8 +20,14 @@ COMMITTED = Path(artifacts_module.__file__).parent / "artifacts"
 
 OWN_CONTRACTS = [
     "BlacklistToken",
+    "BotListToken",
+    "FeeSetterToken",
+    "FuzzToken",
+    "GasBurnerToken",
     "HoneypotToken",
+    "HookToken",
     "LimitsToken",
+    "MaxTxPercentToken",
     "MintableRugToken",
     "Multicall3",
     "PausableToken",
@@ -30,7 +36,10 @@ OWN_CONTRACTS = [
     "RoundTripProbe",
     "SwapBackToken",
     "TaxToken",
+    "TransferCounter",
     "TransferDelayToken",
+    "UpgradeableToken",
+    "UpgradeableTokenLogic",
 ]
 UNISWAP_CONTRACTS = [
     "WETH9",
