@@ -4,9 +4,9 @@ pragma solidity ^0.8.24;
 import {DevTokenBase} from "./DevTokenBase.sol";
 
 /// @notice Makes every holder's transfer write `burnSlots` fresh storage slots (about 22k gas each): a buy
-/// or a sell costs many times a plain ERC20 transfer, paid by the trader. Starts at 20 slots (~440k gas).
+/// or a sell costs many times a plain ERC20 transfer, paid by the trader. Starts at 6 slots (~130k gas).
 contract GasBurnerToken is DevTokenBase {
-    uint256 public burnSlots = 20;
+    uint256 public burnSlots = 6;
     uint256 private _cursor;
     mapping(uint256 => uint256) private _junk;
 

@@ -84,8 +84,8 @@ PRIVILEGED_SIGNATURES: dict[str, tuple[str, ...]] = {
         "setMaxWallet(uint256)",
         "updateMaxTxnAmount(uint256)",
         "updateMaxWalletAmount(uint256)",
-        "setCooldownEnabled(bool)",
     ),
+    "cooldown": ("setCooldownEnabled(bool)", "setTransferDelay(bool)", "disableTransferDelay()"),
     "whitelist": ("setWhitelisted(address,bool)", "setWhitelist(address,bool)"),
     "fee_exemption": (
         "setExcluded(address,bool)",
