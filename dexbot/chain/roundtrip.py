@@ -44,7 +44,10 @@ from dexbot.chain.roundtrip_decode import (
     decode_probe_output,
     failed_call,
     merge_steps,
+    needs_token_reason,
+    relabel,
 )
+from dexbot.chain.roundtrip_trace import buy_reasons
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError, InputError
@@ -216,7 +219,8 @@ async def simulate_round_trip(
     if (across_blocks or prelude) and client not in _NO_SIMULATE:
         stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei, prelude)
         if stepped is not None:
-            return stepped
+            buy_step = call | {"data": "0x" + _step_calldata(1, data).hex()}
+            return await _token_reasons(client, stepped, buy_step, override, tag, token_a, prelude)
     if prelude:
         why = f"the calls before the round trip need eth_simulateV1 ({_NO_SIMULATE.get(client, '')})"
         return failed_call(token_a, block, ladder_wei, why)
@@ -236,7 +240,24 @@ async def simulate_round_trip(
     if not output:
         # No code ran at the probe address: the override was silently dropped.
         raise StateOverrideUnsupported(UNSUPPORTED)
-    return replace(_decode(token_a, block, output, ladder_wei), one_block=one_block)
+    result = replace(_decode(token_a, block, output, ladder_wei), one_block=one_block)
+    return await _token_reasons(client, result, call, override, tag, token_a, prelude)
+
+
+async def _token_reasons(
+    client: RpcClient,
+    result: RoundTripResult,
+    call: dict[str, str],
+    override: dict[str, Any],
+    tag: str,
+    token: str,
+    prelude: Sequence[dict[str, str]],
+) -> RoundTripResult:
+    """Failed buys labelled by the router's wrapper get the token's innermost reason from a trace of the
+    buy (not after a prelude: a trace runs one call on the block's state)."""
+    if prelude or not needs_token_reason(result):
+        return result
+    return relabel(result, await buy_reasons(client, call, override, tag, token, PROBE_ADDRESS))
 
 
 def _decode(token: str, block: int | str, output: bytes, ladder_wei: Sequence[int]) -> RoundTripResult:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from eth_abi import decode
 from eth_utils import keccak
 
+from dexbot.chain.reverts import revert_reason
 from dexbot.chain.rpc_errors import ERROR_SELECTOR, PANIC_SELECTOR, decode_revert
 
 StageStatus = Literal["not_run", "ok", "reverted", "no_gas", "no_funds"]
@@ -102,7 +103,7 @@ class RoundTripResult:
             quote is not None
             and quote.failed
             and quote.token_revert_data
-            and _informative(quote.token_revert_data)
+            and informative(quote.token_revert_data)
         ):
             return quote
         return None
@@ -229,6 +230,23 @@ def merge_steps(parts: Sequence[RoundTripResult]) -> RoundTripResult:
     return replace(first, stages=stages)
 
 
+def needs_token_reason(result: RoundTripResult) -> bool:
+    """A buy or ladder rung failed and only the router's wrapper or a balance complaint says why."""
+    buys = [s for s in result.stages if s.name == "buy"] + list(result.ladder)
+    return any(s.failed and not (s.token_revert_data and informative(s.token_revert_data)) for s in buys)
+
+
+def relabel(result: RoundTripResult, reasons: dict[str, str]) -> RoundTripResult:
+    """``result`` with the named stages' reasons replaced by the token's own (from a trace)."""
+    if not reasons:
+        return result
+
+    def fix(s: Stage) -> Stage:
+        return replace(s, reason=reasons[s.name]) if s.failed and s.name in reasons else s
+
+    return replace(result, stages=tuple(map(fix, result.stages)), ladder=tuple(map(fix, result.ladder)))
+
+
 def failed_call(token: str, block: int | str, ladder_wei: Sequence[int], why: str) -> RoundTripResult:
     """The result of a simulation whose call as a whole failed: no stages, inconclusive."""
     return RoundTripResult(token, block, (), (), tuple(ladder_wei), failure=why)
@@ -263,12 +281,12 @@ def _reason(stage: Stage) -> str:
         return "skipped: the probe had no ETH"
     if stage.out_of_gas:
         return f"out of gas: used {stage.gas_used} of its {stage.gas_cap} cap"
-    if stage.token_revert_data and _informative(stage.token_revert_data):
-        return decode_revert(stage.token_revert_data)
-    return decode_revert(stage.revert_data)
+    if stage.token_revert_data and informative(stage.token_revert_data):
+        return revert_reason(stage.token_revert_data)
+    return revert_reason(stage.revert_data)
 
 
-def _informative(data: bytes) -> bool:
+def informative(data: bytes) -> bool:
     """False for diagnostics that only complain the probe lacked the tokens it tried to send."""
     if data[:4] in _BALANCE_ERRORS or data == _PANIC_UNDERFLOW:
         return False

@@ -26,6 +26,7 @@ OWN_CONTRACTS = [
     "GasBurnerToken",
     "HoneypotToken",
     "HookToken",
+    "LegacyMaxWalletToken",
     "LimitsToken",
     "MaxTxPercentToken",
     "MintableRugToken",

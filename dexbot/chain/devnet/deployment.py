@@ -34,6 +34,7 @@ TokenKind = Literal[
     "hook",
     "gas_burner",
     "fuzz",
+    "legacy_max_wallet",
 ]
 TOKEN_KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
 # What the seeded tokens and the market simulator draw from. Kinds added later are launched by tests only

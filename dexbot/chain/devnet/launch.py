@@ -39,6 +39,7 @@ CONTRACT_OF_KIND: dict[TokenKind, str] = {
     "hook": "HookToken",
     "gas_burner": "GasBurnerToken",
     "fuzz": "FuzzToken",
+    "legacy_max_wallet": "LegacyMaxWalletToken",
 }
 # Proxies: the contract deployed answers its implementation's functions as well.
 IMPLEMENTATION_OF_KIND: dict[TokenKind, str] = {"upgradeable": "UpgradeableTokenLogic"}
