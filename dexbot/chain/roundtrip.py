@@ -4,8 +4,9 @@ by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through 
 Nothing is sent and nothing persists; a token check costs one RPC round trip.
 
 Real holders buy in one block and transfer or sell in later ones, and many launch templates only let a
-wallet receive once per block. So where the node has ``eth_simulateV1`` the round trip runs as four calls
-in four consecutive simulated blocks (buy; transfer out; transfer back; sell); where it lacks it, all of
+wallet receive once per block. So where the node has ``eth_simulateV1`` the round trip runs as three calls
+in three consecutive simulated blocks (buy; transfer out; transfer back and sell — a sell into a pair meets
+no once-per-block rule), the ladder beside them in a plain call; where it lacks it, all of
 it runs in one ``eth_call`` and the result says so (``one_block``): a once-per-block rule then reads as
 a blocked transfer.
 
@@ -24,6 +25,7 @@ token's sell into one reverts ('IIA'): on V3 such a token really cannot be sold.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import weakref
 from collections.abc import Sequence
@@ -72,7 +74,8 @@ PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint2
 V3_ROUTE_TYPE = "(address,address,uint256,bytes,uint256,bytes,uint256)"
 PROBE_V3_SIGNATURE = f"probeV3({V3_ROUTE_TYPE},address,address,address,uint256,uint256[],uint256)"
 PROBE_STEP_SIGNATURE = "probeStep(uint8,bytes)"
-STEPS = ("buy", "transfer out", "transfer back", "sell")  # the probe's steps 1..4, one block each
+STEPS = ("buy", "transfer out", "transfer back and sell")  # the probe's steps 1..3, one block each
+LADDER_STEP = 5  # the probe's ladder alone: a plain eth_call beside the simulated blocks
 ONE_CALL = "the node has no eth_simulateV1: buy, transfers and sell ran in one block"
 _NO_SIMULATE_WORDS = ("not found", "does not exist", "not available", "not supported", "unsupported")
 # Clients whose node refused eth_simulateV1 once: asking again every round trip would only add latency.
@@ -219,8 +222,7 @@ async def simulate_round_trip(
     if (across_blocks or prelude) and client not in _NO_SIMULATE:
         stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei, prelude)
         if stepped is not None:
-            buy_step = call | {"data": "0x" + _step_calldata(1, data).hex()}
-            return await _token_reasons(client, stepped, buy_step, override, tag, token_a, prelude)
+            return await _token_reasons(client, stepped, call, override, tag, token_a, prelude)
     if prelude:
         why = f"the calls before the round trip need eth_simulateV1 ({_NO_SIMULATE.get(client, '')})"
         return failed_call(token_a, block, ladder_wei, why)
@@ -279,8 +281,10 @@ async def _simulate_steps(
     ladder_wei: Sequence[int],
     prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult | None:
-    """The round trip as four probe steps in four simulated blocks on top of ``tag`` (after a block of
-    ``prelude`` calls, if any); None when the node has no eth_simulateV1 (remembered for this client)."""
+    """The round trip as three probe steps in three simulated blocks on top of ``tag`` (after a block of
+    ``prelude`` calls, if any), and the ladder in an eth_call of its own at the same time (its rungs run
+    on the untouched pool: no later block changes them, and a plain call is cheaper than a simulated
+    block); None when the node has no eth_simulateV1 (remembered for this client)."""
     probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
     step_calls = [
         call | {"data": "0x" + _step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
@@ -288,10 +292,20 @@ async def _simulate_steps(
     first: list[dict[str, Any]] = [{"calls": list(prelude)}] if prelude else []
     blocks = [*first, *({"calls": [c]} for c in step_calls)]
     blocks[0] = blocks[0] | {"stateOverrides": override}
+    ladder_call = call | {"data": "0x" + _step_calldata(LADDER_STEP, probe_call).hex()}
+    outcomes: tuple[Any, ...] = await asyncio.gather(
+        client.request("eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]),
+        client.request("eth_call", [ladder_call, tag, override]) if ladder_wei else _nothing(),
+        return_exceptions=True,
+    )
+    simulated, laddered = outcomes
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, RpcError):
+            raise outcome
     try:
-        answer = await client.request(
-            "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]
-        )
+        if isinstance(simulated, RpcError):
+            raise simulated
+        answer = simulated
     except RpcError as err:
         message = err.message.lower()
         if err.code == -32601 or (
@@ -322,7 +336,19 @@ async def _simulate_steps(
         parts.append(_decode(token, block, output, ladder_wei))
     if len(parts) != len(STEPS):
         raise ChainError(f"eth_simulateV1 answered {len(parts)} blocks for the {len(STEPS)} asked")
-    return merge_steps(parts)
+    merged = merge_steps(parts)
+    if not ladder_wei:
+        return merged
+    if isinstance(laddered, RpcError):
+        return failed_call(
+            token, block, ladder_wei, f"the ladder call failed as a whole ({laddered.message})"
+        )
+    ladder = _decode(token, block, bytes.fromhex(str(laddered).removeprefix("0x")), ladder_wei).ladder
+    return replace(merged, ladder=ladder)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _said(result: dict[str, Any]) -> str:

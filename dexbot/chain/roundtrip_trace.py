@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from eth_utils import function_signature_to_4byte_selector
 from eth_utils.abi import function_abi_to_4byte_selector
 
 from dexbot.chain.contracts import load_own
@@ -21,6 +22,8 @@ from dexbot.chain.reverts import revert_reason
 from dexbot.chain.roundtrip_decode import informative
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
+
+PROBE_STEP = function_signature_to_4byte_selector("probeStep(uint8,bytes)")
 
 
 @functools.cache
@@ -84,9 +87,12 @@ def innermost_token_reason(frame: dict[str, Any], token: str) -> str | None:
 
 
 def _probe_body(frame: dict[str, Any], probe: str) -> dict[str, Any] | None:
-    """The frame running the probe's round trip: probeStep calls the probe on itself once."""
+    """The frame running the probe's round trip: the traced call itself, or for a probeStep call the
+    call it makes to the probe."""
+    if _selector(frame) != PROBE_STEP:
+        return frame
     inner = [c for c in _calls(frame) if str(c.get("to") or "").lower() == probe]
-    return inner[0] if inner else frame
+    return inner[0] if inner else None
 
 
 def _calls(frame: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from dexbot.chain.bytecode import Privileges
 from dexbot.chain.owner_powers import (
@@ -28,6 +29,7 @@ from dexbot.core.errors import ChainError
 CREATOR_WINDOW = 5_000
 TRACE_AMOUNT = 1_000  # raw units moved out of the pool in the traced transfer: enough to touch every rule
 
+T = TypeVar("T")
 RoundTripAfter = Callable[[Sequence[dict[str, str]]], Awaitable[RoundTripResult | None]]
 
 
@@ -52,40 +54,56 @@ async def owner_facts(
     """Powers (proven from the owner, or the creator when renounced) with each simulatable rug's effect
     (``after`` runs a round trip after given calls; None: no pool, effects not simulated)."""
     top = created_block or block
-    try:
-        creator = await first_minted_to(client, token, max(0, top - CREATOR_WINDOW), top)
-    except ChainError:
-        creator = None
     code = priv.proxy_impl or token
+    creator_t = asyncio.ensure_future(_creator(client, token, max(0, top - CREATOR_WINDOW), top))
+    try:
+        # the creator is only a caller when there is no owner: otherwise both reads run at once
+        creator = None if priv.owner is not None else await creator_t
+        proofs = await _guarded(
+            prove_powers(
+                client,
+                token,
+                priv.all_selectors,
+                owner=priv.owner,
+                admin=priv.proxy_admin,
+                creator=creator,
+                code=code,
+                block=block,
+            ),
+            (),
+        )
+        creator = await creator_t
+    finally:
+        creator_t.cancel()
     accounts = [a for a in (creator, priv.owner) if a]
-    powers_t = prove_powers(
-        client,
-        token,
-        priv.all_selectors,
-        owner=priv.owner,
-        admin=priv.proxy_admin,
-        creator=creator,
-        code=code,
-        block=block,
-    )
-    held_t = balances(client, token, accounts, block, multicall=multicall) if accounts else _empty()
-    powers, held = await asyncio.gather(powers_t, held_t, return_exceptions=True)
-    if isinstance(powers, BaseException):
-        if not isinstance(powers, ChainError):
-            raise powers
-        powers = ()
-    if isinstance(held, BaseException):
-        if not isinstance(held, ChainError):
-            raise held
-        held = {}
-    if after is not None:
-        powers = await _with_effects(powers, token, code, after)
+    held_t = _guarded(balances(client, token, accounts, block, multicall=multicall), {})
+    effects_t = _with_effects(proofs, token, code, after) if after is not None else _same(proofs)
+    powers, held = await asyncio.gather(effects_t, held_t)
     return OwnerFacts(
         powers=powers,
         creator=creator,
         creator_balance=held.get(creator) if creator else None,
         owner_balance=held.get(priv.owner) if priv.owner else None,
     )
+
+
+async def _creator(client: RpcClient, token: str, lo: int, hi: int) -> str | None:
+    try:
+        return await first_minted_to(client, token, lo, hi)
+    except ChainError:
+        return None
+
+
+async def _guarded(coro: Awaitable[T], fallback: T) -> T:
+    """``coro``'s answer, or ``fallback`` when the chain could not give it (one part unknown)."""
+    try:
+        return await coro
+    except ChainError:
+        return fallback
+
+
+async def _same(powers: tuple[OwnerPower, ...]) -> tuple[OwnerPower, ...]:
+    return powers
 
 
 async def _with_effects(
@@ -117,7 +135,3 @@ async def transfer_facts(client: RpcClient, token: str, pool: str | None, block:
         )
     except ChainError:
         return None
-
-
-async def _empty() -> dict[str, int]:
-    return {}

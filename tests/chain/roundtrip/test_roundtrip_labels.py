@@ -72,3 +72,25 @@ async def test_a_custom_error_and_a_panic_are_decoded_with_their_arguments(
 
     assert refused.stage("buy").reason.startswith("custom error 0x")
     assert divided.stage("buy").reason == "panic 0x12: division by zero"
+
+
+@pytest.mark.parametrize("ladder_size", [0, 1, 4])
+def test_the_fast_decoder_reads_exactly_what_eth_abi_reads(ladder_size: int) -> None:
+    main = [
+        (i % 5, 1000 + i, 500_000, 10**18 + i, 2**255 + i, i, _error(f"stage {i}") * i, b"\x01" * (i * 7))
+        for i in range(len(MAIN_STAGES))
+    ]
+    ladder = [_rung(_error("UniswapV2: TRANSFER_FAILED"), _error(f"rung {i}")) for i in range(ladder_size)]
+    data = encode(OUTPUT_TYPES, [main, ladder])
+
+    fast = decode_probe_output("0x" + "11" * 20, 1, data, [10**18] * ladder_size)
+
+    assert [
+        (s.status, s.gas_used, s.amount_out, s.revert_data, s.token_revert_data) for s in fast.stages
+    ] == [(("not_run", "ok", "reverted", "no_gas", "no_funds")[m[0]], m[1], m[4], m[6], m[7]) for m in main]
+    assert [s.reason for s in fast.ladder] == [f"rung {i}" for i in range(ladder_size)]
+
+
+def test_malformed_probe_output_still_raises() -> None:
+    with pytest.raises(Exception):  # noqa: B017, PT011 - eth_abi raises several unrelated types
+        decode_probe_output("0x" + "11" * 20, 1, b"\x00" * 31, [])

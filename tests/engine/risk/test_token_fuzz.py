@@ -99,8 +99,8 @@ def test_no_token_behaviour_crashes_the_check(chain: Devnet, b: Behaviour) -> No
     assert a.verdict in ("ok", "risky", "blocked", "inconclusive")
     if b.stage in (BUYS_REVERT, *EVERY_TRANSFER_REVERTS):
         assert a.verdict in ("blocked", "inconclusive"), a.to_json()
-        if a.verdict == "blocked":
-            assert a.blockers[0].name == "round_trip"
+        if a.verdict == "blocked":  # by the refused buy, or the ladder's refused buys when gas ran short
+            assert {f.name for f in a.blockers} & {"round_trip", "limits"}
     plain = b.stage == 0 and b.answer in (0, 2) and b.loops == 0
     untaxable = max(b.buy_bps, b.sell_bps, b.transfer_bps) < 10_000
     if plain and untaxable:
