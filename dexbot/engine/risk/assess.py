@@ -219,6 +219,18 @@ class RiskAssessor:
                 self.hits += 1
                 return hit
         self.misses += 1
+        with self.client.coalescing():  # the reads below start together: one HTTP batch per turn
+            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei)
+
+    async def _assess(
+        self,
+        token: str,
+        policy: IntelPolicy,
+        size_wei: int,
+        block: int,
+        facts: MarketFacts | None,
+        gas_price_wei: int,
+    ) -> Assessment:
         started = time.perf_counter()
         tasks: list[asyncio.Task[Any]] = []
         try:
