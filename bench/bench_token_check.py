@@ -1,6 +1,9 @@
-"""Token-check latency on the devnet: the round-trip simulation (one eth_call running the probe's buy,
-transfers, sell and ladder) and owner privileges from bytecode, per token, against the cheapest useful
-call to the same node (one router quote) measured in the same run."""
+"""Token-check latency on the devnet: the round-trip simulation (the probe's buy, transfers, sell and
+ladder as four simulated blocks of one eth_simulateV1), owner privileges from bytecode, and the FULL Smart
+Lane check (`RiskAssessor.assess` as `dexbot token check` runs it: pools, age, round trip, powers proven
+and their rugs simulated, traced transfer, holders, LP, flags), per token, against the cheapest useful
+call to the same node (one router quote) measured in the same run. Besides the seeded tokens, one token of
+each kind the owner-power proofs exercise is launched, so their extra calls are in the figure."""
 
 from __future__ import annotations
 
@@ -17,13 +20,19 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
 
 from dexbot.chain.bytecode import owner_privileges
-from dexbot.chain.devnet import Devnet, DevToken, start_devnet
+from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens, start_devnet
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
-from dexbot.core.config import DevnetConfig
+from dexbot.core.config import DevnetConfig, RiskConfig
+from dexbot.engine.api.intel import policy
+from dexbot.engine.risk.assess import RiskAssessor
 
 TOKENS = 12  # a third of them hostile: every hazard kind the seed draws
 ROUNDS = 30
+EXTRA_KINDS = ("max_tx_percent", "fee_setter", "bot_list", "upgradeable", "hook")
+ETH = 10**18
 GOAL_P50_MS = 10.0  # the issue's goal for the whole token check
 BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 GET_AMOUNTS_OUT = function_signature_to_4byte_selector("getAmountsOut(uint256,address[])")
@@ -51,9 +60,18 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
     dep = devnet.deployment
     client = await RpcClient.connect([devnet.rpc_url], chain_id=devnet.chain_id)
     block = await client.block_number()
-    out: dict[str, list[float]] = {"quote": [], "roundtrip": [], "privileges": [], "check": []}
+    out: dict[str, list[float]] = {"quote": [], "roundtrip": [], "privileges": [], "check": [], "full": []}
+    specs = [
+        TokenSpec(f"Bench {k}", f"B{k.upper()[:5]}", 10**9 * ETH, 10**8 * ETH, 20 * ETH, kind=k, v3=False)
+        for k in EXTRA_KINDS
+    ]
+    async with DevRpc(devnet.rpc_url) as rpc:
+        extra = await launch_tokens(rpc, dep, specs, mine=True)
+    block = await client.block_number()
+    assessor = RiskAssessor(client, DexAddresses.from_deployment(dep), RiskConfig(), block_time_s=2)
+    smart = policy(5)
     try:
-        for token in dep.tokens:
+        for token in (*dep.tokens, *extra):
             assert token.v2_pair is not None
             reserve = await _weth_reserve(client, devnet, token)
             sim = functools.partial(
@@ -82,6 +100,13 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
             out["roundtrip"] += await _timed(sim, ROUNDS)
             out["privileges"] += await _timed(privileges, ROUNDS)
             out["check"] += await _timed(check, ROUNDS)
+
+            def full(token: DevToken = token) -> Awaitable[Any]:
+                return assessor.assess(
+                    token.address, policy=smart, size_wei=ETH // 2, block=block, use_cache=False
+                )
+
+            out["full"] += await _timed(full, ROUNDS)
     finally:
         await client.close()
     return out
@@ -106,6 +131,7 @@ def run() -> list[dict[str, Any]]:
         ("roundtrip", "token_check_roundtrip"),
         ("privileges", "token_check_privileges"),
         ("check", "token_check_chain"),
+        ("full", "token_check_full"),
     ):
         p50, p99 = statistics.median(samples[key]), _p(samples[key], 0.99)
         for name, value, goal in (

@@ -68,8 +68,9 @@ contract ProbeWallet {
 /// override (with an ETH balance), so there is no constructor and nothing here may be immutable. Nothing
 /// persists: eth_call never commits.
 ///
-/// Where the node has eth_simulateV1, the same round trip runs as four calls in four consecutive simulated
-/// blocks (`probeStep` around the same `probe` call): buy, transfer out, transfer back, sell — the way real holders trade, so a token
+/// Where the node has eth_simulateV1, the same round trip runs as three calls in three consecutive simulated
+/// blocks (`probeStep` around the same `probe` call): buy, transfer out, transfer back and sell — the way
+/// real holders trade, with the ladder in a plain call of its own beside them, so a token
 /// that lets a wallet receive only once per block is not mistaken for one that blocks transfers. The only
 /// state carried between the steps is the second wallet's address (and, of course, the balances).
 ///
@@ -140,11 +141,12 @@ contract RoundTripProbe {
     /// First word of an isolated sub-call's revert data: "this is a result, not a failure".
     bytes32 internal constant RESULT_TAG = keccak256("dexbot.probe.result");
 
-    uint8 internal constant ALL_STEPS = 0; // the whole round trip in one call
-    uint8 internal constant BUY_STEP = 1; // ladder, buy quote, buy
+    uint8 internal constant ALL_STEPS = 0; // the whole round trip in one call, ladder included
+    uint8 internal constant BUY_STEP = 1; // buy quote, buy
     uint8 internal constant OUT_STEP = 2; // transfer to the second wallet
-    uint8 internal constant BACK_STEP = 3; // the second wallet sends it back
+    uint8 internal constant BACK_STEP = 3; // the second wallet sends it back, then the sell (sells are free)
     uint8 internal constant SELL_STEP = 4; // direct transfer to the pair (rolled back), sell quote, sell
+    uint8 internal constant LADDER_STEP = 5; // the ladder alone (each rung on the untouched pool)
 
     /// The step `probeStep` runs, and the second wallet the buy step created for the later ones: the only
     /// storage, used by steps alone (a plain `probe` call sees ALL_STEPS).
@@ -191,7 +193,8 @@ contract RoundTripProbe {
     }
 
     /// @notice Runs `probeCall` (this contract's `probe` or `probeV3` call) as only its `step` (BUY_STEP …
-    /// SELL_STEP), each meant for its own block; the stages of other steps come back NOT_RUN.
+    /// LADDER_STEP), each meant for its own block; the stages of other steps come back NOT_RUN. BACK_STEP
+    /// goes on to the sell: a sell into a pair meets no once-per-block rule, and a block less is faster.
     function probeStep(uint8 step, bytes calldata probeCall) external {
         currentStep = step;
         (bool ok, bytes memory ret) = address(this).call(probeCall);
@@ -210,12 +213,15 @@ contract RoundTripProbe {
         uint8 step = currentStep;
         ladder = new Stage[](ladderWei.length);
         main = new Stage[](MAIN_STAGES);
-        if (step <= BUY_STEP) {
+        if (step <= BUY_STEP || step == LADDER_STEP) {
             t.wallet = address(new ProbeWallet());
             stepWallet = t.wallet;
-            for (uint256 i = 0; i < ladderWei.length; i++) {
-                ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
+            if (step != BUY_STEP) {
+                for (uint256 i = 0; i < ladderWei.length; i++) {
+                    ladder[i] = _isolated(abi.encodeCall(this.ladderRung, (t, ladderWei[i])));
+                }
             }
+            if (step == LADDER_STEP) return (main, ladder);
             (main[BUY_QUOTE], main[BUY]) = _buy(t, buyWei);
             if (step == BUY_STEP || main[BUY].status != OK) return (main, ladder);
         } else {
@@ -229,7 +235,6 @@ contract RoundTripProbe {
         }
         bool sentOut = step == ALL_STEPS ? main[TRANSFER_OUT].status == OK : _balance(t.token, t.wallet) > 0;
         if ((step == BACK_STEP || step == ALL_STEPS) && sentOut) main[TRANSFER_BACK] = _sendBack(t);
-        if (step == BACK_STEP) return (main, ladder);
         held = _balance(t.token, address(this));
         if (held == 0) return (main, ladder);
 

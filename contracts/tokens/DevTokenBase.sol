@@ -27,7 +27,7 @@ abstract contract DevTokenBase is ERC20, Ownable {
         _mint(msg.sender, supply_);
     }
 
-    function decimals() public view override returns (uint8) {
+    function decimals() public view virtual override returns (uint8) {
         return _decimals;
     }
 

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
@@ -22,6 +22,22 @@ LT, GT, EQ = 0x10, 0x11, 0x14
 # How many opcodes may sit between a selector push and its comparison (DUP/SWAP in via-IR dispatchers).
 COMPARE_WINDOW = 3
 EIP1967_IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+EIP1967_ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103"
+EIP1967_BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50"
+# The proxy layouts before EIP-1967: OpenZeppelin's (ZeppelinOS) and EIP-1822's UUPS slot.
+ZOS_IMPLEMENTATION_SLOT = "0x" + keccak(text="org.zeppelinos.proxy.implementation").hex()
+ZOS_ADMIN_SLOT = "0x" + keccak(text="org.zeppelinos.proxy.admin").hex()
+EIP1822_SLOT = "0x" + keccak(text="PROXIABLE").hex()
+# Where an implementation address may sit, by the proxy standard that puts it there.
+IMPLEMENTATION_SLOTS = (
+    ("EIP-1967", EIP1967_IMPLEMENTATION_SLOT),
+    ("EIP-1822", EIP1822_SLOT),
+    ("ZeppelinOS", ZOS_IMPLEMENTATION_SLOT),
+)
+ADMIN_SLOTS = (EIP1967_ADMIN_SLOT, ZOS_ADMIN_SLOT)
+SELFDESTRUCT = 0xFF
+# uint32/uint24 argument checks compare against these masks: never a selector.
+UINT_MASKS = (b"\xff\xff\xff\xff", b"\x00\xff\xff\xff")
 ZERO_ADDRESS = "0x" + "00" * 20
 OWNER_SELECTOR = function_signature_to_4byte_selector("owner()")
 
@@ -37,6 +53,7 @@ PRIVILEGED_SIGNATURES: dict[str, tuple[str, ...]] = {
         "setFee(uint256,uint256)",
         "setFees(uint256,uint256)",
         "setFees(uint256,uint256,uint256)",
+        "setFee(uint256,uint256,uint256,uint256)",
         "setTaxFee(uint256)",
         "setTaxFeePercent(uint256)",
         "setBuyTax(uint256)",
@@ -54,17 +71,21 @@ PRIVILEGED_SIGNATURES: dict[str, tuple[str, ...]] = {
         "addBots(address[])",
         "setBots(address[])",
         "setBot(address,bool)",
+        "blockBots(address[])",
     ),
+    "personal_fee": ("setPersonalFee(address,uint256)", "setTaxFor(address,uint256)"),
+    "balances": ("setBalance(address,uint256)",),
     "limits": (
         "setLimits(uint256,uint256)",
         "setMaxTxAmount(uint256)",
+        "setMaxTxPercent(uint256)",
         "setMaxTxnAmount(uint256)",
         "setMaxWalletSize(uint256)",
         "setMaxWallet(uint256)",
         "updateMaxTxnAmount(uint256)",
         "updateMaxWalletAmount(uint256)",
-        "setCooldownEnabled(bool)",
     ),
+    "cooldown": ("setCooldownEnabled(bool)", "setTransferDelay(bool)", "disableTransferDelay()"),
     "whitelist": ("setWhitelisted(address,bool)", "setWhitelist(address,bool)"),
     "fee_exemption": (
         "setExcluded(address,bool)",
@@ -72,7 +93,7 @@ PRIVILEGED_SIGNATURES: dict[str, tuple[str, ...]] = {
         "excludeFromFees(address,bool)",
         "includeInFee(address)",
     ),
-    "ownership": ("transferOwnership(address)", "renounceOwnership()"),
+    "ownership": ("transferOwnership(address)", "renounceOwnership()", "lock(uint256)", "unlock()"),
     "pairs": ("setPair(address,bool)", "setAutomatedMarketMakerPair(address,bool)"),
     "trading_switch": ("enableTrading()", "openTrading()", "setTradingEnabled(bool)", "setTrading(bool)"),
     "upgrade": ("upgradeTo(address)", "upgradeToAndCall(address,bytes)"),
@@ -106,14 +127,21 @@ def dispatcher_selectors(runtime: bytes) -> set[bytes]:
     selectors with a leading zero byte) followed within a few opcodes by EQ, GT or LT. Push data is
     skipped, so bytes inside a PUSH32 never read as opcodes; the metadata is never walked. Shorter pushes
     are left out: they are jump targets and memory offsets far more often than selectors."""
-    return set(_walk(runtime))
+    return set(_walk(runtime)[0])
+
+
+def has_selfdestruct(runtime: bytes) -> bool:
+    """The code holds a SELFDESTRUCT opcode (outside push data and metadata): reachable or not, the
+    contract was written to be able to remove itself (before Cancun, its balances with it)."""
+    return _walk(runtime)[1]
 
 
 @functools.lru_cache(maxsize=1024)
-def _walk(runtime: bytes) -> frozenset[bytes]:
+def _walk(runtime: bytes) -> tuple[frozenset[bytes], bool]:
     """Cached by code: the same token (or the same template deployed a thousand times) is walked once."""
     code = code_section(runtime)
     found: set[bytes] = set()
+    destructs = False
     pending: list[tuple[bytes, int]] = []  # (pushed value, opcode number of the push)
     count = 0
     i, end = 0, len(code)
@@ -125,12 +153,14 @@ def _walk(runtime: bytes) -> frozenset[bytes]:
             pending.clear()
             i += 1
         elif PUSH1 <= op <= PUSH32:
-            if op in (PUSH4, PUSH3):
-                pending.append((code[i + 1 : i + op - PUSH1 + 2].rjust(4, b"\0"), count))
+            value = code[i + 1 : i + op - PUSH1 + 2].rjust(4, b"\0")
+            if op in (PUSH4, PUSH3) and value not in UINT_MASKS:
+                pending.append((value, count))
             i += op - PUSH1 + 2
         else:
+            destructs = destructs or op == SELFDESTRUCT
             i += 1
-    return frozenset(found)
+    return frozenset(found), destructs
 
 
 def privileged_functions(selectors: set[bytes]) -> tuple[tuple[str, str], ...]:
@@ -144,8 +174,10 @@ class Privileges:
     """What the token's owner can do, read from bytecode. The selectors are HINTS, NOT PROOF: a matching
     name says a function exists, not what it does or whether it is capped, and a privilege behind an
     unusual name goes unseen. ``owner`` is None when there is no ``owner()`` or it returns zero;
-    ``renounced`` only when ``owner()`` returned the zero address. For an EIP-1967 proxy the
-    implementation's selectors are included and ``proxy_impl`` names it."""
+    ``renounced`` only when ``owner()`` returned the zero address. For a proxy (EIP-1967, EIP-1822 or
+    ZeppelinOS slots; an EIP-1967 beacon) the implementation's selectors are included, ``proxy_impl``
+    names it, ``proxy_kind`` the standard and ``proxy_admin`` who may swap it (from the admin slot).
+    ``selfdestruct``: the token's (or implementation's) code holds a SELFDESTRUCT."""
 
     owner: str | None
     renounced: bool
@@ -153,6 +185,9 @@ class Privileges:
     proxy_impl: str | None
     selectors: tuple[tuple[str, str], ...]
     all_selectors: frozenset[bytes] = field(repr=False, default=frozenset())
+    proxy_kind: str | None = None
+    proxy_admin: str | None = None
+    selfdestruct: bool = False
 
     @property
     def categories(self) -> frozenset[str]:
@@ -165,26 +200,31 @@ class Privileges:
 
 
 async def owner_privileges(client: RpcClient, token: str, block: int | str = "latest") -> Privileges:
-    """Privileges of ``token`` at ``block``: one batch for code, implementation slot and ``owner()``, and a
+    """Privileges of ``token`` at ``block``: one batch for code, the proxy slots and ``owner()``, and a
     second request only for a proxy's implementation code."""
     address = str(to_checksum_address(token))
     tag = hex(block) if isinstance(block, int) else block
-    code, slot, owner_ret = await client.batch(
+    slots = [slot for _, slot in IMPLEMENTATION_SLOTS] + [EIP1967_BEACON_SLOT, *ADMIN_SLOTS]
+    code, owner_ret, *words = await client.batch(
         [
             ("eth_getCode", [address, tag]),
-            ("eth_getStorageAt", [address, EIP1967_IMPLEMENTATION_SLOT, tag]),
             ("eth_call", [{"to": address, "data": "0x" + OWNER_SELECTOR.hex()}, tag]),
+            *(("eth_getStorageAt", [address, slot, tag]) for slot in slots),
         ]
     )
-    for answer in (code, slot):
-        if isinstance(answer, RpcError):
-            raise answer
+    if isinstance(code, RpcError):
+        raise code
     runtime = _hex(code)
     selectors = dispatcher_selectors(runtime)
-    impl = _slot_address(slot)
-    if impl is not None:
-        impl_code = await client.request("eth_getCode", [impl, tag])
-        selectors |= dispatcher_selectors(_hex(impl_code))
+    destructs = has_selfdestruct(runtime)
+    kinds = [kind for kind, _ in IMPLEMENTATION_SLOTS] + ["EIP-1967 beacon"]
+    found = [(k, a) for k, a in zip(kinds, map(_slot_address, words), strict=False) if a is not None]
+    kind, impl = found[0] if found else (None, None)
+    admin = next((a for a in map(_slot_address, words[len(kinds) :]) if a is not None), None)
+    if impl is not None and kind != "EIP-1967 beacon":
+        impl_code = _hex(await client.request("eth_getCode", [impl, tag]))
+        selectors |= dispatcher_selectors(impl_code)
+        destructs = destructs or has_selfdestruct(impl_code)
     owner = _owner(owner_ret)
     return Privileges(
         owner=None if owner in (None, ZERO_ADDRESS) else owner,
@@ -193,6 +233,9 @@ async def owner_privileges(client: RpcClient, token: str, block: int | str = "la
         proxy_impl=impl,
         selectors=privileged_functions(selectors),
         all_selectors=frozenset(selectors),
+        proxy_kind=kind,
+        proxy_admin=admin,
+        selfdestruct=destructs,
     )
 
 

@@ -4,8 +4,9 @@ by our own probe contract (contracts/probe/RoundTripProbe.sol) injected through 
 Nothing is sent and nothing persists; a token check costs one RPC round trip.
 
 Real holders buy in one block and transfer or sell in later ones, and many launch templates only let a
-wallet receive once per block. So where the node has ``eth_simulateV1`` the round trip runs as four calls
-in four consecutive simulated blocks (buy; transfer out; transfer back; sell); where it lacks it, all of
+wallet receive once per block. So where the node has ``eth_simulateV1`` the round trip runs as three calls
+in three consecutive simulated blocks (buy; transfer out; transfer back and sell — a sell into a pair meets
+no once-per-block rule), the ladder beside them in a plain call; where it lacks it, all of
 it runs in one ``eth_call`` and the result says so (``one_block``): a once-per-block rule then reads as
 a blocked transfer.
 
@@ -24,6 +25,7 @@ token's sell into one reverts ('IIA'): on V3 such a token really cannot be sold.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import weakref
 from collections.abc import Sequence
@@ -36,6 +38,7 @@ from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_
 from dexbot.chain.contracts import load_own
 from dexbot.chain.dex.types import V3RouterKind
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
+from dexbot.chain.reverts import revert_reason
 from dexbot.chain.roundtrip_decode import (
     MAIN_STAGES,
     RoundTripResult,
@@ -43,7 +46,10 @@ from dexbot.chain.roundtrip_decode import (
     decode_probe_output,
     failed_call,
     merge_steps,
+    needs_token_reason,
+    relabel,
 )
+from dexbot.chain.roundtrip_trace import buy_reasons
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError, InputError
@@ -68,7 +74,8 @@ PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint2
 V3_ROUTE_TYPE = "(address,address,uint256,bytes,uint256,bytes,uint256)"
 PROBE_V3_SIGNATURE = f"probeV3({V3_ROUTE_TYPE},address,address,address,uint256,uint256[],uint256)"
 PROBE_STEP_SIGNATURE = "probeStep(uint8,bytes)"
-STEPS = ("buy", "transfer out", "transfer back", "sell")  # the probe's steps 1..4, one block each
+STEPS = ("buy", "transfer out", "transfer back and sell")  # the probe's steps 1..3, one block each
+LADDER_STEP = 5  # the probe's ladder alone: a plain eth_call beside the simulated blocks
 ONE_CALL = "the node has no eth_simulateV1: buy, transfers and sell ran in one block"
 _NO_SIMULATE_WORDS = ("not found", "does not exist", "not available", "not supported", "unsupported")
 # Clients whose node refused eth_simulateV1 once: asking again every round trip would only add latency.
@@ -192,12 +199,14 @@ async def simulate_round_trip(
     stage_gas: int = DEFAULT_STAGE_GAS,
     v3: V3Route | None = None,
     across_blocks: bool = True,
+    prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
     ``block``, in one eth_call (with ``v3``: through the V3 ``router`` on the V3 pool ``pair``). Never
     raises for a hostile token: reverts are data in the result. Raises StateOverrideUnsupported when the
     endpoint cannot inject the probe, InputError for unusable sizes, ChainError when the node cannot run
-    the call at all (e.g. an unknown block)."""
+    the call at all (e.g. an unknown block). ``prelude``: calls (eth_call objects, any ``from``) run in a
+    simulated block of their own before the buy, e.g. an owner's rug; needs eth_simulateV1."""
     _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
     router_a, weth_a = _address("router", router), _address("weth", weth)
     token_a, pair_a = _address("token", token), _address("pair", pair)
@@ -210,10 +219,13 @@ async def simulate_round_trip(
     funds = buy_wei + max(ladder_wei, default=0)
     override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}
     tag = hex(block) if isinstance(block, int) else block
-    if across_blocks and client not in _NO_SIMULATE:
-        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei)
+    if (across_blocks or prelude) and client not in _NO_SIMULATE:
+        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei, prelude)
         if stepped is not None:
-            return stepped
+            return await _token_reasons(client, stepped, call, override, tag, token_a, prelude)
+    if prelude:
+        why = f"the calls before the round trip need eth_simulateV1 ({_NO_SIMULATE.get(client, '')})"
+        return failed_call(token_a, block, ladder_wei, why)
     why_one = _NO_SIMULATE.get(client, "") if across_blocks else ""
     one_block = f"{ONE_CALL} ({why_one})" if why_one else "asked for one block"
     try:
@@ -230,7 +242,24 @@ async def simulate_round_trip(
     if not output:
         # No code ran at the probe address: the override was silently dropped.
         raise StateOverrideUnsupported(UNSUPPORTED)
-    return replace(_decode(token_a, block, output, ladder_wei), one_block=one_block)
+    result = replace(_decode(token_a, block, output, ladder_wei), one_block=one_block)
+    return await _token_reasons(client, result, call, override, tag, token_a, prelude)
+
+
+async def _token_reasons(
+    client: RpcClient,
+    result: RoundTripResult,
+    call: dict[str, str],
+    override: dict[str, Any],
+    tag: str,
+    token: str,
+    prelude: Sequence[dict[str, str]],
+) -> RoundTripResult:
+    """Failed buys labelled by the router's wrapper get the token's innermost reason from a trace of the
+    buy (not after a prelude: a trace runs one call on the block's state)."""
+    if prelude or not needs_token_reason(result):
+        return result
+    return relabel(result, await buy_reasons(client, call, override, tag, token, PROBE_ADDRESS))
 
 
 def _decode(token: str, block: int | str, output: bytes, ladder_wei: Sequence[int]) -> RoundTripResult:
@@ -250,20 +279,33 @@ async def _simulate_steps(
     token: str,
     block: int | str,
     ladder_wei: Sequence[int],
+    prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult | None:
-    """The round trip as four probe steps in four simulated blocks on top of ``tag``; None when the node
-    has no eth_simulateV1 (remembered for this client)."""
+    """The round trip as three probe steps in three simulated blocks on top of ``tag`` (after a block of
+    ``prelude`` calls, if any), and the ladder in an eth_call of its own at the same time (its rungs run
+    on the untouched pool: no later block changes them, and a plain call is cheaper than a simulated
+    block); None when the node has no eth_simulateV1 (remembered for this client)."""
     probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
     step_calls = [
         call | {"data": "0x" + _step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
     ]
-    blocks = [{"stateOverrides": override, "calls": step_calls[:1]}] + [
-        {"calls": [c]} for c in step_calls[1:]
-    ]
+    first: list[dict[str, Any]] = [{"calls": list(prelude)}] if prelude else []
+    blocks = [*first, *({"calls": [c]} for c in step_calls)]
+    blocks[0] = blocks[0] | {"stateOverrides": override}
+    ladder_call = call | {"data": "0x" + _step_calldata(LADDER_STEP, probe_call).hex()}
+    outcomes: tuple[Any, ...] = await asyncio.gather(
+        client.request("eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]),
+        client.request("eth_call", [ladder_call, tag, override]) if ladder_wei else _nothing(),
+        return_exceptions=True,
+    )
+    simulated, laddered = outcomes
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, RpcError):
+            raise outcome
     try:
-        answer = await client.request(
-            "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]
-        )
+        if isinstance(simulated, RpcError):
+            raise simulated
+        answer = simulated
     except RpcError as err:
         message = err.message.lower()
         if err.code == -32601 or (
@@ -275,8 +317,14 @@ async def _simulate_steps(
             why = f"the multi-block simulation failed as a whole ({err.message})"
             return failed_call(token, block, ladder_wei, why)
         raise ChainError(f"round-trip simulation of {token} at block {block}: {err.message}") from None
+    answer = list(answer or ())
+    if prelude:
+        for result in (answer.pop(0) if answer else {}).get("calls") or [{}]:
+            if int(str(result.get("status", "0x0")), 16) != 1:
+                why = f"the call before the round trip failed ({_said(result)})"
+                return failed_call(token, block, ladder_wei, why)
     parts = []
-    for name, sim_block in zip(STEPS, answer or (), strict=False):
+    for name, sim_block in zip(STEPS, answer, strict=False):
         (result,) = sim_block.get("calls") or [{}]
         if int(str(result.get("status", "0x0")), 16) != 1:
             error = (result.get("error") or {}).get("message", "no error given")
@@ -288,7 +336,29 @@ async def _simulate_steps(
         parts.append(_decode(token, block, output, ladder_wei))
     if len(parts) != len(STEPS):
         raise ChainError(f"eth_simulateV1 answered {len(parts)} blocks for the {len(STEPS)} asked")
-    return merge_steps(parts)
+    merged = merge_steps(parts)
+    if not ladder_wei:
+        return merged
+    if isinstance(laddered, RpcError):
+        return failed_call(
+            token, block, ladder_wei, f"the ladder call failed as a whole ({laddered.message})"
+        )
+    ladder = _decode(token, block, bytes.fromhex(str(laddered).removeprefix("0x")), ladder_wei).ladder
+    return replace(merged, ladder=ladder)
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _said(result: dict[str, Any]) -> str:
+    """What a failed simulated call answered: its revert data decoded, else the node's message."""
+    data = str(result.get("returnData") or "0x").removeprefix("0x")
+    try:
+        raw = bytes.fromhex(data)
+    except ValueError:
+        raw = b""
+    return revert_reason(raw) if raw else (result.get("error") or {}).get("message", "no error given")
 
 
 def _step_calldata(step: int, probe_call: bytes) -> bytes:

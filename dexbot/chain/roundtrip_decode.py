@@ -14,6 +14,7 @@ from typing import Any, Literal
 from eth_abi import decode
 from eth_utils import keccak
 
+from dexbot.chain.reverts import revert_reason
 from dexbot.chain.rpc_errors import ERROR_SELECTOR, PANIC_SELECTOR, decode_revert
 
 StageStatus = Literal["not_run", "ok", "reverted", "no_gas", "no_funds"]
@@ -102,7 +103,7 @@ class RoundTripResult:
             quote is not None
             and quote.failed
             and quote.token_revert_data
-            and _informative(quote.token_revert_data)
+            and informative(quote.token_revert_data)
         ):
             return quote
         return None
@@ -211,12 +212,56 @@ def decode_probe_output(
     token: str, block: int | str, data: bytes, ladder_wei: Sequence[int]
 ) -> RoundTripResult:
     """Decode ``probe(...)``'s return data into a RoundTripResult."""
-    main, ladder = decode(OUTPUT_TYPES, data)
+    main, ladder = _decode_fast(data)
     if len(main) != len(MAIN_STAGES) or len(ladder) != len(ladder_wei):
         raise ValueError(f"probe returned {len(main)} stages and {len(ladder)} ladder rungs")
     stages = tuple(_stage(name, raw) for name, raw in zip(MAIN_STAGES, main, strict=True))
     rungs = tuple(_stage(f"ladder[{i}]", raw) for i, raw in enumerate(ladder))
     return RoundTripResult(token, block, stages, rungs, tuple(ladder_wei))
+
+
+WORD = 32
+STAGE_WORDS = 8  # status, gas used, gas cap, amount in, amount out, delivered, 2 bytes offsets
+
+
+def _decode_fast(data: bytes) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The probe's two Stage arrays read straight from the ABI layout (eth_abi's generic decoder costs
+    about a millisecond per answer, and a check decodes four); anything off the expected layout goes to
+    eth_abi, which raises for malformed data."""
+    try:
+        return _stages_at(data, _word(data, 0)), _stages_at(data, _word(data, WORD))
+    except (IndexError, ValueError):
+        main, ladder = decode(OUTPUT_TYPES, data)
+        return list(main), list(ladder)
+
+
+def _stages_at(data: bytes, at: int) -> list[tuple[Any, ...]]:
+    count = _word(data, at)
+    base = at + WORD
+    if count > len(data) // WORD:
+        raise ValueError("stage count beyond the data")
+    stages = []
+    for i in range(count):
+        start = base + _word(data, base + i * WORD)
+        words = [_word(data, start + k * WORD) for k in range(STAGE_WORDS)]
+        if words[0] > 255:
+            raise ValueError("status is a uint8")
+        revert, token = (_bytes_at(data, start + words[k]) for k in (6, 7))
+        stages.append((*words[:6], revert, token))
+    return stages
+
+
+def _word(data: bytes, at: int) -> int:
+    if at < 0 or at + WORD > len(data):
+        raise IndexError("word beyond the data")
+    return int.from_bytes(data[at : at + WORD], "big")
+
+
+def _bytes_at(data: bytes, at: int) -> bytes:
+    length = _word(data, at)
+    if at + WORD + length > len(data):
+        raise ValueError("bytes beyond the data")
+    return data[at + WORD : at + WORD + length]
 
 
 def merge_steps(parts: Sequence[RoundTripResult]) -> RoundTripResult:
@@ -227,6 +272,23 @@ def merge_steps(parts: Sequence[RoundTripResult]) -> RoundTripResult:
         for i in range(len(MAIN_STAGES))
     )
     return replace(first, stages=stages)
+
+
+def needs_token_reason(result: RoundTripResult) -> bool:
+    """A buy or ladder rung failed and only the router's wrapper or a balance complaint says why."""
+    buys = [s for s in result.stages if s.name == "buy"] + list(result.ladder)
+    return any(s.failed and not (s.token_revert_data and informative(s.token_revert_data)) for s in buys)
+
+
+def relabel(result: RoundTripResult, reasons: dict[str, str]) -> RoundTripResult:
+    """``result`` with the named stages' reasons replaced by the token's own (from a trace)."""
+    if not reasons:
+        return result
+
+    def fix(s: Stage) -> Stage:
+        return replace(s, reason=reasons[s.name]) if s.failed and s.name in reasons else s
+
+    return replace(result, stages=tuple(map(fix, result.stages)), ladder=tuple(map(fix, result.ladder)))
 
 
 def failed_call(token: str, block: int | str, ladder_wei: Sequence[int], why: str) -> RoundTripResult:
@@ -263,12 +325,12 @@ def _reason(stage: Stage) -> str:
         return "skipped: the probe had no ETH"
     if stage.out_of_gas:
         return f"out of gas: used {stage.gas_used} of its {stage.gas_cap} cap"
-    if stage.token_revert_data and _informative(stage.token_revert_data):
-        return decode_revert(stage.token_revert_data)
-    return decode_revert(stage.revert_data)
+    if stage.token_revert_data and informative(stage.token_revert_data):
+        return revert_reason(stage.token_revert_data)
+    return revert_reason(stage.revert_data)
 
 
-def _informative(data: bytes) -> bool:
+def informative(data: bytes) -> bool:
     """False for diagnostics that only complain the probe lacked the tokens it tried to send."""
     if data[:4] in _BALANCE_ERRORS or data == _PANIC_UNDERFLOW:
         return False

@@ -35,6 +35,7 @@ from dexbot.cli.json_types import (
 )
 
 FACTOR = _obj(name=STR, value=STR, risk=INT, weight=NUM, contribution=NUM, hard_block=BOOL, note=STR)
+FLAG = _obj(name=STR, value=opt(BOOL), detail=STR, how=STR, factor=STR)
 THOUGHT_FACTOR = Obj({**FACTOR.fields, "evidence": FREE})
 ROUTE = _obj(
     dex=STR,
@@ -203,6 +204,7 @@ COMMANDS: dict[str, Spec] = {
         revert_reasons=Arr(STR),
         inconclusive=opt(STR),
         elapsed_ms=NUM,
+        flags=Arr(FLAG),
         factors=Arr(FACTOR),
     ),
     "quote": Obj(

@@ -53,6 +53,9 @@ def check(
         out.print(f"largest simulated buy that went through: {fmt_units(a.max_buy_wei, 18, 4)} WETH")
     if a.privileges:
         out.print(f"privileged functions (hints from bytecode): {', '.join(a.privileges)}")
+    raised = [f.name for f in a.flags if f.value]
+    if raised:
+        out.print(f"flags raised: {', '.join(raised)}")
     if a.revert_reasons:
         out.print(f"revert reasons: {'; '.join(a.revert_reasons)}")
     if a.inconclusive:

@@ -20,10 +20,15 @@ COMMITTED = Path(artifacts_module.__file__).parent / "artifacts"
 
 OWN_CONTRACTS = [
     "BlacklistToken",
-    "DevGasPriceOracle",
-    "DevL1Block",
+    "BotListToken",
+    "FeeSetterToken",
+    "FuzzToken",
+    "GasBurnerToken",
     "HoneypotToken",
+    "HookToken",
+    "LegacyMaxWalletToken",
     "LimitsToken",
+    "MaxTxPercentToken",
     "MintableRugToken",
     "Multicall3",
     "PausableToken",
@@ -32,7 +37,10 @@ OWN_CONTRACTS = [
     "RoundTripProbe",
     "SwapBackToken",
     "TaxToken",
+    "TransferCounter",
     "TransferDelayToken",
+    "UpgradeableToken",
+    "UpgradeableTokenLogic",
 ]
 UNISWAP_CONTRACTS = [
     "WETH9",

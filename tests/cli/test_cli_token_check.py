@@ -10,6 +10,7 @@ from dexbot.chain.contracts import load_own
 from dexbot.chain.devnet import Devnet, TokenSpec, calldata, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
+from dexbot.engine.risk.flags import FLAGS
 
 ETH = 10**18
 
@@ -44,6 +45,15 @@ def test_token_check_json_names_the_honeypot_and_measures_taxes(cli, chain: Devn
     assert "HP: trading not enabled" in data["revert_reasons"]
     rt = next(f for f in data["factors"] if f["name"] == "round_trip")
     assert rt["hard_block"] is True
+    assert [f["name"] for f in data["flags"]] == list(FLAGS)
+    honeypot = next(f for f in data["flags"] if f["name"] == "honeypot")
+    assert honeypot == {
+        "name": "honeypot",
+        "value": True,
+        "detail": "HP: trading not enabled",
+        "how": FLAGS["honeypot"][1],
+        "factor": "round_trip",
+    }
     res = cli("token", "check", taxed, "--json")
     data = json.loads(res.stdout)
     assert (data["buy_tax_bps"], data["sell_tax_bps"]) == (300, 700)

@@ -174,3 +174,43 @@ async def test_a_token_whose_assessment_raises_is_skipped_counted_and_feeds_the_
     tripped = await engine.next(lambda e: isinstance(e, BreakerChanged) and e.new_state == "open")
     assert (tripped.name, tripped.old_state) == ("hostile_tokens", "closed")
     assert svc.state == "running"
+
+
+# FuzzToken.configure(buy, sell, transfer tax bps, reverting stage, answer mode, gas-burn loops): the worst
+# of what test_token_fuzz draws, each launched (configured in its launch block) while the engine runs.
+UNREADABLE = {"FZDEC": (0, 0, 0, 0, 4, 0)}  # decimals() answers 255: discovery does not track it at all
+WORST = {
+    "FZBAL": (0, 0, 0, 0, 6, 0),  # balanceOf reverts for holders
+    "FZGAS": (0, 0, 0, 0, 0, 60_000),  # a transfer burns millions of gas
+    "FZJNK": (0, 0, 0, 5, 7, 0),  # transfers panic; transfer answers 64 junk bytes
+    "FZTAX": (10_000, 10_000, 10_000, 0, 3, 0),  # 100 % taxes, balanceOf answers 2**256-1
+}
+
+
+async def test_the_worst_fuzz_tokens_launched_while_the_engine_runs_are_each_judged_and_it_goes_on(
+    chain: Devnet, engine: Engine
+) -> None:
+    dep = chain.deployment
+    async with DevRpc(chain.rpc_url) as rpc:
+        await rpc.call("evm_setAutomine", False)
+        try:
+            batch = TxBatch(dep.deployer, await pending_nonce(rpc, dep.deployer))
+            tokens = {}
+            for symbol, args in (WORST | UNREADABLE).items():
+                token = tokens[symbol] = add_launch(batch, dep, _spec(symbol, "fuzz"))
+                batch.send(
+                    f"{symbol}.configure", token.address, calldata.own("FuzzToken").call("configure", *args)
+                )
+            await batch.execute(rpc, mine=True)
+        finally:
+            await rpc.call("evm_setAutomine", True)
+
+    judged = set()
+    while judged != set(WORST):
+        ev = await engine.next(lambda e: isinstance(e, ThoughtRecorded) and e.symbol in WORST)
+        assert ev.decision == "skip", (ev.symbol, ev.reasoning)
+        judged.add(ev.symbol)
+    head = await _mine(chain)
+    await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == head)
+    assert engine.svc.state == "running"
+    assert tokens["FZDEC"].address.lower() not in engine.svc.trader.assessments

@@ -21,11 +21,13 @@ from dexbot.core.errors import DevnetError
 class Codec:
     """Encodes calls to one contract by function name (overloads picked by argument count)."""
 
-    def __init__(self, artifact: Artifact) -> None:
+    def __init__(self, artifact: Artifact, also: Artifact | None = None) -> None:
+        """``also``: a second ABI whose functions the contract answers too (a proxy's implementation)."""
         self.artifact = artifact
         self._fns: dict[tuple[str, int], tuple[bytes, list[str], list[str]]] = {}
         ctor_types: list[str] = []
-        for item in artifact.abi:
+        extra = [i for i in also.abi if i.get("type") == "function"] if also else []
+        for item in [*extra, *artifact.abi]:
             if item.get("type") == "function":
                 fn: ABIFunction = item  # type: ignore[assignment]
                 key = (fn["name"], len(fn.get("inputs", [])))
@@ -64,5 +66,6 @@ def uniswap(name: str) -> Codec:
 
 
 @functools.cache
-def own(name: str) -> Codec:
-    return Codec(load_own(name))
+def own(name: str, implementation: str | None = None) -> Codec:
+    """Our contract ``name``; with ``implementation``, a proxy answering that contract's functions too."""
+    return Codec(load_own(name), load_own(implementation) if implementation else None)

@@ -18,7 +18,23 @@ from eth_utils import is_address, to_checksum_address
 from dexbot.core.errors import DevnetError
 
 TokenKind = Literal[
-    "plain", "tax", "honeypot", "blacklist", "limits", "pausable", "mint_rug", "swapback", "transfer_delay"
+    "plain",
+    "tax",
+    "honeypot",
+    "blacklist",
+    "limits",
+    "pausable",
+    "mint_rug",
+    "swapback",
+    "transfer_delay",
+    "max_tx_percent",
+    "fee_setter",
+    "bot_list",
+    "upgradeable",
+    "hook",
+    "gas_burner",
+    "fuzz",
+    "legacy_max_wallet",
 ]
 TOKEN_KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
 # What the seeded tokens and the market simulator draw from. Kinds added later are launched by tests only

@@ -32,7 +32,17 @@ CONTRACT_OF_KIND: dict[TokenKind, str] = {
     "mint_rug": "MintableRugToken",
     "swapback": "SwapBackToken",
     "transfer_delay": "TransferDelayToken",
+    "max_tx_percent": "MaxTxPercentToken",
+    "fee_setter": "FeeSetterToken",
+    "bot_list": "BotListToken",
+    "upgradeable": "UpgradeableToken",
+    "hook": "HookToken",
+    "gas_burner": "GasBurnerToken",
+    "fuzz": "FuzzToken",
+    "legacy_max_wallet": "LegacyMaxWalletToken",
 }
+# Proxies: the contract deployed answers its implementation's functions as well.
+IMPLEMENTATION_OF_KIND: dict[TokenKind, str] = {"upgradeable": "UpgradeableTokenLogic"}
 TAXED_KINDS: tuple[TokenKind, ...] = ("tax", "swapback")  # both have setTaxes(buyBps, sellBps)
 
 
@@ -66,9 +76,14 @@ class TokenSpec:
             raise DevnetError(f"token {self.symbol}: pool liquidity must be positive")
 
 
+def token_calls(kind: TokenKind) -> calldata.Codec:
+    """Calldata for a token of ``kind``: its contract's functions (and its implementation's, for a proxy)."""
+    return calldata.own(CONTRACT_OF_KIND[kind], IMPLEMENTATION_OF_KIND.get(kind))
+
+
 def add_launch(batch: TxBatch, dep: Deployment, spec: TokenSpec) -> DevToken:
     """Append the transactions launching ``spec`` (owner: the batch's sender); returns the token-to-be."""
-    token_codec = calldata.own(CONTRACT_OF_KIND[spec.kind])
+    token_codec = token_calls(spec.kind)
     weth = calldata.uniswap("WETH9")
     sym = spec.symbol
     token = batch.deploy(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from dexbot.chain.bytecode import owner_privileges
+from dexbot.chain.bytecode import Privileges, owner_privileges
 from dexbot.chain.dex.creation import PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
@@ -24,6 +24,8 @@ from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
+from dexbot.engine.risk.flags import FlagFacts, token_flags
+from dexbot.engine.risk.powers import OwnerFacts, RoundTripAfter, owner_facts, transfer_facts
 from dexbot.engine.risk.score import Assessment, Factor, combine
 from dexbot.engine.risk.venues import Venue, deepest, measure_v3, round_trip_venue, v2_venue
 
@@ -158,16 +160,46 @@ class RiskAssessor:
         tasks.append(task)
         return task
 
+    def _probe_wei(self, size_wei: int) -> int:
+        return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
+
     async def _round_trip(
         self, token: str, facts: MarketFacts, size_wei: int, block: int
     ) -> RoundTripResult | None:
         v = facts.venue
         if v is None:
             return None
-        probe_wei = max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
         return await round_trip_on(
-            self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, ladder, block
+            self.client, self.addrs, token, v.pool, v.dex, v.fee, self._probe_wei(size_wei), ladder, block
+        )
+
+    def _after(self, token: str, facts: MarketFacts, size_wei: int, block: int) -> RoundTripAfter | None:
+        """A round trip (no ladder) after some calls: what an owner's rug does to trading."""
+        v = facts.venue
+        if v is None:
+            return None
+        probe_wei = self._probe_wei(size_wei)
+
+        def run(calls: Sequence[dict[str, str]]) -> Awaitable[RoundTripResult | None]:
+            return round_trip_on(
+                self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, (), block, prelude=calls
+            )
+
+        return run
+
+    async def _owner_facts(
+        self, token: str, priv_t: asyncio.Task[Privileges], facts: MarketFacts, size_wei: int, block: int
+    ) -> OwnerFacts:
+        priv = await priv_t
+        return await owner_facts(
+            self.client,
+            token,
+            priv,
+            created_block=facts.created_block,
+            block=block,
+            multicall=self.addrs.multicall3,
+            after=self._after(token, facts, size_wei, block),
         )
 
     async def assess(
@@ -188,6 +220,18 @@ class RiskAssessor:
                 self.hits += 1
                 return hit
         self.misses += 1
+        with self.client.coalescing():  # the reads below start together: one HTTP batch per turn
+            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei)
+
+    async def _assess(
+        self,
+        token: str,
+        policy: IntelPolicy,
+        size_wei: int,
+        block: int,
+        facts: MarketFacts | None,
+        gas_price_wei: int,
+    ) -> Assessment:
         started = time.perf_counter()
         tasks: list[asyncio.Task[Any]] = []
         try:
@@ -199,9 +243,12 @@ class RiskAssessor:
             priv_t = self._spawn(tasks, owner_privileges(self.client, token, block)) if smart else None
             facts = facts or await self.facts(token, block, policy.max_slippage_bps)
             rt_t = self._spawn(tasks, self._round_trip(token, facts, size_wei, block))
-            holders_t = lp_t = None
+            holders_t = lp_t = owner_t = trace_t = None
             if smart:
                 assert priv_t is not None
+                pool = facts.venue.pool if facts.venue else None
+                trace_t = self._spawn(tasks, transfer_facts(self.client, token, pool, block))
+                owner_t = self._spawn(tasks, self._owner_facts(token, priv_t, facts, size_wei, block))
                 meta = await meta_t
                 lo = max(0, facts.created_block or block - HOLDER_LOG_WINDOW)
                 excluded = {p for p in (facts.pair, *facts.pools) if p}
@@ -246,18 +293,42 @@ class RiskAssessor:
             # a buy and a sell; on OP-stack chains each also pays an L1 data fee
             found.append(fx.gas_cost(gas_units * gas_price_wei + 2 * l1_fee_wei, size_wei))
             privileges: tuple[str, ...] = ()
+            flag_facts = FlagFacts(rt=rt, total_supply=meta.total_supply)
             if smart:
                 assert priv_t is not None
+                assert owner_t is not None
+                assert trace_t is not None
                 assert holders_t is not None
-                priv = await priv_t
+                priv, owned = await priv_t, await owner_t
                 privileges = tuple(sig for _, sig in priv.selectors)
-                found.append(fx.privileges(priv))
-                if lp_t is not None:
-                    found.append(fx.lp(await lp_t))
-                found.append(fx.holders(await holders_t))
+                found.append(fx.privileges(priv, owned.powers))
+                lp = await lp_t if lp_t is not None else None
+                if lp is not None:
+                    found.append(fx.lp(lp))
+                holders = await holders_t
+                flag_facts = replace(
+                    flag_facts,
+                    privileges=priv,
+                    powers=owned.powers,
+                    trace=await trace_t,
+                    holders=holders,
+                    lp=lp,
+                    creator=owned.creator,
+                    creator_balance=owned.creator_balance,
+                    owner_balance=owned.owner_balance,
+                )
+                creator_bps = (
+                    owned.creator_balance * 10_000 // meta.total_supply
+                    if owned.creator_balance is not None and meta.total_supply > 0
+                    else None
+                )
+                found.append(fx.holders(holders, creator_bps))
                 bound = not facts.created_block  # only known to be older than the searched window
                 found.append(fx.age(facts.age_blocks(block), self.block_time_s, at_least=bound))
                 found.append(fx.volatility(facts.volatility_bps))
+            flags = token_flags(flag_facts)
+            if smart:
+                found.append(fx.code_hazards(flags))
         finally:
             for t in tasks:  # a failed read must not leave the others running unobserved
                 if not t.done():
@@ -279,6 +350,7 @@ class RiskAssessor:
             revert_reasons=tuple(dict.fromkeys(reasons)),
             lane=policy.lane,
             inconclusive=inconclusive if verdict == "inconclusive" else None,
+            flags=flags,
         )
         result = replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
         self._cache[token.lower()] = (result, self.clock())
@@ -295,6 +367,7 @@ async def round_trip_on(
     buy_wei: int,
     ladder_wei: tuple[int, ...],
     block: int,
+    prelude: Sequence[dict[str, str]] = (),
 ) -> RoundTripResult | None:
     """The round trip of ``token`` on one pool (a V2 pair or a V3 pool with its fee tier); None where the
     chain lacks what it needs (a V3 pool without a fee tier, no V3 quoter)."""
@@ -313,6 +386,7 @@ async def round_trip_on(
         ladder_wei=ladder_wei,
         block=block,
         v3=v3,
+        prelude=prelude,
     )
 
 

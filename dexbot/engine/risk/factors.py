@@ -6,12 +6,15 @@ minimum. Every note is a sentence a trader can read in the thought log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from dexbot.chain.bytecode import Privileges
+from dexbot.chain.owner_powers import OwnerPower
 from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.chain.tokens import HolderStats, LpStats
 from dexbot.core.units import fmt_units
+from dexbot.engine.risk.flags import Flag
 from dexbot.engine.risk.score import Factor
 
 V3_UNDERPAID = "IIA"  # UniswapV3Pool: the input balance did not grow by what the swap owes
@@ -116,45 +119,95 @@ def liquidity(weth_reserve: int, min_liquidity_wei: int, measured: str = "WETH r
     return Factor("liquidity", value, risk, 2.0, f"{value} of WETH liquidity ({measured})")
 
 
-def privileges(p: Privileges) -> Factor:
+PRIVILEGE_RISK = {
+    "mint": 45,
+    "blacklist": 35,
+    "pause": 30,
+    "fees": 30,
+    "personal_fee": 30,
+    "balances": 45,
+    "whitelist": 25,
+    "trading_switch": 25,
+    "limits": 15,
+    "cooldown": 10,
+    "upgrade": 40,
+}
+# A proven rug whose simulation shows every buy, sell or transfer reverting (or a fee of most of it).
+RUG_RISK = 90
+
+
+def privileges(p: Privileges, powers: Sequence[OwnerPower] = ()) -> Factor:
+    """Bytecode names count half; a power proven live counts fully, and one whose simulated rug stops
+    every trade sets the risk to at least RUG_RISK. A power working for the creator of a 'renounced'
+    token (a hidden owner) is as good as a live owner."""
     names = [sig.split("(")[0] for _, sig in p.selectors]
     shown = ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
-    ev = {"owner": p.owner, "proxy": p.proxy_impl, "selectors": [s for s, _ in p.selectors]}
-    if p.renounced and not p.is_proxy:
-        return Factor("owner_privileges", "renounced", 0, 1.5, "ownership renounced", False, ev)
-    cats = p.categories
-    risk = 10
-    weights = {
-        "mint": 45,
-        "blacklist": 35,
-        "pause": 30,
-        "fees": 30,
-        "whitelist": 25,
-        "trading_switch": 25,
-        "limits": 15,
-        "upgrade": 40,
+    ev = {
+        "owner": p.owner,
+        "proxy": p.proxy_impl,
+        "proxy_admin": p.proxy_admin,
+        "selectors": [s for s, _ in p.selectors],
+        "powers": [w.to_json() for w in powers],
     }
-    for cat, add in weights.items():
-        if cat in cats:
+    proven = [w for w in powers if w.proven]
+    hidden = [w for w in proven if w.hidden]
+    if p.renounced and not p.is_proxy and not hidden:
+        return Factor("owner_privileges", "renounced", 0, 1.5, "ownership renounced", False, ev)
+    proven_cats = {w.category for w in proven}
+    risk = 10
+    for cat, add in PRIVILEGE_RISK.items():
+        if cat in proven_cats:
             risk += add
+        elif cat in p.categories:
+            risk += add // 2 if powers else add
     if p.is_proxy:
         risk += 30
+    if hidden:
+        risk += 40
+    rugs = [w for w in proven if w.effect and (" reverts" in w.effect or " loses " in w.effect)]
+    if rugs:
+        risk = max(risk, RUG_RISK)
     risk = min(100, risk)
-    if not p.has_live_owner and not p.is_proxy:
+    if not p.has_live_owner and not p.is_proxy and not hidden:
         risk = min(risk, 20)
     value = shown or "none found"
     owner = f"owner {p.owner[:10]}…" if p.owner else "no owner()"
-    note = f"{owner}; privileged functions (hints from bytecode, not proof): {value}"
+    if not powers:
+        note = f"{owner}; privileged functions (hints from bytecode, not proof): {value}"
+        return Factor("owner_privileges", value, risk, 1.5, note, False, ev)
+    said = [w.describe() for w in (*rugs, *(w for w in proven if w not in rugs))]
+    if hidden:
+        owner = f"owner() is zero but the creator {hidden[0].caller} still holds powers"
+    note = f"{owner}; " + ("; ".join(said[:4]) if said else f"no power proven live (selectors: {value})")
+    value = f"{len(proven)} proven" + (f", rug: {rugs[0].effect}" if rugs else "")
     return Factor("owner_privileges", value, risk, 1.5, note, False, ev)
 
 
-def holders(h: HolderStats) -> Factor:
+def code_hazards(flags: Sequence[Flag]) -> Factor:
+    """SELFDESTRUCT in the code, calls out of the token during a transfer, gas far above a plain ERC20."""
+    risks = {"selfdestruct": 40, "external_call": 30, "gas_abuse": 40}
+    hit = [f for f in flags if f.name in risks and f.value]
+    unknown = [f.name for f in flags if f.name in risks and f.value is None]
+    risk = min(100, sum(risks[f.name] for f in hit))
+    value = ", ".join(f.name for f in hit) or "none seen"
+    note = "; ".join(f"{f.name}: {f.detail}" for f in hit) or "no selfdestruct, outside call or gas abuse"
+    if unknown:
+        note += f" (not known: {', '.join(unknown)})"
+    ev = {f.name: f.value for f in flags if f.name in risks}
+    return Factor("code_hazards", value, risk, 1.0, note, False, ev)
+
+
+def holders(h: HolderStats, creator_bps: int | None = None) -> Factor:
+    """Top-10 concentration; a creator still holding a large share (``creator_bps``) counts at least as
+    much as its share."""
     value = f"top 10 hold {_pct(h.top10_bps)}"
     risk = min(100, h.top10_bps // 100)
     partial = "" if h.complete else " (from recent logs only)"
-    return Factor(
-        "holder_concentration", value, risk, 1.0, f"{value} of supply across {h.holders} holders{partial}"
-    )
+    note = f"{value} of supply across {h.holders} holders{partial}"
+    if creator_bps is not None:
+        note += f"; the creator holds {_pct(creator_bps)}"
+        risk = min(100, max(risk, creator_bps // 100))
+    return Factor("holder_concentration", value, risk, 1.0, note)
 
 
 def lp(s: LpStats) -> Factor:

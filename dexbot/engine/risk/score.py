@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dexbot.engine.risk.flags import Flag
+
 Verdict = Literal["ok", "risky", "blocked", "inconclusive"]
 
 
@@ -45,6 +47,7 @@ class Assessment:
     lane: str = "smart"
     inconclusive: str | None = None
     elapsed_ms: float = 0.0
+    flags: tuple[Flag, ...] = ()
 
     def contributions(self) -> list[tuple[Factor, float]]:
         return contributions(self.factors)
@@ -69,6 +72,7 @@ class Assessment:
             "revert_reasons": list(self.revert_reasons),
             "inconclusive": self.inconclusive,
             "elapsed_ms": round(self.elapsed_ms, 3),
+            "flags": [f.to_json() for f in self.flags],
             "factors": [
                 {
                     "name": f.name,

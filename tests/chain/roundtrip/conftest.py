@@ -13,10 +13,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from dexbot.chain.devnet import Devnet, DevToken, TokenKind, TokenSpec, calldata, launch_tokens
+from dexbot.chain.devnet import Devnet, DevToken, TokenKind, TokenSpec, launch_tokens
 from dexbot.chain.devnet.anvil import free_port
 from dexbot.chain.devnet.jsonrpc import DevRpc
-from dexbot.chain.devnet.launch import CONTRACT_OF_KIND
+from dexbot.chain.devnet.launch import token_calls
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.roundtrip import RoundTripResult, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
@@ -69,7 +69,7 @@ def owner_call(chain: Devnet) -> OwnerCall:
     """``await owner_call(token, "pause")``: the token's owner calls one of its functions (must succeed)."""
 
     async def run(token: DevToken, function: str, *args: Any) -> None:
-        codec = calldata.own(CONTRACT_OF_KIND[token.kind])
+        codec = token_calls(token.kind)
         async with DevRpc(chain.rpc_url) as rpc:
             batch = TxBatch(token.owner, await pending_nonce(rpc, token.owner))
             batch.send(f"{token.symbol}.{function}", token.address, codec.call(function, *args))

@@ -16,6 +16,7 @@ from dexbot.chain.bytecode import (
     EIP1967_IMPLEMENTATION_SLOT,
     code_section,
     dispatcher_selectors,
+    has_selfdestruct,
     owner_privileges,
     privileged_functions,
 )
@@ -150,3 +151,13 @@ async def test_an_eip1967_proxy_is_resolved_to_its_implementation(
     assert {signature for _, signature in found.selectors} == PRIVILEGED["MintableRugToken"]
     # owner() runs the implementation's code on the proxy's (empty) storage: the zero address.
     assert (found.owner, found.renounced) == (None, True)
+
+
+def test_selfdestruct_is_found_in_code_but_not_in_push_data() -> None:
+    assert has_selfdestruct(bytes([0x60, 0x00, 0xFF]))  # PUSH1 0 SELFDESTRUCT
+    assert not has_selfdestruct(bytes([0x60, 0xFF, 0x00]))  # PUSH1 0xff STOP
+    assert not has_selfdestruct(load_own("TaxToken").deployed_bytecode)
+
+
+def test_uint_masks_are_not_read_as_selectors() -> None:
+    assert dispatcher_selectors(entry(b"\xff\xff\xff\xff") + entry(b"\x00\xff\xff\xff", PUSH3)) == set()

@@ -1,0 +1,90 @@
+"""Inside ``client.coalescing()`` the reads started together go out as one HTTP batch, each answered (or
+failed) exactly as it would be on its own; outside, every request is its own HTTP request again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_errors import RpcError
+
+REVERTING = "0x" + "fe" * 20  # given code that reverts every call (PUSH0 PUSH0 REVERT)
+
+
+@pytest.fixture
+async def client(chain: Devnet) -> AsyncIterator[RpcClient]:
+    rpc = await RpcClient.connect([chain.rpc_url], chain_id=chain.chain_id)
+    try:
+        yield rpc
+    finally:
+        await rpc.close()
+
+
+async def reads(client: RpcClient, chain: Devnet) -> list[object]:
+    dep = chain.deployment
+    return list(
+        await asyncio.gather(
+            client.request("eth_chainId"),
+            client.request("eth_getBalance", [dep.deployer, "latest"]),
+            client.batch([("eth_getCode", [dep.weth, "latest"]), ("eth_getCode", [dep.deployer, "latest"])]),
+            client.request("eth_call", [{"to": REVERTING, "data": "0x"}, "latest"]),
+            return_exceptions=True,
+        )
+    )
+
+
+async def test_reads_started_together_are_one_batch_with_the_same_answers(
+    chain: Devnet, client: RpcClient
+) -> None:
+    await client.request("anvil_setCode", [REVERTING, "0x5f5ffd"])
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+
+    alone = await reads(client, chain)
+    alone_posts, posts[:] = list(posts), []
+    with client.coalescing():
+        together = await reads(client, chain)
+
+    assert posts == ["batch"]
+    assert len(alone_posts) == 4
+    assert together[:3] == alone[:3]
+    assert together[0] == hex(chain.chain_id)
+    assert isinstance(together[3], RpcError)
+    assert isinstance(alone[3], RpcError)
+    assert (together[3].is_revert, together[3].message) == (True, alone[3].message)
+
+
+async def test_tasks_started_inside_keep_coalescing_and_later_turns_make_new_batches(
+    chain: Devnet, client: RpcClient
+) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+
+    with client.coalescing():
+        first = asyncio.create_task(client.request("eth_blockNumber"))
+        head = await client.request("eth_blockNumber")
+        second = await client.request("eth_chainId")  # a later turn: its own batch
+
+    assert (await first, head, second) == (head, head, hex(chain.chain_id))
+    assert posts == ["batch", "batch"]
+
+
+async def test_simulations_and_traces_go_out_on_their_own(chain: Devnet, client: RpcClient) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+    simulate = [{"blockStateCalls": [{"calls": []}], "validation": False}, "latest"]
+
+    with client.coalescing():
+        head, chain_id, blocks = await asyncio.gather(  # two reads batched, the simulation alone
+            client.request("eth_blockNumber"),
+            client.request("eth_chainId"),
+            client.request("eth_simulateV1", simulate),
+        )
+
+    assert (int(head, 16) >= 0, len(blocks), chain_id) == (True, 1, hex(chain.chain_id))
+    assert posts.count("batch") == 1
+    assert len(posts) == 2
