@@ -221,7 +221,7 @@ class RiskAssessor:
                 return hit
         self.misses += 1
         with self.client.coalescing():  # the reads below start together: one HTTP batch per turn
-            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei)
+            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei, l1_fee_wei)
 
     async def _assess(
         self,
@@ -231,6 +231,7 @@ class RiskAssessor:
         block: int,
         facts: MarketFacts | None,
         gas_price_wei: int,
+        l1_fee_wei: int = 0,
     ) -> Assessment:
         started = time.perf_counter()
         tasks: list[asyncio.Task[Any]] = []
