@@ -61,6 +61,10 @@ async def shown(pilot: Pilot[Any], *keys: str, screen: type | None = None) -> No
         await settle(pilot)
     if screen is not None:
         assert isinstance(pilot.app.screen, screen)
+    # One more full layout before the picture: under load the last scroll could reach the table before
+    # its scrollbar was laid out again, leaving the thumb a glyph off.
+    pilot.app.screen.refresh(layout=True)
+    await settle(pilot)
 
 
 async def open_thought(pilot: Pilot[Any]) -> None:
