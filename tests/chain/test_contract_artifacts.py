@@ -34,6 +34,7 @@ OWN_CONTRACTS = [
     "PausableToken",
     "PlainToken",
     "ProbeWallet",
+    "ReflectionToken",
     "RoundTripProbe",
     "SwapBackToken",
     "TaxToken",
