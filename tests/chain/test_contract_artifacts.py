@@ -21,6 +21,8 @@ COMMITTED = Path(artifacts_module.__file__).parent / "artifacts"
 OWN_CONTRACTS = [
     "BlacklistToken",
     "BotListToken",
+    "DevGasPriceOracle",
+    "DevL1Block",
     "FeeSetterToken",
     "FuzzToken",
     "GasBurnerToken",

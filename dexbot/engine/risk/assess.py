@@ -211,6 +211,7 @@ class RiskAssessor:
         block: int,
         facts: MarketFacts | None = None,
         gas_price_wei: int = 0,
+        l1_fee_wei: int = 0,
         use_cache: bool = True,
     ) -> Assessment:
         if use_cache:
@@ -220,7 +221,7 @@ class RiskAssessor:
                 return hit
         self.misses += 1
         with self.client.coalescing():  # the reads below start together: one HTTP batch per turn
-            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei)
+            return await self._assess(token, policy, size_wei, block, facts, gas_price_wei, l1_fee_wei)
 
     async def _assess(
         self,
@@ -230,6 +231,7 @@ class RiskAssessor:
         block: int,
         facts: MarketFacts | None,
         gas_price_wei: int,
+        l1_fee_wei: int = 0,
     ) -> Assessment:
         started = time.perf_counter()
         tasks: list[asyncio.Task[Any]] = []
@@ -289,7 +291,8 @@ class RiskAssessor:
             gas_units = 2 * TX_BASE_GAS + (
                 rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
             )
-            found.append(fx.gas_cost(gas_units * gas_price_wei, size_wei))
+            # a buy and a sell; on OP-stack chains each also pays an L1 data fee
+            found.append(fx.gas_cost(gas_units * gas_price_wei + 2 * l1_fee_wei, size_wei))
             privileges: tuple[str, ...] = ()
             flag_facts = FlagFacts(rt=rt, total_supply=meta.total_supply)
             if smart:
