@@ -36,6 +36,7 @@ OWN_CONTRACTS = [
     "PausableToken",
     "PlainToken",
     "ProbeWallet",
+    "ReflectionToken",
     "RoundTripProbe",
     "SwapBackToken",
     "TaxToken",

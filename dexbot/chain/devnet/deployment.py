@@ -35,6 +35,7 @@ TokenKind = Literal[
     "gas_burner",
     "fuzz",
     "legacy_max_wallet",
+    "reflection",
 ]
 TOKEN_KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
 # What the seeded tokens and the market simulator draw from. Kinds added later are launched by tests only

@@ -40,6 +40,7 @@ CONTRACT_OF_KIND: dict[TokenKind, str] = {
     "gas_burner": "GasBurnerToken",
     "fuzz": "FuzzToken",
     "legacy_max_wallet": "LegacyMaxWalletToken",
+    "reflection": "ReflectionToken",
 }
 # Proxies: the contract deployed answers its implementation's functions as well.
 IMPLEMENTATION_OF_KIND: dict[TokenKind, str] = {"upgradeable": "UpgradeableTokenLogic"}

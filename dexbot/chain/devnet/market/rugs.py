@@ -2,8 +2,9 @@
 
 - ``pull``: the owner removes all its liquidity: its V2 LP tokens through Router02 and its V3 position
   through the position manager. Router02's ``removeLiquidityETH`` routes the tokens through the router,
-  which a fee-on-transfer token taxes (so its ``SupportingFeeOnTransferTokens`` variant is used) and a
-  max-tx token refuses (so that one is removed with ``removeLiquidity``, straight to the owner, as WETH).
+  which a fee-on-transfer or reflection token taxes (so its ``SupportingFeeOnTransferTokens`` variant is
+  used) and a max-tx or max-wallet token refuses (so that one is removed with ``removeLiquidity``, straight
+  to the owner, as WETH).
 - ``mint_dump``: the owner mints many times the pool's reserve and sells it all for WETH.
 - ``tax_raise``: the sell tax jumps (e.g. to 90 %); holders can still sell, for almost nothing.
 - ``pause``: all trading stops; every holder is stuck.
@@ -66,9 +67,9 @@ async def _add_pull(
             pair = calldata.uniswap("UniswapV2Pair")
             batch.send(f"{token.symbol} LP approve", token.v2_pair, pair.call("approve", dep.v2_router, lp))
             args: tuple[str, ...] = (token.address,)
-            if token.kind in TAXED_KINDS:
+            if token.kind in (*TAXED_KINDS, "reflection"):
                 name = "removeLiquidityETHSupportingFeeOnTransferTokens"
-            elif token.kind == "limits":
+            elif token.kind in ("limits", "legacy_max_wallet"):  # the router may not hold that much
                 name, args = "removeLiquidity", (token.address, dep.weth)
             else:
                 name = "removeLiquidityETH"
