@@ -24,6 +24,9 @@ class PaperExecutor:
             "sell", m, tokens_in, await self.quotes.sell(m, tokens_in, sell_tax_bps, block), gas_price
         )
 
+    def booked(self, fill: Fill) -> None:
+        """A paper fill is what the books say by construction: nothing to reconcile."""
+
 
 def _fill(side: str, m: Market, amount_in: int, p: Priced, gas_price: int) -> Fill:
     """A paper fill is the exact quote: what arrives is what was quoted."""

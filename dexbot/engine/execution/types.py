@@ -53,3 +53,6 @@ class Executor(Protocol):
     async def sell(
         self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
     ) -> Fill: ...
+
+    def booked(self, fill: Fill) -> None:
+        """The desk has booked ``fill`` (live: its token is reconciled with the wallet from now on)."""
