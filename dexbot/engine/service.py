@@ -29,7 +29,7 @@ from dexbot.engine.api.events import (
     PortfolioUpdated,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
-from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, PoolView, PositionView, TaxesSeen
+from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, TaxesSeen
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.breakers.registry import BreakerRegistry
@@ -47,6 +47,7 @@ from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.progress import EngineStopped, Progress
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.engine.strategy import make_strategy
@@ -58,6 +59,7 @@ from dexbot.store import repo
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+__all__ = ["EngineService", "EngineStopped"]
 log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
@@ -65,16 +67,12 @@ MARK_PERSIST_EVERY = 5  # blocks
 STOP_GRACE_S = 5.0  # what a stop gives trades in flight to land before it stops waiting for them
 
 
-class EngineStopped(DexbotError):
-    """A wait on a block the engine will never handle: it stopped first."""
-
-
 class EngineService:
     """The trading loop and its controls.
 
     ``await svc.processed(n)`` returns once the engine has fully handled block ``n`` or a later one: its
     logs, decisions, fills, exits, thoughts and store writes are done and its events published. It is
-    woken by the loop itself (an asyncio.Condition notified at the end of each block), never by polling,
+    woken by the loop itself (``Progress``, notified at the end of each block), never by polling,
     and it raises ``EngineStopped`` once the engine has stopped, so no caller waits forever. It returns
     between blocks: until the caller next suspends, the engine has not begun the next block.
     ``last_processed`` is the number of the last block handled (0 before the first)."""
@@ -134,8 +132,7 @@ class EngineService:
         self.decision = Decision()
         self.faults = TokenFaults(self.bus, self.thoughts, now)
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time
-        self.progress = 0  # blocks handled plus trades booked: what a waiter on the engine looks again at
-        self._progressed = asyncio.Condition()
+        self.waits = Progress()
         self.live: LiveExecutor | None = None
         executor: Executor = PaperExecutor(self.quotes)
         if account is not None:
@@ -153,7 +150,9 @@ class EngineService:
                 genesis_hash=rt.genesis_hash,
                 books=self._lock,
             )
-        self.trades = InFlight(executor, self._lock, on_error=self._booking_failed, on_booked=self._progress)
+        self.trades = InFlight(
+            executor, self._lock, on_error=self._booking_failed, on_booked=self.waits.booked
+        )
         self.exits = ExitDesk(
             cfg,
             rt,
@@ -198,8 +197,6 @@ class EngineService:
         self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
-        self.last_processed = 0
-        self._processed = asyncio.Condition()
 
     # -- control ------------------------------------------------------------------------------------------
 
@@ -264,6 +261,10 @@ class EngineService:
                 raise DexbotError(f"no open position {position_id}")
             if self.trades.busy(pos.token):
                 raise DexbotError(f"position {position_id} has a trade in flight; sell it once that lands")
+            if self.trades.full():
+                raise DexbotError(
+                    f"{len(self.trades.tasks)} trades are in flight, the most at once; try again"
+                )
             await self.exits.sell(pos, h, "manual", "sold on the operator's request", self.tick())
 
     async def reset_breaker(self, name: str) -> None:
@@ -286,40 +287,29 @@ class EngineService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), timeout=15)
 
+    @property
+    def last_processed(self) -> int:
+        return self.waits.last_processed
+
+    @property
+    def progress(self) -> int:
+        """Blocks handled plus trades booked: what a waiter on the engine's state looks again after."""
+        return self.waits.count
+
     async def processed(self, block: int) -> int:
         """Wait until block ``block`` or a later one has been fully handled; the last handled block's
         number. Raises EngineStopped if the engine stops first (see the class docstring)."""
-        async with self._processed:
-            await self._processed.wait_for(lambda: self.last_processed >= block or self._stopped.is_set())
-        if self.last_processed < block:
-            raise EngineStopped(f"the engine stopped at block {self.last_processed}, before block {block}")
-        return self.last_processed
+        return await self.waits.processed(block)
 
     async def next_block_processed(self) -> int:
         """Wait for the next block the engine handles from now on; its number."""
-        return await self.processed(self.last_processed + 1)
-
-    async def _mark_processed(self, block: int) -> None:
-        async with self._processed:
-            self.last_processed = block
-            self._processed.notify_all()
-        await self._progress()
-
-    async def _progress(self) -> None:
-        async with self._progressed:
-            self.progress += 1
-            self._progressed.notify_all()
+        return await self.waits.processed(self.last_processed + 1)
 
     async def progressed(self, since: int) -> int:
         """Wait until the engine has handled another block or booked another trade since ``progress``
         was ``since``; the new ``progress``. A live trade is booked when its receipt arrives, between
-        blocks: a waiter for what the trade changes looks again then. Raises EngineStopped once the
-        engine has stopped."""
-        async with self._progressed:
-            await self._progressed.wait_for(lambda: self.progress > since or self._stopped.is_set())
-        if self.progress <= since:
-            raise EngineStopped(f"the engine stopped at block {self.last_processed}")
-        return self.progress
+        blocks: a waiter for what the trade changes looks again then."""
+        return await self.waits.progressed(since)
 
     async def _booking_failed(self, side: str, err: Exception) -> None:
         """A live trade's booking raised: that booking is lost to the store (the next start reconciles
@@ -336,7 +326,7 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.clock.advance(self.watcher.head_timestamp)
-        self.block = self.last_processed = head  # what the chain already holds is the known market
+        self.block = self.waits.last_processed = head  # what the chain already holds is the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
@@ -383,7 +373,7 @@ class EngineService:
                             self.bus.publish(EngineError(where="engine", message=why))
                             log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
                     if isinstance(ev, NewBlock):
-                        await self._mark_processed(ev.number)
+                        await self.waits.block_done(ev.number)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -393,10 +383,7 @@ class EngineService:
                 await self.portfolio.persist_marks()
             await self._set_state("stopped")
             self._stopped.set()
-            async with self._processed:
-                self._processed.notify_all()
-            async with self._progressed:
-                self._progressed.notify_all()
+            await self.waits.stop()
 
     async def _poll(self) -> list[WatchEvent]:
         """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can
@@ -657,35 +644,8 @@ class EngineService:
     def snapshot(self) -> EngineSnapshot:
         snap = self.portfolio.snapshot()
         p = self.policy()
-        positions = tuple(
-            PositionView(
-                id=pos.id or 0,
-                token=pos.token,
-                symbol=pos.symbol,
-                decimals=pos.decimals,
-                size=pos.size,
-                entry_cost=pos.entry_cost,
-                value_now=self.portfolio.values.get(pos.id or 0, 0),
-                exit_rule=_rule_text(self.exits.holdings.get(pos.id or 0)),
-                opened_block=pos.opened_block,
-            )
-            for pos in self.portfolio.open_positions()
-        )
-        pools = tuple(
-            PoolView(
-                pool=i.pool,
-                token=i.token,
-                symbol=i.symbol,
-                dex=i.dex,
-                price_wei=i.price,
-                liquidity_wei=i.liquidity_wei,
-                change_bps=i.change_bps(10),
-                risk_score=(a.score if (a := self.entries.assessments.get(i.token.lower())) else None),
-                verdict=a.verdict if a else "",
-                age_blocks=max(0, self.block - i.created_block),
-            )
-            for i in sorted(self.market.view.pools.values(), key=lambda i: -i.created_block)[:50]
-        )
+        positions = self.exits.position_views()
+        pools = self.market.pool_views(self.entries.assessments, self.block)
         breakers = tuple(self.breakers.views())
         return EngineSnapshot(
             mode=self.cfg.mode.trading,
@@ -712,9 +672,3 @@ class EngineService:
             pools=pools,
             equity_curve=tuple(self.equity_curve),
         )
-
-
-def _rule_text(h: Holding | None) -> str:
-    if h is None:
-        return ""
-    return "pool vanished" if h.vanished else h.rules.describe()

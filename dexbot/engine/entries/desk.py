@@ -17,7 +17,8 @@ from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
-from dexbot.engine.entries.venue_choice import EntryChoice, choose_entry, tradable
+from dexbot.engine.entries.checked import checked_venue
+from dexbot.engine.entries.venue_choice import EntryChoice
 from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Fill, Market
@@ -26,9 +27,9 @@ from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.view import PoolInfo
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
+from dexbot.engine.risk.assess import MarketFacts, RiskAssessor
 from dexbot.engine.risk.score import Assessment
-from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
+from dexbot.engine.risk.venues import measure_v3, v2_venue
 from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
@@ -114,7 +115,12 @@ class EntryDesk:
 
     async def consider(self, c: Candidate, tick: Tick) -> None:
         token, policy = c.token, tick.policy
-        if self.portfolio.position_for(token) is not None or self.trades.busy(token):
+        trades = self.trades
+        if (
+            self.portfolio.position_for(token) is not None
+            or trades.busy(token)
+            or trades.lagging(token, tick.block)
+        ):
             return
         if self.faults.skipped_lately(token, tick.block):
             return
@@ -238,7 +244,9 @@ class EntryDesk:
         info = view.pools.get(c.pool) or next(iter(view.for_token(a.token)), None)
         if info is None:
             return
-        choice = await self._choose_venue(a, facts, tick, size)
+        choice = await checked_venue(
+            self.quotes, a, facts, size, tick, probe_wei=int(self.cfg.risk.probe_buy_eth * 10**18)
+        )
         wanted = size
         size = choice.order
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
@@ -358,52 +366,7 @@ class EntryDesk:
                 "trade_id": trade.id,
             },
         )
-        self.exits.publish_fill(
-            pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "", fill.quoted_out
-        )
-
-    async def _choose_venue(self, a: Assessment, facts: MarketFacts, tick: Tick, size: int) -> EntryChoice:
-        """The pool that gives the most tokens for the order. The assessment's round trip ran on one pool
-        (``facts.venue``); another pool is only used once a round trip on it works the same (sells, the
-        same taxes, no limit at the order's size); otherwise the order goes to the checked pool."""
-        taxed = bool(a.buy_tax_bps or a.sell_tax_bps)
-        venues = tradable(facts.venues, taxed=taxed)
-
-        async def choose(among: list[Venue]) -> EntryChoice:
-            return await choose_entry(
-                self.quotes,
-                a.token,
-                among,
-                size,
-                max_impact_bps=tick.policy.max_slippage_bps,
-                buy_tax_bps=a.buy_tax_bps or 0,
-                block=tick.block,
-            )
-
-        choice = await choose(venues)
-        checked = facts.venue
-        best = choice.best
-        if best is None or checked is None or best.venue.pool == checked.pool:
-            return choice
-        if await self._same_on(a, best.market, choice.order, tick.block):
-            return choice
-        return await choose([v for v in venues if v.pool == checked.pool])
-
-    async def _same_on(self, a: Assessment, m: Market, order: int, block: int) -> bool:
-        probe = max(1, min(int(self.cfg.risk.probe_buy_eth * 10**18), order))
-        try:
-            rt = await round_trip_on(
-                self.rt.client, self.rt.addrs, a.token, m.pool, m.dex, m.fee, probe, (order,), block
-            )
-        except ChainError:
-            return False
-        return (
-            rt is not None
-            and rt.inconclusive is None
-            and rt.can_sell is True
-            and (rt.buy_tax_bps, rt.sell_tax_bps) == (a.buy_tax_bps or 0, a.sell_tax_bps or 0)
-            and rt.limit_wei is None
-        )
+        self.exits.publish_fill(pos, trade.id or 0, fill)
 
 
 def _assessment_row(instance: str, chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:

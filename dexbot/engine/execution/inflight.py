@@ -46,9 +46,27 @@ class InFlight:
         self.limit = limit
         self.tasks: dict[str, asyncio.Task[None]] = {}  # token (lower case) -> its trade
         self.reserved: dict[str, int] = {}  # token -> wei a buy in flight may spend
+        self.landed: dict[str, int] = {}  # token -> block its last booked fill landed in
 
     def busy(self, token: str) -> bool:
         return token.lower() in self.tasks
+
+    def lagging(self, token: str, block: int) -> bool:
+        """The token's last fill landed after ``block``: the books are ahead of that block's state (the
+        loop runs behind the chain by a block or two, and a booking may come in between), so nothing is
+        decided about the token at it; from the fill's own block on, it is traded as usual."""
+        key = token.lower()
+        landed = self.landed.get(key)
+        if landed is None:
+            return False
+        if block >= landed:
+            del self.landed[key]
+            return False
+        return True
+
+    def unsettled(self, token: str, block: int) -> bool:
+        """In flight, or booked from a later block than ``block``: not to be traded at this block."""
+        return self.busy(token) or self.lagging(token, block)
 
     def full(self) -> bool:
         return len(self.tasks) >= self.limit
@@ -138,6 +156,7 @@ class InFlight:
             async with self.books:
                 await book(done)
                 self.executor.booked(done)
+                self.landed[key] = done.block_number
         except asyncio.CancelledError:
             raise
         except Exception as err:  # a booking that raised costs that booking, never the engine

@@ -5,22 +5,24 @@ as a Tick."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Collection
 
 from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, StoreError
-from dexbot.engine.api.events import EventBus, PositionChanged, TradeFilled
+from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import IntelPolicy
+from dexbot.engine.api.snapshot import PositionView
 from dexbot.engine.breakers.context import HeldToken
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.quotes import Priced, QuoteSource
 from dexbot.engine.execution.types import Fill, Market
+from dexbot.engine.exits.events import position_event, rule_text, trade_event
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
+from dexbot.engine.exits.sale import best_sale, net_of
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.portfolio import Portfolio
@@ -118,42 +120,15 @@ class ExitDesk:
             max_hold_s=self.cfg.exits.max_hold_s,
         )
 
-    def sale_markets(self, pos: Position, h: Holding) -> list[Market]:
-        """Where this position could be sold now: the pool it was bought on and every other WETH pool of
-        the token the engine watches. V3 pools only for an untaxed token: a V3 pool refuses to be paid
-        less than the swap owes, so a fee-on-transfer token's sell into one reverts."""
-        taxed = bool(h.current_sell_tax or h.buy_tax_bps)
-        out = [h.market]
-        for p in self.market.view.for_token(pos.token):
-            if p.pool == h.market.pool or (p.dex == "uniswap_v3" and (taxed or p.fee is None)):
-                continue
-            out.append(Market(pos.token, p.pool, p.dex, p.fee))
-        return out
-
     async def best_sale(
         self, pos: Position, h: Holding, amount: int, tick: Tick
     ) -> tuple[Market, Priced] | None:
-        """The market that nets the most WETH for selling ``amount`` now (after tax and gas), with its
-        exact quote; None when no pool can take the sale at all."""
-        markets = self.sale_markets(pos, h)
-        answers = await asyncio.gather(
-            *(self.quotes.sell(m, amount, h.current_sell_tax, tick.block) for m in markets),
-            return_exceptions=True,
-        )
-        best: tuple[Market, Priced] | None = None
-        for m, p in zip(markets, answers, strict=True):
-            if isinstance(p, ChainError):
-                continue  # that pool cannot take it (drained, rugged, no liquidity in reach)
-            if isinstance(p, BaseException):
-                raise p
-            if best is None or _net(p, tick) > _net(best[1], tick):
-                best = (m, p)
-        return best
+        return await best_sale(self.quotes, self.market.view, pos, h, amount, tick)
 
     async def net_value(self, pos: Position, h: Holding, tick: Tick) -> int:
         """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""
         sale = await self.best_sale(pos, h, pos.size, tick)
-        return max(0, _net(sale[1], tick)) if sale else 0
+        return max(0, net_of(sale[1], tick)) if sale else 0
 
     async def _ensure_viewed(self, pos: Position, h: Holding, block: int) -> None:
         """A position resumed after a restart may sit in a pool discovery has not announced again: put it
@@ -183,6 +158,8 @@ class ExitDesk:
         """One position, one block: re-check the token now and then, mark it, fire its exit rules."""
         pid = pos.id or 0
         await self._ensure_viewed(pos, h, tick.block)
+        if self.trades.lagging(pos.token, tick.block):
+            return  # its last fill landed in a later block than this one: judged from that block on
         if tick.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
             h.last_check_block = tick.block
             if await self.recheck(pos, h, tick.block):
@@ -190,7 +167,7 @@ class ExitDesk:
         value = await self.net_value(pos, h, tick)
         self.portfolio.mark(pid, value, tick.block)
         if self.trades.busy(pos.token):  # marked, but not traded again until its trade is booked
-            self.bus.publish(_position_event(pos, value, h.rules.describe()))
+            self.bus.publish(position_event(pos, value, h.rules.describe()))
             return
         sig = evaluate(
             h.rules,
@@ -206,7 +183,7 @@ class ExitDesk:
         elif sig is not None:
             await self.sell(pos, h, sig.rule, sig.detail, tick)
         else:
-            self.bus.publish(_position_event(pos, value, h.rules.describe()))
+            self.bus.publish(position_event(pos, value, h.rules.describe()))
 
     async def recheck(self, pos: Position, h: Holding, block: int) -> bool:
         """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can
@@ -251,7 +228,7 @@ class ExitDesk:
         """Sell what the exit plan has due, shrunk to the impact budget (all of it at once for an urgent
         exit, which also takes over a sliced exit already under way). Nothing while a trade of the token
         is in flight (or the desk is full): the next block looks again."""
-        if self.trades.busy(pos.token) or self.trades.full():
+        if self.trades.unsettled(pos.token, tick.block) or self.trades.full():
             return
         budget = self.cfg.exits.slice_impact_bps
         if h.plan is None or (rule in URGENT and h.plan.budgeted):
@@ -374,16 +351,7 @@ class ExitDesk:
                 "left": pos_after.size,
             },
         )
-        self.publish_fill(
-            pos_after,
-            trade.id or 0,
-            "sell",
-            fill.amount_in,
-            fill.amount_out,
-            fill.gas_cost,
-            rule,
-            fill.quoted_out,
-        )
+        self.publish_fill(pos_after, trade.id or 0, fill, rule)
 
     async def _pool_vanished(self, pool: str) -> bool:
         try:
@@ -407,53 +375,27 @@ class ExitDesk:
             confidence=1.0,
             evidence={"pool": pool, "position_id": pos.id},
         )
-        self.bus.publish(_position_event(pos, 0, "pool vanished"))
+        self.bus.publish(position_event(pos, 0, "pool vanished"))
 
-    def publish_fill(
-        self,
-        pos: Position,
-        trade_id: int,
-        side: str,
-        a_in: int,
-        a_out: int,
-        gas: int,
-        reason: str,
-        quoted: int = 0,
-    ) -> None:
-        self.bus.publish(
-            TradeFilled(
-                trade_id=trade_id,
-                position_id=pos.id,
-                mode=self.portfolio.mode,
-                side=side,
+    def publish_fill(self, pos: Position, trade_id: int, fill: Fill, reason: str = "") -> None:
+        """The trade and the position it changed, on the bus."""
+        self.bus.publish(trade_event(self.portfolio.mode, pos, trade_id, fill, reason))
+        value = self.portfolio.values.get(pos.id or 0, 0)
+        self.bus.publish(position_event(pos, value, rule_text(self.holdings.get(pos.id or 0))))
+
+    def position_views(self) -> tuple[PositionView, ...]:
+        """The open positions as the UI shows them, each with the rule managing it."""
+        return tuple(
+            PositionView(
+                id=pos.id or 0,
                 token=pos.token,
                 symbol=pos.symbol,
                 decimals=pos.decimals,
-                amount_in=a_in,
-                amount_out=a_out,
-                gas_cost=gas,
-                reason=reason,
-                quoted_out=quoted,
+                size=pos.size,
+                entry_cost=pos.entry_cost,
+                value_now=self.portfolio.values.get(pos.id or 0, 0),
+                exit_rule=rule_text(self.holdings.get(pos.id or 0)),
+                opened_block=pos.opened_block,
             )
+            for pos in self.portfolio.open_positions()
         )
-        value = self.portfolio.values.get(pos.id or 0, 0)
-        h = self.holdings.get(pos.id or 0)
-        self.bus.publish(_position_event(pos, value, h.rules.describe() if h else ""))
-
-
-def _net(p: Priced, tick: Tick) -> int:
-    return p.net_out - p.gas_units * tick.gas_price
-
-
-def _position_event(pos: Position, value: int, rule: str) -> PositionChanged:
-    return PositionChanged(
-        position_id=pos.id or 0,
-        token=pos.token,
-        symbol=pos.symbol,
-        status=pos.status,
-        size=pos.size,
-        entry_cost=pos.entry_cost,
-        value_now=value,
-        realised_pnl=pos.realised_pnl,
-        exit_rule=rule,
-    )

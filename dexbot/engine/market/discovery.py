@@ -13,6 +13,7 @@ from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.tokens import token_meta
 from dexbot.core.errors import ChainError
 from dexbot.engine.api.events import EventBus, MarketUpdate
+from dexbot.engine.api.snapshot import PoolView
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.market.pricing import price_and_liquidity
 from dexbot.engine.market.view import MarketView, PoolInfo
@@ -146,6 +147,27 @@ class Discovery:
         for token in [t for t in self.discovered if t not in live]:
             del self.discovered[token]
         return live
+
+    def pool_views(
+        self, assessments: Mapping[str, Assessment], block: int, limit: int = 50
+    ) -> tuple[PoolView, ...]:
+        """The newest pools as the UI shows them, with the latest verdict on each token."""
+        newest = sorted(self.view.pools.values(), key=lambda i: -i.created_block)[:limit]
+        return tuple(
+            PoolView(
+                pool=i.pool,
+                token=i.token,
+                symbol=i.symbol,
+                dex=i.dex,
+                price_wei=i.price,
+                liquidity_wei=i.liquidity_wei,
+                change_bps=i.change_bps(10),
+                risk_score=(a.score if (a := assessments.get(i.token.lower())) else None),
+                verdict=a.verdict if a else "",
+                age_blocks=max(0, block - i.created_block),
+            )
+            for i in newest
+        )
 
     def publish_market(self, infos: list[PoolInfo], assessments: Mapping[str, Assessment]) -> None:
         for info in infos:
