@@ -1,5 +1,9 @@
 """The engine service: one object that owns the trading loop, can start, pause, resume and stop, and
-exposes snapshots and an event stream. The TUI, the headless runner and the tests all drive this."""
+exposes snapshots and an event stream. The TUI, the headless runner and the tests all drive this.
+
+It wires the collaborators (discovery, the entry and exit desks, token faults, trades in flight, the
+portfolio, the breakers), each owning its state, and hands each block to them as a Tick; live trades
+run beside the loop and are booked when their receipts arrive (``execution/inflight.py``)."""
 
 from __future__ import annotations
 

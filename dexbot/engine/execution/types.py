@@ -44,7 +44,7 @@ class Fill:
 
 
 class Executor(Protocol):
-    """What the trader calls: the paper and the live executor alike."""
+    """What the desks call (through InFlight): the paper and the live executor alike."""
 
     mode: str
 
