@@ -102,12 +102,14 @@ async def head_processed(svc: EngineService, detail: Callable[[], str] = str) ->
 async def until_block(
     svc: EngineService, cond: Callable[[], object], what: str, detail: Callable[[], str] = str
 ) -> None:
-    """Wait until ``cond()`` holds, looking now and after each block the engine handles: the engine
-    changes its store and state only while handling a block, so between blocks is when to look."""
+    """Wait until ``cond()`` holds, looking now and after each block the engine handles or trade it
+    books: the engine changes its store and state only while handling a block or booking a live trade
+    (when its receipt arrives, between blocks), so after either is when to look."""
 
     async def go() -> None:
+        seen = svc.progress
         while not cond():
-            await svc.next_block_processed()
+            seen = await svc.progressed(seen)
 
     await within(go(), what, detail=detail)
 

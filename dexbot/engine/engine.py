@@ -1,5 +1,9 @@
 """The engine service: one object that owns the trading loop, can start, pause, resume and stop, and
-exposes snapshots and an event stream. The TUI, the headless runner and the tests all drive this."""
+exposes snapshots and an event stream. The TUI, the headless runner and the tests all drive this.
+
+It wires the collaborators (discovery, the entry and exit desks, token faults, trades in flight, the
+portfolio, the breakers), each owning its state, and hands each block to them as a Tick; live trades
+run beside the loop and are booked when their receipts arrive (``execution/inflight.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -29,38 +34,44 @@ from dexbot.engine.api.events import (
     PortfolioUpdated,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
-from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, PoolView, PositionView, TaxesSeen
+from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, TaxesSeen
+from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
+from dexbot.engine.entries.desk import EntryDesk
+from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.paper import PaperExecutor
 from dexbot.engine.execution.paper_setup import paper_on_op_stack
-from dexbot.engine.execution.types import Market
+from dexbot.engine.execution.quotes import QuoteSource
+from dexbot.engine.execution.types import Executor, Market
+from dexbot.engine.exits.desk import ExitDesk
 from dexbot.engine.exits.holding import Holding
+from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.progress import EngineStopped, Progress
+from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
-from dexbot.engine.token_faults import describe
-from dexbot.engine.trader import Trader
+from dexbot.engine.token_faults import TokenFaults, describe
 from dexbot.store import repo
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+__all__ = ["EngineService", "EngineStopped"]
 log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
 # An unsigned V2/V3 swap transaction is 300-360 bytes: the size the L1 fee estimate is bounded at
 SWAP_TX_BYTES = 360
-
-
-class EngineStopped(DexbotError):
-    """A wait on a block the engine will never handle: it stopped first."""
+STOP_GRACE_S = 5.0  # what a stop gives trades in flight to land before it stops waiting for them
 
 
 class EngineService:
@@ -68,7 +79,7 @@ class EngineService:
 
     ``await svc.processed(n)`` returns once the engine has fully handled block ``n`` or a later one: its
     logs, decisions, fills, exits, thoughts and store writes are done and its events published. It is
-    woken by the loop itself (an asyncio.Condition notified at the end of each block), never by polling,
+    woken by the loop itself (``Progress``, notified at the end of each block), never by polling,
     and it raises ``EngineStopped`` once the engine has stopped, so no caller waits forever. It returns
     between blocks: until the caller next suspends, the engine has not begun the next block.
     ``last_processed`` is the number of the last block handled (0 before the first)."""
@@ -113,32 +124,29 @@ class EngineService:
         self.start_note = start_note(
             db, self.portfolio.account, rt.chain_name, new=self.portfolio.new_account
         )
-        self.trader = Trader(
-            cfg,
-            rt,
-            db,
-            self.bus,
-            self.thoughts,
-            self.portfolio,
-            make_strategy(cfg.strategy.name),
-            self.clock.now,
+        now = self.clock.now
+        self.quotes = QuoteSource(rt.client, rt.addrs)
+        self.market = Discovery(
+            rt, self.bus, make_strategy(cfg.strategy.name), self.quotes, now, cfg.strategy.watchlist
         )
-        self.watcher = PoolWatcher(
-            rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self.trader.kept_pools
-        )
-        self.trader.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
+        self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self._kept_pools)
+        self.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
-        self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=self.clock.now)
+        self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=now)
         self.breakers = BreakerRegistry(
-            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance, clock=self.clock.now
+            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance, clock=now
         )
-        self.trader.guard = self.guard
+        self.decision = Decision()
+        self.faults = TokenFaults(self.bus, self.thoughts, now)
+        self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time
+        self.waits = Progress()
         self.live: LiveExecutor | None = None
+        executor: Executor = PaperExecutor(self.quotes)
         if account is not None:
-            self.live = open_live(
+            executor = self.live = open_live(
                 account,
                 db,
-                quotes=self.trader.quotes,
+                quotes=self.quotes,
                 gas=self.gas,
                 portfolio=self.portfolio,
                 thoughts=self.thoughts,
@@ -147,14 +155,46 @@ class EngineService:
                 max_trade_wei=cfg.mode.max_trade_wei,
                 block_time_s=rt.block_time_s,
                 genesis_hash=rt.genesis_hash,
+                books=self._lock,
             )
-            self.trader.executor = self.live
-            self.trader.max_trade_wei = cfg.mode.max_trade_wei
         elif rt.info.op_stack:  # paper fills pay the L1 data fee a live trade would
-            self.trader.executor = paper_on_op_stack(cfg, self.trader.quotes, self.gas, self.policy)
+            executor = paper_on_op_stack(cfg, self.quotes, self.gas, self.policy)
+        self.trades = InFlight(
+            executor, self._lock, on_error=self._booking_failed, on_booked=self.waits.booked
+        )
+        self.exits = ExitDesk(
+            cfg,
+            rt,
+            self.bus,
+            self.thoughts,
+            self.portfolio,
+            self.market,
+            self.quotes,
+            self.trades,
+            self.guard,
+            self.faults,
+            now,
+        )
+        self.entries = EntryDesk(
+            cfg,
+            rt,
+            db,
+            self.thoughts,
+            self.portfolio,
+            self.market,
+            self.exits,
+            self.quotes,
+            self.trades,
+            RiskAssessor(rt.client, rt.addrs, cfg.risk, block_time_s=rt.block_time_s, clock=now),
+            self.guard,
+            self.faults,
+            lambda: self.decision,
+            now,
+            max_trade_wei=cfg.mode.max_trade_wei if account is not None else None,
+        )
         self.base_fee = 0
-        self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
         self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block
+        self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -163,15 +203,12 @@ class EngineService:
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
         self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
-        self.block_ms: deque[float] = deque(maxlen=1000)  # one block handled, start to end
         self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)
+        self.block_ms: deque[float] = deque(maxlen=1000)  # one block handled, start to end
+        self.start_block = 0  # the head the engine started at (a recording replays from it)
         self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
-        self._lock = asyncio.Lock()
-        self.last_processed = 0
-        self.start_block = 0  # the head the engine started at (a recording replays from it)
-        self._processed = asyncio.Condition()
 
     # -- control ------------------------------------------------------------------------------------------
 
@@ -223,7 +260,7 @@ class EngineService:
     async def kill(self) -> None:
         """Trip the critical manual breaker: no new entries within this tick; exits keep running. Live
         mode also cancels pending transactions by same-nonce replacement."""
-        self.trader.decision = await self.breakers.kill_switch()
+        self.decision = await self.breakers.kill_switch()
         await self._apply_decision()
         if self.live is not None:
             await self.live.cancel_pending(self.block)
@@ -231,18 +268,24 @@ class EngineService:
     async def sell_now(self, position_id: int) -> None:
         async with self._lock:
             pos = self.portfolio.positions.get(position_id)
-            h = self.trader.holdings.get(position_id)
+            h = self.exits.holdings.get(position_id)
             if pos is None or h is None:
                 raise DexbotError(f"no open position {position_id}")
-            await self.trader.sell(pos, h, "manual", "sold on the operator's request")
+            if self.trades.busy(pos.token):
+                raise DexbotError(f"position {position_id} has a trade in flight; sell it once that lands")
+            if self.trades.full():
+                raise DexbotError(
+                    f"{len(self.trades.tasks)} trades are in flight, the most at once; try again"
+                )
+            await self.exits.sell(pos, h, "manual", "sold on the operator's request", self.tick())
 
     async def reset_breaker(self, name: str) -> None:
         await self.breakers.reset(name, "reset by the operator")
-        self.trader.decision = self.breakers.decision()
+        self.decision = self.breakers.decision()
         await self._apply_decision()
 
     async def _apply_decision(self) -> None:
-        d = self.trader.decision
+        d = self.decision
         if d.halted and self.state in ("running", "paused"):
             await self._set_state("halted", d.reason or "critical breaker open")
         elif not d.halted and self.state == "halted":
@@ -256,23 +299,38 @@ class EngineService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), timeout=15)
 
+    @property
+    def last_processed(self) -> int:
+        return self.waits.last_processed
+
+    @property
+    def progress(self) -> int:
+        """Blocks handled plus trades booked: what a waiter on the engine's state looks again after."""
+        return self.waits.count
+
     async def processed(self, block: int) -> int:
         """Wait until block ``block`` or a later one has been fully handled; the last handled block's
         number. Raises EngineStopped if the engine stops first (see the class docstring)."""
-        async with self._processed:
-            await self._processed.wait_for(lambda: self.last_processed >= block or self._stopped.is_set())
-        if self.last_processed < block:
-            raise EngineStopped(f"the engine stopped at block {self.last_processed}, before block {block}")
-        return self.last_processed
+        return await self.waits.processed(block)
 
     async def next_block_processed(self) -> int:
         """Wait for the next block the engine handles from now on; its number."""
-        return await self.processed(self.last_processed + 1)
+        return await self.waits.processed(self.last_processed + 1)
 
-    async def _mark_processed(self, block: int) -> None:
-        async with self._processed:
-            self.last_processed = block
-            self._processed.notify_all()
+    async def progressed(self, since: int) -> int:
+        """Wait until the engine has handled another block or booked another trade since ``progress``
+        was ``since``; the new ``progress``. A live trade is booked when its receipt arrives, between
+        blocks: a waiter for what the trade changes looks again then."""
+        return await self.waits.progressed(since)
+
+    async def _booking_failed(self, side: str, err: Exception) -> None:
+        """A live trade's booking raised: that booking is lost to the store (the next start reconciles
+        the position with the wallet), never the engine."""
+        if isinstance(err, StoreError):
+            self.guard.db_write_error = str(err)
+            self.bus.publish(EngineError(where="store", message=str(err)))
+        else:
+            self.bus.publish(EngineError(where="engine", message=f"booking a {side}: {describe(err)}"))
 
     # -- loop ---------------------------------------------------------------------------------------------
 
@@ -280,22 +338,22 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.clock.advance(self.watcher.head_timestamp)
-        self.block = self.last_processed = self.start_block = head  # the chain so far: the known market
+        self.block = self.waits.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
         if self.cfg.strategy.watchlist:
-            v2, v3 = await self.trader.add_watchlist(list(self.cfg.strategy.watchlist), head)
+            v2, v3 = await self.market.add_watchlist(list(self.cfg.strategy.watchlist), head)
             self.watcher.watch_v2(v2)
             self.watcher.watch_v3(v3)
             await self.watcher.refresh(head)
-            self.trader.price_pools(self.watcher.states, head)
+            self.market.price_pools(self.watcher.states, head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
         if self.live is not None:
             await self.live.start(head)
         await self.breakers.start()
-        self.trader.decision = self.breakers.decision()
+        self.decision = self.breakers.decision()
         await self._set_state("running")
         await self._apply_decision()
 
@@ -319,11 +377,12 @@ class EngineService:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
             with contextlib.suppress(Exception):
+                await self.trades.close(STOP_GRACE_S)
+            with contextlib.suppress(Exception):
                 await self.portfolio.persist_marks()
             await self._set_state("stopped")
             self._stopped.set()
-            async with self._processed:
-                self._processed.notify_all()
+            await self.waits.stop()
 
     async def step(self) -> int:
         """Drive a started engine by hand (a replay): one watcher poll and its events handled, exactly as
@@ -345,7 +404,7 @@ class EngineService:
                     self.bus.publish(EngineError(where="engine", message=why))
                     log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
             if isinstance(ev, NewBlock):
-                await self._mark_processed(ev.number)
+                await self.waits.block_done(ev.number)
 
     async def _poll(self) -> list[WatchEvent]:
         """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can
@@ -378,7 +437,7 @@ class EngineService:
                 evidence={"old_head": ev.old_head_hash, "new_head": ev.new_head_hash},
             )
         else:
-            await self.trader.on_log(ev)
+            await self.market.on_log(ev)
 
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()
@@ -386,27 +445,26 @@ class EngineService:
         self.clock.advance(ev.timestamp)
         with self._timed("fees"):
             await self._fees(ev.number)
-        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy(), self.l1_fee)
-        self.trader.on_tick(tick)
+        tick = self.tick()
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
-        changed = self.trader.price_pools(states, ev.number)
-        self.trader.forget_pools(ev.dropped, self.clock.now())
-        with self._timed("breakers"):
-            await self._check_breakers(ev)  # first: they gate entries, and a rug should exit as a rug
+        changed = self.market.price_pools(states, ev.number)
         held = {pos.token for pos in self.portfolio.open_positions()}
-        self.trader.enqueue(self.trader.strategy.on_block(self.trader.view, ev.number, held))
+        self._forget(ev.dropped, held)
+        with self._timed("breakers"):
+            await self._check_breakers(ev, tick)  # first: they gate entries, and a rug should exit as a rug
+        self.entries.enqueue(self.market.strategy.on_block(self.market.view, ev.number, held))
         if self.state == "running":
             # Entries before the exit rules: a launch is worth milliseconds, an exit rule tens of them
             # in a 2 s block (the breakers' ordered exits already ran above).
             with self._timed("decisions"):
-                await self._decide()
+                await self._decide(tick)
         with self._timed("exits"):
-            await self.trader.manage_exits(tick.policy)
-        self.trader.publish_market(changed)
+            await self.exits.manage(tick)
+        self.market.publish_market(changed, self.entries.assessments)
         snap = self.portfolio.snapshot()
         self.equity_curve.append((ev.number, snap.equity))
         self.bus.publish(
@@ -435,24 +493,47 @@ class EngineService:
         finally:
             self.stage_ms.setdefault(stage, deque(maxlen=1000)).append((time.perf_counter() - t0) * 1000)
 
-    async def _decide(self) -> None:
-        """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits."""
-        for _ in range(min(MAX_DECISIONS_PER_BLOCK, self.trader.queued())):
-            cand = self.trader.next_candidate()
+    def tick(self) -> Tick:
+        """The block being handled, as the desks get it."""
+        return Tick(self.block, self.block_ts, self.gas_price, self.policy(), self.l1_fee)
+
+    def _kept_pools(self) -> set[str]:
+        """Pools the watcher must never drop: the positions', the watch-list's, the USD price pair."""
+        return self.exits.kept_pools() | self.market.kept_pools()
+
+    def _forget(self, dropped: Collection[str], held: set[str]) -> None:
+        """Pools the watcher dropped leave the view; every desk drops what it kept for tokens left with
+        no pool in view and no position, and old hostile sightings age out."""
+        live = self.market.forget_pools(dropped, held)
+        if live is not None:
+            self.entries.forget(live)
+            for token in self.faults.forget(live) + self.exits.forget(live):
+                self.entries.assessor.forget(token)
+        self.faults.age(self.clock.now())
+
+    async def _decide(self, tick: Tick) -> None:
+        """Judge queued candidates, a bounded number per block so a burst of launches cannot stall exits.
+        With the most trades in flight at once, candidates wait in the queue for a later block."""
+        for _ in range(min(MAX_DECISIONS_PER_BLOCK, self.entries.queued())):
+            if self.trades.full():
+                return
+            cand = self.entries.next_candidate()
             token = cand.token.lower()
             t0 = time.perf_counter()
             try:
-                await self.trader.consider(cand, self.policy())
+                await self.entries.consider(cand, tick)
             except StoreError:
                 raise  # the store is not this token's fault: the loop's store handling takes it
             except Exception as err:  # one token's failure is that token's skip, never a stopped engine
-                info = self.trader.view.pools.get(cand.pool)
+                info = self.market.view.pools.get(cand.pool)
                 symbol = info.symbol if info else token[:8]
-                await self.trader.token_failed("trade", cand.token, symbol, err, policy=self.policy())
+                await self.faults.token_failed(
+                    "trade", cand.token, symbol, err, block=tick.block, policy=tick.policy
+                )
             self.decision_ms.append((time.perf_counter() - t0) * 1000)
-            seen = self.trader.discovered.pop(token, None)
-            if seen is not None and self.trader.decided_at:
-                self.launch_to_decision_ms.append((self.trader.decided_at - seen) * 1000)
+            seen = self.market.discovered.pop(token, None)
+            if seen is not None and self.entries.decided_at:
+                self.launch_to_decision_ms.append((self.entries.decided_at - seen) * 1000)
 
     async def _fees(self, block: int) -> None:
         """EIP-1559 price of the next block at the level's urgency; on failure keep the last one."""
@@ -469,12 +550,16 @@ class EngineService:
             except (ChainError, ValueError) as err:
                 log.warning("L1 fee estimate failed: %s", err)
 
-    async def _check_breakers(self, ev: NewBlock) -> None:
+    async def _check_breakers(self, ev: NewBlock, tick: Tick) -> None:
         await self._check_endpoints()
         await self.breakers.sync_from_store()
         if self.live is not None:
+            if self.live.runner.pending:  # first: a node may not count a transaction it cannot include
+                await self._speed_up_stuck(ev.number)
             try:
-                self.guard.wallet = await self.live.observe()
+                # a trade in flight may have moved the wallet before its booking moves the books
+                obs = await self.live.observe()
+                self.guard.wallet = replace(obs, booked=not self.trades.tasks)
             except ChainError as err:
                 self.guard.wallet = None
                 log.warning("live wallet observation failed: %s", err)
@@ -482,18 +567,27 @@ class EngineService:
             block=ev.number,
             block_ts=ev.timestamp,
             base_fee=self.base_fee,
-            view=self.trader.view,
-            held=self.trader.held_tokens(),
-            hostile_seen=self.trader.hostile_seen,
-            kill_switch=False,
+            view=self.market.view,
+            held=self.exits.held_tokens(),
+            hostile_seen=self.faults.hostile_seen,
             l1_fee=self.l1_fee if self.rt.info.op_stack else None,
+            kill_switch=False,
         )
         d = await self.breakers.check_all(ctx)
-        self.trader.decision = d
+        self.decision = d
         await self._apply_decision()
         if d.exit_positions:
             names = ", ".join(o.name for o in d.open if o.action == "exit_position") or "breaker"
-            await self.trader.exit_tokens(d.exit_positions, f"ordered out by the {names} breaker.")
+            await self.exits.exit_tokens(d.exit_positions, f"ordered out by the {names} breaker.", tick)
+
+    async def _speed_up_stuck(self, block: int) -> None:
+        """A transaction the fee market left behind is repriced at this block's fees, by the loop, which
+        sends and goes on: the trade waiting on it books whichever of the two lands."""
+        assert self.live is not None
+        try:
+            await self.live.speed_up_stuck(block)
+        except ChainError as err:
+            log.warning("speeding up a stuck transaction failed: %s", err)
 
     async def _check_endpoints(self) -> None:
         """Every endpoint's chain id and head, each block: a lagging one goes last, one serving another
@@ -520,22 +614,22 @@ class EngineService:
         for tok in dep.tokens:
             lo, hi = sorted((tok.address, dep.weth), key=str.lower)
             if tok.v2_pair:
-                await self.trader.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
+                await self.market.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
                 pairs.append(tok.v2_pair)
             if tok.v3_pool:
-                await self.trader.add_pool(
+                await self.market.add_pool(
                     tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False
                 )
                 pools.append(tok.v3_pool)
         self.watcher.watch_v2([*pairs, dep.usdc_v2_pair])
         self.watcher.watch_v3(pools)
         await self.watcher.refresh(head)
-        self.trader.price_pools(self.watcher.states, head)
+        self.market.price_pools(self.watcher.states, head)
 
     async def _restore_holding(self, position_id: int) -> None:
         """Resume managing a position after a restart, with the taxes its last assessment measured."""
         pos = self.portfolio.positions[position_id]
-        info = self.trader.view.pools.get(pos.pool)
+        info = self.market.view.pools.get(pos.pool)
         fee = info.fee if info else None
         if pos.dex == "uniswap_v3" and fee is None:
             fee = await pool_fee(self.rt.client, pos.pool)  # a pool the engine has not found again
@@ -554,60 +648,32 @@ class EngineService:
         )
         buy_tax = last.buy_tax_bps or 0 if last else 0
         sell_tax = last.sell_tax_bps or 0 if last else 0
-        rules = self.trader.exit_rules(self.policy())
-        self.trader.holdings[position_id] = Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp())
+        rules = self.exits.exit_rules(self.policy())
+        self.exits.hold(position_id, Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp()))
 
     # -- snapshot -----------------------------------------------------------------------------------------
 
     def counters(self) -> EngineCounters:
-        t = self.trader
         return EngineCounters(
-            gas_price=t.gas_price,
+            gas_price=self.gas_price,
             base_fee=self.base_fee,
-            wins=t.wins,
-            losses=t.losses,
-            risk_cache_hits=t.assessor.hits,
-            risk_cache_misses=t.assessor.misses,
+            wins=self.exits.wins,
+            losses=self.exits.losses,
+            risk_cache_hits=self.entries.assessor.hits,
+            risk_cache_misses=self.entries.assessor.misses,
             events_dropped=self.bus.dropped,
         )
 
     def taxes_seen(self, token: str) -> TaxesSeen | None:
         """The token's taxes by its latest assessment; None when it has none."""
-        a = self.trader.assessments.get(token.lower())
+        a = self.entries.assessments.get(token.lower())
         return None if a is None else TaxesSeen(a.buy_tax_bps, a.sell_tax_bps)
 
     def snapshot(self) -> EngineSnapshot:
         snap = self.portfolio.snapshot()
         p = self.policy()
-        positions = tuple(
-            PositionView(
-                id=pos.id or 0,
-                token=pos.token,
-                symbol=pos.symbol,
-                decimals=pos.decimals,
-                size=pos.size,
-                entry_cost=pos.entry_cost,
-                value_now=self.portfolio.values.get(pos.id or 0, 0),
-                exit_rule=_rule_text(self.trader.holdings.get(pos.id or 0)),
-                opened_block=pos.opened_block,
-            )
-            for pos in self.portfolio.open_positions()
-        )
-        pools = tuple(
-            PoolView(
-                pool=i.pool,
-                token=i.token,
-                symbol=i.symbol,
-                dex=i.dex,
-                price_wei=i.price,
-                liquidity_wei=i.liquidity_wei,
-                change_bps=i.change_bps(10),
-                risk_score=(a.score if (a := self.trader.assessments.get(i.token.lower())) else None),
-                verdict=a.verdict if a else "",
-                age_blocks=max(0, self.block - i.created_block),
-            )
-            for i in sorted(self.trader.view.pools.values(), key=lambda i: -i.created_block)[:50]
-        )
+        positions = self.exits.position_views()
+        pools = self.market.pool_views(self.entries.assessments, self.block)
         breakers = tuple(self.breakers.views())
         return EngineSnapshot(
             mode=self.cfg.mode.trading,
@@ -626,17 +692,11 @@ class EngineService:
             unrealised_pnl=snap.unrealised_pnl,
             peak_equity=snap.peak_equity,
             drawdown_bps=snap.drawdown_bps,
-            wins=self.trader.wins,
-            losses=self.trader.losses,
+            wins=self.exits.wins,
+            losses=self.exits.losses,
             eth_usd_e6=self.eth_usd_e6,
             positions=positions,
             breakers=breakers,
             pools=pools,
             equity_curve=tuple(self.equity_curve),
         )
-
-
-def _rule_text(h: Holding | None) -> str:
-    if h is None:
-        return ""
-    return "pool vanished" if h.vanished else h.rules.describe()

@@ -5,20 +5,26 @@ A token is code written by whoever launched it, and any answer it gives can brea
 in the assessment or the trade. Whatever the exception, the token is skipped (or its position held) with
 the error in the thought log, the error is published (the error metric counts it), and an entry-side
 failure counts as a hostile token for the hostile-rate breaker: a flow of tokens the engine cannot judge is
-as much a reason to slow down as a flow of honeypots. Never a stopped engine."""
+as much a reason to slow down as a flow of honeypots. Never a stopped engine.
+
+``TokenFaults`` also owns the two memories both desks write: which tokens were skipped lately (so one is
+not judged again every block) and when hostile tokens were seen (the hostile-rate breaker's input)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 from typing import Literal
 
 from dexbot.core.errors import DexbotError
-from dexbot.engine.api.events import EngineError
+from dexbot.engine.api.events import EngineError, EventBus
 from dexbot.engine.api.intel import IntelPolicy
-from dexbot.engine.desk import DeskState
+from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
+from dexbot.engine.thoughts import ThoughtLog
 
 log = logging.getLogger("dexbot.engine")
 FaultStage = Literal["assess", "trade", "exit"]
+SKIP_MEMORY_BLOCKS = 50
 
 
 def describe(err: BaseException) -> str:
@@ -27,7 +33,35 @@ def describe(err: BaseException) -> str:
     return text if isinstance(err, DexbotError) else f"{type(err).__name__}: {text}"
 
 
-class TokenFaults(DeskState):
+class TokenFaults:
+    def __init__(self, bus: EventBus, thoughts: ThoughtLog, clock: Callable[[], float]) -> None:
+        self.bus, self.thoughts, self.clock = bus, thoughts, clock
+        self.skipped: dict[str, int] = {}  # token -> block it was last skipped at
+        self.hostile_seen: list[float] = []  # chain times hostile tokens were seen, oldest first
+
+    def skip(self, token: str, block: int) -> None:
+        self.skipped[token.lower()] = block
+
+    def skipped_lately(self, token: str, block: int) -> bool:
+        seen = self.skipped.get(token.lower())
+        return seen is not None and block - seen < SKIP_MEMORY_BLOCKS
+
+    def hostile(self) -> None:
+        self.hostile_seen.append(self.clock())
+
+    def forget(self, live: Collection[str]) -> list[str]:
+        """Drop the skips of tokens no longer ``live`` (gone from view, not held); returns them."""
+        gone = [t for t in self.skipped if t not in live]
+        for token in gone:
+            del self.skipped[token]
+        return gone
+
+    def age(self, now: float) -> None:
+        """Drop the hostile sightings the breaker's window no longer counts."""
+        cutoff = now - HOSTILE_WINDOW_S
+        if self.hostile_seen and self.hostile_seen[0] < cutoff:
+            self.hostile_seen[:] = [t for t in self.hostile_seen if t >= cutoff]
+
     async def token_failed(
         self,
         stage: FaultStage,
@@ -35,6 +69,7 @@ class TokenFaults(DeskState):
         symbol: str,
         err: Exception,
         *,
+        block: int,
         policy: IntelPolicy | None = None,
     ) -> None:
         why = describe(err)
@@ -53,12 +88,12 @@ class TokenFaults(DeskState):
                 symbol=symbol,
                 lane=lane,
                 intel_level=level,
-                block_number=self.block,
+                block_number=block,
                 evidence=evidence,
             )
             return
-        self.skipped[token.lower()] = self.block
-        self.hostile_seen.append(self.clock())
+        self.skip(token, block)
+        self.hostile()
         what = (
             f"the assessment failed ({why}); no trade without one"
             if stage == "assess"
@@ -71,6 +106,6 @@ class TokenFaults(DeskState):
             symbol=symbol,
             lane=lane,
             intel_level=level,
-            block_number=self.block,
+            block_number=block,
             evidence=evidence,
         )

@@ -272,6 +272,10 @@ def test_no_secret_in_anything_a_live_keystore_run_writes_serves_or_prints(
             bot.wait_for(r'"event": "EngineStateChanged".*"state": "running"')
             token = _launch(chain, "SECA")
             bot.wait_for(r'"event": "TradeFilled".*"side": "buy"')
+            # A live fill is booked between blocks: wait for the fill's position event, then the next
+            # one, the block after it marking the position (its reads done), before the endpoint goes.
+            for _ in range(2):
+                bot.wait_for(r'"event": "PositionChanged"', since=len(bot.lines))
             seen["/metrics"] = _get(metrics_url)
             seen["/healthz"] = _get(health_url)
             gone = len(bot.lines)

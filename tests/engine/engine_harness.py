@@ -50,7 +50,7 @@ def debug(svc: EngineService) -> Callable[[], str]:
     """What the engine thought and where it is, for a failure message."""
     return lambda: (
         "\n".join(f"{t.decision} {t.symbol}: {t.reasoning}" for t in repo.list_thoughts(svc.db))
-        + f"\nstate={svc.state} block={svc.block} pools={len(svc.trader.view.pools)}"
+        + f"\nstate={svc.state} block={svc.block} pools={len(svc.market.view.pools)}"
     )
 
 

@@ -170,12 +170,11 @@ async def test_a_position_whose_pool_vanished_is_one_thought_and_is_not_retried_
     fill = Fill("buy", tok.address, GONE_POOL, "uniswap_v2", ETH, 5_000, 5_000, 100_000, 7, svc.block)
     pos, _ = await svc.portfolio.apply_buy(fill, symbol=tok.symbol, decimals=tok.decimals)
     pid = pos.id or 0
-    rules = svc.trader.exit_rules(svc.policy())
+    rules = svc.exits.exit_rules(svc.policy())
     h = Holding(Market(tok.address, GONE_POOL, "uniswap_v2", None), 0, 0, rules, time.time())
-    svc.trader.holdings[pid] = h
+    svc.exits.hold(pid, h)
     for block in range(svc.block + 1, svc.block + 4):  # three blocks of exits
-        svc.trader.on_tick(Tick(block, svc.block_ts, svc.trader.gas_price, svc.policy()))
-        await svc.trader.manage_exits(svc.policy())
+        await svc.exits.manage(Tick(block, svc.block_ts, svc.gas_price, svc.policy()))
     (thought,) = repo.list_thoughts(svc.db, decision="hold")
     assert thought.reasoning == (
         f"{tok.symbol}'s pool {GONE_POOL} has no code on this chain: it vanished. The position cannot be "

@@ -67,7 +67,7 @@ async def test_max_hold_is_reached_by_moving_the_clock_not_by_waiting(
     await launch(chain, spec("HOLD"))
     await until(engine, lambda: thoughts(engine, "enter", "HOLD") != [])
     (pos,) = repo.list_positions(engine.db, status="open")
-    opened_at = engine.trader.holdings[pos.id or 0].opened_at
+    opened_at = engine.exits.holdings[pos.id or 0].opened_at
     assert opened_at == clock.now()  # the holding's age is measured from chain time
 
     await mine_until(engine, lambda: engine.block > pos.opened_block)
@@ -87,5 +87,6 @@ async def test_the_engine_gives_its_clock_to_every_collaborator_that_ages_someth
     engine, clock = clocked
     assert engine.breakers.clock == clock.now
     assert engine.guard.clock == clock.now
-    assert engine.trader.clock == clock.now
-    assert engine.trader.assessor.clock == clock.now
+    for part in (engine.market, engine.exits, engine.entries, engine.faults):
+        assert part.clock == clock.now
+    assert engine.entries.assessor.clock == clock.now

@@ -178,7 +178,7 @@ async def test_watchlist_tokens_are_found_and_watched_at_start(
     rt = from_deployment(client, chain.deployment, block_time_s=0.2, genesis_hash=genesis_hash)
     svc = EngineService(cfg, rt, open_database(cfg.database_url))
     await svc.start()
-    pools = {p.pool: p for p in svc.trader.view.for_token(tok.address)}
+    pools = {p.pool: p for p in svc.market.view.for_token(tok.address)}
     assert set(pools) == {tok.v2_pair, tok.v3_pool}
     assert pools[tok.v2_pair].liquidity_wei == 20 * ETH
     assert {tok.v2_pair, tok.v3_pool} <= set(svc.watcher.states)
@@ -194,9 +194,9 @@ async def test_a_restart_resumes_positions_with_their_measured_taxes(
     await engine.stop()
     again = EngineService(engine.cfg, engine.rt, engine.db)
     await again.start()
-    h = again.trader.holdings[pos.id or 0]
+    h = again.exits.holdings[pos.id or 0]
     assert (h.buy_tax_bps, h.sell_tax_bps) == (300, 500)
     assert again.portfolio.cash == engine.portfolio.cash
-    again.trader.on_tick(Tick(engine.trader.block, engine.block_ts, engine.trader.gas_price, again.policy()))
+    tick = Tick(engine.block, engine.block_ts, engine.gas_price, again.policy())
     # the same state, the same tax: the same net value as before the restart, to the wei
-    assert await again.trader.net_value(again.portfolio.positions[pos.id or 0], h) == value_before
+    assert await again.exits.net_value(again.portfolio.positions[pos.id or 0], h, tick) == value_before

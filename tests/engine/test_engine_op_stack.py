@@ -56,7 +56,7 @@ async def test_paper_entries_on_an_op_stack_chain_pay_the_l1_fee(
     op_devnet: Devnet, op_engine: EngineService
 ) -> None:
     assert op_engine.rt.info.op_stack
-    executor = op_engine.trader.executor
+    executor = op_engine.trades.executor
     assert isinstance(executor, PaperExecutor)
     assert executor.pricer is not None
     await launch(op_devnet, spec("LONE"))
@@ -66,13 +66,13 @@ async def test_paper_entries_on_an_op_stack_chain_pay_the_l1_fee(
     bound = await gas.l1_fee_upper_bound(SWAP_TX_BYTES)
     assert DEVNET_L1_FEES.fjord_fee(0) <= trade.l1_fee < bound
     assert trade.gas_cost > trade.l1_fee
-    assert op_engine.trader.l1_fee == bound  # the block's estimate reached the trader
+    assert op_engine.tick().l1_fee == bound  # the block's estimate reached the desks
     (pos,) = repo.list_positions(op_engine.db)
     assert pos.l1_fee == trade.l1_fee
     enter = next(t for t in repo.list_thoughts(op_engine.db, limit=100) if t.decision == "enter")
     assert enter.evidence["contested"] is True  # bought in the pair's first blocks
     # the risk check's gas factor counts a buy's and a sell's L1 fee
-    a = await op_engine.trader.assessor.assess(
+    a = await op_engine.entries.assessor.assess(
         trade.token, policy=op_engine.policy(), size_wei=10**18, block=op_engine.block, gas_price_wei=0,
         l1_fee_wei=10**16, use_cache=False,
     )  # fmt: skip

@@ -69,7 +69,7 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
 ) -> None:
     dep = chain.deployment
     seeded = {p for t in dep.tokens for p in (t.v2_pair, t.v3_pool) if p}
-    assert seeded <= set(engine.trader.view.pools)
+    assert seeded <= set(engine.market.view.pools)
 
     good = await launch(chain, "GOOD")
     first = await step(engine)
@@ -82,17 +82,17 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
     # since the start, went first, all but one after GOOD's block and the last once GOOD was held.
     assert len(first.dropped) == len(seeded) - 1
     assert {*first.dropped, *second.dropped} == seeded
-    assert set(engine.trader.view.pools) == {good.v2_pair, honey.v2_pair}
-    assert set(engine.trader.assessments) == {good.address.lower(), honey.address.lower()}
-    assert set(engine.trader.skipped) == {honey.address.lower()}
+    assert set(engine.market.view.pools) == {good.v2_pair, honey.v2_pair}
+    assert set(engine.entries.assessments) == {good.address.lower(), honey.address.lower()}
+    assert set(engine.faults.skipped) == {honey.address.lower()}
 
     late = await launch(chain, "LATE", "honeypot")  # over the cap: HONEY is now the oldest unheld pool
     block = await step(engine)
 
     assert block.dropped == (honey.v2_pair,)
     assert set(engine.watcher.reader.v2_pools) == {dep.usdc_v2_pair, good.v2_pair, late.v2_pair}
-    assert set(engine.trader.view.pools) == {good.v2_pair, late.v2_pair}
-    assert set(engine.trader.assessments) == {good.address.lower(), late.address.lower()}
-    assert set(engine.trader.skipped) == {late.address.lower()}
-    assert engine.trader.assessor.cached(honey.address, block.number) is None
+    assert set(engine.market.view.pools) == {good.v2_pair, late.v2_pair}
+    assert set(engine.entries.assessments) == {good.address.lower(), late.address.lower()}
+    assert set(engine.faults.skipped) == {late.address.lower()}
+    assert engine.entries.assessor.cached(honey.address, block.number) is None
     assert engine.watcher.ages.last_active[good.v2_pair or ""] == first.number < second.number  # kept: held

@@ -131,7 +131,7 @@ async def test_a_swap_back_token_launched_while_the_engine_runs_is_judged_and_th
     assert judged.block_number == launched
     (taxes,) = [f for f in judged.factors if f["name"] == "taxes"]
     assert taxes["value"] == "buy 8% / sell 3%"
-    a = engine.svc.trader.assessments[token.address.lower()]
+    a = engine.svc.entries.assessments[token.address.lower()]
     assert (a.buy_tax_bps, a.sell_tax_bps) == (800, 300)
     head = await _mine(chain)
     await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == head)
@@ -147,7 +147,7 @@ async def test_a_token_whose_assessment_raises_is_skipped_counted_and_feeds_the_
     token, launched = await _launch(chain, _spec("ODD"))
     await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == launched)
     await engine.next(lambda e: isinstance(e, PortfolioUpdated))  # the launch block is fully processed
-    assert token.address.lower() in svc.trader.queue
+    assert token.address.lower() in svc.entries.queue
     # The token's code is swapped under the engine for one that answers no ERC20 call at all.
     async with DevRpc(chain.rpc_url) as rpc:
         await rpc.call("anvil_setCode", token.address, "0x" + load_own("ProbeWallet").deployed_bytecode.hex())
@@ -162,7 +162,7 @@ async def test_a_token_whose_assessment_raises_is_skipped_counted_and_feeds_the_
     assert (skip.token, skip.symbol, skip.block_number) == (token.address, "ODD", judged_at)
     assert skip.reasoning == f"Skipping ODD: the assessment failed ({why}); no trade without one."
     assert skip.evidence == {"error": why, "stage": "assess"}
-    assert len(svc.trader.hostile_seen) == 1
+    assert len(svc.faults.hostile_seen) == 1
     telemetry = Telemetry(svc.cfg, svc)
     await telemetry.on_event(error)
     assert (
@@ -213,4 +213,4 @@ async def test_the_worst_fuzz_tokens_launched_while_the_engine_runs_are_each_jud
     head = await _mine(chain)
     await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == head)
     assert engine.svc.state == "running"
-    assert tokens["FZDEC"].address.lower() not in engine.svc.trader.assessments
+    assert tokens["FZDEC"].address.lower() not in engine.svc.entries.assessments

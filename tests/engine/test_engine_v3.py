@@ -211,7 +211,7 @@ async def test_a_held_v3_token_that_turns_hostile_is_noticed_by_the_recheck(
     alerts = [t for t in thoughts(engine, "hold", "TURN3") if "ALERT" in t]
     assert alerts, debug(engine)()
     assert "selling now reverts ('IIA')" in alerts[0]
-    assert engine.trader.last_recheck[tok.address.lower()].can_sell is False
+    assert engine.exits.last_recheck[tok.address.lower()].can_sell is False
 
 
 async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
@@ -224,24 +224,24 @@ async def test_a_failing_slice_quote_is_a_hold_not_a_crash(
     (tok,) = await launch(chain, _spec("SLICE3", v2=False))
     await until(engine, lambda: thoughts(engine, "enter", "SLICE3") != [])
     await engine.stop()
-    trader = engine.trader
+    exits = engine.exits
     (pos,) = engine.portfolio.open_positions()
-    h = trader.holdings[pos.id or 0]
+    h = exits.holdings[pos.id or 0]
     twap = engine.cfg.exits.model_copy(update={"method": "twap", "twap_slices": 2, "twap_over_s": 60.0})
-    h.plan = make_plan("take_profit", pos.size, twap, now=trader.clock(), volume_per_s=0, block_time_s=0.2)
-    before = trader.block
+    h.plan = make_plan("take_profit", pos.size, twap, now=exits.clock(), volume_per_s=0, block_time_s=0.2)
+    before = engine.block
     await _pull_v3(chain, client, tok.owner)
     after = await client.block_number()
     assert after > before
-    real = trader.quotes.sell
+    real = exits.quotes.sell
 
     async def rugged_slices(m: Market, amount: int, tax: int, block: int) -> Priced:
         return await real(m, amount, tax, after if amount < pos.size else block)
 
-    trader.quotes.sell = rugged_slices  # type: ignore[method-assign]
+    exits.quotes.sell = rugged_slices  # type: ignore[method-assign]
     with pytest.raises(ChainError, match="QuoterV2"):  # the failure is real: QuoterV2 on the emptied pool
         await rugged_slices(h.market, pos.size // 2, 0, before)
-    await trader.sell(pos, h, "take_profit", "test")
+    await exits.sell(pos, h, "take_profit", "test", engine.tick())
     held = thoughts(engine, "hold", "SLICE3")
     assert held, debug(engine)()
     assert held[0].startswith("Cannot sell SLICE3 now:")
@@ -259,9 +259,8 @@ async def test_a_resumed_v3_position_is_back_in_the_market_view(
     await engine.stop()
     again = EngineService(engine.cfg, engine.rt, engine.db)
     await again.start()
-    assert tok.v3_pool not in again.trader.view.pools  # launched after start: discovery never saw it
-    again.trader.on_tick(Tick(engine.trader.block, engine.block_ts, engine.trader.gas_price, again.policy()))
-    await again.trader.manage_exits(again.policy())
-    info = again.trader.view.pools[tok.v3_pool or ""]
+    assert tok.v3_pool not in again.market.view.pools  # launched after start: discovery never saw it
+    await again.exits.manage(Tick(engine.block, engine.block_ts, engine.gas_price, again.policy()))
+    info = again.market.view.pools[tok.v3_pool or ""]
     assert (info.dex, info.fee, info.token) == ("uniswap_v3", 3000, tok.address)
     assert again.portfolio.values[pos.id or 0] == value_before

@@ -40,6 +40,7 @@ class WalletObs:
     chain_nonce: int  # eth_getTransactionCount(wallet, "pending")
     ledger_nonce: int | None  # next nonce by what this run sent; None before its first send
     pending: tuple[PendingTx, ...] = ()
+    booked: bool = True  # every trade sent is booked: only then can the balance be held against the books
 
 
 class Observations:
@@ -189,8 +190,8 @@ class Observations:
             pending_txs=w.pending,
             ledger_nonce=w.ledger_nonce,
             chain_nonce=w.chain_nonce,
-            wallet_balance=w.balance,
-            expected_balance=snap.cash,
+            wallet_balance=w.balance if w.booked else None,
+            expected_balance=snap.cash if w.booked else None,
         )
 
 

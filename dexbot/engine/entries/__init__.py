@@ -1,2 +1,1 @@
-"""Entries: where a buy goes (``venue_choice``). The entry desk itself (consider, size, enter) is still in
-``engine/trader.py``."""
+"""Entries: the entry desk (``desk``: consider, size, enter) and where a buy goes (``venue_choice``)."""

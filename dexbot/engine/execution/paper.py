@@ -49,6 +49,9 @@ class PaperExecutor:
             side, m, amount_in, p.net_out, p.gas_units, p.block, contested=contested
         )
 
+    def booked(self, fill: Fill) -> None:
+        """A paper fill is what the books say by construction: nothing to reconcile."""
+
 
 def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost) -> Fill:
     """A paper fill is the exact quote: what arrives is what was quoted."""

@@ -45,7 +45,7 @@ class Fill:
 
 
 class Executor(Protocol):
-    """What the trader calls: the paper and the live executor alike."""
+    """What the desks call (through InFlight): the paper and the live executor alike."""
 
     mode: str
 
@@ -65,3 +65,6 @@ class Executor(Protocol):
     async def sell(
         self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
     ) -> Fill: ...
+
+    def booked(self, fill: Fill) -> None:
+        """The desk has booked ``fill`` (live: its token is reconciled with the wallet from now on)."""

@@ -1,35 +1,86 @@
 """The exit desk: marks every open position at its net sale value each block, re-checks held tokens
-for turning hostile, fires exit rules, and sells in impact-bounded slices per the exit plan."""
+for turning hostile, fires exit rules, and sells in impact-bounded slices per the exit plan. It owns the
+holdings (what each open position is managed by) and the win/loss counts; the block it acts in comes in
+as a Tick."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable, Collection
 
+from dexbot.chain.roundtrip import RoundTripResult
+from dexbot.chain.runtime import ChainRuntime
+from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, StoreError
-from dexbot.engine.api.events import PositionChanged, TradeFilled
+from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import IntelPolicy
+from dexbot.engine.api.snapshot import PositionView
 from dexbot.engine.breakers.context import HeldToken
-from dexbot.engine.execution.quotes import Priced
-from dexbot.engine.execution.types import Market
+from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.execution.inflight import InFlight
+from dexbot.engine.execution.quotes import Priced, QuoteSource
+from dexbot.engine.execution.types import Fill, Market
+from dexbot.engine.exits.events import position_event, rule_text, trade_event
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
+from dexbot.engine.exits.sale import best_sale, net_of
 from dexbot.engine.exits.schedule import fit_slice
+from dexbot.engine.market.discovery import Discovery
+from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import round_trip_on
-from dexbot.engine.thoughts import explain_exit, explain_slice
+from dexbot.engine.thoughts import ThoughtLog, explain_exit, explain_slice
+from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults
 from dexbot.store.models import Position
 
 RECHECK_EVERY_BLOCKS = 10
 
 
-class ExitDesk(TokenFaults):
-    def _sell_volume_per_s(self, pool: str, window_blocks: int = 30) -> int:
+class ExitDesk:
+    def __init__(
+        self,
+        cfg: Config,
+        rt: ChainRuntime,
+        bus: EventBus,
+        thoughts: ThoughtLog,
+        portfolio: Portfolio,
+        market: Discovery,
+        quotes: QuoteSource,
+        trades: InFlight,
+        guard: Observations,
+        faults: TokenFaults,
+        clock: Callable[[], float],
+    ) -> None:
+        self.cfg, self.rt, self.bus, self.thoughts = cfg, rt, bus, thoughts
+        self.portfolio, self.market, self.quotes, self.trades = portfolio, market, quotes, trades
+        self.guard, self.faults, self.clock = guard, faults, clock
+        self.holdings: dict[int, Holding] = {}  # position id -> how it is managed
+        self.last_recheck: dict[str, RoundTripResult] = {}
+        self.wins = 0
+        self.losses = 0
+
+    def hold(self, position_id: int, h: Holding) -> None:
+        """Manage a position from now on (a fresh entry, or one resumed after a restart)."""
+        self.holdings[position_id] = h
+
+    def kept_pools(self) -> set[str]:
+        """Pools the watcher must never drop: the ones open positions trade on."""
+        kept = {h.market.pool for h in self.holdings.values()}
+        return kept | {pos.pool for pos in self.portfolio.open_positions()}
+
+    def forget(self, live: Collection[str]) -> list[str]:
+        """Drop the re-checks of tokens no longer ``live``; returns them."""
+        gone = [t for t in self.last_recheck if t not in live]
+        for token in gone:
+            del self.last_recheck[token]
+        return gone
+
+    def _sell_volume_per_s(self, pool: str, block: int, window_blocks: int = 30) -> int:
         """Token units sold into ``pool`` per second over the recent window (from its Swap logs)."""
-        info = self.view.pools.get(pool)
+        info = self.market.view.pools.get(pool)
         if info is None or not info.volume_token:
             return 0
-        recent = [(b, v) for b, v in info.volume_token if self.block - b <= window_blocks]
+        recent = [(b, v) for b, v in info.volume_token if block - b <= window_blocks]
         span_s = max(1.0, window_blocks * self.rt.block_time_s)
         return int(sum(v for _, v in recent) / span_s)
 
@@ -51,13 +102,13 @@ class ExitDesk(TokenFaults):
             )
         return out
 
-    async def exit_tokens(self, tokens: frozenset[str], why: str) -> None:
+    async def exit_tokens(self, tokens: frozenset[str], why: str, tick: Tick) -> None:
         """Sell the positions a breaker ordered out (a rug, a tax raised after entry)."""
         wanted = {t.lower() for t in tokens}
         for pos in list(self.portfolio.open_positions()):
             h = self.holdings.get(pos.id or 0)
             if h is not None and pos.token.lower() in wanted and h.exiting not in URGENT:
-                await self.sell(pos, h, "breaker", why)
+                await self.sell(pos, h, "breaker", why, tick)
 
     def exit_rules(self, policy: IntelPolicy) -> ExitRules:
         """The rules a position gets at entry: the effective policy's (the config's values where set, else
@@ -69,75 +120,55 @@ class ExitDesk(TokenFaults):
             max_hold_s=self.cfg.exits.max_hold_s,
         )
 
-    def sale_markets(self, pos: Position, h: Holding) -> list[Market]:
-        """Where this position could be sold now: the pool it was bought on and every other WETH pool of
-        the token the engine watches. V3 pools only for an untaxed token: a V3 pool refuses to be paid
-        less than the swap owes, so a fee-on-transfer token's sell into one reverts."""
-        taxed = bool(h.current_sell_tax or h.buy_tax_bps)
-        out = [h.market]
-        for p in self.view.for_token(pos.token):
-            if p.pool == h.market.pool or (p.dex == "uniswap_v3" and (taxed or p.fee is None)):
-                continue
-            out.append(Market(pos.token, p.pool, p.dex, p.fee))
-        return out
+    async def best_sale(
+        self, pos: Position, h: Holding, amount: int, tick: Tick
+    ) -> tuple[Market, Priced] | None:
+        return await best_sale(self.quotes, self.market.view, pos, h, amount, tick)
 
-    async def best_sale(self, pos: Position, h: Holding, amount: int) -> tuple[Market, Priced] | None:
-        """The market that nets the most WETH for selling ``amount`` now (after tax and gas), with its
-        exact quote; None when no pool can take the sale at all."""
-        markets = self.sale_markets(pos, h)
-        answers = await asyncio.gather(
-            *(self.quotes.sell(m, amount, h.current_sell_tax, self.block) for m in markets),
-            return_exceptions=True,
-        )
-        best: tuple[Market, Priced] | None = None
-        for m, p in zip(markets, answers, strict=True):
-            if isinstance(p, ChainError):
-                continue  # that pool cannot take it (drained, rugged, no liquidity in reach)
-            if isinstance(p, BaseException):
-                raise p
-            if best is None or self._net(p) > self._net(best[1]):
-                best = (m, p)
-        return best
-
-    def _net(self, p: Priced) -> int:
-        return p.net_out - p.gas_units * self.gas_price - self.l1_fee
-
-    async def net_value(self, pos: Position, h: Holding) -> int:
+    async def net_value(self, pos: Position, h: Holding, tick: Tick) -> int:
         """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""
-        sale = await self.best_sale(pos, h, pos.size)
-        return max(0, self._net(sale[1])) if sale else 0
+        sale = await self.best_sale(pos, h, pos.size, tick)
+        return max(0, net_of(sale[1], tick)) if sale else 0
 
-    async def _ensure_viewed(self, pos: Position, h: Holding) -> None:
+    async def _ensure_viewed(self, pos: Position, h: Holding, block: int) -> None:
         """A position resumed after a restart may sit in a pool discovery has not announced again: put it
         back in the market view, so it is priced every block and its breakers and exits see it."""
-        if h.market.pool in self.view.pools:
+        if h.market.pool in self.market.view.pools:
             return
         lo, hi = sorted((pos.token, self.rt.addrs.weth), key=str.lower)
-        await self.add_pool(h.market.pool, lo, hi, h.market.dex, h.market.fee, self.block, announce=False)
+        await self.market.add_pool(h.market.pool, lo, hi, h.market.dex, h.market.fee, block, announce=False)
 
-    async def manage_exits(self, policy: IntelPolicy) -> None:
+    async def manage(self, tick: Tick) -> None:
+        """Every open position, once this block."""
         for pos in list(self.portfolio.open_positions()):
             pid = pos.id or 0
             h = self.holdings.get(pid)
             if h is None or h.vanished:
                 continue
             try:
-                await self._manage(pos, h)
+                await self._manage(pos, h, tick)
             except StoreError:
                 raise  # not this token's fault: the engine loop's store handling takes it
             except Exception as err:  # one position's failure must not stop the exits of the others
-                await self.token_failed("exit", pos.token, pos.symbol, err, policy=policy)
+                await self.faults.token_failed(
+                    "exit", pos.token, pos.symbol, err, block=tick.block, policy=tick.policy
+                )
 
-    async def _manage(self, pos: Position, h: Holding) -> None:
+    async def _manage(self, pos: Position, h: Holding, tick: Tick) -> None:
         """One position, one block: re-check the token now and then, mark it, fire its exit rules."""
         pid = pos.id or 0
-        await self._ensure_viewed(pos, h)
-        if self.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
-            h.last_check_block = self.block
-            if await self.recheck(pos, h):
+        await self._ensure_viewed(pos, h, tick.block)
+        if self.trades.lagging(pos.token, tick.block):
+            return  # its last fill landed in a later block than this one: judged from that block on
+        if tick.block - h.last_check_block >= RECHECK_EVERY_BLOCKS and not h.exiting:
+            h.last_check_block = tick.block
+            if await self.recheck(pos, h, tick.block):
                 return
-        value = await self.net_value(pos, h)
-        self.portfolio.mark(pid, value, self.block)
+        value = await self.net_value(pos, h, tick)
+        self.portfolio.mark(pid, value, tick.block)
+        if self.trades.busy(pos.token):  # marked, but not traded again until its trade is booked
+            self.bus.publish(position_event(pos, value, h.rules.describe()))
+            return
         sig = evaluate(
             h.rules,
             cost=pos.entry_value or pos.entry_cost,
@@ -148,13 +179,13 @@ class ExitDesk(TokenFaults):
         # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
         takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
         if h.exiting and not takes_over:
-            await self.sell(pos, h, h.exiting, h.exit_detail)
+            await self.sell(pos, h, h.exiting, h.exit_detail, tick)
         elif sig is not None:
-            await self.sell(pos, h, sig.rule, sig.detail)
+            await self.sell(pos, h, sig.rule, sig.detail, tick)
         else:
-            self.bus.publish(_position_event(pos, value, h.rules.describe()))
+            self.bus.publish(position_event(pos, value, h.rules.describe()))
 
-    async def recheck(self, pos: Position, h: Holding) -> bool:
+    async def recheck(self, pos: Position, h: Holding, block: int) -> bool:
         """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can
         turn hostile after we bought (tax raised, sells blocked). Returns True when it acted (exit
         started or alert raised)."""
@@ -169,7 +200,7 @@ class ExitDesk(TokenFaults):
                 m.fee,
                 int(self.cfg.risk.probe_buy_eth * 10**18),
                 (),
-                self.block,
+                block,
             )
         except ChainError:
             return False
@@ -184,7 +215,7 @@ class ExitDesk(TokenFaults):
                 f"{RECHECK_EVERY_BLOCKS} blocks.",
                 token=pos.token,
                 symbol=pos.symbol,
-                block_number=self.block,
+                block_number=block,
                 confidence=1.0,
                 evidence={"sell_reason": rt.stage("sell").reason},
             )
@@ -193,10 +224,12 @@ class ExitDesk(TokenFaults):
             h.sell_tax_now = rt.sell_tax_bps  # valuations follow the token's real tax; the breaker judges it
         return False
 
-    async def sell(self, pos: Position, h: Holding, rule: str, detail: str) -> None:
+    async def sell(self, pos: Position, h: Holding, rule: str, detail: str, tick: Tick) -> None:
         """Sell what the exit plan has due, shrunk to the impact budget (all of it at once for an urgent
-        exit, which also takes over a sliced exit already under way)."""
-        pid = pos.id or 0
+        exit, which also takes over a sliced exit already under way). Nothing while a trade of the token
+        is in flight (or the desk is full): the next block looks again."""
+        if self.trades.unsettled(pos.token, tick.block) or self.trades.full():
+            return
         budget = self.cfg.exits.slice_impact_bps
         if h.plan is None or (rule in URGENT and h.plan.budgeted):
             h.plan = make_plan(
@@ -204,7 +237,7 @@ class ExitDesk(TokenFaults):
                 pos.size,
                 self.cfg.exits,
                 now=self.clock(),
-                volume_per_s=self._sell_volume_per_s(h.market.pool),
+                volume_per_s=self._sell_volume_per_s(h.market.pool, tick.block),
                 block_time_s=self.rt.block_time_s,
             )
         plan = h.plan
@@ -212,14 +245,14 @@ class ExitDesk(TokenFaults):
         if amount <= 0:
             h.exiting, h.exit_detail = rule, detail
             return  # the next slice is not due yet
-        sale = await self.best_sale(pos, h, amount)
+        sale = await self.best_sale(pos, h, amount, tick)
         m = sale[0] if sale else h.market  # nothing can take it: the executor says why, below
         measured: dict[int, int] = {}
 
         async def impact(amt: int) -> int:
             if amt not in measured:
                 try:
-                    measured[amt] = await self.quotes.sell_impact_bps(m, amt, h.current_sell_tax, self.block)
+                    measured[amt] = await self.quotes.sell_impact_bps(m, amt, h.current_sell_tax, tick.block)
                 except ChainError:
                     measured[amt] = 10_000  # this pool cannot take the amount at all: as bad as it gets
             return measured[amt]
@@ -229,31 +262,56 @@ class ExitDesk(TokenFaults):
             amount = await fit_slice(amount, budget, impact) or max(1, amount // 10)
         amount = max(1, min(amount, pos.size))
         slice_impact = await impact(amount)
-        try:
-            fill = await self.executor.sell(
-                m, amount, sell_tax_bps=h.current_sell_tax, block=self.block, gas_price=self.gas_price
-            )
-        except ChainError as err:
+
+        async def failed(err: ChainError) -> None:
             if await self._pool_vanished(m.pool):
-                await self._vanished(pos, h, m.pool)
+                await self._vanished(pos, h, m.pool, tick.block)
                 return
             await self.thoughts.record(
                 "hold",
                 f"Cannot sell {pos.symbol} now: {err}.",
                 token=pos.token,
                 symbol=pos.symbol,
-                block_number=self.block,
+                block_number=tick.block,
             )
-            return
+
+        async def book(fill: Fill) -> None:
+            await self._book(fill, pos, h, rule, detail, tick, m, slice_impact)
+
+        await self.trades.sell(
+            m,
+            amount,
+            sell_tax_bps=h.current_sell_tax,
+            block=tick.block,
+            gas_price=tick.gas_price,
+            book=book,
+            failed=failed,
+        )
+
+    async def _book(
+        self,
+        fill: Fill,
+        pos: Position,
+        h: Holding,
+        rule: str,
+        detail: str,
+        tick: Tick,
+        m: Market,
+        slice_impact: int,
+    ) -> None:
+        """A sale's fill, booked: the position, the plan's progress, the win or loss, the thought, events."""
+        pid = pos.id or 0
+        plan = h.plan
+        assert plan is not None
+        budget = self.cfg.exits.slice_impact_bps
         cost_before = pos.entry_cost
         pnl_before = pos.realised_pnl
         pos_after, trade = await self.portfolio.apply_sell(pid, fill, reason=rule)
         plan.sold += fill.amount_in
         plan.fills += 1
-        if self.guard is not None:
-            self.guard.record_trade(
-                fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
-            )
+        self.guard.record_trade(
+            fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
+        )
         closed = pos_after.status == "closed"
         h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
         if closed:
@@ -276,7 +334,7 @@ class ExitDesk(TokenFaults):
             ),
             token=pos.token,
             symbol=pos.symbol,
-            block_number=self.block,
+            block_number=tick.block,
             confidence=1.0,
             evidence={
                 "rule": rule,
@@ -293,17 +351,7 @@ class ExitDesk(TokenFaults):
                 "left": pos_after.size,
             },
         )
-        self._publish_fill(
-            pos_after,
-            trade.id or 0,
-            "sell",
-            fill.amount_in,
-            fill.amount_out,
-            fill.gas_cost,
-            rule,
-            fill.quoted_out,
-            fill.l1_fee,
-        )
+        self.publish_fill(pos_after, trade.id or 0, fill, rule)
 
     async def _pool_vanished(self, pool: str) -> bool:
         try:
@@ -312,66 +360,42 @@ class ExitDesk(TokenFaults):
             return False  # cannot tell: treat it as a failed sale, retried next block
         return code in (None, "", "0x")
 
-    async def _vanished(self, pos: Position, h: Holding, pool: str) -> None:
+    async def _vanished(self, pos: Position, h: Holding, pool: str, block: int) -> None:
         """Say once that the pool is gone and stop valuing and selling the position, instead of failing
         every block: a position whose pool has no code cannot be priced or sold on this chain."""
         h.vanished, h.exiting, h.plan = True, "", None
-        self.portfolio.mark(pos.id or 0, 0, self.block)
+        self.portfolio.mark(pos.id or 0, 0, block)
         await self.thoughts.record(
             "hold",
             f"{pos.symbol}'s pool {pool} has no code on this chain: it vanished. The position cannot be "
             "valued or sold here; it is kept at 0 and no longer retried.",
             token=pos.token,
             symbol=pos.symbol,
-            block_number=self.block,
+            block_number=block,
             confidence=1.0,
             evidence={"pool": pool, "position_id": pos.id},
         )
-        self.bus.publish(_position_event(pos, 0, "pool vanished"))
+        self.bus.publish(position_event(pos, 0, "pool vanished"))
 
-    def _publish_fill(
-        self,
-        pos: Position,
-        trade_id: int,
-        side: str,
-        a_in: int,
-        a_out: int,
-        gas: int,
-        reason: str,
-        quoted: int = 0,
-        l1_fee: int = 0,
-    ) -> None:
-        self.bus.publish(
-            TradeFilled(
-                trade_id=trade_id,
-                position_id=pos.id,
-                mode=self.portfolio.mode,
-                side=side,
+    def publish_fill(self, pos: Position, trade_id: int, fill: Fill, reason: str = "") -> None:
+        """The trade and the position it changed, on the bus."""
+        self.bus.publish(trade_event(self.portfolio.mode, pos, trade_id, fill, reason))
+        value = self.portfolio.values.get(pos.id or 0, 0)
+        self.bus.publish(position_event(pos, value, rule_text(self.holdings.get(pos.id or 0))))
+
+    def position_views(self) -> tuple[PositionView, ...]:
+        """The open positions as the UI shows them, each with the rule managing it."""
+        return tuple(
+            PositionView(
+                id=pos.id or 0,
                 token=pos.token,
                 symbol=pos.symbol,
                 decimals=pos.decimals,
-                amount_in=a_in,
-                amount_out=a_out,
-                gas_cost=gas,
-                l1_fee=l1_fee,
-                reason=reason,
-                quoted_out=quoted,
+                size=pos.size,
+                entry_cost=pos.entry_cost,
+                value_now=self.portfolio.values.get(pos.id or 0, 0),
+                exit_rule=rule_text(self.holdings.get(pos.id or 0)),
+                opened_block=pos.opened_block,
             )
+            for pos in self.portfolio.open_positions()
         )
-        value = self.portfolio.values.get(pos.id or 0, 0)
-        h = self.holdings.get(pos.id or 0)
-        self.bus.publish(_position_event(pos, value, h.rules.describe() if h else ""))
-
-
-def _position_event(pos: Position, value: int, rule: str) -> PositionChanged:
-    return PositionChanged(
-        position_id=pos.id or 0,
-        token=pos.token,
-        symbol=pos.symbol,
-        status=pos.status,
-        size=pos.size,
-        entry_cost=pos.entry_cost,
-        value_now=value,
-        realised_pnl=pos.realised_pnl,
-        exit_rule=rule,
-    )

@@ -1,25 +1,42 @@
 """Discovery: new WETH pools from the watcher's logs and the watch-list, their prices and liquidity per
-block, and the market updates the UI shows."""
+block, and the market updates the UI shows. It owns the market view; the desks read it."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 
 from dexbot.chain.dex.events import PairCreated, PoolCreated, V2Swap, V3Swap
 from dexbot.chain.dex.states import PoolState
 from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
+from dexbot.chain.runtime import ChainRuntime
 from dexbot.chain.tokens import token_meta
 from dexbot.core.errors import ChainError
-from dexbot.engine.api.events import MarketUpdate
-from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
-from dexbot.engine.desk import DeskState
+from dexbot.engine.api.events import EventBus, MarketUpdate
+from dexbot.engine.api.snapshot import PoolView
+from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.market.pricing import price_and_liquidity
-from dexbot.engine.market.view import PoolInfo
+from dexbot.engine.market.view import MarketView, PoolInfo
+from dexbot.engine.risk.score import Assessment
+from dexbot.engine.strategy import Strategy
 
 
-class Discovery(DeskState):
+class Discovery:
+    def __init__(
+        self,
+        rt: ChainRuntime,
+        bus: EventBus,
+        strategy: Strategy,
+        quotes: QuoteSource,
+        clock: Callable[[], float],
+        watchlist: Collection[str] = (),
+    ) -> None:
+        self.rt, self.bus, self.strategy, self.quotes, self.clock = rt, bus, strategy, quotes, clock
+        self.watchlist = {t.lower() for t in watchlist}
+        self.view = MarketView()
+        self.discovered: dict[str, float] = {}  # token -> perf_counter() when its pool's creation log arrived
+
     async def add_pool(
         self,
         pool: str,
@@ -107,39 +124,54 @@ class Discovery(DeskState):
         return changed
 
     def kept_pools(self) -> set[str]:
-        """Pools the watcher must never drop, however quiet: held positions', the watch-list's, and
-        the USD price pair."""
-        kept = {h.market.pool for h in self.holdings.values()}
-        kept |= {pos.pool for pos in self.portfolio.open_positions()}
-        listed = {t.lower() for t in self.cfg.strategy.watchlist}
-        if listed:
-            kept |= {i.pool for i in self.view.pools.values() if i.token.lower() in listed}
+        """Pools of the market the watcher must never drop, however quiet: the watch-list's and the USD
+        price pair (the exit desk keeps its positions' pools)."""
+        kept = set()
+        if self.watchlist:
+            kept |= {i.pool for i in self.view.pools.values() if i.token.lower() in self.watchlist}
         if self.rt.usdc_pool:
             kept.add(self.rt.usdc_pool)
         return kept
 
-    def forget_pools(self, pools: Collection[str], now: float) -> None:
-        """The watcher stopped watching ``pools``: drop them from the view, and what is kept per token
-        for tokens left with no pool in view and no position. Also ages out hostile sightings the
-        breaker no longer counts. Without this every launch would stay in memory for good."""
-        if pools:
-            for pool in pools:
-                self.view.pools.pop(pool, None)
-            self.strategy.forget(pools)
-            self.quotes.forget(pools)
-            live = {i.token.lower() for i in self.view.pools.values()}
-            live |= {pos.token.lower() for pos in self.portfolio.open_positions()}
-            for per_token in (self.discovered, self.queue, self.assessments, self.skipped, self.last_recheck):
-                for token in [t for t in per_token if t not in live]:
-                    del per_token[token]
-                    self.assessor.forget(token)
-        cutoff = now - HOSTILE_WINDOW_S
-        if self.hostile_seen and self.hostile_seen[0] < cutoff:
-            self.hostile_seen[:] = [t for t in self.hostile_seen if t >= cutoff]
+    def forget_pools(self, pools: Collection[str], held: Collection[str]) -> set[str] | None:
+        """The watcher stopped watching ``pools``: drop them from the view. Returns the tokens still
+        live (a pool in view, or in ``held``), so each desk drops what it keeps for the others; None
+        when nothing was dropped. Without this every launch would stay in memory for good."""
+        if not pools:
+            return None
+        for pool in pools:
+            self.view.pools.pop(pool, None)
+        self.strategy.forget(pools)
+        self.quotes.forget(pools)
+        live = {i.token.lower() for i in self.view.pools.values()} | {t.lower() for t in held}
+        for token in [t for t in self.discovered if t not in live]:
+            del self.discovered[token]
+        return live
 
-    def publish_market(self, infos: list[PoolInfo]) -> None:
+    def pool_views(
+        self, assessments: Mapping[str, Assessment], block: int, limit: int = 50
+    ) -> tuple[PoolView, ...]:
+        """The newest pools as the UI shows them, with the latest verdict on each token."""
+        newest = sorted(self.view.pools.values(), key=lambda i: -i.created_block)[:limit]
+        return tuple(
+            PoolView(
+                pool=i.pool,
+                token=i.token,
+                symbol=i.symbol,
+                dex=i.dex,
+                price_wei=i.price,
+                liquidity_wei=i.liquidity_wei,
+                change_bps=i.change_bps(10),
+                risk_score=(a.score if (a := assessments.get(i.token.lower())) else None),
+                verdict=a.verdict if a else "",
+                age_blocks=max(0, block - i.created_block),
+            )
+            for i in newest
+        )
+
+    def publish_market(self, infos: list[PoolInfo], assessments: Mapping[str, Assessment]) -> None:
         for info in infos:
-            a = self.assessments.get(info.token.lower())
+            a = assessments.get(info.token.lower())
             self.bus.publish(
                 MarketUpdate(
                     pool=info.pool,

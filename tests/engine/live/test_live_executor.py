@@ -77,6 +77,7 @@ async def test_a_taxed_token_buy_records_the_after_tax_amount_from_the_receipt_a
     assert eth0 - await eth_balance(client, WALLET, fill.block_number) == ETH // 3 + fill.gas_cost
 
     pos, _ = await pf.apply_buy(fill, symbol="TAXL", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
     assert pf.cash == await eth_balance(client, WALLET, "latest")
 
     # Sell half: an exact approval, then the swap; the ETH is the router's WETH Withdrawal.
@@ -119,6 +120,7 @@ async def test_a_taxed_token_buy_records_the_after_tax_amount_from_the_receipt_a
     assert int(allowance, 16) == 0  # exactly the amount was approved, and all of it was used
 
     await pf.apply_sell(pos.id or 0, sold, reason="manual")
+    ex.booked(sold)  # the desk's booking: reconciled from now on
     await ex.reconcile_filled()
     assert pf.cash == await eth_balance(client, WALLET, "latest")
     assert pf.positions[pos.id or 0].size == await token_balance(client, tok.address, WALLET, "latest")
@@ -242,6 +244,7 @@ async def test_the_chain_wins_a_position_takes_the_wallet_balance_and_a_restart_
     m = Market(tok.address, tok.v2_pair or "", "uniswap_v2")
     fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
     pos, _ = await pf.apply_buy(fill, symbol="RECO", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
     await ex.reconcile_filled()
     assert pf.positions[pos.id or 0].size == fill.amount_out  # nothing to correct
 

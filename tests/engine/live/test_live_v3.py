@@ -69,6 +69,7 @@ async def test_a_v3_buy_and_sell_through_swaprouter_fill_to_the_wei_of_the_quote
     assert await eth_balance(client, dep.v3_swap_router, fill.block_number) == 0
 
     pos, _ = await pf.apply_buy(fill, symbol="VTRE", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
     (row,) = repo.list_trades(pf.db)
     assert (row.status, row.side, row.dex, row.pool, row.tx_hash) == (
         "filled",
@@ -118,6 +119,7 @@ async def test_a_v3_buy_and_sell_through_swaprouter_fill_to_the_wei_of_the_quote
     assert weth_left == 0
 
     _, sell_row = await pf.apply_sell(pos.id or 0, sold, reason="manual")
+    ex.booked(sold)  # the desk's booking: reconciled from now on
     assert (sell_row.side, sell_row.amount_in, sell_row.amount_out, sell_row.gas_cost) == (
         "sell",
         part,
@@ -141,6 +143,7 @@ async def test_a_v3_buy_and_sell_through_swaprouter_fill_to_the_wei_of_the_quote
     assert await token_balance(client, tok.address, WALLET, "latest") == 0
     assert await allowance(client, tok.address, WALLET, router) == 0
     closed, _ = await pf.apply_sell(pos.id or 0, last, reason="manual")
+    ex.booked(last)  # the desk's booking: reconciled from now on
     assert closed.status == "closed"
     await ex.reconcile_filled()
     assert pf.cash == await eth_balance(client, WALLET, "latest")
@@ -207,6 +210,7 @@ async def test_a_v3_sell_front_run_below_its_minimum_reverts_in_the_multicall_an
     pf = ex.portfolio
     fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
     pos, _ = await pf.apply_buy(fill, symbol="VSFR", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
     whale = chain.accounts[7]
     buy = v3_swap_exact_in(router, [dep.weth, tok.address], [FEE], 5 * ETH, 0, whale, 2**40, native_in=True)
     await mined(client, await send_as(client, whale, buy))

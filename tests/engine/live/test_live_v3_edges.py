@@ -61,6 +61,7 @@ async def test_a_v3_buy_bigger_than_the_pool_can_fill_gets_its_unspent_eth_back_
     assert deposits(r, dep.weth) == [(word(dep.v3_swap_router), spent)]
     assert (fill.amount_in, fill.gas_cost) == (spent, gas_paid(r))  # the books pay what the wallet paid
     pos, row = await ex.portfolio.apply_buy(fill, symbol="VTHN", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
     assert (row.amount_in, row.amount_out) == (spent, held)
     assert pos.entry_cost == spent + fill.gas_cost
     assert ex.portfolio.cash == await eth_balance(client, WALLET, "latest")
@@ -84,6 +85,7 @@ async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_s
     ex = await make_executor()
     fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
     pos, _ = await ex.portfolio.apply_buy(fill, symbol="VRST", decimals=18)
+    ex.booked(fill)  # the desk's booking: reconciled from now on
 
     cfg = parse_config(
         {
@@ -98,8 +100,8 @@ async def test_a_v3_position_restored_by_a_restarted_live_engine_is_valued_and_s
     task = asyncio.create_task(svc.run())
     try:
         await waits.started(svc, task)
-        assert tok.v3_pool not in svc.trader.view.pools  # launched after the deployment the engine seeds
-        h = svc.trader.holdings[pos.id or 0]
+        assert tok.v3_pool not in svc.market.view.pools  # launched after the deployment the engine seeds
+        h = svc.exits.holdings[pos.id or 0]
         assert h.market == m  # the fee tier read from the pool itself
         # The owner dumps 200k tokens into the pool: the position's net value falls through the stop-loss.
         owner = tok.owner

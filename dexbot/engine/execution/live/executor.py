@@ -18,6 +18,7 @@ swaps for itself at the quoted price within its own tolerance.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,11 @@ class LiveExecutor:
         max_trade_wei: int,
         deadline_s: int = DEADLINE_S,
         receipt_timeout_s: float = RECEIPT_TIMEOUT_S,
+        books: asyncio.Lock | None = None,
     ) -> None:
+        """``books``: the lock every change to the books is made under; a trade runs beside the engine's
+        loop, so what it books itself (reconciliations, the gas of a failed trade) waits for the loop's
+        block to end (the engine passes its loop lock)."""
         self.quotes, self.client, self.addrs = quotes, quotes.client, quotes.addrs
         self.sender, self.gas = sender, gas
         self.portfolio, self.thoughts, self.guard = portfolio, thoughts, guard
@@ -87,6 +92,8 @@ class LiveExecutor:
             sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx, l1_pricer=self._l1_fee
         )
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
+        self.books = books or asyncio.Lock()
+        self.trading = 0  # buys and sells under way: each settles its own transactions
 
     # -- the executor interface ---------------------------------------------------------------------------
 
@@ -100,10 +107,25 @@ class LiveExecutor:
         gas_price: int,
         contested: bool = False,
     ) -> Fill:
+        """``contested``: a race for the place is known (a pair's first blocks): the fast lane pays for it."""
+        self.trading += 1
+        try:
+            return await self._buy(m, weth_in, buy_tax_bps=buy_tax_bps, block=block, contested=contested)
+        finally:
+            self.trading -= 1
+
+    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+        self.trading += 1
+        try:
+            return await self._sell(m, tokens_in, sell_tax_bps=sell_tax_bps, block=block)
+        finally:
+            self.trading -= 1
+
+    async def _buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, contested: bool) -> Fill:
         """Spend at most ``weth_in`` of the wallet's ETH on ``m.token``: all of it, unless a V3 pool runs
-        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped).
-        ``contested``: a race for the place is known (a pair's first blocks): the fast lane pays for it."""
-        await self.reconcile_filled()
+        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped)."""
+        async with self.books:
+            await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
         req = swap_request(
@@ -114,12 +136,12 @@ class LiveExecutor:
         try:
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
-            await self._failed("buy", m, weth_in, p.net_out, bill, err, block)
+            async with self.books:
+                await self._failed("buy", m, weth_in, p.net_out, bill, err, block)
             raise
         got, _ = token_flow(receipt, m.token, self.address)
         spent = weth_wrapped(receipt, self.addrs.weth, router_of(self.addrs, m)) or weth_in
         self.guard.record_fill(m.token, p.net_out, got)
-        self.unreconciled[m.token] = block_of(receipt)
         return Fill(
             side="buy",
             token=m.token,
@@ -135,11 +157,12 @@ class LiveExecutor:
             l1_fee=bill.l1_fee,
         )
 
-    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def _sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int) -> Fill:
         """Sell exactly ``tokens_in`` for ETH (approving exactly that amount first when needed)."""
         if tokens_in <= 0:
             raise TradeRefused(f"sell of {tokens_in} units of {m.token}: nothing to sell")
-        await self.reconcile_filled()
+        async with self.books:
+            await self.reconcile_filled()
         p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
         router = router_of(self.addrs, m)
         req = swap_request(
@@ -159,12 +182,12 @@ class LiveExecutor:
                 await self.runner.run(approve, fees, block=block, bill=bill)
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
-            await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
+            async with self.books:
+                await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
             raise
         _, sent = token_flow(receipt, m.token, self.address)
         received = weth_unwrapped(receipt, self.addrs.weth, router)
         self.guard.record_fill(m.token, p.net_out, received)
-        self.unreconciled[m.token] = block_of(receipt)
         return Fill(
             side="sell",
             token=m.token,
@@ -203,10 +226,16 @@ class LiveExecutor:
         """The position against the wallet's token balance at ``block`` (the chain wins)."""
         return await reconcile_position(self.portfolio, self.thoughts, self.client, self.address, pos, block)
 
+    def booked(self, fill: Fill) -> None:
+        """The desk has booked ``fill``: its token is reconciled with the wallet at the fill's block on
+        the next tick (first thing, before exits and entries) or before the next trade, whichever is
+        first. Not before the booking: a reconciliation of a fill not yet booked would see the chain
+        disagree with a position that is only about to change."""
+        self.unreconciled[fill.token] = fill.block_number
+
     async def reconcile_filled(self) -> None:
-        """Reconcile the tokens traded since the last call, at the block of their last fill. The trader
-        books a fill after the executor returns it, so this runs on the next tick (first thing, before
-        exits and entries) and before the next trade."""
+        """Reconcile the tokens whose fills were booked since the last call, at the block of their last
+        fill (see ``booked``)."""
         while self.unreconciled:
             token, block = next(iter(self.unreconciled.items()))
             pos = self.portfolio.position_for(token)
@@ -220,8 +249,10 @@ class LiveExecutor:
         """What the wallet-balance, nonce and stuck-transaction breakers look at, read now (after
         reconciling the last trades' positions)."""
         await self.reconcile_filled()
-        if self.runner.pending:
+        if self.runner.pending and not self.trading:  # two waiters on one nonce would race its settling
             await self.runner.settle_pending()
+        since = (self.runner.sends, self.runner.sending)
+        ledger_nonce = self.runner.next_nonce
         balance, nonce = await self.client.batch(
             [
                 ("eth_getBalance", [self.address, "latest"]),
@@ -234,9 +265,32 @@ class LiveExecutor:
         return WalletObs(
             balance=int(balance, 16),
             chain_nonce=int(nonce, 16),
-            ledger_nonce=self.runner.next_nonce,
+            ledger_nonce=ledger_nonce if self.runner.quiet(since) else None,  # None: not comparable now
             pending=tuple(self.runner.pending.values()),
         )
+
+    async def speed_up_stuck(self, block: int) -> list[tuple[str, str]]:
+        """Every pending transaction priced below the next block's base fee (the fee market left it
+        behind: it cannot be mined as it is) sent again on its nonce at this block's fees, the same call.
+        A trade waiting on it goes on waiting; whichever of the two lands is its outcome."""
+        try:
+            s = await self.gas.suggest(self.policy().gas_urgency, head=block)
+        except ChainError:
+            return []  # no fee to reprice at: looked at again next block
+        if s.below_base_fee:
+            return []  # the gas ceiling holds everything below the base fee: repricing cannot help
+        done = await self.runner.speed_up_stuck(
+            Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas), s.base_fee, block
+        )
+        for old, new in done:
+            await self.thoughts.record(
+                "hold",
+                f"Transaction {old} was priced below the next base fee of {s.base_fee} wei and could not be "
+                f"mined: sent again as {new} on the same nonce at {s.max_fee_per_gas} wei per gas.",
+                block_number=block,
+                evidence={"replaced": old, "speed_up": new, "base_fee": s.base_fee},
+            )
+        return done
 
     async def cancel_pending(self, block: int) -> list[tuple[str, str]]:
         """The kill switch: every pending transaction replaced on its nonce by a 0-value self-transfer."""
@@ -326,6 +380,7 @@ def open_live(
     max_trade_wei: int,
     block_time_s: float,
     genesis_hash: str,
+    books: asyncio.Lock | None = None,
 ) -> LiveExecutor:
     """The live executor for ``account`` on the quotes' chain, its ledger in the engine's database and
     bound to that chain's genesis."""
@@ -337,5 +392,13 @@ def open_live(
         poll_s=poll_s,
     )
     return LiveExecutor(
-        quotes, sender, gas, portfolio, thoughts, guard, policy=policy, max_trade_wei=max_trade_wei
+        quotes,
+        sender,
+        gas,
+        portfolio,
+        thoughts,
+        guard,
+        policy=policy,
+        max_trade_wei=max_trade_wei,
+        books=books,
     )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dexbot.chain.ledger_port import get_entry, open_entries
+from dexbot.chain.ledger_port import LedgerEntry, get_entry, open_entries
 from dexbot.chain.receipt_logs import block_of, receipt_l1_fee, succeeded
 from dexbot.chain.sender import Sender
 from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest
@@ -75,10 +75,26 @@ class TxRunner:
         self.on_outcome = on_outcome or (lambda status: None)
         self.pending: dict[str, PendingTx] = {}
         self.next_nonce: int | None = None  # what the ledger expects next, from this run's sends
+        self.sends = 0  # sends begun (a send runs beside the loop: see ``quiet``)
+        self.sending = 0  # sends under way
 
     def _track(self, tx_hash: str, nonce: int, block: int) -> None:
         self.pending[tx_hash] = PendingTx(tx_hash, nonce, block)
         self.next_nonce = max(self.next_nonce or 0, nonce + 1)
+
+    async def _sent(self, send: Awaitable[LedgerEntry]) -> LedgerEntry:
+        self.sends += 1
+        self.sending += 1
+        try:
+            return await send
+        finally:
+            self.sending -= 1
+
+    def quiet(self, since: tuple[int, int]) -> bool:
+        """No send under way now, and none begun or under way at ``since`` (``(sends, sending)`` read
+        earlier): the ledger's next nonce and the chain's can only be compared over such a stretch; a
+        send beside the loop may have reached the node and not yet been tracked, or the reverse."""
+        return since[1] == 0 and self.sending == 0 and self.sends == since[0]
 
     def _settled(self, nonce: int) -> None:
         self.pending = {h: p for h, p in self.pending.items() if p.nonce != nonce}
@@ -89,7 +105,7 @@ class TxRunner:
         try:
             # Simulate and estimate in one round trip; the Sender's gas limit has the headroom a V2
             # swap estimated on a pending block needs (Sender.gas_limit).
-            entry = await self.sender.submit(req, fees)
+            entry = await self._sent(self.sender.submit(req, fees))
         except SimulationRevert as err:
             self.on_outcome("failed")
             raise LiveTradeFailed(
@@ -112,7 +128,7 @@ class TxRunner:
     async def _take_back(self, tx_hash: str, nonce: int, fees: Fees, block: int) -> TxOutcome:
         """No receipt in time: replace the nonce with a cancel and see which of the two lands."""
         try:
-            cancel = await self.sender.cancel(tx_hash, fees)
+            cancel = await self._sent(self.sender.cancel(tx_hash, fees))
             self._track(cancel.tx_hash, nonce, block)
         except (InputError, TxRejected):
             pass  # settled meanwhile, or a cancel is already in flight
@@ -194,17 +210,39 @@ class TxRunner:
                 continue
             newest = max(group, key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
             try:
-                cancel = await self.sender.cancel(newest.tx_hash, fees)
+                cancel = await self._sent(self.sender.cancel(newest.tx_hash, fees))
             except (InputError, TxRejected):
                 continue  # it landed meanwhile
             self._track(cancel.tx_hash, nonce, block)
             done.append((newest.tx_hash, cancel.tx_hash))
         return done
 
+    async def speed_up_stuck(self, fees: Fees, base_fee: int, block: int) -> list[tuple[str, str]]:
+        """Send again, at ``fees``, every open nonce whose best-paying transaction offers less than
+        ``base_fee``. Returns (replaced, speed-up) hashes."""
+        entries = await open_entries(self.sender.ledger, self.sender.chain_id, self.sender.address)
+        by_nonce: dict[int, list[Any]] = {}
+        for e in entries:
+            by_nonce.setdefault(e.nonce, []).append(e)
+        done = []
+        for nonce in sorted(by_nonce):
+            newest = max(by_nonce[nonce], key=lambda e: (e.max_fee_per_gas, e.max_priority_fee_per_gas))
+            if newest.max_fee_per_gas >= base_fee:
+                continue
+            try:
+                new = await self._sent(self.sender.speed_up(newest.tx_hash, fees))
+            except (InputError, TxRejected):
+                continue  # it landed meanwhile
+            self._track(new.tx_hash, nonce, block)
+            done.append((newest.tx_hash, new.tx_hash))
+        return done
+
     async def settle_pending(self) -> None:
         """One look at what is still in flight (after a timeout); settled nonces stop being pending."""
-        for nonce in sorted({p.nonce for p in self.pending.values()}):
-            tx_hash = next(h for h, p in self.pending.items() if p.nonce == nonce)
-            out = await self.sender.wait(tx_hash, timeout_s=0)
+        first: dict[int, str] = {}
+        for tx_hash, p in list(self.pending.items()):
+            first.setdefault(p.nonce, tx_hash)
+        for nonce in sorted(first):
+            out = await self.sender.wait(first[nonce], timeout_s=0)
             if out.final:
                 self._settled(nonce)
