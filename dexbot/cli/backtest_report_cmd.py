@@ -131,6 +131,7 @@ async def run_all(p: Plan, runner: Runner, console: Console | None = None) -> li
         TimeElapsedColumn(),
         console=console or err,
         transient=True,
+        disable=not (console or err).is_terminal,  # a pipe gets the report only
     ) as bar:
         for label, cfg in p.configs:
             task = bar.add_task(label, total=None, info="starting")

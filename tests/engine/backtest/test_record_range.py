@@ -127,6 +127,7 @@ async def test_dexbot_backtest_prints_the_summary_and_leaves_the_users_store_alo
             "config.toml",
             "backtest",
             str(tmp_path / "range.jsonl.gz"),
+            "--json",
         ],
         capture_output=True,
         text=True,
@@ -135,6 +136,8 @@ async def test_dexbot_backtest_prints_the_summary_and_leaves_the_users_store_alo
         timeout=120,
     )
     assert res.returncode == 0, res.stderr
-    blocks = last - first + 1
-    assert f"range.jsonl.gz: blocks {first}..{last} ({blocks} replayed), 3 trades" in res.stdout
+    assert res.stderr == ""
+    (run,) = json.loads(res.stdout)["runs"]
+    assert (run["first_block"], run["last_block"], run["blocks"]) == (first, last, last - first + 1)
+    assert (run["trades"], run["buys"], run["sells"]) == (3, 1, 2)
     assert not (home / "data").exists()  # the replay's store was a temporary one
