@@ -115,6 +115,10 @@ class ReceiptTracker:
         if latest > nonce:
             if any(isinstance(tx, dict) and tx.get("blockNumber") for tx in answers):
                 return Look(None, known=True)  # mined, its receipt not indexed yet: look again
+            if await self._ours_in(head, sender, nonce, group):
+                # mined in the head block, whose receipts and lookups the node may not serve yet (anvil
+                # under load): look again, never drop a transaction the chain has
+                return Look(None, known=True)
             reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
             return Look({e.tx_hash: await self._drop(e, reason) for e in group})
         in_pool = [e for e, tx in zip(group, answers, strict=True) if isinstance(tx, dict)]
@@ -129,6 +133,20 @@ class ReceiptTracker:
         except TxRejected:
             return Look(None, known=False)
         return Look(None, known=True)
+
+    async def _ours_in(self, head: str, sender: str, nonce: int, group: list[LedgerEntry]) -> bool:
+        """Does block ``head`` hold ``sender``'s ``nonce`` as one of ``group`` (or is it not served yet)?"""
+        block = await self.client.request("eth_getBlockByNumber", [head, True])
+        if not isinstance(block, dict):
+            return True  # not served yet: no verdict from it
+        ours = {e.tx_hash.lower() for e in group}
+        return any(
+            isinstance(tx, dict)
+            and str(tx.get("from", "")).lower() == sender.lower()
+            and int(str(tx.get("nonce", "0x0")), 16) == nonce
+            and str(tx.get("hash", "")).lower() in ours
+            for tx in block.get("transactions", [])
+        )
 
     async def _drop(self, entry: LedgerEntry, reason: str) -> TxOutcome:
         await self.ledger.mark(entry.tx_hash, "dropped", error=reason)
