@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from dexbot.core.crashpoints import crashpoint
 from dexbot.core.errors import ChainError, StoreError
 from dexbot.engine.api.events import PositionChanged, TradeFilled
 from dexbot.engine.api.intel import IntelPolicy
@@ -255,6 +256,8 @@ class ExitDesk(TokenFaults):
                 fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
             )
         closed = pos_after.status == "closed"
+        if not closed:
+            crashpoint("between_slices")
         h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
         if closed:
             self.holdings.pop(pid, None)

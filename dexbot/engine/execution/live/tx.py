@@ -39,12 +39,14 @@ class Bill:
     gas_used: int = 0
     gas_cost: int = 0
     block: int = 0  # of the last receipt
+    last_hash: str = ""  # of the last receipt: what names the trade when its swap never landed
 
     def add(self, receipt: dict[str, Any]) -> None:
         used, cost = gas_paid(receipt)
         self.gas_used += used
         self.gas_cost += cost
         self.block = block_of(receipt)
+        self.last_hash = str(receipt.get("transactionHash", ""))
 
 
 class TxRunner:
