@@ -5,7 +5,8 @@ A `dexbot devnet up` (its market launching a plain token every couple of seconds
 is `dexbot run --no-ui --live` on it (the devnet's live wallet, dev account 1), exiting every position
 within seconds in TWAP slices, so buys, approvals and sliced sells keep coming. Each round starts the
 bot with ``DEXBOT_CRASH_AT`` naming a crash point (dexbot.core.crashpoints) and the hit to die at, or
-without one and SIGKILLs it at a random moment; the next round's start is the recovery. Its time is from
+without one and SIGKILLs it at a random moment after its spawn (some land in the middle of its
+recovery); the next round's start is the recovery. Its time is from
 the process's spawn to the engine saying it is running (the ledger reconciled, unbooked trades booked,
 the wallet adopted). A last clean run recovers once more and stops with Ctrl-C; then the store is
 checked against the chain (bench/crash_check.py)."""
@@ -29,12 +30,13 @@ from bench.crash_check import Verdict, verify
 from bench.instances import DEV1, HANG_S, Proc
 from dexbot.core.crashpoints import ENV, POINTS
 
-CRASH_WITHIN_S = 60.0  # a crash point not reached by then: the round ends with a kill -9 instead
+CRASH_WITHIN_S = 40.0  # a crash point not reached by then: the round ends with a kill -9 instead
 RANDOM_SHARE = 0.2
 CHAIN = """
 [devnet]
 block_time_s = 0.5
 tokens = 2
+tx_history_blocks = 0  # every receipt kept: the verdict reads the wallet's whole history
 [devnet.market]
 launch_every_s = 2.0
 swaps_per_s = 3.0
@@ -44,6 +46,10 @@ rug_share = 0.0
 [metrics]
 enabled = false
 """
+
+
+def _running(p: Proc) -> bool | None:
+    return True if any(e["state"] == "running" for e in p.events("EngineStateChanged")) else None
 
 
 def bot_config(rpc_url: str, data_dir: Path, db: Path) -> str:
@@ -99,30 +105,33 @@ class Matrix:
         args = ["run", "--no-ui", "--live", "--log-format", "json"]
         return Proc(f"bot{len(self.rounds)}", args, self.root / "bot", env), time.monotonic()
 
-    def recovered(self, proc: Proc, spawned: float) -> float | None:
-        """Spawn to "running", or None when the process ended first (killed while recovering)."""
+    def recovered(self, proc: Proc, spawned: float, within: float = HANG_S) -> float | None:
+        """Spawn to "running", or None when the process ended first (killed while recovering) or, with
+        ``within``, was not running by then."""
         try:
-            proc.running()
+            proc.until(_running, "the engine running", max(0.0, within))
         except AssertionError:
-            if proc.proc.poll() is None:
+            if proc.proc.poll() is None and within == HANG_S:
                 raise
             return None
         return time.monotonic() - spawned
 
     def one(self, point: str, hit: int, *, random_s: float = 0.0, must_reach: bool = False) -> Round:
         """One round: the bot started (recovering from the last round), then killed at ``point``'s
-        ``hit``-th pass, or (``point`` "random") ``random_s`` after it said it was running. A crash
-        point not reached within CRASH_WITHIN_S ends the round with our kill -9, unless ``must_reach``
-        (the test), where that is a failure."""
+        ``hit``-th pass, or (``point`` "random") ``random_s`` after its spawn, which may be in the middle
+        of its recovery. A crash point not reached within CRASH_WITHIN_S ends the round with our kill -9,
+        unless ``must_reach`` (the test), where that is a failure."""
         proc, spawned = self.spawn("" if point == "random" else f"{point}:{hit}")
         try:
-            recovery = self.recovered(proc, spawned)
             reached = True
             if point == "random":
-                if recovery is not None:
-                    time.sleep(random_s)  # bench only: a kill at no moment in particular
-                    proc.proc.kill()
+                recovery = self.recovered(proc, spawned, within=random_s)
+                time.sleep(
+                    max(0.0, spawned + random_s - time.monotonic())
+                )  # bench only: no moment in particular
+                proc.proc.kill()
             else:
+                recovery = self.recovered(proc, spawned)
                 try:
                     proc.proc.wait(HANG_S if must_reach else CRASH_WITHIN_S)
                 except subprocess.TimeoutExpired:
@@ -176,6 +185,7 @@ def summary(m: Matrix, final: float | None, v: Verdict) -> dict[str, Any]:
         "kills": sum(r.killed for r in m.rounds),
         "at_crash_points": sum(r.killed and r.reached and r.point != "random" for r in m.rounds),
         "at_random_times": sum(r.killed and (r.point == "random" or not r.reached) for r in m.rounds),
+        "while_recovering": sum(r.killed and r.point == "random" and r.recovery_s is None for r in m.rounds),
         "recoveries": len(times),
         "lost": v.lost,
         "duplicated": v.duplicated,
@@ -200,7 +210,7 @@ def run(
         m.start_chain()
         for _ in range(kills):
             if rng.random() < RANDOM_SHARE:
-                on_round(m.one("random", 0, random_s=rng.uniform(0.0, 6.0)))
+                on_round(m.one("random", 0, random_s=rng.uniform(0.0, 15.0)))
             else:
                 on_round(m.one(rng.choice(POINTS), rng.randint(1, 3)))
         final = m.last_run()
