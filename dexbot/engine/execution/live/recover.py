@@ -55,6 +55,11 @@ class Landed:
         return str(self.receipt.get("to") or "")
 
 
+def _checksum(address: str) -> str:
+    """As the engine names tokens and pools everywhere (the node's logs and receipts are lower case)."""
+    return str(to_checksum_address(address)) if address else ""
+
+
 def _moved_token(receipt: dict[str, Any], wallet: str, weth: str) -> str:
     """The token (not WETH) a Transfer log moved to or from ``wallet``; "" when none did."""
     me = "0x" + wallet.lower().removeprefix("0x").rjust(64, "0")
@@ -62,7 +67,7 @@ def _moved_token(receipt: dict[str, Any], wallet: str, weth: str) -> str:
         topics = [str(t).lower() for t in log.get("topics", [])]
         mine = len(topics) == 3 and topics[0] == TRANSFER and me in topics[1:]
         if mine and str(log["address"]).lower() != weth.lower():
-            return str(to_checksum_address(log["address"]))  # as the engine names it everywhere
+            return _checksum(log["address"])
     return ""
 
 
@@ -71,7 +76,7 @@ def _pool(receipt: dict[str, Any]) -> tuple[str, str]:
     for log in receipt.get("logs", []):
         t0 = str((log.get("topics") or [""])[0]).lower()
         if t0 in (V2_SWAP, V3_SWAP):
-            return str(to_checksum_address(log["address"])), "uniswap_v2" if t0 == V2_SWAP else "uniswap_v3"
+            return _checksum(log["address"]), "uniswap_v2" if t0 == V2_SWAP else "uniswap_v3"
     return "", ""
 
 
@@ -177,7 +182,7 @@ class Recovery:
         bill = Bill()
         bill.add(r)
         side = "buy" if e.purpose == "buy" else "sell"
-        token = item.to if e.purpose == "approve" else _moved_token(r, self.wallet, self.weth)
+        token = _checksum(item.to) if e.purpose == "approve" else _moved_token(r, self.wallet, self.weth)
         m = Market(token, "", "")
         await record_failed(
             self.pf,
