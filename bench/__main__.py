@@ -1,6 +1,7 @@
 """`make bench`: run every bench/bench_*.py, print a table, write bench/results.json.
 `python -m bench soak [--minutes M]` runs the memory soak instead (bench/soak.py), `python -m bench
 instances [--minutes M]` several instances on one PostgreSQL (bench/instances_report.py), `python -m
+bench backtest [--minutes M]` the recording and replay figures (bench/bench_backtest.py), `python -m
 bench crash [--kills N] [--seed S]` the kill -9 crash matrix for live trades (bench/crash.py)."""
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def main(argv: list[str]) -> int:
         from bench.soak import main as soak
 
         return soak(argv[1:])
+    if argv[:1] == ["backtest"] and argv[1:]:
+        from bench.bench_backtest import main as backtest
+
+        return backtest(argv[1:])
     if argv[:1] == ["crash"]:
         from bench.crash import main as crash
 

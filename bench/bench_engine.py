@@ -12,11 +12,11 @@ from typing import Any
 
 from dexbot.chain.devnet import TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.runtime import open_chain
 from dexbot.core.config import parse_config
 from dexbot.engine.api.intel import policy
+from dexbot.engine.engine import EngineService
 from dexbot.engine.risk.assess import RiskAssessor
-from dexbot.engine.runtime import open_chain
-from dexbot.engine.service import EngineService
 from dexbot.store.db import open_database
 
 ETH = 10**18

@@ -298,3 +298,41 @@ def race(h: History, *, contested: bool, after_full_only: bool) -> Comparison:
             include(h, t, fast.max_fee_per_gas, fast.max_priority_fee_per_gas),
         )
     return cmp
+
+
+@dataclass(frozen=True)
+class WaitRule:
+    """Skip the next block when the head block's gas-used ratio is at least (``above``) or at most
+    ``threshold``; what that saved, in % of the next block's base fee averaged over every head, and how
+    often a skipped head missed the second block too (its base fee was not lower)."""
+
+    above: bool
+    threshold: float
+    saved_pct: float
+    miss_pct: float
+
+
+def best_wait_rule(h: History, miss_budget_pct: float = 100.0 - 95.0) -> WaitRule:
+    """The most an honest bidder can gain by choosing which of the next two blocks to enter, seeing only
+    the head block: the best rule of the form "skip block t+1 when block t was at least / at most x full"
+    whose misses stay within the inclusion budget. The saving is gross (a miss is charged nothing, a
+    skipped block is assumed free of tips), so it bounds such rules from above. The next block's base fee
+    is known exactly; the one after depends on how full the next block will be, which is all a rule has
+    to guess."""
+    b, g = h.b["base_fee"], [x / h.gas_limit for x in h.b["gas_used"]]
+    heads = range(HISTORY_BLOCKS, h.blocks - MAX_WAIT)
+    best = WaitRule(True, 2.0, 0.0, 0.0)
+    for above in (True, False):
+        for step in range(0, 101, 5):
+            x = step / 100
+            saved, miss = 0.0, 0
+            for t in heads:
+                if (g[t] >= x) if above else (g[t] <= x):
+                    if b[t + 2] < b[t + 1]:
+                        saved += (b[t + 1] - b[t + 2]) / b[t + 1]
+                    else:
+                        miss += 1
+            rule = WaitRule(above, x, 100.0 * saved / len(heads), 100.0 * miss / len(heads))
+            if rule.miss_pct <= miss_budget_pct and rule.saved_pct > best.saved_pct:
+                best = rule
+    return best

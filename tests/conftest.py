@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/waits.py: ``fr
 
 DEVNET_SEED = 42
 DEVNET_TOKENS = 6
-DEVNET_FIXTURES = {"devnet", "chain", "w3", "aw3"}
+DEVNET_FIXTURES = {"devnet", "chain", "w3", "aw3", "op_devnet"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,6 +45,22 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
                 token_count=DEVNET_TOKENS,
                 block_time_s=0,
             )
+        )
+        yield Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
+    finally:
+        anvil.stop()
+
+
+@pytest.fixture(scope="session")
+def op_devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    """A second devnet configured as an OP-stack chain (anvil --optimism, our L1Block and GasPriceOracle
+    predeploys): every transaction pays an L1 data fee. Started only for the tests that ask for it."""
+    data_dir: Path = tmp_path_factory.mktemp("op_devnet")
+    anvil = Anvil(block_time_s=0, log_path=data_dir / "anvil.log", optimism=True)
+    anvil.start()
+    try:
+        deployment, accounts = asyncio.run(
+            prepare_chain(anvil.rpc_url, seed=DEVNET_SEED, token_count=2, block_time_s=0, op_stack=True)
         )
         yield Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
     finally:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from textual.pilot import Pilot
 
     from dexbot.engine.api.events import Event, EventBus
-    from dexbot.engine.service import EngineService
+    from dexbot.engine.engine import EngineService
 
 T = TypeVar("T")
 HANG_S = 90.0
@@ -282,7 +282,7 @@ async def settle(pilot: Pilot[Any], seconds: float = HANG_S) -> None:
                 await pilot.wait_for_scheduled_animations()
                 continue
             bus = getattr(app, "_queue", None)
-            if (bus is not None and not bus.empty()) or _messages_pending(app):
+            if (bus is not None and not bus.empty()) or _messages_pending(app) or _tables_unsized(app):
                 continue
             return
 
@@ -312,6 +312,14 @@ def _pending_timers(app: Any) -> list[asyncio.Task[Any]]:
 
 def _animating(app: Any) -> bool:
     return bool(app.animator._animations or app.animator._scheduled)
+
+
+def _tables_unsized(app: Any) -> bool:
+    """A DataTable sizes itself on idle, after its rows were added: until then its scrollbar is drawn
+    from the old virtual height (a one-glyph snapshot difference, seen only on a loaded machine)."""
+    from textual.widgets import DataTable
+
+    return any(isinstance(n, DataTable) and n._require_update_dimensions for n in _nodes(app))
 
 
 def _messages_pending(app: Any) -> bool:

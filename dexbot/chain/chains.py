@@ -290,6 +290,8 @@ def with_deployment(info: ChainInfo, deployment: Deployment) -> ChainInfo:
         v3_quoter=deployment.v3_quoter,
         v3_position_manager=deployment.v3_position_manager,
         multicall3=deployment.multicall3,
+        l1_gas_oracle=deployment.l1_gas_oracle,
+        op_stack=deployment.l1_gas_oracle is not None,
     )
 
 

@@ -80,6 +80,12 @@ def gas_paid(receipt: dict[str, Any]) -> tuple[int, int]:
     return used, used * price + (int(l1, 16) if isinstance(l1, str) else 0)
 
 
+def receipt_l1_fee(receipt: dict[str, Any]) -> int | None:
+    """The L1 data fee an OP-stack node reports in the receipt (``l1Fee``); None when it reports none."""
+    l1 = receipt.get("l1Fee")
+    return int(l1, 16) if isinstance(l1, str) else None
+
+
 def succeeded(receipt: dict[str, Any]) -> bool:
     return int(receipt.get("status", "0x1"), 16) == 1
 

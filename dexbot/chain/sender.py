@@ -95,7 +95,7 @@ class Sender:
                 raise res
         if req.gas is not None:
             return req.gas
-        return self.gas_limit(int(results[-1], 16), _block_gas_limit(block))
+        return self.gas_limit(int(results[-1], 16), block_gas_limit(block))
 
     def gas_limit(self, estimate: int, block_gas_limit: int | None = None) -> int:
         """``estimate`` × the margin + the headroom, capped at the block gas limit (never below the
@@ -111,26 +111,11 @@ class Sender:
         6.9k, well short of 17.1k, so a proportional margin alone runs small transactions out of gas.
         Unused gas is not charged, so the headroom costs nothing but a larger balance check.
         """
-        padded = estimate * self.gas_margin_bps // 10_000 + self.gas_headroom
-        if block_gas_limit is not None:
-            padded = min(padded, block_gas_limit)
-        return max(padded, estimate)
+        return padded_gas_limit(estimate, block_gas_limit, self.gas_margin_bps, self.gas_headroom)
 
     def build(self, req: TxRequest, fees: Fees, *, nonce: int, gas: int) -> dict[str, Any]:
         """The EIP-1559 transaction dict to sign."""
-        if req.value < 0:
-            raise InputError(f"value {req.value} is negative")
-        return {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": nonce,
-            "to": to_checksum_address(req.to),
-            "value": req.value,
-            "data": req.data,
-            "gas": gas,
-            "maxFeePerGas": fees.max_fee_per_gas,
-            "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
-        }
+        return eip1559_tx(req, fees, chain_id=self.chain_id, nonce=nonce, gas=gas)
 
     def sign(self, tx: dict[str, Any], *, purpose: str = "", replaces: str = "") -> LedgerEntry:
         signed = self.account.sign_transaction(tx)
@@ -227,7 +212,38 @@ class Sender:
         return await self._replace(entry, tx, "cancel")
 
 
-def _block_gas_limit(block: Any) -> int | None:
+def padded_gas_limit(
+    estimate: int,
+    block_gas_limit: int | None = None,
+    margin_bps: int = GAS_MARGIN_BPS,
+    headroom: int = GAS_HEADROOM,
+) -> int:
+    """The gas limit a send uses for ``estimate`` (see :meth:`Sender.gas_limit`)."""
+    padded = estimate * margin_bps // 10_000 + headroom
+    if block_gas_limit is not None:
+        padded = min(padded, block_gas_limit)
+    return max(padded, estimate)
+
+
+def eip1559_tx(req: TxRequest, fees: Fees, *, chain_id: int, nonce: int, gas: int) -> dict[str, Any]:
+    """The EIP-1559 transaction dict to sign: one definition, so what a paper fill prices and what the
+    live path signs are the same bytes."""
+    if req.value < 0:
+        raise InputError(f"value {req.value} is negative")
+    return {
+        "type": 2,
+        "chainId": chain_id,
+        "nonce": nonce,
+        "to": to_checksum_address(req.to),
+        "value": req.value,
+        "data": req.data,
+        "gas": gas,
+        "maxFeePerGas": fees.max_fee_per_gas,
+        "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+    }
+
+
+def block_gas_limit(block: Any) -> int | None:
     """The gas limit of a block answer; None when the node did not give one (then nothing is capped)."""
     if isinstance(block, dict) and isinstance(block.get("gasLimit"), str):
         try:

@@ -15,7 +15,7 @@ from dexbot.cli.render import cols, table
 from dexbot.core.errors import InputError
 
 if TYPE_CHECKING:
-    from dexbot.engine.breakers import BreakerRegistry
+    from dexbot.engine.host.commands import BreakerRegistry
 
 app = typer.Typer(
     help="Circuit breakers: list their state (default), trip or reset one.",
@@ -27,7 +27,7 @@ STATE_STYLE = {"closed": "green", "open": "bold red", "half_open": "yellow"}
 
 
 def _registry(ctx: typer.Context) -> BreakerRegistry:
-    from dexbot.engine.breakers import BreakerRegistry
+    from dexbot.engine.host.commands import BreakerRegistry
     from dexbot.store.db import open_database
 
     cfg = state(ctx).config()

@@ -10,7 +10,6 @@ import typer
 from dexbot.cli.context import out, print_json, state
 from dexbot.cli.render import cols, table
 from dexbot.core.config import load_config
-from dexbot.engine.effective_config import effective_settings, effective_tree
 
 app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=True)
 
@@ -21,6 +20,8 @@ def show(
 ) -> None:
     """Print the effective configuration, each value with its source (file, env, intel level, default),
     credentials redacted."""
+    from dexbot.engine.host.commands import effective_settings, effective_tree  # the engine loads slowly
+
     cfg = state(ctx).config()
     settings = effective_settings(cfg)
     if as_json:

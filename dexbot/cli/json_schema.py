@@ -11,45 +11,28 @@ evidence as recorded, not typed here."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["amount", "integer", "number", "string", "boolean", "time", "free-form"]
-AMOUNT_TEXT = re.compile(r"-?[0-9]+")
-
-
-@dataclass(frozen=True)
-class Scalar:
-    kind: Kind
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Obj:
-    fields: Mapping[str, Spec] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Arr:
-    item: Spec
-
-
-Spec = Scalar | Obj | Arr
-
-AMOUNT, INT, NUM, STR = Scalar("amount"), Scalar("integer"), Scalar("number"), Scalar("string")
-BOOL, TIME, FREE = Scalar("boolean"), Scalar("time"), Scalar("free-form")
-
-
-def opt(s: Scalar) -> Scalar:
-    return Scalar(s.kind, nullable=True)
-
-
-def _obj(**fields: Spec) -> Obj:
-    return Obj(fields)
-
+from dexbot.cli.json_backtest import BACKTEST, OPTIMISE
+from dexbot.cli.json_types import (
+    AMOUNT,
+    AMOUNT_TEXT,
+    BOOL,
+    FREE,
+    INT,
+    NUM,
+    STR,
+    TIME,
+    Arr,
+    Kind,
+    Obj,
+    Scalar,
+    Spec,
+    _obj,
+    opt,
+)
 
 FACTOR = _obj(name=STR, value=STR, risk=INT, weight=NUM, contribution=NUM, hard_block=BOOL, note=STR)
 THOUGHT_FACTOR = Obj({**FACTOR.fields, "evidence": FREE})
@@ -110,6 +93,7 @@ COMMANDS: dict[str, Spec] = {
             realised_pnl=AMOUNT,
             fees=AMOUNT,
             gas_cost=AMOUNT,
+            l1_fee=AMOUNT,
             peak_value=AMOUNT,
             entry_value=AMOUNT,
             value_now=AMOUNT,
@@ -139,6 +123,7 @@ COMMANDS: dict[str, Spec] = {
             quoted_out=AMOUNT,
             gas_used=AMOUNT,
             gas_cost=AMOUNT,
+            l1_fee=AMOUNT,
             block_number=INT,
             tx_hash=STR,
             reason=STR,
@@ -181,6 +166,7 @@ COMMANDS: dict[str, Spec] = {
             unrealised_pnl=AMOUNT,
             equity=AMOUNT,
             gas_spent=AMOUNT,
+            l1_fees=AMOUNT,
             trades=INT,
             wins=INT,
             losses=INT,
@@ -263,10 +249,13 @@ COMMANDS: dict[str, Spec] = {
             "chain_id": INT,
             "rpc_url": STR,
             **dict.fromkeys(_DEPLOYMENT_ADDRESSES, STR),
+            "l1_gas_oracle": opt(STR),
             "tokens": Arr(DEV_TOKEN),
             "block_number": INT,
         }
     ),
+    "backtest": BACKTEST,
+    "optimise": OPTIMISE,
     "config show": FREE,  # the config file's own sections and keys; ETH amounts there are decimal strings
 }
 

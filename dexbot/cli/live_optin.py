@@ -60,7 +60,7 @@ def _confirm(network: str, address: str, cap_wei: int) -> None:
 
 def unlock_live_signer(cfg: Config, *, yes: bool, address: str | None) -> LocalAccount | None:
     """The unlocked account to trade with (None on the devnet: the engine uses a dev account)."""
-    from dexbot.engine.execution.live.signer import is_devnet, keystore_signer
+    from dexbot.engine.host.commands import is_devnet, keystore_signer
 
     if cfg.mode.max_trade_wei <= 0:
         raise ConfigError("mode.max_trade_eth = 0: live trading needs a per-trade value cap above zero")

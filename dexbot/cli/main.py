@@ -1,5 +1,5 @@
 """The `dexbot` command: a thin typer app. Exit codes live here: 0 ok, 1 error, 2 usage/config,
-3 not built yet, 130 interrupted. Every failure is one line on stderr, never a traceback."""
+130 interrupted. Every failure is one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer carri
 from dexbot import __version__
 from dexbot.cli import config_cmd, db_cmd, reads
 from dexbot.cli.context import err, state
-from dexbot.core.errors import DexbotError, NotBuiltYet
+from dexbot.core.errors import DexbotError
 
 app = typer.Typer(
     name="dexbot",
@@ -47,10 +47,6 @@ def root(
     state(ctx).config_path = config
 
 
-def _not_built(feature: str, issue: str) -> NotBuiltYet:
-    return NotBuiltYet(f"{feature} is not built yet ({issue}); nothing was done")
-
-
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.command("positions")(reads.positions)
@@ -66,6 +62,10 @@ app.command("run")(run_cmd.run)
 from dexbot.cli import devnet_cmd  # noqa: E402
 
 app.add_typer(devnet_cmd.app, name="devnet")
+
+from dexbot.cli import chaos_cmd  # noqa: E402
+
+devnet_cmd.app.command("chaos")(chaos_cmd.chaos)
 
 
 from dexbot.cli import token_cmd  # noqa: E402
@@ -90,10 +90,15 @@ from dexbot.cli import wallet_cmd  # noqa: E402
 app.add_typer(wallet_cmd.app, name="wallet")
 
 
-@app.command("backtest")
-def backtest() -> None:
-    """Replay recorded market data through a strategy."""
-    raise _not_built("backtesting", "a later issue")
+from dexbot.cli import backtest_cmd, backtest_report_cmd  # noqa: E402
+
+app.command("backtest")(backtest_report_cmd.backtest)
+app.command("report")(backtest_report_cmd.report)
+app.command("record")(backtest_cmd.record)
+
+from dexbot.cli import optimise_cmd  # noqa: E402
+
+app.command("optimise")(optimise_cmd.optimise)
 
 
 EXIT_INTERRUPTED = 130

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from dexbot.store.models import Thought
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output")]
-NUMS = ("id", "size", "entry cost (ETH)", "realised P&L (ETH)", "in", "out", "block")
+NUMS = ("id", "size", "entry cost (ETH)", "realised P&L (ETH)", "in", "out", "block", "gas", "L1 fee")
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="rows to show")]
 
 
@@ -93,7 +93,9 @@ def trades(
     if not rows:
         out.print("no trades yet")
         return
-    columns = cols("id", "time", "mode", "side", "token", "in", "out", "block", "tx", right=NUMS)
+    columns = cols(
+        "id", "time", "mode", "side", "token", "in", "out", "gas", "L1 fee", "block", "tx", right=NUMS
+    )
     cells = [
         [
             str(t.id),
@@ -103,6 +105,8 @@ def trades(
             t.token[:10],
             str(t.amount_in),
             str(t.amount_out),
+            fmt_units(t.gas_cost, 18, 6),
+            fmt_units(t.l1_fee, 18, 6),
             str(t.block_number),
             t.tx_hash[:12],
         ]
@@ -199,6 +203,7 @@ def pnl(
         "trades",
         "win rate",
         "gas",
+        "of it L1",
     )
     cells = [
         [
@@ -213,6 +218,7 @@ def pnl(
             str(r.trades),
             f"{r.win_rate_bps / 100:.1f}% ({r.wins}/{r.wins + r.losses})",
             fmt_units(r.gas_spent, 18, 6),
+            fmt_units(r.l1_fees, 18, 6),
         ]
         for r in reports
     ]

@@ -28,6 +28,7 @@ class PnlReport:
     unrealised_pnl: int
     equity: int
     gas_spent: int
+    l1_fees: int  # the part of gas_spent that was OP-stack L1 data fees
     trades: int
     wins: int
     losses: int
@@ -82,6 +83,7 @@ def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
                     unrealised_pnl=open_value - open_cost,
                     equity=acct.balance + open_value,
                     gas_spent=sum(t.gas_cost for t in trades),
+                    l1_fees=sum(t.l1_fee for t in trades),
                     trades=len(trades),
                     wins=sum(1 for p in closed if p.realised_pnl >= 0),
                     losses=sum(1 for p in closed if p.realised_pnl < 0),
@@ -114,6 +116,7 @@ def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> l
                 amount_in=t.amount_in,
                 amount_out=t.amount_out,
                 gas_cost=t.gas_cost,
+                l1_fee=t.l1_fee,
                 tx_hash=t.tx_hash,
                 reason=t.reason,
                 decimals=pos.decimals if pos else 18,

@@ -6,9 +6,8 @@ from dexbot.cli.quote_service import QuoteTarget, connect, resolve_token
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError
 from dexbot.engine.api.intel import effective_policy
-from dexbot.engine.risk.assess import RiskAssessor
-from dexbot.engine.risk.score import Assessment
-from dexbot.engine.token_faults import describe
+from dexbot.engine.host.commands import Assessment, RiskAssessor
+from dexbot.engine.host.commands import describe_token_fault as describe
 
 
 async def check_token(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -17,8 +18,8 @@ from dexbot.core.logsetup import register_secret, setup_logging
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from dexbot.chain.runtime import Service
     from dexbot.engine.api.events import Event, TradeFilled
-    from dexbot.engine.runtime import Service
 
 log = logging.getLogger("dexbot")
 
@@ -48,11 +49,13 @@ def _check_mode(
     return None
 
 
-async def run_headless(cfg: Config, fmt: str, signer: LocalAccount | None = None) -> None:
+async def run_headless(
+    cfg: Config, fmt: str, signer: LocalAccount | None = None, record: Path | None = None
+) -> None:
     from dexbot.cli.eventlog import EventFormatter
     from dexbot.engine.host import EngineHost
 
-    host = EngineHost(cfg, services=_services(cfg), signer=signer)
+    host = EngineHost(cfg, services=_services(cfg), signer=signer, record=record)
     formatter = EventFormatter()
     queue = host.bus.subscribe()
     loop = asyncio.get_running_loop()
@@ -125,6 +128,9 @@ def run(
     address: Annotated[
         str | None, typer.Option("--address", help="live: which keystore, when there are several")
     ] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="write a recording of the chain for `dexbot backtest`")
+    ] = None,
 ) -> None:
     """Run the trading engine: the TUI by default, headless with --no-ui.
 
@@ -134,6 +140,10 @@ def run(
         raise ConfigError(f"--log-format {log_format!r}: use text or json")
     fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"
     cfg = state(ctx).config()
+    if record is not None and record.exists():
+        raise ConfigError(f"--record {record}: the file exists (a recording is never overwritten)")
+    if record is not None and not record.parent.is_dir():
+        raise ConfigError(f"--record {record}: folder {record.parent} does not exist")
     signer = _check_mode(cfg, live, yes=yes, address=address)
     for url in (*cfg.chain.rpc_urls, cfg.chain.send_url or ""):
         register_secret(url)
@@ -141,14 +151,14 @@ def run(
         setup_logging(
             cfg.log.level, fmt if fmt == "json" else cfg.log.format, cfg.data_path, file=cfg.log.file
         )
-        asyncio.run(run_headless(cfg, fmt, signer))
+        asyncio.run(run_headless(cfg, fmt, signer, record))
         return
     setup_logging(cfg.log.level, "json", cfg.data_path, file=cfg.log.file)
     logging.getLogger().handlers[:1] = []  # the TUI owns the terminal: log to the file only
     from dexbot.engine.host import EngineHost
     from dexbot.tui.app import make_app
 
-    host = EngineHost(cfg, services=_services(cfg), signer=signer)
+    host = EngineHost(cfg, services=_services(cfg), signer=signer, record=record)
 
     def stored_trades() -> list[TradeFilled]:
         from dexbot.cli.reports import trade_events

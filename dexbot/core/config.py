@@ -57,6 +57,9 @@ class DevnetConfig(Section):
     # adds to the chain; dexbot reads states a few blocks back, and logs and receipts 64 blocks back.
     history_blocks: int = Field(default=32, ge=0, le=100_000)
     tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
+    # An OP-stack devnet (anvil --optimism with an L1Block and a GasPriceOracle): every transaction also
+    # pays an L1 data fee, as on Base, and paper fills price it.
+    op_stack: bool = False
     market: MarketConfig = MarketConfig()
 
     @field_validator("history_blocks", "tx_history_blocks")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from dexbot.chain.roundtrip import RoundTripResult
+    from dexbot.chain.runtime import ChainRuntime
     from dexbot.core.config import Config
     from dexbot.engine.api.events import EventBus
     from dexbot.engine.breakers.decision import Decision
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from dexbot.engine.portfolio import Portfolio
     from dexbot.engine.risk.assess import RiskAssessor
     from dexbot.engine.risk.score import Assessment
-    from dexbot.engine.runtime import ChainRuntime
     from dexbot.engine.strategy import Candidate, Strategy
     from dexbot.engine.thoughts import ThoughtLog
 
@@ -52,6 +52,7 @@ class DeskState:
     losses: int
     block: int
     gas_price: int
+    l1_fee: int
     clock: Callable[[], float]  # chain time (engine.clock): what every age and window is measured in
     decided_at: float  # perf_counter() when the last decision (verdict or sized order) was made
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
 from dexbot.core.errors import InstanceLocked
 from dexbot.engine.execution.live.signer import live_signer
-from dexbot.engine.runtime import ChainRuntime
 from dexbot.store.instance_lock import EngineLock, LockBusy, LockHolder, acquire
 
 if TYPE_CHECKING:

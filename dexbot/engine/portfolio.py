@@ -149,6 +149,7 @@ class Portfolio:
             pos.size += fill.amount_out
             pos.entry_cost += cost
             pos.gas_cost += fill.gas_cost
+            pos.l1_fee += fill.l1_fee
             pos.peak_value = max(pos.peak_value, fill.amount_in)
             self.account.balance -= cost
             trade = self._trade(fill, pos)
@@ -182,6 +183,7 @@ class Portfolio:
             pos.exit_proceeds += proceeds
             pos.realised_pnl += pnl
             pos.gas_cost += fill.gas_cost
+            pos.l1_fee += fill.l1_fee
             self.account.balance += proceeds
             self.realised_pnl += pnl
             if pos.size == 0:
@@ -216,6 +218,7 @@ class Portfolio:
             quoted_out=fill.quoted_out,
             gas_used=fill.gas_used,
             gas_cost=fill.gas_cost,
+            l1_fee=fill.l1_fee,
             block_number=fill.block_number,
             tx_hash=fill.tx_hash,
             reason=reason,

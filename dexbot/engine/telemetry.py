@@ -34,7 +34,7 @@ from dexbot.engine.api.events import (
     TradeFilled,
 )
 from dexbot.engine.api.snapshot import BreakerView
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.metrics.health import Health, starting
 from dexbot.metrics.registry import BREAKER_STATE_VALUE, Metrics
 from dexbot.metrics.server import MetricsServer
@@ -167,6 +167,7 @@ class Telemetry:
             weth = ev.amount_in if ev.side == "buy" else ev.amount_out
             m.trade_volume.labels(ev.mode, ev.side).inc(weth / WEI)
             m.gas_spent.labels(ev.mode).inc(ev.gas_cost)
+            m.l1_fee_spent.labels(ev.mode).inc(ev.l1_fee)
             if ev.mode == "live" and ev.quoted_out:  # paper fills are the quote by construction
                 m.fill_error.labels(ev.side).observe(abs(ev.amount_out - ev.quoted_out))
             if self._last_block_at is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.states import V3State
 from dexbot.chain.roundtrip import RoundTripResult
+from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
@@ -31,7 +32,6 @@ from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import MarketFacts, RiskAssessor, round_trip_on
 from dexbot.engine.risk.score import Assessment
 from dexbot.engine.risk.venues import Venue, measure_v3, v2_venue
-from dexbot.engine.runtime import ChainRuntime
 from dexbot.engine.strategy import Candidate, Strategy
 from dexbot.engine.thoughts import ThoughtLog, explain_enter, explain_skip
 from dexbot.engine.tick import Tick
@@ -39,6 +39,9 @@ from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
 
 SKIP_MEMORY_BLOCKS = 50
+# A pair this young is raced for: others' first buys compete for the same blocks (what the fast lane pays
+# to win); after that a buy waits in an ordinary queue.
+CONTESTED_BLOCKS = 3
 
 
 class Trader(Discovery, ExitDesk):
@@ -76,12 +79,13 @@ class Trader(Discovery, ExitDesk):
         self.losses = 0
         self.block = 0
         self.gas_price = 0
+        self.l1_fee = 0  # the L1 data fee a swap may pay on top of its gas (OP-stack chains)
         self.decided_at = 0.0
 
     def on_tick(self, tick: Tick) -> None:
         """The block being handled, as the engine hands it over: the only way the desk's block and gas
         price move."""
-        self.block, self.gas_price = tick.block, tick.gas_price
+        self.block, self.gas_price, self.l1_fee = tick.block, tick.gas_price, tick.l1_fee
 
     def enqueue(self, candidates: Iterable[Candidate]) -> None:
         """Candidates wait for a decision in arrival order; a token already waiting keeps its place."""
@@ -156,6 +160,7 @@ class Trader(Discovery, ExitDesk):
                 block=self.block,
                 facts=facts,
                 gas_price_wei=self.gas_price,
+                l1_fee_wei=self.l1_fee,
             )
         except Exception as err:  # whatever one token makes the assessment raise, only it is skipped
             await self.token_failed("assess", token, symbol, err, policy=policy)
@@ -247,7 +252,7 @@ class Trader(Discovery, ExitDesk):
         wanted = size
         size = choice.order
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
-        gas_cost = 2 * 150_000 * self.gas_price
+        gas_cost = 2 * (150_000 * self.gas_price + self.l1_fee)
         if choice.best is None or size <= 0 or gas_cost * 50 > size:  # gas over 2 % of it: too thin
             self.skipped[a.token.lower()] = self.block
             await self.thoughts.record(
@@ -268,9 +273,17 @@ class Trader(Discovery, ExitDesk):
         m, impact = choice.best.market, choice.best.impact_bps
         if await self._unconfirmed(a, m, policy, evidence):
             return
+        age = facts.age_blocks(self.block)
+        contested = age is not None and age <= CONTESTED_BLOCKS
+        evidence["contested"] = contested
         try:
             fill = await self.executor.buy(
-                m, size, buy_tax_bps=a.buy_tax_bps or 0, block=self.block, gas_price=self.gas_price
+                m,
+                size,
+                buy_tax_bps=a.buy_tax_bps or 0,
+                block=self.block,
+                gas_price=self.gas_price,
+                contested=contested,
             )
         except ChainError as err:  # live: refused, reverted, cancelled (the executor booked any gas)
             self.skipped[a.token.lower()] = self.block
@@ -340,7 +353,15 @@ class Trader(Discovery, ExitDesk):
             },
         )
         self._publish_fill(
-            pos, trade.id or 0, fill.side, fill.amount_in, fill.amount_out, fill.gas_cost, "", fill.quoted_out
+            pos,
+            trade.id or 0,
+            fill.side,
+            fill.amount_in,
+            fill.amount_out,
+            fill.gas_cost,
+            "",
+            fill.quoted_out,
+            fill.l1_fee,
         )
 
     async def _choose_venue(
@@ -389,7 +410,7 @@ class Trader(Discovery, ExitDesk):
         )
 
     def _gas_reserve(self) -> int:
-        return 400_000 * self.gas_price
+        return 400_000 * self.gas_price + 2 * self.l1_fee
 
 
 def _assessment_row(instance: str, chain_id: int, genesis_hash: str, a: Assessment) -> TokenAssessment:

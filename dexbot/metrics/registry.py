@@ -132,6 +132,11 @@ class Metrics:
         self.gas_spent = self._counter(
             "dexbot_gas_spent_wei_total", "Gas paid for trades, in wei.", ("mode",)
         )
+        self.l1_fee_spent = self._counter(
+            "dexbot_l1_fee_spent_wei_total",
+            "The OP-stack L1 data fee paid for trades, in wei (also counted in dexbot_gas_spent_wei_total).",
+            ("mode",),
+        )
         self.gas_price = self._gauge("dexbot_gas_price_wei", "Fee per gas the engine prices its trades at.")
         self.base_fee = self._gauge("dexbot_gas_base_fee_wei", "Projected base fee of the next block.")
         self.fee_suggestion = self._gauge(

@@ -66,6 +66,7 @@ class Position(SQLModel, table=True):
     realised_pnl: int = big()
     fees: int = big()
     gas_cost: int = big()
+    l1_fee: int = big()  # the OP-stack L1 data fee, wei: part of gas_cost
     peak_value: int = big()
     entry_value: int = big()  # net WETH a sale would return right after entry: exit rules' baseline
     value_now: int = big()  # net WETH a sale would return at ``marked_block`` (after tax and gas)
@@ -95,7 +96,8 @@ class Trade(SQLModel, table=True):
     amount_out: int = big()
     quoted_out: int = big()
     gas_used: int = big()
-    gas_cost: int = big()
+    gas_cost: int = big()  # execution gas plus the L1 data fee
+    l1_fee: int = big()  # the OP-stack L1 data fee, wei: part of gas_cost
     block_number: int = 0
     tx_hash: str = Field(default="", max_length=66)
     reason: str = Field(default="", max_length=64)

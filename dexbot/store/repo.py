@@ -272,8 +272,20 @@ def latest_assessment(
 
 
 def ledger_insert(engine: Engine, row: TxLedger) -> None:
-    """Write a signed transaction; committed when this returns (the sender broadcasts only after)."""
+    """Write a signed transaction; committed when this returns (the sender broadcasts only after).
+
+    The same bytes signed again after the node refused them (same nonce and fields after a false "nonce
+    too low") hash the same: the dropped row is revived rather than a second one refused by the unique
+    tx hash, which once left the trade unwritable."""
     with session_scope(engine) as s:
+        old = s.exec(select(TxLedger).where(TxLedger.tx_hash == row.tx_hash)).first()
+        if old is not None and old.status == "dropped":
+            old.status = row.status
+            old.block_number = row.block_number
+            old.error = f"signed again after: {old.error}"[:500] if old.error else ""
+            old.updated_at = utcnow()
+            s.add(old)
+            return
         s.add(row)
 
 

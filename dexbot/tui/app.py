@@ -94,6 +94,7 @@ class DexbotApp(ControlActions, App[None]):
         try:
             await self.engine.run()
         except Exception as exc:  # the UI stays up so the operator can read what happened
+            self._flush_bus()  # the errors it published on the way down come before the crash notice
             self.note = f"engine failed: {exc}"
             self.notify(self.note, severity="error", timeout=30)
         else:
@@ -107,6 +108,14 @@ class DexbotApp(ControlActions, App[None]):
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(queue.get_nowait())
+            self.post_message(EngineEvents(batch))
+
+    def _flush_bus(self) -> None:
+        """Post what the engine published but the pump has not taken yet (on a loaded machine the engine
+        can publish an error and die before the pump's task next runs)."""
+        queue = self._queue
+        while queue is not None and not queue.empty():
+            batch = [queue.get_nowait() for _ in range(min(queue.qsize(), MAX_BATCH))]
             self.post_message(EngineEvents(batch))
 
     def refresh_snapshot(self) -> None:

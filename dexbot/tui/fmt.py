@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from dexbot.core.units import from_units
-
 WETH_DECIMALS = 18
 USD_DECIMALS = 6
 
@@ -40,8 +38,14 @@ STATE_STYLES: dict[str, str] = {
 
 def units(raw: int, decimals: int, places: int = 4) -> str:
     """Fixed-point, truncated toward zero. (core.units.fmt_units prints values below 1e-6 as '4.3E-7'.)"""
-    value = from_units(raw, decimals).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-    return f"{value:,f}"
+    # Integer arithmetic: Decimal.quantize raises InvalidOperation past 28 digits, and a hostile token's
+    # balance can have 78.
+    sign = "-" if raw < 0 else ""
+    whole, frac = divmod(abs(raw), 10**decimals)
+    if places <= 0:
+        return f"{sign}{whole:,}"
+    digits = str(frac).rjust(decimals, "0")[:places].ljust(places, "0")
+    return f"{sign}{whole:,}.{digits}"
 
 
 def weth(wei: int, places: int = 4) -> str:
@@ -83,15 +87,10 @@ def token_amount(raw: int, decimals: int, places: int = 4) -> str:
 
 def compact_amount(raw: int, decimals: int) -> str:
     """Token sizes span 1e-6 to 1e12 whole units: 1.23M / 88.0K / 12.5 / 0.0042, truncated."""
-    whole = from_units(raw, decimals)
-    for limit, suffix in (
-        (Decimal(10**12), "T"),
-        (Decimal(10**9), "B"),
-        (Decimal(10**6), "M"),
-        (Decimal(10**3), "K"),
-    ):
-        if whole >= limit:
-            return f"{(whole / limit).quantize(Decimal('0.01'), rounding=ROUND_DOWN):f}{suffix}"
+    whole = abs(raw) // 10**decimals
+    for exponent, suffix in ((12, "T"), (9, "B"), (6, "M"), (3, "K")):
+        if whole >= 10**exponent:
+            return units(raw, decimals + exponent, 2) + suffix
     return units(raw, decimals, 4 if whole < 1 else 2)
 
 

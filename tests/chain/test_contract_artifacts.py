@@ -20,6 +20,8 @@ COMMITTED = Path(artifacts_module.__file__).parent / "artifacts"
 
 OWN_CONTRACTS = [
     "BlacklistToken",
+    "DevGasPriceOracle",
+    "DevL1Block",
     "HoneypotToken",
     "LimitsToken",
     "MintableRugToken",

@@ -3,13 +3,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from dexbot import __version__
 
 COMMAND_GROUPS = (
     "run", "devnet", "token", "quote", "positions", "trades", "pnl",
-    "thoughts", "breakers", "wallet", "backtest", "config", "db",
+    "thoughts", "breakers", "wallet", "backtest", "optimise", "config", "db",
 )  # fmt: skip
 
 
@@ -31,11 +29,10 @@ def test_unknown_command_is_a_usage_error(cli) -> None:
     assert res.returncode == 2
 
 
-@pytest.mark.parametrize("args", [("backtest",)])
-def test_unbuilt_commands_say_so_and_exit_nonzero(cli, args: tuple[str, ...]) -> None:
-    res = cli(*args)
-    assert res.returncode == 3
-    assert "not built yet" in res.stderr
+def test_backtest_without_a_recording_is_a_usage_error(cli) -> None:
+    res = cli("backtest", "missing.jsonl.gz")
+    assert res.returncode == 2
+    assert "recording missing.jsonl.gz: no such file" in res.stderr
     assert res.stderr.count("\n") == 1
 
 

@@ -1,4 +1,4 @@
-"""Every command line ends in exit 0, 1 or 2 (3 for what is not built yet) with at most one error line
+"""Every command line ends in exit 0, 1 or 2 with at most one error line
 and never a traceback, and a failing one writes nothing to the database. Commands and their options
 come from the typer app itself, so a new command is fuzzed as soon as it is registered. The commands
 that never return (`run`, `devnet up`, `thoughts --follow`) are fuzzed up to their parsing: an input
@@ -73,7 +73,7 @@ def test_any_command_line_ends_in_one_clean_line(cmd: Command, home: tuple[Path,
     config, db = home
     good = ["--config", str(config)]
     roots = st.one_of(st.just(good), st.just(["-c", str(config)]), values().map(lambda v: ["--config", v]))
-    allowed = frozenset({0, 1, 2, 3} if cmd.path == ("backtest",) else {0, 1, 2})
+    allowed = frozenset({0, 1, 2})
 
     @settings(max_examples=PER_COMMAND)
     @given(root=roots, args=arguments_for(cmd))

@@ -15,9 +15,9 @@ from eth_abi import encode
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
 
 SendTx = Callable[..., Awaitable[dict[str, Any]]]

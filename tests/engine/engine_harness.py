@@ -10,7 +10,7 @@ import waits
 
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
 ETH = 10**18

@@ -14,15 +14,15 @@ from sqlalchemy.engine import Engine
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment, open_chain
 from dexbot.core.config import Config, parse_config
 from dexbot.core.errors import ChainIdentityMismatch
 from dexbot.engine.api.events import EventBus, ThoughtRecorded
+from dexbot.engine.engine import EngineService
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.runtime import from_deployment, open_chain
-from dexbot.engine.service import EngineService
 from dexbot.engine.tick import Tick
 from dexbot.store import repo
 from dexbot.store.db import open_database

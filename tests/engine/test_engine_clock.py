@@ -13,10 +13,10 @@ import waits
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
 from dexbot.engine.clock import ChainClock
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
 

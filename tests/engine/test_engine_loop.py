@@ -9,10 +9,10 @@ import pytest
 
 from dexbot.chain.devnet import Devnet, TokenSpec
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.chain.tokens import balances
 from dexbot.core.config import parse_config
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.engine.tick import Tick
 from dexbot.store import repo
 from dexbot.store.db import open_database

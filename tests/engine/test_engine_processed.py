@@ -11,7 +11,7 @@ import waits
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.service import EngineService, EngineStopped
+from dexbot.engine.engine import EngineService, EngineStopped
 from dexbot.store import repo
 
 from .engine_harness import launch, spec

@@ -15,9 +15,9 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.events import NewBlock
 from dexbot.chain.pool_ages import Retention
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
 
 ETH = 10**18

@@ -17,6 +17,7 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.launch import add_launch
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
 from dexbot.engine.api.events import (
     BlockSeen,
@@ -27,8 +28,7 @@ from dexbot.engine.api.events import (
     PortfolioUpdated,
     ThoughtRecorded,
 )
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 

@@ -14,10 +14,10 @@ from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
+from dexbot.engine.engine import EngineService
 from dexbot.engine.execution.quotes import Priced
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.plan import make_plan
-from dexbot.engine.service import EngineService
 from dexbot.engine.tick import Tick
 from dexbot.store import repo
 

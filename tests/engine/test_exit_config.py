@@ -14,10 +14,10 @@ import pytest
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
 from dexbot.engine.api.events import BlockSeen, Event, PortfolioUpdated, TradeFilled
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 from dexbot.store.db import open_database
 

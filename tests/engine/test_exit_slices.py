@@ -11,7 +11,7 @@ import pytest
 
 from dexbot.chain.devnet import Devnet, DevToken
 from dexbot.chain.rpc import RpcClient
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
 from .engine_harness import (

@@ -23,10 +23,10 @@ from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.dex.events import WatchEvent
 from dexbot.chain.dex.uniswap_v2.pair import read_pair
+from dexbot.chain.runtime import open_chain
 from dexbot.core.config import Config, parse_config
+from dexbot.engine.engine import EngineService
 from dexbot.engine.host import EngineHost
-from dexbot.engine.runtime import open_chain
-from dexbot.engine.service import EngineService
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 
@@ -103,7 +103,7 @@ async def test_without_a_usd_pair_the_runtime_says_values_are_in_weth_only(
     dep = devnet.deployment
     if custom.get("usdc") == "deployer":
         custom = {"usdc": dep.deployer}  # an address with no pair against WETH
-    caplog.set_level(logging.INFO, logger="dexbot.engine")
+    caplog.set_level(logging.INFO, logger="dexbot.chain")
     async with open_chain(_cfg(tmp_path, dep, devnet.rpc_url, **custom)) as rt:
         assert rt.usdc_pool is None
     (line,) = [r.getMessage() for r in caplog.records if "WETH only" in r.getMessage()]

@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.engine.engine import EngineService
 from dexbot.engine.host import EngineHost
-from dexbot.engine.service import EngineService
 from dexbot.engine.telemetry import Telemetry
 
 ETH = 10**18

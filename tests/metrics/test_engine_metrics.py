@@ -69,6 +69,7 @@ async def test_metrics_match_trades_pnl_rpc_and_breakers(running: Running) -> No
     assert value(s, "dexbot_trades_total", mode="paper", side="buy", status="filled") == 1
     assert value(s, "dexbot_trades_total", mode="paper", side="sell", status="filled") == len(sells)
     assert value(s, "dexbot_gas_spent_wei_total", mode="paper") == float(sum(t.gas_cost for t in trades))
+    assert value(s, "dexbot_l1_fee_spent_wei_total", mode="paper") == 0.0  # not an OP-stack chain
     assert value(s, "dexbot_trade_volume_weth_total", mode="paper", side="buy") == buys[0].amount_in / WEI
     assert value(s, "dexbot_trade_volume_weth_total", mode="paper", side="sell") == pytest.approx(
         sum(t.amount_out for t in sells) / WEI, rel=1e-12

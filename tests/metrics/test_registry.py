@@ -21,6 +21,7 @@ REQUIRED = {
     "dexbot_equity_usd": ("gauge", ()),
     "dexbot_open_positions": ("gauge", ()),
     "dexbot_gas_spent_wei": ("counter", ("mode",)),
+    "dexbot_l1_fee_spent_wei": ("counter", ("mode",)),
     "dexbot_gas_fee_suggestion_wei": ("gauge", ("urgency", "field")),
     "dexbot_slippage_bps": ("histogram", ("side",)),
     "dexbot_fill_error_wei": ("histogram", ("side",)),

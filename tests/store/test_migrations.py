@@ -152,3 +152,42 @@ def test_0005_gives_old_rows_to_instance_default_which_resumes_them_and_no_other
     assert [a.id for a in repo.list_accounts(engine, instance="alpha")] == [alpha.id]
     with pytest.raises(StoreError, match="UNIQUE"):  # one account per instance, kind, chain and address
         repo.add(engine, Account(instance="alpha", kind="paper", chain_id=31337, genesis_hash=genesis))
+
+
+def test_0006_gives_old_trades_and_positions_no_l1_fee_and_new_ones_keep_theirs(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from dexbot.store import repo
+    from dexbot.store.models import Trade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(migrate._config(engine), "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (instance, kind, chain_id, genesis_hash, address, quote_token, "
+                "balance, starting_balance, created_at) VALUES "
+                "('default', 'paper', 31337, '', '', '', '7', '10', '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO trades (instance, account_id, mode, side, status, token, pool, dex, token_in, "
+                "token_out, amount_in, amount_out, quoted_out, gas_used, gas_cost, block_number, tx_hash, "
+                "reason, created_at) VALUES ('default', 1, 'paper', 'buy', 'filled', 't', 'p', 'uniswap_v2', "
+                "'WETH', 't', '5', '6', '6', '100', '900', 3, '', '', '2026-11-01 00:00:00')"
+            )
+        )
+    migrate.upgrade(engine)
+    (old,) = repo.list_trades(engine, account_id=1)
+    assert (old.gas_cost, old.l1_fee) == (900, 0)
+    new = Trade(
+        account_id=1, mode="live", side="sell", token="t", pool="p", dex="uniswap_v2", token_in="t",
+        token_out="WETH", gas_cost=10**15 + 12_345, l1_fee=12_345,
+    )  # fmt: skip
+    repo.add(engine, new)
+    assert [(t.gas_cost, t.l1_fee) for t in repo.list_trades(engine, account_id=1)] == [
+        (10**15 + 12_345, 12_345),
+        (900, 0),
+    ]

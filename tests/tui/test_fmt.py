@@ -70,3 +70,12 @@ def test_bps_and_age() -> None:
 )
 def test_price_keeps_four_significant_digits(wei: int, text: str) -> None:
     assert fmt.price(wei) == text
+
+
+def test_a_hostile_tokens_uint256_balance_formats_instead_of_raising() -> None:
+    """Decimal's 28-digit context raised InvalidOperation on a 78-digit balance; the panes must still draw."""
+    top = 2**256 - 1
+    assert fmt.units(top, 18).endswith(",039,457.5840")
+    assert fmt.token_amount(top, 0, 2) == f"{top:,}.00"
+    assert fmt.compact_amount(top, 18) == f"{top // 10**30:,}.{(top // 10**28) % 100:02d}T"
+    assert fmt.weth(-top).startswith("-115,792,089,237")

@@ -23,7 +23,7 @@ from dexbot.tui.app import DexbotApp, make_app
 from dexbot.tui.screens.settings import SettingsScreen
 from dexbot.tui.screens.thought_detail import ThoughtDetailScreen
 from dexbot.tui.screens.token_detail import TokenDetailScreen
-from dexbot.tui.screens.trade_history import TradeHistoryScreen
+from dexbot.tui.screens.trade_history import TradeHistoryScreen, trade_detail
 from dexbot.tui.widgets.chart import WeiChart
 from dexbot.tui.widgets.status_bar import render_status
 
@@ -261,6 +261,15 @@ async def test_trade_history_shows_streamed_fills_and_rows_loaded_in_a_thread(en
         assert got[1][2:6] == ["SELL", "PEPE", "1,234,567.00 PEPE", "0.540000 WETH"]
     assert len(loader_threads) == 1
     assert loader_threads[0] != threading.main_thread().name
+
+
+def test_a_fill_that_paid_an_l1_fee_says_how_much_of_its_gas_it_was() -> None:
+    fill = TradeFilled(
+        trade_id=9, position_id=1, mode="live", side="buy", token=PEPE, symbol="PEPE",
+        amount_in=5 * 10**17, amount_out=10**18, gas_cost=3 * 10**14, l1_fee=10**14,
+    )  # fmt: skip
+    assert "gas 0.000300 WETH (L1 fee 0.000100) · live" in trade_detail(fill).plain
+    assert "gas 0.000300 WETH · live" in trade_detail(replace(fill, l1_fee=0)).plain  # no L1 fee: not shown
 
 
 def test_live_mode_is_a_red_badge_and_paper_is_not() -> None:

@@ -5,13 +5,15 @@ second.
         dn.rpc_url, dn.deployment, dn.accounts
 
 ``services`` is the hook for long-running jobs on the chain (the market simulator): each is called with
-the ready Devnet as an asyncio task and cancelled before anvil stops.
+the ready Devnet as an asyncio task and cancelled before anvil stops. A service's ``prepare(devnet)``
+attribute, if it has one, is awaited first, before the devnet is handed out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from .deploy import deploy_devnet
 from .deployment import DEPLOYMENT_FILE, Deployment, DevToken, TokenKind, load_deployment
 from .jsonrpc import DevRpc
 from .launch import TokenSpec, launch_tokens
+from .opstack import install_op_stack
 
 __all__ = [
     "DEFAULT_CHAIN_ID",
@@ -62,12 +65,15 @@ DevnetService = Callable[[Devnet], Coroutine[Any, Any, None]]
 
 
 async def prepare_chain(
-    rpc_url: str, *, seed: int, token_count: int, block_time_s: float
+    rpc_url: str, *, seed: int, token_count: int, block_time_s: float, op_stack: bool = False
 ) -> tuple[Deployment, tuple[str, ...]]:
     """Deploy onto a fresh anvil at ``rpc_url`` (started by ``Anvil``); with block time 0, automine from
-    then on (any other block time is mined by ``mine_blocks``)."""
+    then on (any other block time is mined by ``mine_blocks``). ``op_stack``: the anvil runs with
+    ``--optimism``; install the L1Block and GasPriceOracle predeploys."""
     async with DevRpc(rpc_url) as rpc:
         deployment = await deploy_devnet(rpc, rpc_url=rpc_url, seed=seed, token_count=token_count)
+        if op_stack:
+            deployment = dataclasses.replace(deployment, l1_gas_oracle=await install_op_stack(rpc))
         accounts = await rpc.call("eth_accounts")
         await set_mining(rpc, block_time_s)
     return deployment, tuple(str(to_checksum_address(a)) for a in accounts)
@@ -90,6 +96,7 @@ async def start_devnet(
         log_path=data_dir / "anvil.log",
         history_blocks=cfg.history_blocks,
         tx_history_blocks=cfg.tx_history_blocks,
+        optimism=cfg.op_stack,
     )
     async with anvil:
         deployment, accounts = await prepare_chain(
@@ -97,9 +104,14 @@ async def start_devnet(
             seed=cfg.seed,
             token_count=cfg.tokens,
             block_time_s=cfg.block_time_s,
+            op_stack=cfg.op_stack,
         )
         path = deployment.write(data_dir)
         devnet = Devnet(anvil.rpc_url, deployment, accounts, data_dir, anvil.pid)
+        for service in services:  # a service's chain set-up that is no transaction: done before anyone looks
+            prepare = getattr(service, "prepare", None)
+            if prepare is not None:
+                await prepare(devnet)
         tasks = [asyncio.create_task(service(devnet), name=_name(service)) for service in services]
         if cfg.block_time_s > 0:
             miner = mine_blocks(anvil.rpc_url, cfg.block_time_s)

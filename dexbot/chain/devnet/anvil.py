@@ -75,7 +75,13 @@ class Anvil:
         startup_timeout_s: float = 15.0,
         history_blocks: int = 0,
         tx_history_blocks: int = 0,
+        timestamp: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        optimism: bool = False,
     ) -> None:
+        """``timestamp``: the genesis timestamp (default: now, see ``genesis_timestamp``); a replay passes
+        the recording's so its blocks may carry their recorded times. ``extra_args``: more anvil flags
+        (a replay's ``--order fifo``, ``--fork-url``)."""
         self.executable = resolve_anvil(anvil_path)
         self.host = host
         self.requested_port = port
@@ -86,6 +92,9 @@ class Anvil:
         self.startup_timeout_s = startup_timeout_s
         self.history_blocks = history_blocks
         self.tx_history_blocks = tx_history_blocks
+        self.timestamp = timestamp
+        self.extra_args = extra_args
+        self.optimism = optimism  # OP-stack rules: every transaction also pays an L1 data fee
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -105,7 +114,10 @@ class Anvil:
     def command(self, port: int) -> list[str]:
         cmd = [str(self.executable), "--host", self.host, "--port", str(port)]
         cmd += ["--chain-id", str(self.chain_id), "--accounts", str(self.accounts), "--quiet"]
-        cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(genesis_timestamp()), "--no-mining"]
+        ts = genesis_timestamp() if self.timestamp is None else self.timestamp
+        cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(ts), "--no-mining", *self.extra_args]
+        if self.optimism:
+            cmd.append("--optimism")
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
         if self.tx_history_blocks:

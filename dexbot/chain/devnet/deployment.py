@@ -63,6 +63,7 @@ class Deployment:
     v3_quoter: str
     v3_position_manager: str
     multicall3: str
+    l1_gas_oracle: str | None = None  # an OP-stack devnet's GasPriceOracle
     tokens: tuple[DevToken, ...] = ()
 
     def token(self, symbol_or_address: str) -> DevToken:
@@ -91,12 +92,15 @@ class Deployment:
                 raise ValueError(f"unknown format (expected format {FORMAT_VERSION})")
             tokens = tuple(_token(t) for t in data.pop("tokens"))
             fields = {f.name for f in dataclasses.fields(cls)} - {"tokens"}
-            if set(data) != fields:
-                raise ValueError(f"fields differ: {sorted(set(data) ^ fields)}")
+            optional = {"l1_gas_oracle"}
+            if not fields - optional <= set(data) <= fields:
+                raise ValueError(f"fields differ: {sorted(set(data) ^ fields - optional)}")
             if not isinstance(data["chain_id"], int) or not isinstance(data["rpc_url"], str):
                 raise ValueError("chain_id must be an integer and rpc_url a string")
-            for name in fields - {"chain_id", "rpc_url"}:
+            for name in fields - optional - {"chain_id", "rpc_url"}:
                 data[name] = _address(data[name])
+            for name in optional & set(data):
+                data[name] = _optional_address(data[name])
             return cls(**data, tokens=tokens)
         except (ValueError, TypeError, KeyError, AttributeError) as err:
             raise DevnetError(f"invalid devnet deployment JSON: {err}") from None

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from dexbot.chain.chains import DEVNET, ChainInfo
 from dexbot.chain.gas.basefee import BaseFeeRule, op_stack_rule
-from dexbot.chain.gas.l1fee import decode_l1_fee, encode_get_l1_fee
+from dexbot.chain.gas.l1fee import (
+    GET_L1_FEE_UPPER_BOUND,
+    PARAM_GETTERS,
+    L1FeeParams,
+    decode_l1_fee,
+    decode_word,
+    encode_get_l1_fee,
+    encode_getter,
+)
 from dexbot.chain.gas.strategy import (
     HISTORY_BLOCKS,
     REWARD_PERCENTILES,
@@ -81,10 +89,11 @@ class GasOracle:
                 return snap
         percentiles = list(REWARD_PERCENTILES)
         count = hex(self.history_blocks)
+        at = "latest" if head is None else hex(head)  # pinned: the head a block's decisions are made at
         block_raw, history_raw, tip_raw = await self.rpc.batch(
             [
-                ("eth_getBlockByNumber", ["latest", False]),
-                ("eth_feeHistory", [count, "latest", percentiles]),
+                ("eth_getBlockByNumber", [at, False]),
+                ("eth_feeHistory", [count, at, percentiles]),
                 ("eth_maxPriorityFeePerGas", []),
             ]
         )
@@ -143,3 +152,40 @@ class GasOracle:
             return 0
         call = {"to": self.chain.l1_gas_oracle, "data": encode_get_l1_fee(tx)}
         return decode_l1_fee(str(await self.rpc.request("eth_call", [call, block])))
+
+    async def l1_fee_upper_bound(self, unsigned_size: int, *, block: str = "latest") -> int:
+        """The most the L1 data fee of an unsigned transaction of ``unsigned_size`` bytes can be
+        (Fjord's ``getL1FeeUpperBound``): what an estimate made before any transaction exists can
+        count on. 0 on chains without an L1 fee."""
+        if self.chain.l1_gas_oracle is None:
+            return 0
+        data = "0x" + (GET_L1_FEE_UPPER_BOUND + unsigned_size.to_bytes(32, "big")).hex()
+        call = {"to": self.chain.l1_gas_oracle, "data": data}
+        return decode_word(str(await self.rpc.request("eth_call", [call, block])), "getL1FeeUpperBound")
+
+    async def l1_params(self, *, block: str = "latest") -> L1FeeParams | None:
+        """The oracle's L1 prices and scalars at ``block`` (one batch); None on chains without an L1 fee
+        or before Fjord, where only ``getL1Fee`` knows the rule."""
+        oracle = self.chain.l1_gas_oracle
+        if oracle is None:
+            return None
+        answers = await self.rpc.batch(
+            [("eth_call", [{"to": oracle, "data": encode_getter(g)}, block]) for g in PARAM_GETTERS]
+        )
+        *prices, fjord = answers
+        if isinstance(fjord, RpcError) or not decode_word(str(fjord), "isFjord"):
+            return None  # an oracle without isFjord() predates it
+        words = []
+        for getter, answer in zip(PARAM_GETTERS, prices, strict=False):
+            if isinstance(answer, RpcError):
+                raise answer
+            words.append(decode_word(str(answer), getter))
+        return L1FeeParams(*words)
+
+    async def l1_fee_signed(self, raw_tx: bytes, *, block: str = "latest") -> int:
+        """The L1 fee the chain charges the signed transaction ``raw_tx``: the oracle's prices applied to
+        its own bytes (0 on chains without an L1 fee; ``getL1Fee``'s estimate before Fjord)."""
+        if self.chain.l1_gas_oracle is None:
+            return 0
+        params = await self.l1_params(block=block)
+        return params.fee_of_signed(raw_tx) if params is not None else await self.l1_fee(raw_tx, block=block)

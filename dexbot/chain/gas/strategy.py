@@ -8,7 +8,9 @@ transactions; we pay only base fee + tip, so the headroom costs nothing. The tip
 last few blocks only when they ran full, because then the queue's clearing price moves every block.
 For the slow and normal levels a full last block sets the tip outright: its lowest included tip was the
 price of the last place in it, and one base-fee step (12.5 %) over that price buys a place in the next,
-where a median of what the last blocks' cheap tenth paid either overshoots or lags that price.
+where a median of what the last blocks' cheap tenth paid either overshoots or lags that price. One full
+block between blocks with room is not yet a queue (real full blocks come alone, and on Ethereum the next
+block is more often emptier than fuller): there that price is capped at the node's own answer.
 
 A block that closed with room to spare took every pending transaction that paid the builder's minimum:
 nobody had to outbid anyone to get in. When the last blocks all had room, the slow and normal levels
@@ -72,6 +74,9 @@ POLICIES: dict[Urgency, TipPolicy] = {
 # tips under this are a builder's own or bundle transactions paying by transfer, not a price
 IGNORE_TIP_WEI = MIN_TIP_WEI
 HOT_WINDOW = 3
+# after one full block between blocks with room these levels bid no more than the node's answer; the fast
+# levels still start from the clearing price (they must not lag a queue that is just forming)
+CAPPED_AFTER_ONE_FULL: tuple[Urgency, ...] = ("slow", "normal")
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,8 @@ def suggest_tip(
             level_tip = _policy_tip(history, POLICIES[level], None if level == "fast-lane" else node_tip)
         tip = max(tip, level_tip)
         if level == urgency:
+            if level in CAPPED_AFTER_ONE_FULL and node_tip is not None and _isolated_full(history):
+                tip = max(MIN_TIP_WEI, min(tip, node_tip))
             return tip
     raise ValueError(f"unknown urgency {urgency!r}")
 
@@ -226,6 +233,12 @@ def _policy_tip(history: FeeHistory, policy: TipPolicy, node_tip: int | None) ->
 def _last_full(history: FeeHistory) -> bool:
     ratios = history.gas_used_ratios
     return bool(ratios) and ratios[-1] >= FULL_RATIO
+
+
+def _isolated_full(history: FeeHistory) -> bool:
+    """The last block was full but the one before had room: one full block, not yet a queue."""
+    ratios = history.gas_used_ratios
+    return len(ratios) >= 2 and ratios[-1] >= FULL_RATIO and ratios[-2] < FULL_RATIO
 
 
 def _had_room(history: FeeHistory, blocks: int) -> bool:

@@ -62,10 +62,11 @@ class TradeFilled(Event):
     symbol: str
     amount_in: int
     amount_out: int
-    gas_cost: int
+    gas_cost: int  # execution gas plus the L1 data fee
     tx_hash: str = ""
     reason: str = ""
     decimals: int = 18
+    l1_fee: int = 0  # the OP-stack L1 data fee, wei (part of gas_cost)
     quoted_out: int = 0  # the exact quote the order was built on (live: what a paper fill would have been)
 
 

@@ -127,6 +127,7 @@ class Observations:
         held: list[HeldToken],
         hostile_seen: list[float],
         kill_switch: bool,
+        l1_fee: int | None = None,
     ) -> BreakerContext:
         now = self.clock()
         snap = self.portfolio.snapshot()
@@ -135,6 +136,8 @@ class Observations:
             self.day, self.day_start_equity = day, snap.equity
         if base_fee:
             self.base_fees.append(base_fee)
+        if l1_fee:
+            self.l1_fees.append(l1_fee)
         rpc_requests, rpc_errors = self._rpc_window(now)
         reorg, self.reorg_depth = self.reorg_depth, 0
         pools = tuple(
@@ -162,6 +165,8 @@ class Observations:
             reorg_depth=reorg,
             base_fee=base_fee,
             recent_base_fees=tuple(self.base_fees)[:-1],
+            l1_fee=l1_fee,
+            recent_l1_fees=tuple(self.l1_fees)[:-1] if l1_fee else tuple(self.l1_fees),
             gas_spent_today=self.gas_by_day.get(day, 0),
             closed_trades=tuple(self.closed),
             held=tuple(held),

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dexbot.chain.devnet.faults import Fault
-from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded
+from dexbot.chain.devnet.faults import Fault, send_error
+from dexbot.chain.tokens import token_balance
+from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
 from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
 
 Run = Callable[[Rig], Awaitable[str]]
@@ -166,12 +167,55 @@ async def _quorum_agrees(rig: Rig) -> str:
     return check(opened == 1, f"entered TRUE on agreed numbers; positions opened: {opened}")
 
 
+def _send_refused(fault: Fault) -> Run:
+    """A live buy's broadcast meets ``fault`` on every endpoint (once): whatever the node said, the book
+    must end equal to the chain — no fill booked that the chain lacks, no swap sent twice."""
+
+    async def run(rig: Rig) -> str:
+        handles = [p.inject(fault) for p in rig.proxies]
+        (tok,) = await rig.launch(spec("SEND"))
+        first = await rig.until(
+            lambda e: (
+                (isinstance(e, TradeFilled) and e.symbol == "SEND")
+                or (isinstance(e, ThoughtRecorded) and e.symbol == "SEND" and e.decision in ("skip", "error"))
+            ),
+            "the live buy booked, or refused in a thought",
+        )
+        hits = sum(h.hits for h in handles)
+        head = await rig.mine(2)
+        await rig.block(head)
+        live = rig.svc.live
+        if live is None:
+            raise DrillFailed("the drill needs live mode")
+        held = sum(p.size for p in rig.svc.portfolio.open_positions() if p.token == tok.address)
+        on_chain = await token_balance(rig.svc.rt.client, tok.address, live.address, head)
+        buys = [e for e in rig.seen(TradeFilled) if isinstance(e, TradeFilled) and e.symbol == "SEND"]
+        why = first.reasoning[:50] if isinstance(first, ThoughtRecorded) else ""
+        what = f"refused ({why})" if why else "booked"
+        return check(
+            hits >= 1 and held == on_chain and len(buys) <= 1 and rig.svc.state == "running",
+            f"send answered {hits}x; buy {what}; fills booked {len(buys)}; "
+            f"DB {held} == chain {on_chain} token units: {held == on_chain}; engine {rig.svc.state}",
+        )
+
+    return run
+
+
+SEND_SAFE = "the book equals the chain to the wei: no fill without its transaction, none sent twice"
+
+
 ENDPOINT = "falls back to endpoint #1: every block processed, no engine error"
 DRILLS: tuple[Drill, ...] = (
     Drill("http_503", "#0 answers HTTP 503", ENDPOINT, _fallback(Fault("http", status=503))),
     Drill("http_429", "#0 answers HTTP 429 (rate limit)", ENDPOINT, _fallback(Fault("http", status=429))),
     Drill("drop", "#0 drops every connection", ENDPOINT, _fallback(Fault("drop"))),
-    Drill("timeout", "#0 never answers (1 s timeout)", ENDPOINT, _fallback(Fault("timeout"))),
+    Drill(
+        "timeout",
+        "#0 never answers (2 s timeout)",
+        ENDPOINT,
+        _fallback(Fault("timeout")),
+        config={"chain": {"request_timeout_s": 2.0}},
+    ),
     Drill(
         "latency",
         "the only endpoint answers 200 ms late",
@@ -225,6 +269,27 @@ DRILLS: tuple[Drill, ...] = (
         "anvil_reorg 2 blocks under the proxy",
         "Reorg seen, reorg breaker pauses entries, state re-read",
         _reorg,
+    ),
+    Drill(
+        "already_known",
+        'a live buy\'s send is taken by the node, which answers "already known"',
+        SEND_SAFE,
+        _send_refused(send_error("already known", forward=True, times=1)),
+        mode="live",
+    ),
+    Drill(
+        "nonce_too_low",
+        'a live buy\'s send is refused once with "nonce too low"',
+        SEND_SAFE,
+        _send_refused(send_error("nonce too low", times=1)),
+        mode="live",
+    ),
+    Drill(
+        "underpriced",
+        'a live buy\'s send is refused once with "replacement transaction underpriced"',
+        SEND_SAFE,
+        _send_refused(send_error("replacement transaction underpriced", times=1)),
+        mode="live",
     ),
 )
 

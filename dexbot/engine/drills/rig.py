@@ -15,10 +15,10 @@ from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.devnet.faults import Fault
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import Config, parse_config
 from dexbot.engine.api.events import BlockSeen, BreakerChanged, Event, EventBus, ThoughtRecorded
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
 
 ETH = 10**18
@@ -44,7 +44,8 @@ def drill_config(data_dir: Path, mode: str, extra: dict[str, Any]) -> Config:
         "mode": {"trading": mode, "max_trade_eth": "0.2"},
         "exits": {"max_hold_s": 3600},
         "intel": {"level": 5},
-        "chain": {"request_timeout_s": 1.0},
+        # generous: a loaded 2-core machine can starve a healthy proxy's answer past a second
+        "chain": {"request_timeout_s": 10.0},
         # a devnet that mines when asked: its head may be minutes old
         "breakers": {"block_stall_s": 86_400},
     }

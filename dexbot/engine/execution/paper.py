@@ -1,31 +1,56 @@
 """The paper executor: fills computed with the same exact quote code the live path uses, at the current
 block, including the token's measured taxes, the price impact of our own size and the estimated gas.
-Nothing is sent; the amounts are what the chain would deliver for the same swap at the same state."""
+Nothing is sent; the amounts are what the chain would deliver for the same swap at the same state.
+
+On an OP-stack chain a transaction also pays an L1 data fee, which a paper fill that left it out would
+not: there a pricer builds the transaction the live path would send and prices its gas and L1 fee as
+the chain charges them (pricing.py), so paper P&L on Base is not better than live."""
 
 from __future__ import annotations
 
+from dexbot.engine.execution.pricing import SwapCost, SwapPricer
 from dexbot.engine.execution.quotes import Priced, QuoteSource
 from dexbot.engine.execution.types import Fill, Market
 
 
 class PaperExecutor:
-    """Fills buys and sells without sending anything; ``gas_price`` is the effective price per gas."""
+    """Fills buys and sells without sending anything; ``gas_price`` is the effective price per gas
+    (used where no ``pricer`` prices the transaction itself)."""
 
     mode = "paper"
 
-    def __init__(self, quotes: QuoteSource) -> None:
+    def __init__(self, quotes: QuoteSource, pricer: SwapPricer | None = None) -> None:
         self.quotes = quotes
+        self.pricer = pricer
 
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
-        return _fill("buy", m, weth_in, await self.quotes.buy(m, weth_in, buy_tax_bps, block), gas_price)
+    async def buy(
+        self,
+        m: Market,
+        weth_in: int,
+        *,
+        buy_tax_bps: int,
+        block: int,
+        gas_price: int,
+        contested: bool = False,
+    ) -> Fill:
+        p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
+        return _fill("buy", m, weth_in, p, await self._cost("buy", m, weth_in, p, gas_price, contested))
 
     async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
-        return _fill(
-            "sell", m, tokens_in, await self.quotes.sell(m, tokens_in, sell_tax_bps, block), gas_price
+        p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
+        return _fill("sell", m, tokens_in, p, await self._cost("sell", m, tokens_in, p, gas_price))
+
+    async def _cost(
+        self, side: str, m: Market, amount_in: int, p: Priced, gas_price: int, contested: bool = False
+    ) -> SwapCost:
+        if self.pricer is None:
+            return SwapCost(p.gas_units, p.gas_units * gas_price, 0)
+        return await self.pricer.price(
+            side, m, amount_in, p.net_out, p.gas_units, p.block, contested=contested
         )
 
 
-def _fill(side: str, m: Market, amount_in: int, p: Priced, gas_price: int) -> Fill:
+def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost) -> Fill:
     """A paper fill is the exact quote: what arrives is what was quoted."""
     return Fill(
         side=side,
@@ -35,7 +60,8 @@ def _fill(side: str, m: Market, amount_in: int, p: Priced, gas_price: int) -> Fi
         amount_in=amount_in,
         amount_out=p.net_out,
         quoted_out=p.net_out,
-        gas_used=p.gas_units,
-        gas_cost=p.gas_units * gas_price,
+        gas_used=cost.gas_used,
+        gas_cost=cost.gas_cost,
         block_number=p.block,
+        l1_fee=cost.l1_fee,
     )

@@ -37,10 +37,11 @@ class Fill:
     amount_out: int  # token units received for a buy (after tax), WETH wei for a sell
     quoted_out: int
     gas_used: int
-    gas_cost: int  # wei
+    gas_cost: int  # wei: execution gas plus the L1 data fee
     block_number: int
     tx_hash: str = ""
     status: str = "filled"
+    l1_fee: int = 0  # wei, the OP-stack L1 data fee (included in gas_cost)
 
 
 class Executor(Protocol):
@@ -48,7 +49,18 @@ class Executor(Protocol):
 
     mode: str
 
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill: ...
+    async def buy(
+        self,
+        m: Market,
+        weth_in: int,
+        *,
+        buy_tax_bps: int,
+        block: int,
+        gas_price: int,
+        contested: bool = False,
+    ) -> Fill:
+        """``contested``: others race for the same place (a pair's first blocks): the fast lane pays."""
+        ...
 
     async def sell(
         self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int

@@ -101,7 +101,7 @@ class ExitDesk(TokenFaults):
         return best
 
     def _net(self, p: Priced) -> int:
-        return p.net_out - p.gas_units * self.gas_price
+        return p.net_out - p.gas_units * self.gas_price - self.l1_fee
 
     async def net_value(self, pos: Position, h: Holding) -> int:
         """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""
@@ -305,6 +305,7 @@ class ExitDesk(TokenFaults):
             fill.gas_cost,
             rule,
             fill.quoted_out,
+            fill.l1_fee,
         )
 
     async def _pool_vanished(self, pool: str) -> bool:
@@ -341,6 +342,7 @@ class ExitDesk(TokenFaults):
         gas: int,
         reason: str,
         quoted: int = 0,
+        l1_fee: int = 0,
     ) -> None:
         self.bus.publish(
             TradeFilled(
@@ -354,6 +356,7 @@ class ExitDesk(TokenFaults):
                 amount_in=a_in,
                 amount_out=a_out,
                 gas_cost=gas,
+                l1_fee=l1_fee,
                 reason=reason,
                 quoted_out=quoted,
             )

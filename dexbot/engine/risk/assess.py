@@ -179,6 +179,7 @@ class RiskAssessor:
         block: int,
         facts: MarketFacts | None = None,
         gas_price_wei: int = 0,
+        l1_fee_wei: int = 0,
         use_cache: bool = True,
     ) -> Assessment:
         if use_cache:
@@ -242,7 +243,8 @@ class RiskAssessor:
             gas_units = 2 * TX_BASE_GAS + (
                 rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
             )
-            found.append(fx.gas_cost(gas_units * gas_price_wei, size_wei))
+            # a buy and a sell; on OP-stack chains each also pays an L1 data fee
+            found.append(fx.gas_cost(gas_units * gas_price_wei + 2 * l1_fee_wei, size_wei))
             privileges: tuple[str, ...] = ()
             if smart:
                 assert priv_t is not None

@@ -71,7 +71,10 @@ def trade_detail(t: TradeFilled) -> Text:
     """The highlighted fill in full, whatever columns the table had room for."""
     amount_in, amount_out = trade_amounts(t)
     text = Text(f"#{t.trade_id} {t.side.upper()} {t.symbol or '?'} ", style="bold")
-    text.append(f"{t.token} · {amount_in} → {amount_out} · gas {fmt.weth(t.gas_cost, 6)} WETH · {t.mode}")
+    gas = f"gas {fmt.weth(t.gas_cost, 6)} WETH"
+    if t.l1_fee:  # OP-stack chains: the L1 data fee is part of the gas
+        gas += f" (L1 fee {fmt.weth(t.l1_fee, 6)})"
+    text.append(f"{t.token} · {amount_in} → {amount_out} · {gas} · {t.mode}")
     text.append(f"\nreason {t.reason or '—'} · tx {t.tx_hash or '—'}", style="dim")
     return text
 

@@ -239,3 +239,28 @@ def test_the_uncontested_fast_lane_bids_like_fast_and_the_bench_prices_a_race(
         assert race["unit"] == "blocks (mean)"
         assert race["paid_more_than_fast_pct"] > 0
         assert race["goal"].startswith(f"pays {race['paid_more_than_fast_pct']:.1f} % more than fast")
+
+
+def test_the_wait_rule_skips_a_block_only_when_the_head_foretells_a_cheaper_one() -> None:
+    # full and empty blocks alternate: after a full head the next block is empty, so the one after it is
+    # 1/8 cheaper (800 -> 700 wei); after an empty head it is dearer (700 -> 800): a miss
+    n = replay_model.HISTORY_BLOCKS + replay_model.MAX_WAIT + 20
+    blocks = {
+        "gas_used": [1_000_000 if t % 2 == 0 else 0 for t in range(n)],
+        "base_fee": [700 if t % 2 == 0 else 800 for t in range(n + 1)],
+    }
+    rule = replay_model.best_wait_rule(history(blocks))
+    assert rule == replay_model.WaitRule(above=True, threshold=0.05, saved_pct=6.25, miss_pct=0.0)
+    # waiting after every head would save as much but miss half the second blocks: over the budget
+    assert replay_model.best_wait_rule(history(blocks), miss_budget_pct=100).saved_pct == 6.25
+
+
+@pytest.mark.parametrize("label", ["real", "sim"])
+def test_the_bench_bounds_what_a_bidder_without_foresight_can_save(
+    label: str, bench_entries: dict[str, dict[str, Any]]
+) -> None:
+    bound = bench_entries[f"gas_{label}_honest_bidder_bound"]
+    node = bench_entries[f"gas_{label}_savings_vs_node_oracle"]
+    assert bound["baseline"] == pytest.approx(node["baseline"] / 2, abs=1e-6)
+    assert ("out of reach" in bound["goal"]) == (bound["value"] < bound["baseline"])
+    assert node["value"] <= bound["value"]  # our strategy has no foresight either

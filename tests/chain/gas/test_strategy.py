@@ -132,8 +132,12 @@ def test_recent_room_means_no_level_bids_above_the_node_but_a_full_block_may() -
     node = 6 * 10**6
     assert [suggest_tip(hist, u, node_tip=node) for u in URGENCIES] == [node] * 4
     assert suggest_tip(hist, "fast-lane", node_tip=node, contested=True) == 10 * 28 * 10**6 * 125 // 100
-    full = history(calm_rows(), [0.5] * 19 + [1.0])  # a queue: the clearing price plus one step
-    assert suggest_tip(full, "normal", node_tip=node) == 29 * 10**6 // 2 * 9 // 8
+    queue = history(calm_rows(), [0.5] * 18 + [1.0, 1.0])  # a queue: the clearing price plus one step
+    assert suggest_tip(queue, "normal", node_tip=node) == 29 * 10**6 // 2 * 9 // 8
+    alone = history(calm_rows(), [0.5] * 19 + [1.0])  # one full block is not a queue yet: the node's answer
+    assert suggest_tip(alone, "normal", node_tip=node) == node
+    assert suggest_tip(alone, "normal", node_tip=10**9) == 29 * 10**6 // 2 * 9 // 8  # but never more
+    assert suggest_tip(alone, "fast", node_tip=node) == 3 * 28 * 10**6  # fast does not lag a forming queue
 
 
 def test_the_fast_lane_pays_for_a_race_only() -> None:

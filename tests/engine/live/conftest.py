@@ -20,16 +20,16 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
 from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import IntelPolicy, policy
 from dexbot.engine.breakers.observations import Observations
+from dexbot.engine.engine import EngineService
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
 from dexbot.store.db import open_database

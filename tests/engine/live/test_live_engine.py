@@ -14,7 +14,7 @@ from dexbot.chain.devnet import Devnet
 from dexbot.chain.receipt_logs import TRANSFER, WITHDRAWAL
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import eth_balance, token_balance
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
 from .conftest import ETH, WALLET, debug, launch, rpc_call, spec, thoughts_of, until

@@ -16,10 +16,10 @@ from dexbot.chain.devnet import Devnet
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
 from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.core.config import parse_config
-from dexbot.engine.runtime import from_deployment
-from dexbot.engine.service import EngineService
+from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
 from .conftest import ETH, WALLET, MakeExecutor, launch, until

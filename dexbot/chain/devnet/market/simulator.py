@@ -216,4 +216,14 @@ def market_service(
     async def market(dn: Devnet) -> None:
         await run_market(dn, cfg, seed, on_activity=on_activity, stats=stats, block_time_s=block_time_s)
 
+    async def prepare(dn: Devnet) -> None:
+        """Fund the market's accounts before the devnet is handed out: ``anvil_setBalance`` is no
+        transaction, so it must precede anything that records the chain (the replay re-executes only
+        transactions). ``run`` funds again, to the same balances: no change."""
+        if cfg.enabled:
+            launcher, traders = market_accounts(dn.accounts, cfg.traders)
+            async with DevRpc(dn.rpc_url) as rpc:
+                await fund(rpc, launcher, traders)
+
+    market.prepare = prepare  # type: ignore[attr-defined]
     return market

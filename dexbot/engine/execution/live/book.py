@@ -57,6 +57,7 @@ async def record_failed(
         quoted_out=quoted_out,
         gas_used=bill.gas_used,
         gas_cost=bill.gas_cost,
+        l1_fee=bill.l1_fee,
         block_number=block,
         tx_hash=tx_hash,
         reason=reason[:64],

@@ -18,7 +18,6 @@ swaps for itself at the quoted price within its own tolerance.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -41,9 +40,10 @@ from dexbot.engine.execution.live.book import (
     reconcile_position,
     record_failed,
 )
-from dexbot.engine.execution.live.calls import buy_call, router_of, sell_call
+from dexbot.engine.execution.live.calls import router_of
 from dexbot.engine.execution.live.recover import Recovery
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
+from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.portfolio import Portfolio
@@ -54,7 +54,6 @@ from dexbot.store.models import Position
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-DEADLINE_S = 300
 RECEIPT_TIMEOUT_S = 120.0
 
 
@@ -86,23 +85,34 @@ class LiveExecutor:
         self.max_trade_wei = max_trade_wei
         self.deadline_s = deadline_s
         self.address = sender.address
-        self.runner = TxRunner(sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx)
+        self.runner = TxRunner(
+            sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx, l1_pricer=self._l1_fee
+        )
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
 
     # -- the executor interface ---------------------------------------------------------------------------
 
-    async def buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def buy(
+        self,
+        m: Market,
+        weth_in: int,
+        *,
+        buy_tax_bps: int,
+        block: int,
+        gas_price: int,
+        contested: bool = False,
+    ) -> Fill:
         """Spend at most ``weth_in`` of the wallet's ETH on ``m.token``: all of it, unless a V3 pool runs
-        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped)."""
+        out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped).
+        ``contested``: a race for the place is known (a pair's first blocks): the fast lane pays for it."""
         await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
-        call = buy_call(
-            self.addrs, m, weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
+        req = swap_request(
+            self.addrs, m, "buy", weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
         )
-        fees = await self._fees(block)
+        fees = await self._fees(block, contested=contested)
         bill = Bill()
-        req = TxRequest(call.to, call.data, call.value, purpose="buy")
         try:
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
@@ -125,6 +135,7 @@ class LiveExecutor:
             gas_cost=bill.gas_cost,
             block_number=block_of(receipt),
             tx_hash=str(receipt["transactionHash"]),
+            l1_fee=bill.l1_fee,
         )
 
     async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
@@ -134,8 +145,14 @@ class LiveExecutor:
         await self.reconcile_filled()
         p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
         router = router_of(self.addrs, m)
-        call = sell_call(
-            self.addrs, m, tokens_in, self.min_out(p.net_out), self.address, await self._deadline(block)
+        req = swap_request(
+            self.addrs,
+            m,
+            "sell",
+            tokens_in,
+            self.min_out(p.net_out),
+            self.address,
+            await self._deadline(block),
         )
         fees = await self._fees(block)
         bill = Bill()
@@ -144,7 +161,6 @@ class LiveExecutor:
                 approve = TxRequest(m.token, approve_calldata(router, tokens_in), purpose="approve")
                 await self.runner.run(approve, fees, block=block, bill=bill)
                 crashpoint("after_receipt.approve")
-            req = TxRequest(call.to, call.data, call.value, purpose="sell")
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
             await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
@@ -166,6 +182,7 @@ class LiveExecutor:
             gas_cost=bill.gas_cost,
             block_number=block_of(receipt),
             tx_hash=str(receipt["transactionHash"]),
+            l1_fee=bill.l1_fee,
         )
 
     # -- around the trades ----------------------------------------------------------------------------------
@@ -187,7 +204,13 @@ class LiveExecutor:
                 evidence={"tx_hash": out.tx_hash, "status": out.status},
             )
         await Recovery(
-            self.portfolio, self.thoughts, self.client, self.address, self.addrs.weth, self.addrs.multicall3
+            self.portfolio,
+            self.thoughts,
+            self.client,
+            self.address,
+            self.addrs.weth,
+            self.addrs.multicall3,
+            self.runner._l1_fee,
         ).book()
         # what settled and was booked just now may have landed after ``block``: compare from the head
         block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
@@ -265,7 +288,7 @@ class LiveExecutor:
 
     def min_out(self, net_quote: int) -> int:
         """``amountOutMin``: the exact net quote less the intel level's slippage tolerance (rounded down)."""
-        return net_quote * (10_000 - self.policy().max_slippage_bps) // 10_000
+        return min_out(net_quote, self.policy().max_slippage_bps)
 
     def _check_buy(self, weth_in: int) -> None:
         cap = self.max_trade_wei
@@ -282,14 +305,14 @@ class LiveExecutor:
                 f"{fmt_units(self.portfolio.cash, 18, 6)} ETH: refused, nothing sent"
             )
 
-    async def _deadline(self, block: int) -> int:
-        """Chain time of ``block`` (or now, if the chain has idled) plus ``deadline_s``."""
-        head = await self.client.request("eth_getBlockByNumber", [hex(block), False])
-        ts = int(head["timestamp"], 16) if isinstance(head, dict) else 0
-        return max(ts, int(time.time())) + self.deadline_s
+    async def _l1_fee(self, raw_tx: bytes, block: int) -> int:
+        return await self.gas.l1_fee_signed(raw_tx, block=hex(block))
 
-    async def _fees(self, block: int) -> Fees:
-        s = await self.gas.suggest(self.policy().gas_urgency, head=block)
+    async def _deadline(self, block: int) -> int:
+        return await chain_deadline(self.client, block, self.deadline_s)
+
+    async def _fees(self, block: int, *, contested: bool = False) -> Fees:
+        s = await self.gas.suggest(self.policy().gas_urgency, head=block, contested=contested)
         if s.below_base_fee:
             raise TradeRefused(
                 f"the gas ceiling (gas.max_fee_gwei) of {s.max_fee_per_gas} wei is below the next base fee "

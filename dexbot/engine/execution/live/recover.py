@@ -12,6 +12,7 @@ Booking in nonce order and only the unbooked makes a second start after a crash 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,10 +85,27 @@ class Recovery:
     """Books the unbooked landed transactions of one live wallet (``book`` at start)."""
 
     def __init__(
-        self, pf: Portfolio, thoughts: ThoughtLog, client: RpcClient, wallet: str, weth: str, multicall: str
+        self,
+        pf: Portfolio,
+        thoughts: ThoughtLog,
+        client: RpcClient,
+        wallet: str,
+        weth: str,
+        multicall: str,
+        l1_fee: Callable[[str, dict[str, Any]], Awaitable[int]],
     ) -> None:
+        """``l1_fee``: the OP-stack L1 data fee of a landed transaction (hash, receipt), as the runner
+        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would."""
         self.pf, self.thoughts, self.client = pf, thoughts, client
         self.wallet, self.weth, self.multicall = wallet, weth, multicall
+        self.l1_fee = l1_fee
+
+    async def _bill(self, *parts: Landed | None) -> Bill:
+        bill = Bill()
+        for part in parts:
+            if part is not None:
+                bill.add(part.receipt, await self.l1_fee(part.entry.tx_hash, part.receipt))
+        return bill
 
     async def _unbooked(self) -> list[Landed]:
         acct = self.pf.account
@@ -138,10 +156,7 @@ class Recovery:
         if not token or not pool or (e.purpose == "sell" and pos is None):
             await self._gas_only(item, f"{e.purpose} without a position to book it on")
             return
-        bill = Bill()
-        for part in (approval, item):
-            if part is not None:
-                bill.add(part.receipt)
+        bill = await self._bill(approval, item)
         got, sent = token_flow(r, token, self.wallet)
         buy = e.purpose == "buy"
         fill = Fill(
@@ -156,6 +171,7 @@ class Recovery:
             gas_cost=bill.gas_cost,
             block_number=block_of(r),
             tx_hash=e.tx_hash,
+            l1_fee=bill.l1_fee,
         )
         if buy:
             meta = await token_meta(self.client, token, fill.block_number, multicall=self.multicall)
@@ -179,8 +195,7 @@ class Recovery:
     async def _gas_only(self, item: Landed, why: str) -> None:
         """A landed transaction that swapped nothing (an approval alone, a revert, a cancel): its gas."""
         e, r = item.entry, item.receipt
-        bill = Bill()
-        bill.add(r)
+        bill = await self._bill(item)
         side = "buy" if e.purpose == "buy" else "sell"
         token = _checksum(item.to) if e.purpose == "approve" else _moved_token(r, self.wallet, self.weth)
         m = Market(token, "", "")

@@ -7,12 +7,12 @@ every transaction that reached a block is added to the trade's bill.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dexbot.chain.ledger_port import get_entry, open_entries
-from dexbot.chain.receipt_logs import block_of, gas_paid, succeeded
+from dexbot.chain.receipt_logs import block_of, receipt_l1_fee, succeeded
 from dexbot.chain.sender import Sender
 from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest
 from dexbot.core.errors import ChainError, InputError, SimulationRevert
@@ -32,19 +32,30 @@ class LiveTradeFailed(ChainError):
         self.tx_hash = tx_hash
 
 
+# What the chain charged a mined signed transaction as its L1 data fee, at a block (0 off OP-stack chains).
+L1Pricer = Callable[[bytes, int], Awaitable[int]]
+
+
+async def no_l1_fee(raw_tx: bytes, block: int) -> int:
+    return 0
+
+
 @dataclass
 class Bill:
-    """Gas a trade has paid so far over all its transactions (approval, swap, a cancel)."""
+    """Gas a trade has paid so far over all its transactions (approval, swap, a cancel): execution gas
+    plus the L1 data fee in ``gas_cost``, the L1 part also alone in ``l1_fee``."""
 
     gas_used: int = 0
     gas_cost: int = 0
+    l1_fee: int = 0
     block: int = 0  # of the last receipt
     last_hash: str = ""  # of the last receipt: what names the trade when its swap never landed
 
-    def add(self, receipt: dict[str, Any]) -> None:
-        used, cost = gas_paid(receipt)
+    def add(self, receipt: dict[str, Any], l1_fee: int = 0) -> None:
+        used = int(receipt.get("gasUsed", "0x0"), 16)
         self.gas_used += used
-        self.gas_cost += cost
+        self.gas_cost += used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee
+        self.l1_fee += l1_fee
         self.block = block_of(receipt)
         self.last_hash = str(receipt.get("transactionHash", ""))
 
@@ -53,9 +64,15 @@ class TxRunner:
     """Runs the live executor's transactions through the Sender and remembers what is in flight."""
 
     def __init__(
-        self, sender: Sender, *, timeout_s: float, on_outcome: Callable[[str], None] | None = None
+        self,
+        sender: Sender,
+        *,
+        timeout_s: float,
+        on_outcome: Callable[[str], None] | None = None,
+        l1_pricer: L1Pricer = no_l1_fee,
     ) -> None:
         self.sender = sender
+        self.l1_pricer = l1_pricer
         self.timeout_s = timeout_s
         self.on_outcome = on_outcome or (lambda status: None)
         self.pending: dict[str, PendingTx] = {}
@@ -128,7 +145,7 @@ class TxRunner:
         receipt = await self.sender.client.request("eth_getTransactionReceipt", [winner])
         if not isinstance(receipt, dict):
             raise ChainError(f"{what}: the node lost the receipt of {winner}")
-        bill.add(receipt)
+        bill.add(receipt, await self._l1_fee(winner, receipt))
         reason = out.reason or "reverted"
         if replaced:
             entry = await get_entry(self.sender.ledger, winner)
@@ -152,6 +169,18 @@ class TxRunner:
             )
         self.on_outcome("mined")
         return receipt
+
+    async def _l1_fee(self, tx_hash: str, receipt: dict[str, Any]) -> int:
+        """The L1 data fee the mined transaction paid: the receipt's own figure where the node gives one,
+        else the chain's oracle pricing the very bytes we signed (from the ledger) at the state the
+        block started from."""
+        reported = receipt_l1_fee(receipt)
+        if reported is not None:
+            return reported
+        entry = await get_entry(self.sender.ledger, tx_hash)
+        if entry is None:
+            return 0
+        return await self.l1_pricer(bytes.fromhex(entry.raw_tx.removeprefix("0x")), block_of(receipt) - 1)
 
     async def cancel_pending(self, fees: Fees | None, block: int) -> list[tuple[str, str]]:
         """Take back every open nonce of the wallet (the kill switch): one 0-value self-transfer per

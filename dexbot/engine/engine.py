@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
 from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.chain.watcher import PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
@@ -35,11 +36,11 @@ from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
+from dexbot.engine.execution.paper_setup import paper_on_op_stack
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
@@ -54,6 +55,8 @@ log = logging.getLogger("dexbot.engine")
 RPC_BACKOFF_S = 1.0
 MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
+# An unsigned V2/V3 swap transaction is 300-360 bytes: the size the L1 fee estimate is bounded at
+SWAP_TX_BYTES = 360
 
 
 class EngineStopped(DexbotError):
@@ -147,8 +150,11 @@ class EngineService:
             )
             self.trader.executor = self.live
             self.trader.max_trade_wei = cfg.mode.max_trade_wei
+        elif rt.info.op_stack:  # paper fills pay the L1 data fee a live trade would
+            self.trader.executor = paper_on_op_stack(cfg, self.trader.quotes, self.gas, self.policy)
         self.base_fee = 0
         self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
+        self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
@@ -157,12 +163,14 @@ class EngineService:
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
         self.blocks_processed = 0
         self.decision_ms: deque[float] = deque(maxlen=1000)  # one candidate judged (assess, size, fill)
+        self.block_ms: deque[float] = deque(maxlen=1000)  # one block handled, start to end
         self.launch_to_decision_ms: deque[float] = deque(maxlen=1000)
         self.stage_ms: dict[str, deque[float]] = {}  # PairCreated log → decision made
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
         self._lock = asyncio.Lock()
         self.last_processed = 0
+        self.start_block = 0  # the head the engine started at (a recording replays from it)
         self._processed = asyncio.Condition()
 
     # -- control ------------------------------------------------------------------------------------------
@@ -272,7 +280,7 @@ class EngineService:
         """Begin watching at the head: the pools the chain already has become the known market."""
         head = await self.watcher.start()
         self.clock.advance(self.watcher.head_timestamp)
-        self.block = self.last_processed = head  # what the chain already holds is the known market
+        self.block = self.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
         await self._seed_known_pools(head)
@@ -306,20 +314,7 @@ class EngineService:
                     await self._check_endpoints()  # an endpoint back on our chain returns to rotation
                     await self._sleep(RPC_BACKOFF_S)
                     continue
-                for ev in batch:
-                    async with self._lock:
-                        try:
-                            await self._handle(ev)
-                        except StoreError as err:
-                            self.guard.db_write_error = str(err)
-                            self.bus.publish(EngineError(where="store", message=str(err)))
-                            log.error("database write failed: %s", err)
-                        except Exception as err:  # a bug must cost one event, never the running engine
-                            why = describe(err)
-                            self.bus.publish(EngineError(where="engine", message=why))
-                            log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
-                    if isinstance(ev, NewBlock):
-                        await self._mark_processed(ev.number)
+                await self._handle_batch(batch)
                 if not batch:
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
@@ -329,6 +324,28 @@ class EngineService:
             self._stopped.set()
             async with self._processed:
                 self._processed.notify_all()
+
+    async def step(self) -> int:
+        """Drive a started engine by hand (a replay): one watcher poll and its events handled, exactly as
+        the loop would, with no waiting between polls; the last block handled."""
+        await self._handle_batch(await self.watcher.poll())
+        return self.last_processed
+
+    async def _handle_batch(self, batch: list[WatchEvent]) -> None:
+        for ev in batch:
+            async with self._lock:
+                try:
+                    await self._handle(ev)
+                except StoreError as err:
+                    self.guard.db_write_error = str(err)
+                    self.bus.publish(EngineError(where="store", message=str(err)))
+                    log.error("database write failed: %s", err)
+                except Exception as err:  # a bug must cost one event, never the running engine
+                    why = describe(err)
+                    self.bus.publish(EngineError(where="engine", message=why))
+                    log.error("handling %s failed: %s", type(ev).__name__, why, exc_info=err)
+            if isinstance(ev, NewBlock):
+                await self._mark_processed(ev.number)
 
     async def _poll(self) -> list[WatchEvent]:
         """The watcher's next events, or none once a stop is asked for: on a hung endpoint one poll can
@@ -369,7 +386,7 @@ class EngineService:
         self.clock.advance(ev.timestamp)
         with self._timed("fees"):
             await self._fees(ev.number)
-        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy())
+        tick = Tick(ev.number, ev.timestamp, self.gas_price, self.policy(), self.l1_fee)
         self.trader.on_tick(tick)
         self.bus.publish(BlockSeen(number=ev.number, timestamp=ev.timestamp))
         states = self.watcher.states
@@ -406,7 +423,8 @@ class EngineService:
         self.blocks_processed += 1
         if self.blocks_processed % MARK_PERSIST_EVERY == 0:
             await self.portfolio.persist_marks()
-        log.debug("block %d processed in %.1f ms", ev.number, (time.perf_counter() - started) * 1000)
+        self.block_ms.append((time.perf_counter() - started) * 1000)
+        log.debug("block %d processed in %.1f ms", ev.number, self.block_ms[-1])
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -445,6 +463,11 @@ class EngineService:
             return
         self.gas_price = fee.expected_fee_per_gas
         self.base_fee = fee.base_fee
+        if self.rt.info.op_stack:
+            try:
+                self.l1_fee = await self.gas.l1_fee_upper_bound(SWAP_TX_BYTES)
+            except (ChainError, ValueError) as err:
+                log.warning("L1 fee estimate failed: %s", err)
 
     async def _check_breakers(self, ev: NewBlock) -> None:
         await self._check_endpoints()
@@ -463,6 +486,7 @@ class EngineService:
             held=self.trader.held_tokens(),
             hostile_seen=self.trader.hostile_seen,
             kill_switch=False,
+            l1_fee=self.l1_fee if self.rt.info.op_stack else None,
         )
         d = await self.breakers.check_all(ctx)
         self.trader.decision = d

@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dexbot.chain.runtime import Service, open_chain
 from dexbot.core.config import Config
 from dexbot.core.errors import DexbotError
 from dexbot.engine.api.events import EngineError, EngineStateChanged, EventBus
 from dexbot.engine.api.snapshot import EngineSnapshot
+from dexbot.engine.backtest.record import EngineRecorder
+from dexbot.engine.engine import EngineService
 from dexbot.engine.engine_lock import holding_claims
-from dexbot.engine.runtime import Service, open_chain
-from dexbot.engine.service import EngineService
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 
@@ -33,9 +35,12 @@ class EngineHost:
         services: list[Service] | None = None,
         bus: EventBus | None = None,
         signer: LocalAccount | None = None,
+        record: Path | None = None,
     ) -> None:
-        """``signer``: the account live mode trades from, unlocked by the CLI before anything starts."""
+        """``signer``: the account live mode trades from, unlocked by the CLI before anything starts.
+        ``record``: write a recording of the chain the engine runs on to this file (``run --record``)."""
         self.cfg = cfg
+        self.record = record
         self.signer = signer
         self.services = services or []
         self.bus = bus or EventBus()
@@ -59,14 +64,20 @@ class EngineHost:
                 self.service = svc
                 if self._stop.is_set():
                     return
+                recorder = await EngineRecorder.begin(self.record, svc) if self.record else None
                 async with Telemetry.running(self.cfg, svc) as self.telemetry:
+                    recording = asyncio.create_task(recorder.run(), name="recorder") if recorder else None
                     runner = asyncio.create_task(svc.run(), name="engine")
                     stopper = asyncio.create_task(self._stop.wait(), name="engine-stop")
                     done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
                     if stopper in done:
                         await svc.stop()
                     stopper.cancel()
-                    await runner
+                    try:
+                        await runner
+                    finally:
+                        if recorder is not None and recording is not None:
+                            await _finish(recorder, recording)
         except DexbotError as err:
             self.error = err
             self.bus.publish(EngineError(where="start", message=str(err)))
@@ -127,3 +138,15 @@ class EngineHost:
 
     async def reset_breaker(self, name: str) -> None:
         await self._svc().reset_breaker(name)
+
+
+async def _finish(recorder: EngineRecorder, task: asyncio.Task[None]) -> None:
+    """The engine has stopped: let the recorder write the blocks it still owes, then close the file. A
+    failed recorder is said (the engine's own outcome stands) and leaves a file without an end record."""
+    try:
+        await task
+    except Exception as err:
+        log.error("recording failed (the file ends at its last whole block): %s", err)
+        await recorder.close(clean=False)
+        return
+    await recorder.close(clean=True)

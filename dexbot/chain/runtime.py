@@ -1,5 +1,5 @@
-"""Opening what the engine runs on: the database, and the chain — the embedded devnet (anvil, Uniswap,
-the synthetic market) when the config says devnet, else the configured RPC endpoints."""
+"""Opening the chain the engine runs on: the embedded devnet (anvil, Uniswap, the synthetic market) when
+the config says devnet, else the configured RPC endpoints. The engine host opens the store beside it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from dexbot.core.config import Config
 from dexbot.core.errors import ConfigError
 from dexbot.core.instance import DEFAULT_INSTANCE
 
-log = logging.getLogger("dexbot.engine")
+log = logging.getLogger("dexbot.chain")
 Service = Callable[[Devnet], Coroutine[Any, Any, None]]
 
 

@@ -1,0 +1,124 @@
+"""Backtest speed and recording cost, on the devnet with its default market (2 s blocks).
+
+Two paper sessions of the same length and seed, one after the other: one plain, one recording (``run
+--record``). The recording's cost is its session's median decision latency (and median time to handle
+a block) over the plain one's (goal: ≤ 1.05). Then the recording is replayed: chain seconds covered
+per wall second (goal: ≥ 100× real time). On a shared machine both figures move with its load.
+
+    python -m bench backtest                # a short run (1 minute per session)
+    python -m bench backtest --minutes 60   # the issue's figure"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dexbot.cli.run_cmd import _services
+from dexbot.core.config import Config, parse_config
+from dexbot.engine.api.events import EngineStateChanged
+from dexbot.engine.backtest.recording_format import read_recording
+from dexbot.engine.backtest.replay import run_backtest
+from dexbot.engine.host import EngineHost
+
+DEFAULT_MINUTES = 1.0
+
+
+def _config(data: Path) -> Config:
+    return parse_config(
+        {"store": {"data_dir": str(data)}, "metrics": {"enabled": False}, "devnet": {"history_blocks": 0}},
+        source=str(data / "config.toml"),
+    )
+
+
+async def _session(cfg: Config, minutes: float, record: Path | None) -> tuple[list[float], list[float]]:
+    """A paper session of ``minutes``; every decision's latency and every block's handling time (ms)."""
+    host = EngineHost(cfg, services=_services(cfg), record=record)
+    queue = host.bus.subscribe()
+    run = asyncio.create_task(host.run())
+    while True:
+        ev = await queue.get()
+        if isinstance(ev, EngineStateChanged) and ev.state == "running":
+            break
+    host.bus.unsubscribe(queue)
+    svc = host.service
+    assert svc is not None
+    blocks = max(1, round(minutes * 60 / cfg.devnet.block_time_s))
+    await svc.processed(svc.start_block + blocks)
+    await host.stop()
+    await run
+    return list(svc.decision_ms), list(svc.block_ms)
+
+
+def measure(minutes: float) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
+        root = Path(tmp)
+        plain, plain_blocks = asyncio.run(_session(_config(root / "plain"), minutes, None))
+        recording = root / "session.jsonl.gz"
+        recorded, recorded_blocks = asyncio.run(_session(_config(root / "rec"), minutes, recording))
+        rec = read_recording(recording)
+        span_s = rec.blocks[-1].timestamp - rec.blocks[0].timestamp if rec.blocks else 0
+        started = time.perf_counter()
+        result = asyncio.run(run_backtest(recording, _config(root / "replay")))
+        replay_s = time.perf_counter() - started
+        size = recording.stat().st_size
+    base = statistics.median(plain) if plain else 0.0
+    with_rec = statistics.median(recorded) if recorded else 0.0
+    block_base = statistics.median(plain_blocks) if plain_blocks else 0.0
+    block_rec = statistics.median(recorded_blocks) if recorded_blocks else 0.0
+    block_ratio = block_rec / block_base if block_base else None
+    speed = span_s / replay_s if replay_s else 0.0
+    overhead = with_rec / base if base else None
+    return [
+        {
+            "name": f"backtest replay speed ({result.blocks_replayed} blocks, {span_s} chain s)",
+            "value": round(speed, 1),
+            "unit": "x real time",
+            "baseline": 1.0,
+            "ratio": round(speed, 1),
+            "goal": ">= 100x",
+            "met": speed >= 100,
+        },
+        {
+            "name": f"decision latency with --record ({len(recorded)} vs {len(plain)} decisions)",
+            "value": round(with_rec, 2),
+            "unit": "ms median",
+            "baseline": round(base, 2),
+            "ratio": round(overhead, 3) if overhead else None,
+            "goal": "<= 1.05",
+            "met": overhead is not None and overhead <= 1.05,
+        },
+        {
+            "name": f"block handling with --record ({len(recorded_blocks)} vs {len(plain_blocks)} blocks)",
+            "value": round(block_rec, 2),
+            "unit": "ms median",
+            "baseline": round(block_base, 2),
+            "ratio": round(block_ratio, 3) if block_ratio else None,
+            "goal": "<= 1.05",
+            "met": block_ratio is not None and block_ratio <= 1.05,
+        },
+        {"name": "recording size", "value": size // 1024, "unit": "KiB", "goal": None},
+    ]
+
+
+def run() -> list[dict[str, Any]]:
+    return measure(DEFAULT_MINUTES)
+
+
+def main(argv: list[str]) -> int:
+    minutes = DEFAULT_MINUTES
+    if argv[:1] == ["--minutes"] and len(argv) == 2:
+        minutes = float(argv[1])
+    elif argv:
+        print("usage: python -m bench backtest [--minutes M]", file=sys.stderr)
+        return 2
+    for entry in measure(minutes):
+        print(
+            f"{entry['name']}: {entry['value']} {entry['unit']} (baseline {entry.get('baseline')}, "
+            f"ratio {entry.get('ratio')}, goal {entry.get('goal')}, met {entry.get('met')})"
+        )
+    return 0

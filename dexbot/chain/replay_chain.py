@@ -1,0 +1,136 @@
+"""A private anvil that re-executes a recorded chain one block at a time, and proves it did.
+
+It starts from the recording's start state (anvil's own state dump of the devnet, with its block history,
+so the chain continues from the very block hash it was dumped at) or from a fork of an RPC endpoint at
+the block before the recording. For each recorded block it sets what anvil would otherwise choose
+itself (timestamp, base fee, coinbase, gas limit), sends the raw signed transactions in their recorded
+order (``--order fifo``: arrival order is block order; one JSON-RPC batch, which anvil runs in order)
+and mines exactly one block. The produced block
+must carry the recorded transactions, gas used and receipts root (every transaction's status, gas and
+logs): anything else is a ``ReplayMismatch``, never a silently different chain. Not the state root:
+anvil's, after a state load, depends on which storage slots written back to zero its dump kept, so two
+identical executions can disagree on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dexbot.chain.devnet.anvil import Anvil
+from dexbot.chain.devnet.jsonrpc import DevRpc, RpcCallError
+from dexbot.chain.recorded_blocks import RecordedBlock
+from dexbot.core.errors import ChainError
+
+
+class ReplayMismatch(ChainError):
+    """The replay chain produced a different block than the recorded one."""
+
+
+@dataclass(frozen=True)
+class ChainStart:
+    """Where a replay begins: the state after ``block`` (whose time is ``timestamp``), from an anvil
+    state dump (``dump``) or a fork of ``fork_url`` at ``block``."""
+
+    block: int
+    timestamp: int
+    block_hash: str
+    dump: str = ""
+    fork_url: str = ""
+
+
+class ReplayChain:
+    def __init__(self, rpc: DevRpc, rpc_url: str, start: ChainStart) -> None:
+        self.rpc = rpc
+        self.rpc_url = rpc_url
+        self.start = start
+        self.head = start.block
+        self._gas_limit = 0
+
+    async def mine(self, block: RecordedBlock) -> None:
+        """Produce ``block`` (the next one) and check it is the recorded one."""
+        n = block.number
+        if n != self.head + 1:
+            raise ReplayMismatch(f"block {n} does not follow the replay chain's head {self.head}")
+        setup: list[tuple[str, Sequence[object]]] = [
+            ("anvil_setNextBlockBaseFeePerGas", [hex(block.base_fee)]),
+            ("evm_setNextBlockTimestamp", [hex(block.timestamp)]),
+            ("anvil_setCoinbase", [block.coinbase]),
+        ]
+        if block.gas_limit != self._gas_limit:
+            setup.append(("evm_setBlockGasLimit", [hex(block.gas_limit)]))
+            self._gas_limit = block.gas_limit
+        expected = block.tx_hashes()
+        calls: list[tuple[str, Sequence[object]]] = [
+            *setup,
+            *(("eth_sendRawTransaction", [raw]) for raw in block.txs),
+        ]
+        calls.append(("evm_mine", []))
+        answers = await self.rpc.batch(calls, check=False)  # anvil runs a batch in order: one round trip
+        for i, ((method, _), answer) in enumerate(zip(calls, answers, strict=True)):
+            if isinstance(answer, RpcCallError):
+                sent = method == "eth_sendRawTransaction"
+                what = f"transaction {expected[i - len(setup)]}" if sent else method
+                raise ReplayMismatch(f"block {n}: the replay chain refused {what}: {answer}")
+        got = await self.rpc.call("eth_getBlockByNumber", hex(n), False)
+        self.head = n
+        self._check(block, got, expected)
+
+    def _check(self, block: RecordedBlock, got: dict[str, object] | None, expected: tuple[str, ...]) -> None:
+        n = block.number
+        if not got:
+            raise ReplayMismatch(f"block {n}: the replay chain did not produce it")
+        txs = tuple(str(t).lower() for t in got.get("transactions", []))  # type: ignore[attr-defined]
+        if txs != tuple(t.lower() for t in expected):
+            raise ReplayMismatch(
+                f"block {n}: replayed {len(txs)} transaction(s), recorded {len(expected)} "
+                f"(first difference at index {_first_diff(txs, expected)})"
+            )
+        for field, want in (("timestamp", block.timestamp), ("baseFeePerGas", block.base_fee)):
+            have = int(str(got.get(field) or "0x0"), 16)
+            if have != want:
+                raise ReplayMismatch(f"block {n}: {field} {have} on replay, {want} recorded")
+        gas_used = int(str(got["gasUsed"]), 16)
+        if gas_used != block.gas_used:
+            raise ReplayMismatch(f"block {n}: gas used {gas_used} on replay, {block.gas_used} recorded")
+        if str(got["receiptsRoot"]) != block.receipts_root:
+            raise ReplayMismatch(
+                f"block {n}: the replayed transactions' receipts (status, gas, logs) differ from the "
+                f"recorded ones (receipts root {got['receiptsRoot']}, recorded {block.receipts_root})"
+            )
+
+
+def _first_diff(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y.lower()), min(len(a), len(b))
+    )
+
+
+@contextlib.asynccontextmanager
+async def replay_chain(
+    start: ChainStart, *, chain_id: int, anvil_path: str = "", log_path: Path | None = None
+) -> AsyncIterator[ReplayChain]:
+    """Start the private anvil at ``start`` and stop it on exit, whatever happens."""
+    extra: tuple[str, ...] = ("--order", "fifo")
+    if start.fork_url:
+        extra += ("--fork-url", start.fork_url, "--fork-block-number", str(start.block))
+    anvil = Anvil(
+        anvil_path=anvil_path,
+        chain_id=chain_id,
+        accounts=0 if start.fork_url else 20,  # a fork must not fund dev accounts on a real chain's state
+        timestamp=start.timestamp,
+        log_path=log_path,
+        extra_args=extra,
+    )
+    async with anvil, DevRpc(anvil.rpc_url, timeout_s=120) as rpc:
+        if start.dump and not await rpc.call("anvil_loadState", start.dump):
+            raise ChainError("the replay chain refused the recording's start state")
+        head = await rpc.call("eth_getBlockByNumber", hex(start.block), False)
+        if not head or str(head["hash"]) != start.block_hash:
+            got = head["hash"] if head else "nothing"
+            raise ReplayMismatch(
+                f"start block {start.block}: the replay chain has {got}, the recording {start.block_hash}"
+            )
+        yield ReplayChain(rpc, anvil.rpc_url, start)

@@ -1,0 +1,160 @@
+"""Writing recordings: beside a running engine (``dexbot run --record``) or of a block range of any chain
+(``dexbot record``).
+
+Beside the engine the recorder never sits on the decision path: it learns of each block the engine
+handles from the event bus (``BlockSeen``), waits until the engine has finished that block, then in its
+own task fetches the blocks with their raw transactions and writes them from a worker thread, flushed
+(a gzip sync flush) per batch. On the devnet it starts with anvil's state dump of the head, taken before the
+engine starts, so the replay rebuilds the very chain; blocks mined between the dump and the engine's
+start head are recorded too, then where the engine started."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dexbot.chain.identity import read_genesis
+from dexbot.chain.recorded_blocks import RecordedBlock, fetch_blocks
+from dexbot.chain.rpc import RpcClient
+from dexbot.core.errors import ChainError
+from dexbot.engine.api.events import BlockSeen, EngineStateChanged, Event
+from dexbot.engine.backtest.recording_format import RecordingHeader, RecordingWriter, block_line
+from dexbot.engine.engine import EngineService, EngineStopped
+
+log = logging.getLogger("dexbot.engine")
+FETCH_CHUNK = 50
+
+
+async def _head_and_dump(client: RpcClient) -> tuple[dict[str, Any], str]:
+    """The head block and anvil's state dump of it; retried while blocks land in between."""
+    for _ in range(20):
+        head = await client.request("eth_getBlockByNumber", ["latest", False])
+        dump = await client.request("anvil_dumpState", [])
+        after = await client.request("eth_getBlockByNumber", ["latest", False])
+        if head and after and head["hash"] == after["hash"]:
+            return head, str(dump)
+    raise ChainError("the chain kept moving while its state was dumped; try again")
+
+
+class EngineRecorder:
+    """``rec = await EngineRecorder.begin(path, svc)`` before the engine starts; ``rec.run()`` as a task
+    beside it; ``await rec.close()`` once it has stopped (it records up to the last block handled)."""
+
+    def __init__(self, writer: RecordingWriter, svc: EngineService, start: int) -> None:
+        self.writer = writer
+        self.svc = svc
+        self.last = start  # the last block written
+        self.engine_start_written = False
+        self.queue: asyncio.Queue[Event] = svc.bus.subscribe()
+
+    @classmethod
+    async def begin(cls, path: Path, svc: EngineService) -> EngineRecorder:
+        """Start the file: on the devnet from anvil's state dump of the head; on any other chain from a
+        fork point at the head (replaying it then needs an archive node of that chain)."""
+        rt = svc.rt
+        if rt.deployment is not None:
+            head, dump = await _head_and_dump(rt.client)
+        else:
+            head, dump = await rt.client.request("eth_getBlockByNumber", ["latest", False]), ""
+        header = RecordingHeader(
+            chain_id=rt.chain_id,
+            chain=rt.chain_name,
+            genesis_hash=rt.genesis_hash,
+            start_block=int(head["number"], 16),
+            start_timestamp=int(head["timestamp"], 16),
+            start_hash=str(head["hash"]),
+            origin="dump" if dump else "fork",
+            block_time_s=rt.block_time_s,
+            deployment=json.loads(rt.deployment.to_json()) if rt.deployment is not None else None,
+        )
+        writer = await asyncio.to_thread(RecordingWriter, path)
+        state = [{"kind": "state", "dump": dump}] if dump else []
+        await asyncio.to_thread(writer.write, header.to_line(), *state)
+        return cls(writer, svc, header.start_block)
+
+    async def run(self) -> None:
+        """Each block the engine announces is fetched once the engine has finished it, so the recorder's
+        reads and writes fill the wait for the next block, never the block's own decisions. Returns
+        once the engine has stopped and every block it handled is written."""
+        try:
+            while True:
+                ev = await self.queue.get()
+                if isinstance(ev, EngineStateChanged) and ev.state == "stopped":
+                    return
+                if isinstance(ev, BlockSeen):
+                    try:
+                        await self.svc.processed(ev.number)
+                    except EngineStopped:
+                        return  # announced, never finished: not part of what the engine decided on
+                    await self._upto(ev.number)
+        finally:
+            self.svc.bus.unsubscribe(self.queue)
+
+    async def _upto(self, tip: int) -> None:
+        if not self.engine_start_written:
+            await self._write_range(self.svc.start_block, tip_last=False)
+            line = {"kind": "engine_start", "block": self.svc.start_block}
+            await asyncio.to_thread(self.writer.write, line)
+            self.engine_start_written = True
+        await self._write_range(tip, tip_last=True)
+
+    async def _write_range(self, upto: int, *, tip_last: bool) -> None:
+        while self.last < upto:
+            numbers = list(range(self.last + 1, min(upto, self.last + FETCH_CHUNK) + 1))
+            blocks = await fetch_blocks(self.svc.rt.client, numbers)
+            lines = [block_line(b, tip=tip_last and b.number == upto) for b in blocks]
+            await asyncio.to_thread(self.writer.write, *lines)
+            self.last = numbers[-1]
+
+    async def close(self, *, clean: bool) -> None:
+        """End the file: with its end record when every handled block is in it; without one (it then
+        reads as truncated after its last whole block) when the recorder failed."""
+        await asyncio.to_thread(self.writer.close, clean=clean)
+
+
+async def record_range(
+    client: RpcClient,
+    path: Path,
+    *,
+    first: int,
+    last: int,
+    chain: str,
+    chain_id: int,
+    block_time_s: float,
+    deployment: dict[str, Any] | None = None,
+    on_block: Callable[[RecordedBlock], None] | None = None,
+) -> int:
+    """Record blocks ``first``..``last`` of ``client``'s chain, starting from a fork of block ``first - 1``
+    (an archive node is needed to replay it); the number of blocks written."""
+    parent = await client.request("eth_getBlockByNumber", [hex(first - 1), False])
+    if not parent:
+        raise ChainError(f"block {first - 1}: the node does not have it")
+    header = RecordingHeader(
+        chain_id=chain_id,
+        chain=chain,
+        genesis_hash=await read_genesis(client),
+        start_block=first - 1,
+        start_timestamp=int(parent["timestamp"], 16),
+        start_hash=str(parent["hash"]),
+        origin="fork",
+        block_time_s=block_time_s,
+        deployment=deployment,
+    )
+    writer = await asyncio.to_thread(RecordingWriter, path)
+    clean = False
+    try:
+        await asyncio.to_thread(writer.write, header.to_line())
+        for lo in range(first, last + 1, FETCH_CHUNK):
+            blocks = await fetch_blocks(client, list(range(lo, min(last, lo + FETCH_CHUNK - 1) + 1)))
+            await asyncio.to_thread(writer.write, *(block_line(b, tip=True) for b in blocks))
+            for b in blocks:
+                if on_block is not None:
+                    on_block(b)
+        clean = True
+    finally:
+        await asyncio.to_thread(writer.close, clean=clean)
+    return writer.blocks

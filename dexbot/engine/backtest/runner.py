@@ -1,0 +1,39 @@
+"""What the report, A/B and optimiser need from the replay: one call that runs a config over a block range
+of a recording (``replay.run_backtest`` has this shape). They take it as a parameter, so they run on any
+replay, and their tests on a hand-built one.
+
+``on_block`` is called after each replayed block; an exception it raises (the optimiser's
+``optuna.TrialPruned``) ends the run and reaches the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from dexbot.core.config import Config
+from dexbot.engine.backtest.result import BacktestResult
+
+OnBlock = Callable[[int, Any], None]
+
+
+class Runner(Protocol):
+    def __call__(
+        self,
+        recording: Path,
+        config: Config,
+        *,
+        label: str = "",
+        from_block: int | None = None,
+        to_block: int | None = None,
+        on_block: OnBlock | None = None,
+    ) -> Awaitable[BacktestResult]: ...
+
+
+def progress_equity(progress: Any) -> int | None:
+    """The equity (wei) in what the replay hands ``on_block``: a result so far (its last point), an
+    object with an ``equity`` amount, or the amount itself; None when it carries none."""
+    if isinstance(progress, BacktestResult):
+        return progress.equity[-1].equity if progress.equity else progress.start_equity
+    value = getattr(progress, "equity", progress)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

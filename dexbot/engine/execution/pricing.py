@@ -1,0 +1,147 @@
+"""What a swap would cost on chain, gas and L1 data fee, priced without sending: how paper fills on an
+OP-stack chain (Base) pay what a live trade pays. The L1 fee depends on every byte of the signed
+transaction, so the pricer builds the very transaction the live path would send (orders.py), signs it
+and asks the chain's GasPriceOracle what those bytes cost; the execution gas is what the chain reports
+running it (``eth_simulateV1``) at the fee per gas the live path would pay.
+
+Paper has no wallet of its own. With the account that would trade live (the devnet's dev account) the
+priced transaction is byte for byte the live one. Without one, a fixed pricing key that holds nothing
+and never sends signs it: its signature compresses like any other. Gas used is simulated with the
+account funded; a transaction the chain cannot estimate or run from it (a sale of tokens it does not
+hold, a buy with ETH it does not have) takes its gas limit, and where it cannot run its gas used, from
+the quote's estimate. A sale is priced like the live one: approving exactly its amount first when the
+allowance falls short, both transactions paying gas and an L1 fee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_utils import keccak
+
+from dexbot.chain.approvals import allowance, approve_calldata
+from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.sender import block_gas_limit, eip1559_tx, padded_gas_limit
+from dexbot.chain.txtypes import Fees, TxRequest
+from dexbot.engine.api.intel import IntelPolicy
+from dexbot.engine.execution.live.calls import router_of
+from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
+from dexbot.engine.execution.types import Market
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+# Signs paper fills' priced transactions when no live account is known; a public constant on purpose.
+FUNDED_WEI = 10**30
+APPROVE_GAS = 50_000  # an ERC-20 approve to a fresh spender (~46k), where the chain cannot estimate one
+PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions with this key; it never sends")
+
+
+@dataclass(frozen=True)
+class SwapCost:
+    """Gas used, what it all costs (execution gas plus the L1 data fee) and the L1 part, in wei."""
+
+    gas_used: int
+    gas_cost: int
+    l1_fee: int
+
+
+class SwapPricer:
+    def __init__(
+        self,
+        client: RpcClient,
+        addrs: DexAddresses,
+        gas: GasOracle,
+        policy: Callable[[], IntelPolicy],
+        account: LocalAccount | None = None,
+        *,
+        deadline_s: int = DEADLINE_S,
+    ) -> None:
+        self.client, self.addrs, self.gas, self.policy = client, addrs, gas, policy
+        self.account = account or Account.from_key(PRICING_KEY)
+        self.address = str(self.account.address)
+        self.deadline_s = deadline_s
+
+    async def price(
+        self,
+        side: str,
+        m: Market,
+        amount_in: int,
+        net_out: int,
+        gas_units: int,
+        block: int,
+        *,
+        contested: bool = False,
+    ) -> SwapCost:
+        """The cost of what the live path would send at ``block`` for this quote: the swap, and before a
+        sell the approval of exactly its amount when the allowance falls short (as the live path does)."""
+        pol = self.policy()
+        swap = swap_request(
+            self.addrs,
+            m,
+            side,
+            amount_in,
+            min_out(net_out, pol.max_slippage_bps),
+            self.address,
+            await chain_deadline(self.client, block, self.deadline_s),
+        )
+        txs = [(swap, gas_units)]
+        if side == "sell":
+            router = router_of(self.addrs, m)
+            if await allowance(self.client, m.token, self.address, router, "pending") < amount_in:
+                approve = TxRequest(m.token, approve_calldata(router, amount_in), purpose="approve")
+                txs.insert(0, (approve, APPROVE_GAS))
+        s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
+        fees = Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
+        *estimates, nonce, head = await self.client.batch(
+            [
+                *(("eth_estimateGas", [req.call_params(self.address), "pending"]) for req, _ in txs),
+                ("eth_getTransactionCount", [self.address, "pending"]),
+                ("eth_getBlockByNumber", ["latest", False]),
+            ]
+        )
+        first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
+        signed = []
+        for i, ((req, units), estimate) in enumerate(zip(txs, estimates, strict=True)):
+            # a swap after an approval the chain has not seen yet cannot be estimated: the quote's units
+            runs = not isinstance(estimate, RpcError)
+            limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
+            signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
+        ran = await self._gas_used(signed)
+        used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
+        l1 = 0
+        for tx in signed:
+            l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
+        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1, l1)
+
+    async def _gas_used(self, txs: list[dict[str, Any]]) -> list[int | None]:
+        """The gas the chain reports each transaction using, run in order on the latest state; None for
+        one that failed, and for all when the node cannot say (no ``eth_simulateV1``)."""
+        calls = []
+        for tx in txs:
+            call = {
+                k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k not in ("type", "chainId")
+            }
+            call["from"] = self.address
+            call["data"] = "0x" + bytes(tx["data"]).hex()
+            calls.append(call)
+        try:
+            # ETH enough for the fees and the value, as a live wallet would hold: no effect on gas used
+            funded = {self.address: {"balance": hex(FUNDED_WEI)}}
+            out = await self.client.request(
+                "eth_simulateV1",
+                [{"blockStateCalls": [{"calls": calls, "stateOverrides": funded}]}, "latest"],
+            )
+            results = out[0]["calls"]
+            return [
+                int(str(r["gasUsed"]), 16) if int(str(r.get("status", "0x1")), 16) == 1 else None
+                for r in results
+            ]
+        except (RpcError, LookupError, TypeError, ValueError):
+            return [None] * len(txs)

@@ -1,0 +1,80 @@
+"""The paper engine on an OP-stack devnet: its fills pay the L1 data fee (the trade row's own column,
+within gas_cost), each block's estimate reaches the trader, and a buy into a fresh pair is contested."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import waits
+
+from dexbot.chain.chains import DEVNET, with_deployment
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet.opstack import DEVNET_L1_FEES
+from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.runtime import from_deployment
+from dexbot.core.config import parse_config
+from dexbot.engine.engine import SWAP_TX_BYTES, EngineService
+from dexbot.engine.execution.paper import PaperExecutor
+from dexbot.store import repo
+from dexbot.store.db import open_database
+
+from .engine_harness import launch, spec, thoughts, until
+
+
+@pytest.fixture
+async def op_engine(op_devnet: Devnet, tmp_path: Path) -> AsyncIterator[EngineService]:
+    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
+    snap = await client.request("evm_snapshot", [])
+    genesis = (await client.request("eth_getBlockByNumber", ["0x0", False]))["hash"].lower()
+    cfg = parse_config(
+        {
+            "store": {"data_dir": str(tmp_path)},
+            "exits": {"max_hold_s": 3600},
+            "intel": {"level": 5},
+            "breakers": {"block_stall_s": 86_400},
+        },
+        source=str(tmp_path / "config.toml"),
+    )
+    rt = from_deployment(client, op_devnet.deployment, block_time_s=0.2, genesis_hash=genesis)
+    svc = EngineService(cfg, rt, open_database(cfg.database_url))
+    task = asyncio.create_task(svc.run())
+    try:
+        await waits.started(svc, task)
+        yield svc
+    finally:
+        await svc.stop()
+        await waits.within(task, "the engine stopping")
+        await client.request("evm_revert", [snap])
+        await client.close()
+
+
+async def test_paper_entries_on_an_op_stack_chain_pay_the_l1_fee(
+    op_devnet: Devnet, op_engine: EngineService
+) -> None:
+    assert op_engine.rt.info.op_stack
+    executor = op_engine.trader.executor
+    assert isinstance(executor, PaperExecutor)
+    assert executor.pricer is not None
+    await launch(op_devnet, spec("LONE"))
+    await until(op_engine, lambda: thoughts(op_engine, "enter", "LONE") != [])
+    (trade,) = repo.list_trades(op_engine.db)
+    gas = GasOracle(op_engine.rt.client, with_deployment(DEVNET, op_devnet.deployment))
+    bound = await gas.l1_fee_upper_bound(SWAP_TX_BYTES)
+    assert DEVNET_L1_FEES.fjord_fee(0) <= trade.l1_fee < bound
+    assert trade.gas_cost > trade.l1_fee
+    assert op_engine.trader.l1_fee == bound  # the block's estimate reached the trader
+    (pos,) = repo.list_positions(op_engine.db)
+    assert pos.l1_fee == trade.l1_fee
+    enter = next(t for t in repo.list_thoughts(op_engine.db, limit=100) if t.decision == "enter")
+    assert enter.evidence["contested"] is True  # bought in the pair's first blocks
+    # the risk check's gas factor counts a buy's and a sell's L1 fee
+    a = await op_engine.trader.assessor.assess(
+        trade.token, policy=op_engine.policy(), size_wei=10**18, block=op_engine.block, gas_price_wei=0,
+        l1_fee_wei=10**16, use_cache=False,
+    )  # fmt: skip
+    (gas_factor,) = [f for f in a.factors if f.name == "gas_cost"]
+    assert gas_factor.value.startswith("0.0200 WETH")
