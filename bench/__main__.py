@@ -1,7 +1,8 @@
 """`make bench`: run every bench/bench_*.py, print a table, write bench/results.json.
 `python -m bench soak [--minutes M]` runs the memory soak instead (bench/soak.py), `python -m bench
 instances [--minutes M]` several instances on one PostgreSQL (bench/instances_report.py), `python -m
-bench backtest [--minutes M]` the recording and replay figures (bench/bench_backtest.py)."""
+bench backtest [--minutes M]` the recording and replay figures (bench/bench_backtest.py), `python -m
+bench crash [--kills N] [--seed S]` the kill -9 crash matrix for live trades (bench/crash.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def main(argv: list[str]) -> int:
         from bench.bench_backtest import main as backtest
 
         return backtest(argv[1:])
+    if argv[:1] == ["crash"]:
+        from bench.crash import main as crash
+
+        return crash(argv[1:])
     if argv[:1] == ["instances"]:
         from bench.instances_report import main as instances
 

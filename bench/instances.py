@@ -49,14 +49,14 @@ def _env() -> dict[str, str]:
 class Proc:
     """A `dexbot` process; its stdout read line by line by a thread, stderr kept in a file."""
 
-    def __init__(self, name: str, args: list[str], cwd: Path) -> None:
+    def __init__(self, name: str, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         self.name = name
         self.err_path = cwd / f"{name}.stderr"
         self._err = self.err_path.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dexbot.cli.main", *args],
             cwd=cwd,
-            env=_env(),
+            env=_env() | (env or {}),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._err,

@@ -115,6 +115,10 @@ class ReceiptTracker:
         if latest > nonce:
             if any(isinstance(tx, dict) and tx.get("blockNumber") for tx in answers):
                 return Look(None, known=True)  # mined, its receipt not indexed yet: look again
+            if not await self._taken_by_another(int(head, 16), sender, nonce, group):
+                # the nonce went in the newest block (or one the node is still storing: anvil under load
+                # counts it before it serves its receipts): look again, never drop what the chain has
+                return Look(None, known=True)
             reason = f"nonce {nonce} was used by a transaction that is not in the ledger"
             return Look({e.tx_hash: await self._drop(e, reason) for e in group})
         in_pool = [e for e, tx in zip(group, answers, strict=True) if isinstance(tx, dict)]
@@ -129,6 +133,25 @@ class ReceiptTracker:
         except TxRejected:
             return Look(None, known=False)
         return Look(None, known=True)
+
+    async def _taken_by_another(self, head: int, sender: str, nonce: int, group: list[LedgerEntry]) -> bool:
+        """Is ``sender``'s ``nonce`` provably used by a transaction outside ``group``? Yes when an older
+        block already counted it (stored blocks serve their receipts), or when the head block holds a
+        transaction of that nonce that is not ours; no verdict while the head block does not hold it."""
+        if head > 0:
+            before = await self.client.request("eth_getTransactionCount", [sender, hex(head - 1)])
+            if int(before, 16) > nonce:
+                return True
+        block = await self.client.request("eth_getBlockByNumber", [hex(head), True])
+        if not isinstance(block, dict):
+            return False
+        ours = {e.tx_hash.lower() for e in group}
+        for tx in block.get("transactions", []):
+            if not isinstance(tx, dict) or str(tx.get("from", "")).lower() != sender.lower():
+                continue
+            if int(str(tx.get("nonce", "0x0")), 16) == nonce:
+                return str(tx.get("hash", "")).lower() not in ours
+        return False
 
     async def _drop(self, entry: LedgerEntry, reason: str) -> TxOutcome:
         await self.ledger.mark(entry.tx_hash, "dropped", error=reason)

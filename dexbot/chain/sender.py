@@ -19,6 +19,7 @@ from dexbot.chain.receipts import ReceiptTracker, TxClient, broadcast
 from dexbot.chain.reverts import revert_reason
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.txtypes import Fees, TxOutcome, TxRejected, TxRequest, decode_raw, hex0x
+from dexbot.core.crashpoints import crashpoint
 from dexbot.core.errors import ChainError, InputError, SimulationRevert
 
 GAS_MARGIN_BPS = 12_000  # estimate × 1.2, for costs that grow with the work done (loops, hops)
@@ -136,6 +137,7 @@ class Sender:
         """Simulate, sign, write to the ledger, broadcast; returns the entry (status sent) without
         waiting. A nonce the node says was used already is given up and the send retried."""
         gas = await self.prepare(req, simulate=simulate)
+        crashpoint(f"before_sign.{req.purpose}")
         for attempt in range(NONCE_RETRIES):
             nonce = await self.nonces.reserve(self.address)
             try:
@@ -143,12 +145,14 @@ class Sender:
                 await self.ledger.record_signed(entry)
             finally:
                 self.nonces.release(self.address, nonce)
+            crashpoint(f"after_ledger_write.{req.purpose}")
             try:
                 await broadcast(self.client, self.ledger, entry)
             except TxRejected as err:
                 if not err.nonce_too_low or attempt == NONCE_RETRIES - 1:
                     raise
                 continue
+            crashpoint(f"after_broadcast.{req.purpose}")
             return entry
         raise AssertionError("unreachable")
 

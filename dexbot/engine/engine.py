@@ -348,10 +348,10 @@ class EngineService:
             self.watcher.watch_v3(v3)
             await self.watcher.refresh(head)
             self.market.price_pools(self.watcher.states, head)
+        if self.live is not None:  # first: it books what the last run left unbooked, closes what is gone
+            await self.live.start(head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
-        if self.live is not None:
-            await self.live.start(head)
         await self.breakers.start()
         self.decision = self.breakers.decision()
         await self._set_state("running")

@@ -337,3 +337,22 @@ def ledger_history(
         if sender is not None:
             q = q.where(TxLedger.sender == sender)
         return list(s.exec(q.order_by(col(TxLedger.id).desc()).limit(limit)).all())
+
+
+def ledger_landed(engine: Engine, chain_id: int, genesis_hash: str, sender: str) -> list[TxLedger]:
+    """``sender``'s entries that reached a block (mined or reverted) on this exact chain, by nonce."""
+    with session_scope(engine) as s:
+        q = select(TxLedger).where(
+            TxLedger.chain_id == chain_id,
+            TxLedger.genesis_hash == genesis_hash,
+            TxLedger.sender == sender,
+            col(TxLedger.status).in_(("mined", "reverted")),
+        )
+        return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())
+
+
+def trade_hashes(engine: Engine, account_id: int) -> set[str]:
+    """Every transaction hash the account's trade rows name (what the books already hold)."""
+    with session_scope(engine) as s:
+        q = select(Trade.tx_hash).where(Trade.account_id == account_id, Trade.tx_hash != "")
+        return set(s.exec(q).all())

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from dexbot.chain.roundtrip import RoundTripResult
 from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
+from dexbot.core.crashpoints import crashpoint
 from dexbot.core.errors import ChainError, StoreError
 from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import IntelPolicy
@@ -313,6 +314,8 @@ class ExitDesk:
             fill.gas_cost, closed_pnl=pos_after.realised_pnl - pnl_before, token=pos.token
         )
         closed = pos_after.status == "closed"
+        if not closed:
+            crashpoint("between_slices")
         h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
         if closed:
             self.holdings.pop(pid, None)

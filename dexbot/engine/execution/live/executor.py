@@ -29,7 +29,8 @@ from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.receipt_logs import block_of, token_flow, weth_unwrapped, weth_wrapped
 from dexbot.chain.sender import Sender
 from dexbot.chain.tokens import eth_balance
-from dexbot.chain.txtypes import Fees, TxRequest
+from dexbot.chain.txtypes import Fees, TxOutcome, TxRequest
+from dexbot.core.crashpoints import crashpoint
 from dexbot.core.errors import ChainError
 from dexbot.core.units import fmt_units
 from dexbot.engine.api.intel import IntelPolicy
@@ -41,6 +42,7 @@ from dexbot.engine.execution.live.book import (
     record_failed,
 )
 from dexbot.engine.execution.live.calls import router_of
+from dexbot.engine.execution.live.recover import Recovery
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
 from dexbot.engine.execution.quotes import QuoteSource
@@ -139,6 +141,7 @@ class LiveExecutor:
             async with self.books:
                 await self._failed("buy", m, weth_in, p.net_out, bill, err, block)
             raise
+        crashpoint("after_receipt.buy")
         got, _ = token_flow(receipt, m.token, self.address)
         spent = weth_wrapped(receipt, self.addrs.weth, router_of(self.addrs, m)) or weth_in
         self.guard.record_fill(m.token, p.net_out, got)
@@ -180,11 +183,13 @@ class LiveExecutor:
             if await allowance(self.client, m.token, self.address, router, "pending") < tokens_in:
                 approve = TxRequest(m.token, approve_calldata(router, tokens_in), purpose="approve")
                 await self.runner.run(approve, fees, block=block, bill=bill)
+                crashpoint("after_receipt.approve")
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
             async with self.books:
                 await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
             raise
+        crashpoint("after_receipt.sell")
         _, sent = token_flow(receipt, m.token, self.address)
         received = weth_unwrapped(receipt, self.addrs.weth, router)
         self.guard.record_fill(m.token, p.net_out, received)
@@ -206,9 +211,13 @@ class LiveExecutor:
     # -- around the trades ----------------------------------------------------------------------------------
 
     async def start(self, block: int) -> None:
-        """At engine start: settle what the ledger left open (a crash mid-send), adopt the wallet's ETH
-        as the cash, and reconcile every open position with its token balance."""
+        """At engine start: settle what the ledger left open (a crash mid-send: found on chain, or its
+        signed bytes sent, once, and waited for), book every landed transaction the books do not name
+        (a crash between a receipt and its booking; see recover.py), then adopt the wallet's ETH as the
+        cash and reconcile every open position with its token balance, at the head after all that."""
         for out in await self.sender.reconcile():
+            if not out.final:  # in the pool, or broadcast just now: its outcome decides what to book
+                out = await self._settle_open(out.tx_hash, out.nonce, block)
             await self.thoughts.record(
                 "hold",
                 f"Ledger at start: transaction {out.tx_hash} (nonce {out.nonce}) is {out.status}"
@@ -217,10 +226,29 @@ class LiveExecutor:
                 block_number=block,
                 evidence={"tx_hash": out.tx_hash, "status": out.status},
             )
+        await Recovery(
+            self.portfolio,
+            self.thoughts,
+            self.client,
+            self.address,
+            self.addrs.weth,
+            self.addrs.multicall3,
+            self.runner._l1_fee,
+        ).book()
+        # what settled and was booked just now may have landed after ``block``: compare from the head
+        block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
         balance = await eth_balance(self.client, self.address, block)
         await adopt_wallet(self.portfolio, self.thoughts, self.address, balance, block)
         for pos in list(self.portfolio.open_positions()):
             await self.reconcile(pos, block)
+
+    async def _settle_open(self, tx_hash: str, nonce: int, block: int) -> TxOutcome:
+        """Wait for a transaction left open by the last run; one still without a receipt stays pending
+        (the stuck-transaction breaker watches it) and its trade is booked at a later start."""
+        out = await self.sender.wait(tx_hash, timeout_s=self.runner.timeout_s)
+        if not out.final:
+            self.runner._track(tx_hash, nonce, block)
+        return out
 
     async def reconcile(self, pos: Position, block: int) -> int:
         """The position against the wallet's token balance at ``block`` (the chain wins)."""
@@ -359,7 +387,7 @@ class LiveExecutor:
             quoted_out=quoted,
             bill=bill,
             status=status,
-            tx_hash=err.tx_hash,
+            tx_hash=err.tx_hash or bill.last_hash,  # a sell refused after its approval: the approval's
             block=bill.block or block,
             reason=err.cause,
         )

@@ -49,6 +49,7 @@ class Bill:
     gas_cost: int = 0
     l1_fee: int = 0
     block: int = 0  # of the last receipt
+    last_hash: str = ""  # of the last receipt: what names the trade when its swap never landed
 
     def add(self, receipt: dict[str, Any], l1_fee: int = 0) -> None:
         used = int(receipt.get("gasUsed", "0x0"), 16)
@@ -56,6 +57,7 @@ class Bill:
         self.gas_cost += used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee
         self.l1_fee += l1_fee
         self.block = block_of(receipt)
+        self.last_hash = str(receipt.get("transactionHash", ""))
 
 
 class TxRunner:

@@ -1,0 +1,132 @@
+"""A live start books what the last run left unbooked (dexbot/engine/execution/live/recover.py): each test
+does what a killed process leaves behind — a fill the trader never booked, an approval whose sell was
+never signed, a signed sell written to the ledger and never broadcast — then starts a second executor on
+the same store, as a restart does. The books must equal the chain to the wei, and a third start must
+book nothing more."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from dexbot.chain.approvals import approve_calldata
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.rpc import RpcClient
+from dexbot.chain.tokens import eth_balance, token_balance
+from dexbot.chain.txtypes import TxRequest
+from dexbot.engine.execution.live.calls import router_of, sell_call
+from dexbot.engine.execution.live.tx import Bill
+from dexbot.engine.execution.types import Market
+from dexbot.store import repo
+
+from .conftest import ETH, WALLET, MakeExecutor, launch, spec
+
+
+def _trades(db: Engine, token: str) -> list[tuple[str, str, str, int, int, int]]:
+    return [
+        (t.side, t.status, t.tx_hash, t.amount_in, t.amount_out, t.gas_cost)
+        for t in reversed(repo.list_trades(db, token=token))
+    ]
+
+
+async def test_a_fill_the_trader_never_booked_is_booked_at_the_next_start_from_its_receipt_once(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine
+) -> None:
+    (tok,) = await launch(chain, spec("RCVB"))
+    ex = await make_executor()
+    m = Market(tok.address, tok.v2_pair or "", "uniswap_v2")
+    fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+    # killed here: the receipt is in, the trader's booking never ran
+
+    again = await make_executor()
+    pos = again.portfolio.position_for(tok.address)
+    assert pos is not None
+    assert (pos.size, pos.entry_cost, pos.gas_cost, pos.pool, pos.dex, pos.symbol) == (
+        fill.amount_out,
+        fill.amount_in + fill.gas_cost,
+        fill.gas_cost,
+        tok.v2_pair,
+        "uniswap_v2",
+        "RCVB",
+    )
+    booked = [("buy", "filled", fill.tx_hash, ETH // 10, fill.amount_out, fill.gas_cost)]
+    assert _trades(db, tok.address) == booked
+    assert again.portfolio.cash == await eth_balance(client, WALLET, "latest")
+    assert pos.size == await token_balance(client, tok.address, WALLET, "latest")
+
+    await make_executor()
+    assert _trades(db, tok.address) == booked
+
+
+async def test_an_approval_whose_sell_was_never_signed_is_booked_as_the_gas_it_paid(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine
+) -> None:
+    (tok,) = await launch(chain, spec("RCVA"))
+    ex = await make_executor()
+    m = Market(tok.address, tok.v2_pair or "", "uniswap_v2")
+    fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+    await ex.portfolio.apply_buy(fill, symbol="RCVA", decimals=18)
+    router = router_of(ex.addrs, m)
+    approve = TxRequest(tok.address, approve_calldata(router, fill.amount_out), purpose="approve")
+    bill = Bill()
+    receipt = await ex.runner.run(
+        approve, await ex._fees(fill.block_number), block=fill.block_number, bill=bill
+    )
+    # killed here: approved, the sell not signed
+
+    again = await make_executor()
+    assert again.portfolio.cash == await eth_balance(client, WALLET, "latest")
+    approval = ("sell", "failed", str(receipt["transactionHash"]), 0, 0, bill.gas_cost)
+    assert _trades(db, tok.address) == [
+        ("buy", "filled", fill.tx_hash, ETH // 10, fill.amount_out, fill.gas_cost),
+        approval,
+    ]
+    pos = again.portfolio.position_for(tok.address)
+    assert pos is not None
+    assert pos.size == fill.amount_out  # nothing was sold
+    assert [t.position_id for t in repo.list_trades(db, token=tok.address)] == [pos.id, pos.id]
+
+    await make_executor()
+    assert len(_trades(db, tok.address)) == 2
+
+
+async def test_a_sell_signed_and_written_but_never_broadcast_is_sent_once_and_booked(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine
+) -> None:
+    (tok,) = await launch(chain, spec("RCVS"))
+    ex = await make_executor()
+    m = Market(tok.address, tok.v2_pair or "", "uniswap_v2")
+    fill = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+    await ex.portfolio.apply_buy(fill, symbol="RCVS", decimals=18)
+    router = router_of(ex.addrs, m)
+    block = fill.block_number
+    fees = await ex._fees(block)
+    await ex.runner.run(
+        TxRequest(tok.address, approve_calldata(router, fill.amount_out), purpose="approve"),
+        fees,
+        block=block,
+        bill=Bill(),
+    )
+    call = sell_call(ex.addrs, m, fill.amount_out, 1, WALLET, await ex._deadline(block))
+    req = TxRequest(call.to, call.data, call.value, purpose="sell")
+    sender = ex.sender
+    nonce = await sender.nonces.reserve(sender.address)
+    entry = sender.sign(sender.build(req, fees, nonce=nonce, gas=await sender.prepare(req)), purpose="sell")
+    await sender.ledger.record_signed(entry)
+    # killed here: the signed sell is on disk, the node never saw it
+    assert await client.request("eth_getTransactionByHash", [entry.tx_hash]) is None
+
+    again = await make_executor()
+    receipt = await client.request("eth_getTransactionReceipt", [entry.tx_hash])
+    assert isinstance(receipt, dict)
+    assert receipt["status"] == "0x1"
+    assert int(await client.request("eth_getTransactionCount", [WALLET, "latest"]), 16) == nonce + 1
+    trades = _trades(db, tok.address)
+    assert [(t[0], t[1], t[2], t[3]) for t in trades[-1:]] == [
+        ("sell", "filled", entry.tx_hash, fill.amount_out)
+    ]
+    assert again.portfolio.position_for(tok.address) is None
+    assert again.portfolio.cash == await eth_balance(client, WALLET, "latest")
+    assert await token_balance(client, tok.address, WALLET, "latest") == 0
+
+    await make_executor()
+    assert _trades(db, tok.address) == trades
