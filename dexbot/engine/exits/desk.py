@@ -21,6 +21,7 @@ from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.quotes import Priced, QuoteSource
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.exits.events import position_event, rule_text, trade_event
+from dexbot.engine.exits.explain import explain_exit, explain_slice
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
 from dexbot.engine.exits.rules import ExitRules, evaluate
@@ -29,7 +30,7 @@ from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.risk.assess import round_trip_on
-from dexbot.engine.thoughts import ThoughtLog, explain_exit, explain_slice
+from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults
 from dexbot.store.models import Position

@@ -2,9 +2,7 @@
 
 from dexbot.engine.thoughts.explain import (
     explain_enter,
-    explain_exit,
     explain_skip,
-    explain_slice,
     top_concerns,
 )
 from dexbot.engine.thoughts.log import DECISIONS, LAST_PER_TOKEN, ThoughtLog
@@ -14,8 +12,6 @@ __all__ = [
     "LAST_PER_TOKEN",
     "ThoughtLog",
     "explain_enter",
-    "explain_exit",
     "explain_skip",
-    "explain_slice",
     "top_concerns",
 ]

@@ -1,4 +1,5 @@
-"""Readable paragraphs for the thought log, generated from a decision's factors, exit rule or slice plan:
+"""Readable paragraphs for the thought log, generated from a decision's factors (exits
+explain themselves in ``exits/explain.py``):
 the "why" a trader reads next to each decision."""
 
 from __future__ import annotations
@@ -7,11 +8,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from dexbot.core.units import fmt_units
-from dexbot.engine.exits.plan import ExitPlan
 from dexbot.engine.risk.score import Assessment, Factor, contributions
 
 
-def _pct(bps: int | None) -> str:
+def pct_text(bps: int | None) -> str:
     return "?" if bps is None else f"{Decimal(bps) / 100:g}%"
 
 
@@ -44,47 +44,8 @@ def explain_enter(
     share = Decimal(size_wei * 100) / Decimal(equity_wei) if equity_wei else Decimal(0)
     return (
         f"Entering {a.symbol}: risk {a.score}/100 is within the limit of {max_risk}; "
-        f"the simulated round trip works (buy tax {_pct(a.buy_tax_bps)}, sell tax {_pct(a.sell_tax_bps)}). "
+        f"the simulated round trip works (buy tax {pct_text(a.buy_tax_bps)}, "
+        f"sell tax {pct_text(a.sell_tax_bps)}). "
         f"Buying with {fmt_units(size_wei, 18, 4)} WETH ({share:.1f}% of equity) for about "
         f"{fmt_units(expected_out, decimals, 2)} {a.symbol} after tax. Watch: {top_concerns(a.factors)}."
     )
-
-
-def explain_exit(symbol: str, rule: str, value_wei: int, cost_wei: int, detail: str = "") -> str:
-    pnl = value_wei - cost_wei
-    pct = Decimal(pnl * 100) / Decimal(cost_wei) if cost_wei else Decimal(0)
-    sign = "+" if pnl >= 0 else "-"
-    extra = f" {detail}" if detail else ""
-    return (
-        f"Exiting {symbol} by {rule}: selling now would net {fmt_units(value_wei, 18, 6)} WETH after tax "
-        f"against {fmt_units(cost_wei, 18, 6)} WETH paid ({sign}{abs(pct):.2f}%).{extra}"
-    )
-
-
-def explain_slice(
-    plan: ExitPlan,
-    rule: str,
-    symbol: str,
-    decimals: int,
-    sold: int,
-    left: int,
-    impact_bps: int,
-    budget_bps: int,
-) -> str:
-    """What one sale of an exit was: its size, its measured price impact (average price against the pool's
-    marginal price) and, for a sliced exit, how it stands against the budget and what is carried on."""
-    what = f"{fmt_units(sold, decimals, 4)} {symbol} at {_pct(impact_bps)} price impact"
-    if not plan.budgeted:
-        return f"Sold {what} at once: a {rule} exit does not wait for the {budget_bps} bps impact budget."
-    if impact_bps <= budget_bps:
-        within = f" (within the {budget_bps} bps budget)"
-    else:
-        within = f", over the {budget_bps} bps budget: the pool is too thin for any slice within it"
-    if left > 0:
-        return (
-            f"Slice {plan.fills}: {what}{within}; {fmt_units(left, decimals, 4)} {symbol} carried to the "
-            f"next blocks ({plan.describe()})."
-        )
-    if plan.fills == 1:
-        return f"Sold {what} in one slice{within}."
-    return f"Slice {plan.fills}, the last: {what}{within}; sold in {plan.fills} slices."
