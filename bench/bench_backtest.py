@@ -23,7 +23,7 @@ from dexbot.core.config import Config, parse_config
 from dexbot.engine.api.events import EngineStateChanged
 from dexbot.engine.backtest.recording_format import read_recording
 from dexbot.engine.backtest.replay import run_backtest
-from dexbot.engine.host import EngineHost
+from dexbot.engine.host.engine_host import EngineHost
 
 DEFAULT_MINUTES = 1.0
 

@@ -38,7 +38,7 @@ async def _record(cfg: Config, file: Path, first: int, last: int) -> int:
     from dexbot.chain.chains import chain_info
     from dexbot.chain.devnet.deployment import load_deployment
     from dexbot.chain.rpc import RpcClient
-    from dexbot.engine.backtest.record import record_range
+    from dexbot.engine.host.backtest_run import record_range
 
     c = cfg.chain
     if not c.rpc_urls:

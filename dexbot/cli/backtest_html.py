@@ -8,9 +8,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from dexbot.cli.backtest_render import fmt_value
-from dexbot.engine.backtest.compare import compare
-from dexbot.engine.backtest.metrics import DrawdownPoint, drawdowns
-from dexbot.engine.backtest.report import Run
+from dexbot.engine.host.backtest import DrawdownPoint, Run, compare, drawdowns
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 W, H, PAD = 800, 240, 48

@@ -11,9 +11,7 @@ from rich.text import Text
 
 from dexbot.cli.render import Col, cols, kv_table, table
 from dexbot.engine.api.backtest_report import format_figure
-from dexbot.engine.backtest.compare import Row, compare
-from dexbot.engine.backtest.metrics import DrawdownPoint, drawdowns
-from dexbot.engine.backtest.report import Run
+from dexbot.engine.host.backtest import DrawdownPoint, Row, Run, compare, drawdowns
 
 BEST = "bold green"
 _YOf = Callable[[DrawdownPoint, int], float]  # a plot's y from a point and the peak before it

@@ -21,14 +21,12 @@ from dexbot.cli.context import err, out, print_json, state
 from dexbot.core.config import Config, load_config
 from dexbot.core.errors import InputError
 from dexbot.core.units import fmt_units
-from dexbot.engine.backtest.report import Run, report_data, runs_of
-from dexbot.engine.backtest.result import BacktestResult
-from dexbot.engine.backtest.runner import Runner, progress_equity
+from dexbot.engine.host.backtest import BacktestResult, Run, Runner, progress_equity, report_data, runs_of
 
 
 def runner() -> Runner:
     """The replay, loaded when a command needs it: it pulls in the whole engine and anvil's launcher."""
-    from dexbot.engine.backtest.replay import run_backtest
+    from dexbot.engine.host.backtest_run import run_backtest
 
     return run_backtest
 

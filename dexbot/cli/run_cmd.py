@@ -53,7 +53,7 @@ async def run_headless(
     cfg: Config, fmt: str, signer: LocalAccount | None = None, record: Path | None = None
 ) -> None:
     from dexbot.cli.eventlog import EventFormatter
-    from dexbot.engine.host import EngineHost
+    from dexbot.engine.host.engine_host import EngineHost
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer, record=record)
     formatter = EventFormatter()
@@ -155,7 +155,7 @@ def run(
         return
     setup_logging(cfg.log.level, "json", cfg.data_path, file=cfg.log.file)
     logging.getLogger().handlers[:1] = []  # the TUI owns the terminal: log to the file only
-    from dexbot.engine.host import EngineHost
+    from dexbot.engine.host.engine_host import EngineHost
     from dexbot.tui.app import make_app
 
     host = EngineHost(cfg, services=_services(cfg), signer=signer, record=record)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine" / "backtes
 import stand_in
 
 from dexbot.cli.json_schema import COMMANDS, problems
-from dexbot.cli.optimise_cmd import optimise_data, render, run_optimise
+from dexbot.cli.optimise_run import optimise_data, render, run_optimise
 from dexbot.core.config import Config
 from dexbot.engine.backtest.space import parse_space
 

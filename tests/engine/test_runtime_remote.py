@@ -26,7 +26,7 @@ from dexbot.chain.dex.uniswap_v2.pair import read_pair
 from dexbot.chain.runtime import open_chain
 from dexbot.core.config import Config, parse_config
 from dexbot.engine.engine import EngineService
-from dexbot.engine.host import EngineHost
+from dexbot.engine.host.engine_host import EngineHost
 from dexbot.engine.telemetry import Telemetry
 from dexbot.store.db import open_database
 

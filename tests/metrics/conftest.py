@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dexbot.core.config import parse_config
-from dexbot.engine.host import EngineHost
+from dexbot.engine.host.engine_host import EngineHost
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

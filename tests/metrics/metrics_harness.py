@@ -23,7 +23,7 @@ from dexbot.chain.abi import selector
 from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.engine.engine import EngineService
-from dexbot.engine.host import EngineHost
+from dexbot.engine.host.engine_host import EngineHost
 from dexbot.engine.telemetry import Telemetry
 
 ETH = 10**18

@@ -19,7 +19,7 @@ from dexbot.engine.backtest.collect import booked_trades
 from dexbot.engine.backtest.recording_format import read_recording
 from dexbot.engine.backtest.replay import Progress, run_backtest
 from dexbot.engine.engine import EngineService
-from dexbot.engine.host import EngineHost
+from dexbot.engine.host.engine_host import EngineHost
 
 
 def session_config(data: Path) -> Config:
