@@ -146,9 +146,9 @@ async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
         "type": 2,
     }
     raw = bytes(pricer.account.sign_transaction(approve).raw_transaction)
-    receipt = await client.request(
-        "eth_getTransactionReceipt", [await client.request("eth_sendRawTransaction", ["0x" + raw.hex()])]
-    )
+    sent = await client.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    await client.request("evm_mine", [])  # whether or not an earlier test left automine on
+    receipt = await client.request("eth_getTransactionReceipt", [sent])
     approve_gas = int(receipt["gasUsed"], 16)
     assert 40_000 < approve_gas < 50_000
     assert fill.gas_used == quote.gas_units + approve_gas
