@@ -165,7 +165,10 @@ def test_backtest_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path: Path
         (("backtest", "newer.gz"), "format version 7"),
         (("backtest", "other.gz"), "is of chain 1 "),
         (("backtest", "corrupt.gz"), "corrupted"),
-        (("backtest", "good.gz", "--from", "14", "--to", "12"), "--from 14 is after --to 12: the block range is empty"),
+        (
+            ("backtest", "good.gz", "--from", "14", "--to", "12"),
+            "--from 14 is after --to 12: the block range is empty",
+        ),
     ]
     for args, message in cases:
         res = _cli(tmp_path, *args)
