@@ -85,6 +85,7 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
     assert set(engine.trader.view.pools) == {good.v2_pair, honey.v2_pair}
     assert set(engine.trader.assessments) == {good.address.lower(), honey.address.lower()}
     assert set(engine.trader.skipped) == {honey.address.lower()}
+    assert engine.trader.thoughts.remembers(honey.address)
 
     late = await launch(chain, "LATE", "honeypot")  # over the cap: HONEY is now the oldest unheld pool
     block = await step(engine)
@@ -95,4 +96,8 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
     assert set(engine.trader.assessments) == {good.address.lower(), late.address.lower()}
     assert set(engine.trader.skipped) == {late.address.lower()}
     assert engine.trader.assessor.cached(honey.address, block.number) is None
+    # the thought log forgets the dropped token's last thought; the held and the live one it keeps
+    assert not engine.trader.thoughts.remembers(honey.address)
+    assert engine.trader.thoughts.remembers(good.address)
+    assert engine.trader.thoughts.remembers(late.address)
     assert engine.watcher.ages.last_active[good.v2_pair or ""] == first.number < second.number  # kept: held

@@ -120,15 +120,16 @@ class Discovery(DeskState):
 
     def forget_pools(self, pools: Collection[str], now: float) -> None:
         """The watcher stopped watching ``pools``: drop them from the view, and what is kept per token
-        for tokens left with no pool in view and no position. Also ages out hostile sightings the
-        breaker no longer counts. Without this every launch would stay in memory for good."""
+        (the thought log's last word included) for tokens left with no pool in view and no position.
+        Also ages out hostile sightings the breaker no longer counts. Without this every launch would
+        stay in memory for good."""
         if pools:
-            for pool in pools:
-                self.view.pools.pop(pool, None)
+            dropped = {info.token.lower() for pool in pools if (info := self.view.pools.pop(pool, None))}
             self.strategy.forget(pools)
             self.quotes.forget(pools)
             live = {i.token.lower() for i in self.view.pools.values()}
             live |= {pos.token.lower() for pos in self.portfolio.open_positions()}
+            self.thoughts.forget(dropped - live)
             for per_token in (self.discovered, self.queue, self.assessments, self.skipped, self.last_recheck):
                 for token in [t for t in per_token if t not in live]:
                     del per_token[token]
