@@ -2,7 +2,16 @@
 embedded devnet with its market at 5x the default speed, for 30 minutes by default; the RSS of dexbot
 and of its anvil is sampled every 15 s; the report gives start, peak and end RSS and the slope after a
 20 % warm-up, and PASS/FAIL against the goals (anvil <= 1 GB and flat, dexbot <= 200 MB and rising less
-than 1 MB per 10 minutes). Not part of `make bench`: it takes half an hour and two busy cores."""
+than 1 MB per 10 minutes). Not part of `make bench`: it takes half an hour and two busy cores.
+
+What anvil's slope is made of (measured with a bare anvil and with the market alone, issue 13): anvil
+never deletes state (`anvil_setCode` to empty leaves the storage and the code it held), and every state
+it keeps (`devnet.history_blocks`, N) is a full copy of the chain's state, so whatever the chain adds
+costs N+1 times. A block adds its hash (anvil grew ~9 KB per empty block at N = 32; ~14 KB from Prague
+on, which also writes it to the EIP-2935 contract); a launch adds ~37 storage slots and 2-3 accounts
+(~0.15 MB per launch at N = 16 before any trading). Swaps alone level off once the transaction keeper's
+window is full. At 5x speed, a block every 0.4 s and a launch every 4 s, that is tens of MB per 10
+minutes: the chain's own growth, not a leak. `--tracemalloc DIR` shows which lines hold dexbot's memory."""
 
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.soak_stats import WARMUP_SHARE, Growth, Sample, growth, verdict
+from bench.soak_trace import top_growth
 from dexbot.core.config import DevnetConfig
 
 HERE = Path(__file__).resolve().parent
@@ -77,10 +87,13 @@ class Soak:
     """One headless dexbot under observation: ``start()`` returns once its engine runs, ``sample()``
     reads both RSS values, ``stop()`` SIGTERMs it and waits for it (and so its anvil) to exit."""
 
-    def __init__(self, speed: float = 5.0, workdir: Path | None = None) -> None:
+    def __init__(
+        self, speed: float = 5.0, workdir: Path | None = None, trace_dir: Path | None = None
+    ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="dexbot-soak-") if workdir is None else None
         self.workdir = workdir or Path(self._tmp.name if self._tmp else ".")
         self.speed = speed
+        self.trace_dir = trace_dir
         self.proc: subprocess.Popen[str] | None = None
         self.anvil_pid = 0
         self.began = 0.0
@@ -90,9 +103,15 @@ class Soak:
     def start(self) -> None:
         (self.workdir / "config.toml").write_text(soak_config(self.speed, self.workdir / "data"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("DEXBOT_")}
+        entry = ["-m", "dexbot.cli.main"]
+        if self.trace_dir is not None:
+            self.trace_dir.mkdir(parents=True, exist_ok=True)
+            env["DEXBOT_SOAK_TRACE_DIR"] = str(self.trace_dir.resolve())
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
+            entry = ["-m", "bench.soak_trace"]
         self._stderr = open(self.workdir / "stderr.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dexbot.cli.main", "run", "--no-ui", "--log-format", "json"],
+            [sys.executable, *entry, "run", "--no-ui", "--log-format", "json"],
             cwd=self.workdir,
             env=env,
             stdout=subprocess.PIPE,
@@ -160,8 +179,10 @@ class Soak:
         return code
 
 
-def run_soak(minutes: float, interval_s: float, speed: float) -> tuple[list[Sample], Counter[str]]:
-    soak = Soak(speed)
+def run_soak(
+    minutes: float, interval_s: float, speed: float, trace_dir: Path | None = None
+) -> tuple[list[Sample], Counter[str]]:
+    soak = Soak(speed, trace_dir=trace_dir)
     samples: list[Sample] = []
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -201,14 +222,34 @@ def report(samples: list[Sample], events: Counter[str], minutes: float, speed: f
     return grown
 
 
+def report_allocations(trace_dir: Path) -> None:
+    """What grew in dexbot between the first snapshot after the warm-up and the last one."""
+    snaps = sorted(trace_dir.glob("snap*.tracemalloc"))
+    if len(snaps) < 2:
+        print("tracemalloc: fewer than two snapshots, nothing to compare")
+        return
+    first = snaps[min(len(snaps) - 2, int(len(snaps) * WARMUP_SHARE))]
+    print(f"tracemalloc: growth from {first.name} to {snaps[-1].name}")
+    for line in top_growth(first, snaps[-1]):
+        print("  " + line)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to run (default 30)")
     parser.add_argument("--interval", type=float, default=15.0, help="seconds between samples (15)")
     parser.add_argument("--speed", type=float, default=5.0, help="market speed-up (default 5x)")
+    parser.add_argument(
+        "--tracemalloc",
+        type=Path,
+        metavar="DIR",
+        help="trace dexbot's allocations into DIR",
+    )
     args = parser.parse_args(argv)
-    samples, events = run_soak(args.minutes, args.interval, args.speed)
+    samples, events = run_soak(args.minutes, args.interval, args.speed, args.tracemalloc)
     grown = report(samples, events, args.minutes, args.speed)
+    if args.tracemalloc is not None:
+        report_allocations(args.tracemalloc)
     out = {
         "minutes": args.minutes,
         "speed": args.speed,

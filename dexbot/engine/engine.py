@@ -506,6 +506,7 @@ class EngineService:
         no pool in view and no position, and old hostile sightings age out."""
         live = self.market.forget_pools(dropped, held)
         if live is not None:
+            self.thoughts.forget([t for t in self.thoughts.tokens() if t not in live])
             self.entries.forget(live)
             for token in self.faults.forget(live) + self.exits.forget(live):
                 self.entries.assessor.forget(token)

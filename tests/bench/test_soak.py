@@ -4,6 +4,7 @@ on made-up samples, and its harness on a real headless dexbot: it starts, finds 
 from __future__ import annotations
 
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.soak import Soak, children_named, soak_config
 from bench.soak_stats import Sample, after_warmup, growth, least_squares_slope, verdict
+from bench.soak_trace import FRAMES, top_growth
 
 MB = 1024  # KiB
 
@@ -93,3 +95,25 @@ def test_the_harness_starts_a_headless_dexbot_and_samples_it_and_its_anvil(tmp_p
         code = soak.stop()
     assert code == 0
     assert children_named(soak.proc.pid, "anvil") == []
+
+
+def _hold(kept: list[bytes]) -> None:
+    kept.extend(bytes(1024) for _ in range(300))
+
+
+def test_the_allocation_report_names_the_line_that_kept_memory(tmp_path: Path) -> None:
+    kept: list[bytes] = []
+    tracemalloc.start(FRAMES)
+    try:
+        tracemalloc.take_snapshot().dump(str(tmp_path / "before"))
+        _hold(kept)
+        tracemalloc.take_snapshot().dump(str(tmp_path / "after"))
+    finally:
+        tracemalloc.stop()
+
+    top = top_growth(tmp_path / "before", tmp_path / "after", limit=1)
+
+    assert len(kept) == 300
+    (line,) = top
+    assert "+300" in line
+    assert f"test_soak.py:{_hold.__code__.co_firstlineno + 1}" in line.split("  ")[-1].split(" < ")[0]

@@ -85,6 +85,7 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
     assert set(engine.market.view.pools) == {good.v2_pair, honey.v2_pair}
     assert set(engine.entries.assessments) == {good.address.lower(), honey.address.lower()}
     assert set(engine.faults.skipped) == {honey.address.lower()}
+    assert engine.thoughts.remembers(honey.address)
 
     late = await launch(chain, "LATE", "honeypot")  # over the cap: HONEY is now the oldest unheld pool
     block = await step(engine)
@@ -95,4 +96,7 @@ async def test_launches_over_the_cap_push_out_the_oldest_pools_but_never_a_held_
     assert set(engine.entries.assessments) == {good.address.lower(), late.address.lower()}
     assert set(engine.faults.skipped) == {late.address.lower()}
     assert engine.entries.assessor.cached(honey.address, block.number) is None
+    assert not engine.thoughts.remembers(honey.address)
+    assert engine.thoughts.remembers(good.address)
+    assert engine.thoughts.remembers(late.address)
     assert engine.watcher.ages.last_active[good.v2_pair or ""] == first.number < second.number  # kept: held

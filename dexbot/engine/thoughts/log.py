@@ -39,6 +39,20 @@ class ThoughtLog:
         self.count = 0
         self._last: dict[str, tuple[str, str, int]] = {}  # token -> (decision, reasoning, thought id)
 
+    def forget(self, tokens: Iterable[str]) -> None:
+        """The engine stopped following ``tokens`` (their pools left the view, nothing held): a later
+        thought about one of them starts a new row, and the collapse map keeps only followed tokens."""
+        for token in tokens:
+            self._last.pop(token.lower(), None)
+
+    def tokens(self) -> list[str]:
+        """The tokens whose last thought is remembered (lower-case; no token-less thoughts)."""
+        return [t for t in self._last if t]
+
+    def remembers(self, token: str) -> bool:
+        """Whether a repeat of the last thought about ``token`` would collapse into it."""
+        return token.lower() in self._last
+
     async def record(
         self,
         decision: str,

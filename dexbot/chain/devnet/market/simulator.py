@@ -63,6 +63,7 @@ class MarketSimulator:
         self.tx_timeout_s = max(30.0, 10 * block_time_s)
         self._pools: dict[str, MarketPool] = {p.key: p for p in deployment_pools(dn.deployment)}
         self._launched: dict[int, LaunchedToken] = {}
+        self._traders: list[Trader] = []
 
     def plan(self) -> Iterator[Action]:
         """The plan this simulator executes: the same for the same seed, config, deployment and block time."""
@@ -83,7 +84,7 @@ class MarketSimulator:
 
     async def _run(self) -> None:
         launcher, addresses = market_accounts(self.dn.accounts, self.cfg.traders)
-        traders = [Trader(i, a) for i, a in enumerate(addresses)]
+        traders = self._traders = [Trader(i, a) for i, a in enumerate(addresses)]
         async with DevRpc(self.dn.rpc_url) as rpc:
             await fund(rpc, launcher, addresses)
             watcher = ReceiptWatcher(rpc, poll_s=min(0.25, max(0.05, self.block_time_s / 8)))
@@ -165,10 +166,13 @@ class MarketSimulator:
                 log.warning("market %s", self.stats.last_error)
 
     def _retire_old_launches(self) -> None:
-        """Forget launches the plan no longer trades or rugs, so a long-running market stays small."""
+        """Forget launches the plan no longer trades or rugs, and the traders' approvals of them, so a
+        long-running market stays small."""
         while len(self._launched) > KEPT_LAUNCHES:
             old = self._launched.pop(min(self._launched))
             self._pools.pop(pool_key(old.token.symbol), None)
+            for trader in self._traders:
+                trader.forget(old.token.address)
 
     async def _rug(self, watcher: ReceiptWatcher, rug: Rug) -> None:
         launched = self._launched.get(rug.launch)

@@ -50,6 +50,13 @@ class Trader:
     def commit(self, token: str, amount: int) -> None:
         self.committed[token] = self.committed.get(token, 0) + amount
 
+    def forget(self, token: str) -> None:
+        """The market retired ``token``: its approvals and commitments are never looked at again."""
+        key = token.lower()
+        self.approved = {a for a in self.approved if a[0].lower() != key}
+        for held in [t for t in self.committed if t.lower() == key]:
+            del self.committed[held]
+
     def release(self, token: str, amount: int) -> None:
         left = self.committed.get(token, 0) - amount
         if left > 0:
