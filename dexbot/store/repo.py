@@ -351,8 +351,9 @@ def ledger_landed(engine: Engine, chain_id: int, genesis_hash: str, sender: str)
         return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())
 
 
-def trade_hashes(engine: Engine, account_id: int) -> set[str]:
-    """Every transaction hash the account's trade rows name (what the books already hold)."""
+def trade_hashes(engine: Engine, account_id: int) -> dict[str, str]:
+    """Every transaction hash the account's trade rows name (what the books already hold), with the
+    token its row is for (lower case): what pairs an approval with the sell that booked its gas."""
     with session_scope(engine) as s:
-        q = select(Trade.tx_hash).where(Trade.account_id == account_id, Trade.tx_hash != "")
-        return set(s.exec(q).all())
+        q = select(Trade.tx_hash, Trade.token).where(Trade.account_id == account_id, Trade.tx_hash != "")
+        return {h: t.lower() for h, t in s.exec(q).all()}

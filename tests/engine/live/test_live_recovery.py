@@ -130,3 +130,68 @@ async def test_a_sell_signed_and_written_but_never_broadcast_is_sent_once_and_bo
 
     await make_executor()
     assert _trades(db, tok.address) == trades
+
+
+async def test_an_approval_whose_nonce_is_followed_by_another_tokens_booked_sell_is_still_booked_once(
+    chain: Devnet, client: RpcClient, make_executor: MakeExecutor, db: Engine
+) -> None:
+    """Trades run in flight side by side: a sell of one token can take the nonce right after another
+    token's approval. That sell's booking did not pay for the approval: its gas is the approval's own."""
+    one, two = await launch(chain, spec("RCV1"), spec("RCV2"))
+    ex = await make_executor()
+    m1 = Market(one.address, one.v2_pair or "", "uniswap_v2")
+    m2 = Market(two.address, two.v2_pair or "", "uniswap_v2")
+    fills = []
+    for m, symbol in ((m1, "RCV1"), (m2, "RCV2")):
+        f = await ex.buy(m, ETH // 10, buy_tax_bps=0, block=await client.block_number(), gas_price=0)
+        await ex.portfolio.apply_buy(f, symbol=symbol, decimals=18)
+        fills.append(f)
+    block = fills[-1].block_number
+    fees = await ex._fees(block)
+    # token two approved by a trade killed before its sell; the next start books that approval alone
+    await ex.runner.run(
+        TxRequest(
+            two.address, approve_calldata(router_of(ex.addrs, m2), fills[1].amount_out), purpose="approve"
+        ),
+        fees,
+        block=block,
+        bill=Bill(),
+    )
+    ex = await make_executor()
+    start = ex.portfolio.account.starting_balance
+    # token one's trade approves and is killed; token two's sell (no approval needed) takes the next nonce
+    bill = Bill()
+    approval = await ex.runner.run(
+        TxRequest(
+            one.address, approve_calldata(router_of(ex.addrs, m1), fills[0].amount_out), purpose="approve"
+        ),
+        fees,
+        block=block,
+        bill=bill,
+    )
+    sold = await ex.sell(
+        m2, fills[1].amount_out, sell_tax_bps=0, block=await client.block_number(), gas_price=0
+    )
+    pos = ex.portfolio.position_for(two.address)
+    assert pos is not None
+    await ex.portfolio.apply_sell(pos.id or 0, sold, reason="test")
+    ledger = {
+        e.tx_hash: e.nonce
+        for e in repo.ledger_landed(
+            db, ex.portfolio.account.chain_id, ex.portfolio.account.genesis_hash, WALLET
+        )
+    }
+    assert ledger[sold.tx_hash] == ledger[str(approval["transactionHash"])] + 1
+
+    again = await make_executor()
+    booked = ("sell", "failed", str(approval["transactionHash"]), 0, 0, bill.gas_cost)
+    assert _trades(db, one.address) == [
+        ("buy", "filled", fills[0].tx_hash, ETH // 10, fills[0].amount_out, fills[0].gas_cost),
+        booked,
+    ]
+    # the books had every wei the wallet spent: the start-up took nothing from the chain
+    assert again.portfolio.account.starting_balance == start
+    assert again.portfolio.cash == await eth_balance(client, WALLET, "latest")
+
+    await make_executor()
+    assert len(_trades(db, one.address)) == 2

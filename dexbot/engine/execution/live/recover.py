@@ -5,9 +5,11 @@ reconcile then sent) leaves a transaction that landed with no trade row behind i
 The ledger knows every transaction the wallet signed and the trade rows name every hash that was booked,
 so the difference is exactly what is missing, and it is booked from the receipt, never from a quote:
 tokens by their Transfer logs, ETH by the router's WETH Deposit / Withdrawal, the pool by its Swap log,
-gas as the receipt paid it. An approval is booked with the sell right after it (as the executor books
-one trade's bill), or, when the process died before that sell was sent, as a failed sell that paid gas.
-Booking in nonce order and only the unbooked makes a second start after a crash here harmless."""
+gas as the receipt paid it. An approval is booked with its sell (as the executor books one trade's
+bill), or, when the process died before that sell was sent, as a failed sell that paid gas. Its sell is
+the first sell of the same token after it, not the next nonce: trades run in flight side by side, so other
+tokens' transactions take the nonces in between (one trade per token at a time keeps that first sell its
+own). Booking in nonce order and only the unbooked makes a second start after a crash here harmless."""
 
 from __future__ import annotations
 
@@ -107,44 +109,60 @@ class Recovery:
                 bill.add(part.receipt, await self.l1_fee(part.entry.tx_hash, part.receipt))
         return bill
 
+    def _token(self, item: Landed) -> str:
+        """The token an approval is for or a swap moved (lower case); "" for anything else."""
+        if item.entry.purpose == "approve":
+            return item.to.lower()
+        if item.entry.purpose in ("buy", "sell"):
+            return _moved_token(item.receipt, self.wallet, self.weth).lower()
+        return ""
+
     async def _unbooked(self) -> list[Landed]:
         acct = self.pf.account
         landed, booked = await asyncio.gather(
             asyncio.to_thread(repo.ledger_landed, self.pf.db, acct.chain_id, acct.genesis_hash, self.wallet),
             asyncio.to_thread(repo.trade_hashes, self.pf.db, acct.id or 0),
         )
-        by_nonce = {e.nonce: e for e in landed}
-        todo = []
-        for e in landed:
-            if e.tx_hash in booked or e.replaces in booked:
-                continue
-            after = by_nonce.get(e.nonce + 1)
-            sold = after is not None and after.purpose == "sell" and after.tx_hash in booked
-            if e.purpose == "approve" and sold:
-                continue  # booked with the sell it was for
-            todo.append(e)
+        todo = [e for e in landed if e.tx_hash not in booked and e.replaces not in booked]
         if not todo:
             return []
         receipts = await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in todo])
-        return [Landed(e, r) for e, r in zip(todo, receipts, strict=True) if isinstance(r, dict)]
+        items = [Landed(e, r) for e, r in zip(todo, receipts, strict=True) if isinstance(r, dict)]
+        token = {i.entry.tx_hash: self._token(i) for i in items}
+        for e in landed:  # a booked one: the token its trade row is for
+            token.setdefault(e.tx_hash, booked.get(e.tx_hash) or booked.get(e.replaces) or "")
+
+        def sold_by_the_books(a: Landed) -> bool:
+            """The approval's sell (the token's first after it) is booked: its bill had this gas."""
+            t = token[a.entry.tx_hash]
+            sell = next(
+                (
+                    e
+                    for e in landed
+                    if e.nonce > a.entry.nonce and e.purpose == "sell" and token[e.tx_hash] == t
+                ),
+                None,
+            )
+            return sell is not None and (sell.tx_hash in booked or sell.replaces in booked)
+
+        return [i for i in items if not (i.entry.purpose == "approve" and i.ok and sold_by_the_books(i))]
 
     async def book(self) -> int:
         """Book every landed transaction the trade rows do not name; returns how many were booked."""
         todo = await self._unbooked()
-        approval: Landed | None = None
+        sold = {self._token(i) for i in todo if i.entry.purpose == "sell" and i.ok}
+        approvals: dict[str, Landed] = {}  # token -> its approval, waiting for its sell
         for item in todo:
-            e = item.entry
-            if approval is not None and not (e.purpose == "sell" and e.nonce == approval.entry.nonce + 1):
-                await self._gas_only(approval, "approval; its sell was never sent")
-                approval = None
-            if e.purpose == "approve" and item.ok:
-                approval = item
+            e, token = item.entry, self._token(item)
+            if e.purpose == "approve" and item.ok and token in sold and token not in approvals:
+                approvals[token] = item
+            elif e.purpose == "approve" and item.ok:
+                await self._gas_only(item, "approval; its sell was never sent")
             elif e.purpose in ("buy", "sell") and item.ok:
-                await self._swap(item, approval)
-                approval = None
+                await self._swap(item, approvals.pop(token, None) if e.purpose == "sell" else None)
             else:
                 await self._gas_only(item, f"{e.purpose or 'transaction'} {e.status}")
-        if approval is not None:
+        for approval in approvals.values():  # its token's sell came before it: not its own
             await self._gas_only(approval, "approval; its sell was never sent")
         return len(todo)
 
@@ -154,7 +172,7 @@ class Recovery:
         pool, dex = _pool(r)
         pos = self.pf.position_for(token) if token and e.purpose == "sell" else None
         if not token or not pool or (e.purpose == "sell" and pos is None):
-            await self._gas_only(item, f"{e.purpose} without a position to book it on")
+            await self._gas_only(item, f"{e.purpose} without a position to book it on", approval)
             return
         bill = await self._bill(approval, item)
         got, sent = token_flow(r, token, self.wallet)
@@ -192,10 +210,11 @@ class Recovery:
             evidence={"tx_hash": e.tx_hash, "trade_id": trade.id, "position_id": pos.id},
         )
 
-    async def _gas_only(self, item: Landed, why: str) -> None:
-        """A landed transaction that swapped nothing (an approval alone, a revert, a cancel): its gas."""
+    async def _gas_only(self, item: Landed, why: str, approval: Landed | None = None) -> None:
+        """A landed transaction that swapped nothing (an approval alone, a revert, a cancel): its gas, with
+        the gas of the approval made for it when it is a sell."""
         e, r = item.entry, item.receipt
-        bill = await self._bill(item)
+        bill = await self._bill(approval, item)
         side = "buy" if e.purpose == "buy" else "sell"
         token = _checksum(item.to) if e.purpose == "approve" else _moved_token(r, self.wallet, self.weth)
         m = Market(token, "", "")
