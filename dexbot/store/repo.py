@@ -339,13 +339,17 @@ def ledger_history(
         return list(s.exec(q.order_by(col(TxLedger.id).desc()).limit(limit)).all())
 
 
-def ledger_landed(engine: Engine, chain_id: int, genesis_hash: str, sender: str) -> list[TxLedger]:
-    """``sender``'s entries that reached a block (mined or reverted) on this exact chain, by nonce."""
+def ledger_landed(
+    engine: Engine, chain_id: int, genesis_hash: str, sender: str, instance: str
+) -> list[TxLedger]:
+    """``sender``'s entries signed by ``instance`` that reached a block (mined or reverted) on this exact
+    chain, by nonce. Another instance's trades on the same wallet are its own books, never this one's."""
     with session_scope(engine) as s:
         q = select(TxLedger).where(
             TxLedger.chain_id == chain_id,
             TxLedger.genesis_hash == genesis_hash,
             TxLedger.sender == sender,
+            TxLedger.instance == instance,
             col(TxLedger.status).in_(("mined", "reverted")),
         )
         return list(s.exec(q.order_by(col(TxLedger.nonce), col(TxLedger.id))).all())

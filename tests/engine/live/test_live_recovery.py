@@ -178,7 +178,11 @@ async def test_an_approval_whose_nonce_is_followed_by_another_tokens_booked_sell
     ledger = {
         e.tx_hash: e.nonce
         for e in repo.ledger_landed(
-            db, ex.portfolio.account.chain_id, ex.portfolio.account.genesis_hash, WALLET
+            db,
+            ex.portfolio.account.chain_id,
+            ex.portfolio.account.genesis_hash,
+            WALLET,
+            ex.portfolio.account.instance,
         )
     }
     assert ledger[sold.tx_hash] == ledger[str(approval["transactionHash"])] + 1

@@ -120,7 +120,9 @@ class Recovery:
     async def _unbooked(self) -> list[Landed]:
         acct = self.pf.account
         landed, booked = await asyncio.gather(
-            asyncio.to_thread(repo.ledger_landed, self.pf.db, acct.chain_id, acct.genesis_hash, self.wallet),
+            asyncio.to_thread(
+                repo.ledger_landed, self.pf.db, acct.chain_id, acct.genesis_hash, self.wallet, acct.instance
+            ),
             asyncio.to_thread(repo.trade_hashes, self.pf.db, acct.id or 0),
         )
         todo = [e for e in landed if e.tx_hash not in booked and e.replaces not in booked]
