@@ -39,6 +39,7 @@ WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 async def op_client(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
     client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
     snap = await client.request("evm_snapshot", [])
+    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
     try:
         yield client
     finally:
