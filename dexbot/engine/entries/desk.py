@@ -203,24 +203,35 @@ class EntryDesk:
 
     async def _unconfirmed(self, a: Assessment, m: Market, tick: Tick, evidence: dict[str, object]) -> bool:
         """With ``chain.quorum`` > 1, an entry rests only on pool numbers that many endpoints agree on."""
-        policy = tick.policy
         why = await self.guard.confirm_pool(m.pool, m.dex, tick.block, self.cfg.chain.quorum)
         if not why:
             return False
+        await self._refuse(
+            a,
+            tick,
+            f"Not entering {a.symbol}: a quorum of RPC endpoints does not confirm its pool at block "
+            f"{tick.block} ({why}).",
+            evidence | {"error": why},
+        )
+        return True
+
+    async def _refuse(
+        self, a: Assessment, tick: Tick, text: str, evidence: dict[str, object], *, with_factors: bool = False
+    ) -> None:
+        """An assessed token not entered after all: remembered for a while, said once with its risk."""
         self.faults.skip(a.token, tick.block)
         await self.thoughts.record(
             "skip",
-            f"Not entering {a.symbol}: a quorum of RPC endpoints does not confirm its pool at block "
-            f"{tick.block} ({why}).",
+            text,
             token=a.token,
             symbol=a.symbol,
-            lane=policy.lane,
-            intel_level=policy.level,
+            lane=tick.policy.lane,
+            intel_level=tick.policy.level,
             risk_score=a.score,
+            factors=a.factors if with_factors else (),
             block_number=tick.block,
-            evidence=evidence | {"error": why},
+            evidence=evidence,
         )
-        return True
 
     async def _skip(self, token: str, symbol: str, tick: Tick, why: str) -> None:
         """A skip without an assessment behind it: remembered for a while, said once."""
@@ -257,20 +268,14 @@ class EntryDesk:
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
         gas_cost = 2 * (150_000 * tick.gas_price + tick.l1_fee)
         if choice.best is None or size <= 0 or gas_cost * 50 > size:  # gas over 2 % of it: too thin
-            self.faults.skip(a.token, tick.block)
-            await self.thoughts.record(
-                "skip",
+            await self._refuse(
+                a,
+                tick,
                 f"Skipping {a.symbol}: the pool is too thin — within the L{policy.level} slippage limit of "
                 f"{policy.max_slippage_bps} bps only {fmt_units(size, 18, 4)} WETH could be bought, "
                 "too little to be worth the gas.",
-                token=a.token,
-                symbol=a.symbol,
-                lane=policy.lane,
-                intel_level=policy.level,
-                risk_score=a.score,
-                factors=a.factors,
-                block_number=tick.block,
-                evidence=evidence,
+                evidence,
+                with_factors=True,
             )
             return
         m = choice.best.market
@@ -281,17 +286,8 @@ class EntryDesk:
         evidence["contested"] = contested
 
         async def failed(err: ChainError) -> None:  # live: refused, reverted, cancelled (gas booked)
-            self.faults.skip(a.token, tick.block)
-            await self.thoughts.record(
-                "skip",
-                f"Entry into {a.symbol} failed: {err}.",
-                token=a.token,
-                symbol=a.symbol,
-                lane=policy.lane,
-                intel_level=policy.level,
-                risk_score=a.score,
-                block_number=tick.block,
-                evidence=evidence | {"error": str(err)},
+            await self._refuse(
+                a, tick, f"Entry into {a.symbol} failed: {err}.", evidence | {"error": str(err)}
             )
 
         async def book(fill: Fill) -> None:
