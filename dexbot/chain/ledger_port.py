@@ -13,38 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from dexbot.core.ledger_record import LedgerRecord
+
 TxStatus = Literal["signed", "sent", "mined", "reverted", "dropped", "replaced"]
 OPEN_STATUSES: tuple[TxStatus, ...] = ("signed", "sent")
 FINAL_STATUSES: tuple[TxStatus, ...] = ("mined", "reverted", "dropped", "replaced")
-
-
-class LedgerRecord(Protocol):
-    """Any object carrying one ledger entry's fields (a ``LedgerEntry``, the store's ``TxLedger`` row)."""
-
-    @property
-    def chain_id(self) -> int: ...
-    @property
-    def sender(self) -> str: ...
-    @property
-    def nonce(self) -> int: ...
-    @property
-    def tx_hash(self) -> str: ...
-    @property
-    def raw_tx(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
-    def max_fee_per_gas(self) -> int: ...
-    @property
-    def max_priority_fee_per_gas(self) -> int: ...
-    @property
-    def block_number(self) -> int | None: ...
-    @property
-    def error(self) -> str: ...
-    @property
-    def replaces(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -10,41 +10,14 @@ returns only once the signed transaction is on disk.
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
 
 from eth_utils import to_checksum_address
 from sqlalchemy.engine import Engine
 
 from dexbot.core.instance import DEFAULT_INSTANCE
+from dexbot.core.ledger_record import LedgerRecord
 from dexbot.store import repo
 from dexbot.store.models import TxLedger
-
-
-class SignedTx(Protocol):
-    @property
-    def chain_id(self) -> int: ...
-    @property
-    def sender(self) -> str: ...
-    @property
-    def nonce(self) -> int: ...
-    @property
-    def tx_hash(self) -> str: ...
-    @property
-    def raw_tx(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
-    def max_fee_per_gas(self) -> int: ...
-    @property
-    def max_priority_fee_per_gas(self) -> int: ...
-    @property
-    def block_number(self) -> int | None: ...
-    @property
-    def error(self) -> str: ...
-    @property
-    def replaces(self) -> str: ...
 
 
 def _addr(address: str) -> str:
@@ -63,7 +36,7 @@ class LedgerStore:
         self.genesis_hash = genesis_hash
         self.instance = instance
 
-    async def record_signed(self, entry: SignedTx) -> None:
+    async def record_signed(self, entry: LedgerRecord) -> None:
         row = TxLedger(
             instance=self.instance,
             chain_id=entry.chain_id,
