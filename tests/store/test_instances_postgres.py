@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.instances import DEV1, fleet, instance_refusal, printed_ids, refusal, rows
@@ -21,23 +18,8 @@ from bench.instances import DEV1, fleet, instance_refusal, printed_ids, refusal,
 pytestmark = [pytest.mark.postgres, pytest.mark.chain, pytest.mark.slow]
 
 
-@pytest.fixture
-def db_url(postgres_url: str) -> Iterator[str]:
-    """A database of its own on the session's PostgreSQL server."""
-    name = f"instances_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-def test_instances_share_one_postgres_and_one_wallet_has_one_engine(db_url: str, tmp_path: Path) -> None:
-    with fleet(tmp_path, db_url) as f:
+def test_instances_share_one_postgres_and_one_wallet_has_one_engine(pg_db_url: str, tmp_path: Path) -> None:
+    with fleet(tmp_path, pg_db_url) as f:
         alpha, beta, gamma = f.start("alpha", "live"), f.start("beta"), f.start("gamma")
         for proc in (alpha, beta, gamma):
             proc.running()
@@ -46,7 +28,7 @@ def test_instances_share_one_postgres_and_one_wallet_has_one_engine(db_url: str,
         assert (code, out, err.strip()) == (2, "", refusal("alpha", alpha.pid, f"wallet {DEV1}"))
         code, out, err = f.refused("beta")  # a second engine of one instance
         assert (code, out, err.strip()) == (2, "", instance_refusal("beta", beta.pid))
-        assert "delta" not in rows(db_url).per_instance, "a refused start writes nothing"
+        assert "delta" not in rows(pg_db_url).per_instance, "a refused start writes nothing"
 
         beta_trades = beta.trades(1)
         gamma.trades(1)
@@ -62,7 +44,7 @@ def test_instances_share_one_postgres_and_one_wallet_has_one_engine(db_url: str,
         gamma.thought_after(killed_at)
         for proc in (beta, gamma, delta):
             assert proc.stop() == 0, proc.stderr()
-        got = rows(db_url)
+        got = rows(pg_db_url)
 
     assert got.crossing == {"positions": 0, "trades": 0}
     assert sorted(got.accounts) == [

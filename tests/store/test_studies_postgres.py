@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from dexbot.store.db import open_database
 from dexbot.store.studies import SCHEMA, open_storage
@@ -21,27 +19,13 @@ pytestmark = [pytest.mark.postgres]
 WORKER = Path(__file__).resolve().parent / "study_worker.py"
 
 
-@pytest.fixture
-def db_url(postgres_url: str) -> Iterator[str]:
-    name = f"studies_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-def test_two_worker_processes_add_trials_to_one_study_beside_dexbots_tables(db_url: str) -> None:
-    dexbot_db = open_database(db_url)  # the project's own tables and migrations, in the public schema
+def test_two_worker_processes_add_trials_to_one_study_beside_dexbots_tables(pg_db_url: str) -> None:
+    dexbot_db = open_database(pg_db_url)  # the project's own tables and migrations, in the public schema
     with dexbot_db.connect() as conn:
         head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     workers = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), db_url, "shared", "4"],
+            [sys.executable, str(WORKER), pg_db_url, "shared", "4"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -54,7 +38,7 @@ def test_two_worker_processes_add_trials_to_one_study_beside_dexbots_tables(db_u
     assert [len(r) for r in ran] == [4, 4]
     assert sorted(ran[0] + ran[1]) == list(range(8))  # no trial number twice, none lost
 
-    study = optuna.load_study(study_name="shared", storage=open_storage(db_url))
+    study = optuna.load_study(study_name="shared", storage=open_storage(pg_db_url))
     states = sorted({t.state.name for t in study.trials})
     assert (len(study.trials), states) in ((8, ["COMPLETE"]), (8, ["COMPLETE", "PRUNED"]))
     assert study.user_attrs == {"objective": "return"}
