@@ -45,6 +45,8 @@ class LedgerRecord(Protocol):
     def error(self) -> str: ...
     @property
     def replaces(self) -> str: ...
+    @property
+    def quoted_out(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class LedgerEntry:
     block_number: int | None = None
     error: str = ""
     replaces: str = ""
+    quoted_out: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -86,6 +89,7 @@ class LedgerEntry:
             block_number=record.block_number,
             error=record.error,
             replaces=record.replaces,
+            quoted_out=record.quoted_out,
         )
 
 

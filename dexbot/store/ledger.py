@@ -45,6 +45,8 @@ class SignedTx(Protocol):
     def error(self) -> str: ...
     @property
     def replaces(self) -> str: ...
+    @property
+    def quoted_out(self) -> int: ...
 
 
 def _addr(address: str) -> str:
@@ -79,6 +81,7 @@ class LedgerStore:
             block_number=entry.block_number,
             error=entry.error,
             replaces=entry.replaces,
+            quoted_out=entry.quoted_out,
         )
         await asyncio.to_thread(repo.ledger_insert, self.engine, row)
 

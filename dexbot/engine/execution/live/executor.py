@@ -130,9 +130,9 @@ class LiveExecutor:
             await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
-        req = swap_request(
-            self.addrs, m, "buy", weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
-        )
+        deadline = await self._deadline(block)
+        least = self.min_out(p.net_out)
+        req = swap_request(self.addrs, m, "buy", weth_in, least, self.address, deadline, quoted_out=p.net_out)
         fees = await self._fees(block, contested=contested)
         bill = Bill()
         try:
@@ -176,6 +176,7 @@ class LiveExecutor:
             self.min_out(p.net_out),
             self.address,
             await self._deadline(block),
+            quoted_out=p.net_out,
         )
         fees = await self._fees(block)
         bill = Bill()

@@ -5,7 +5,9 @@ reconcile then sent) leaves a transaction that landed with no trade row behind i
 The ledger knows every transaction the wallet signed and the trade rows name every hash that was booked,
 so the difference is exactly what is missing, and it is booked from the receipt, never from a quote:
 tokens by their Transfer logs, ETH by the router's WETH Deposit / Withdrawal, the pool by its Swap log,
-gas as the receipt paid it. An approval is booked with its sell (as the executor books one trade's
+gas as the receipt paid it (the quote the swap was signed on, kept in its ledger entry, is only
+recorded beside the fill). A node that no longer has such a receipt (it prunes old ones) refuses the
+start, naming the transaction: balances and logs cannot tell the gas or the exact amounts of one swap. An approval is booked with its sell (as the executor books one trade's
 bill), or, when the process died before that sell was sent, as a failed sell that paid gas. Its sell is
 the first sell of the same token after it, not the next nonce: trades run in flight side by side, so other
 tokens' transactions take the nonces in between (one trade per token at a time keeps that first sell its
@@ -31,6 +33,7 @@ from dexbot.chain.receipt_logs import (
 )
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import token_meta
+from dexbot.core.errors import ChainError
 from dexbot.engine.execution.live.book import record_failed
 from dexbot.engine.execution.live.tx import Bill
 from dexbot.engine.execution.types import Fill, Market
@@ -56,6 +59,17 @@ class Landed:
     @property
     def to(self) -> str:
         return str(self.receipt.get("to") or "")
+
+
+def unverifiable(entry: TxLedger, count: int) -> ChainError:
+    """The refusal of a live start whose unbooked transaction the node has no receipt for (it prunes old
+    receipts, or it is not the node that mined it): booking it from anything else would be a guess."""
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return ChainError(
+        f"live start refused: transaction {entry.tx_hash} (nonce {entry.nonce}, {entry.purpose or 'tx'}, "
+        f"block {entry.block_number}) is in the ledger but not in the books, and the node has no receipt "
+        f"for it{more} (receipts pruned?); point chain.rpc_urls at a node that keeps them, then start again"
+    )
 
 
 def _checksum(address: str) -> str:
@@ -129,7 +143,12 @@ class Recovery:
         if not todo:
             return []
         receipts = await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in todo])
-        items = [Landed(e, r) for e, r in zip(todo, receipts, strict=True) if isinstance(r, dict)]
+        for e, r in zip(todo, receipts, strict=True):
+            if isinstance(r, Exception):
+                raise r
+            if not isinstance(r, dict):
+                raise unverifiable(e, sum(1 for x in receipts if not isinstance(x, dict)))
+        items = [Landed(e, r) for e, r in zip(todo, receipts, strict=True)]
         token = {i.entry.tx_hash: self._token(i) for i in items}
         for e in landed:  # a booked one: the token its trade row is for
             token.setdefault(e.tx_hash, booked.get(e.tx_hash) or booked.get(e.replaces) or "")
@@ -186,7 +205,7 @@ class Recovery:
             dex=dex,
             amount_in=weth_wrapped(r, self.weth, item.to) if buy else sent,
             amount_out=got if buy else weth_unwrapped(r, self.weth, item.to),
-            quoted_out=0,  # the quote died with the process; the fill is the chain's
+            quoted_out=e.quoted_out,  # the quote it was signed on (0 on entries older than that)
             gas_used=bill.gas_used,
             gas_cost=bill.gas_cost,
             block_number=block_of(r),
