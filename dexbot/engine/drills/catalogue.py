@@ -12,6 +12,7 @@ from typing import Any
 from dexbot.chain.devnet.faults import Fault, send_error
 from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
+from dexbot.engine.drills.reorg_fill import reorged_fill
 from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
 
 Run = Callable[[Rig], Awaitable[str]]
@@ -269,6 +270,13 @@ DRILLS: tuple[Drill, ...] = (
         "anvil_reorg 2 blocks under the proxy",
         "Reorg seen, reorg breaker pauses entries, state re-read",
         _reorg,
+    ),
+    Drill(
+        "reorged_fill",
+        "a block holding the engine's buy is reorganised away (anvil_reorg drops its transaction)",
+        "never a fill the chain lacks: paper drops it (cash back); live sends the signed bytes again and "
+        "books the buy from its new receipt, DB == wallet to the wei",
+        reorged_fill,
     ),
     Drill(
         "already_known",

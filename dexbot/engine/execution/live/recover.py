@@ -7,7 +7,9 @@ so the difference is exactly what is missing, and it is booked from the receipt,
 tokens by their Transfer logs, ETH by the router's WETH Deposit / Withdrawal, the pool by its Swap log,
 gas as the receipt paid it (the quote the swap was signed on, kept in its ledger entry, is only
 recorded beside the fill). A node that no longer has such a receipt (it prunes old ones) refuses the
-start, naming the transaction: balances and logs cannot tell the gas or the exact amounts of one swap. An approval is booked with its sell (as the executor books one trade's
+start, naming the transaction: balances and logs cannot tell the gas or the exact amounts of one swap.
+
+An approval is booked with its sell (as the executor books one trade's
 bill), or, when the process died before that sell was sent, as a failed sell that paid gas. Its sell is
 the first sell of the same token after it, not the next nonce: trades run in flight side by side, so other
 tokens' transactions take the nonces in between (one trade per token at a time keeps that first sell its
@@ -109,9 +111,13 @@ class Recovery:
         weth: str,
         multicall: str,
         l1_fee: Callable[[str, dict[str, Any]], Awaitable[int]],
+        *,
+        cause: str = "the process stopped before booking it",
     ) -> None:
         """``l1_fee``: the OP-stack L1 data fee of a landed transaction (hash, receipt), as the runner
-        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would."""
+        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would.
+        ``cause``: why the books lack these trades, for the thoughts."""
+        self.cause = cause
         self.pf, self.thoughts, self.client = pf, thoughts, client
         self.wallet, self.weth, self.multicall = wallet, weth, multicall
         self.l1_fee = l1_fee
@@ -131,7 +137,7 @@ class Recovery:
             return _moved_token(item.receipt, self.wallet, self.weth).lower()
         return ""
 
-    async def _unbooked(self) -> list[Landed]:
+    async def _unbooked(self, only: frozenset[str] | None) -> list[Landed]:
         acct = self.pf.account
         landed, booked = await asyncio.gather(
             asyncio.to_thread(
@@ -140,6 +146,8 @@ class Recovery:
             asyncio.to_thread(repo.trade_hashes, self.pf.db, acct.id or 0),
         )
         todo = [e for e in landed if e.tx_hash not in booked and e.replaces not in booked]
+        if only is not None:
+            todo = [e for e in todo if e.tx_hash in only]
         if not todo:
             return []
         receipts = await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in todo])
@@ -168,9 +176,10 @@ class Recovery:
 
         return [i for i in items if not (i.entry.purpose == "approve" and i.ok and sold_by_the_books(i))]
 
-    async def book(self) -> int:
-        """Book every landed transaction the trade rows do not name; returns how many were booked."""
-        todo = await self._unbooked()
+    async def book(self, only: frozenset[str] | None = None) -> int:
+        """Book every landed transaction the trade rows do not name (of ``only``, when given: while the
+        engine runs, a transaction in flight is mined before its trade books it); how many were booked."""
+        todo = await self._unbooked(only)
         sold = {self._token(i) for i in todo if i.entry.purpose == "sell" and i.ok}
         approvals: dict[str, Landed] = {}  # token -> its approval, waiting for its sell
         for item in todo:
@@ -209,19 +218,23 @@ class Recovery:
             gas_used=bill.gas_used,
             gas_cost=bill.gas_cost,
             block_number=block_of(r),
+            block_hash=str(r.get("blockHash") or ""),
             tx_hash=e.tx_hash,
             l1_fee=bill.l1_fee,
         )
         if buy:
-            meta = await token_meta(self.client, token, fill.block_number, multicall=self.multicall)
+            # read at the head: a symbol and decimals do not change, and the fill's block may be older
+            # than the state the node keeps (a restart that took longer than its history)
+            head = await self.client.block_number()
+            meta = await token_meta(self.client, token, head, multicall=self.multicall)
             pos, trade = await self.pf.apply_buy(fill, symbol=meta.symbol, decimals=meta.decimals)
         else:
             assert pos is not None
             pos, trade = await self.pf.apply_sell(pos.id or 0, fill, reason=RECOVERED)
         await self.thoughts.record(
             "hold",
-            f"Recovered a {fill.side} of {pos.symbol} the chain has and the books did not (the process "
-            f"stopped before booking it): transaction {e.tx_hash} in block {fill.block_number}, "
+            f"Recovered a {fill.side} of {pos.symbol} the chain has and the books did not ({self.cause}): "
+            f"transaction {e.tx_hash} in block {fill.block_number}, "
             f"{fill.amount_in} in, {fill.amount_out} out, {fill.gas_cost} wei gas; booked as trade "
             f"{trade.id}.",
             token=token,
