@@ -45,7 +45,13 @@ class Rebook:
         flight, so an approval found there is no in-flight sell's and is booked again with the rest."""
         who = self.sender.address
         recent = await self.ledger.history(chain_id=self.sender.chain_id, sender=who, limit=256)
-        moved = [e for e in recent if e.status in ("mined", "reverted") and (e.block_number or 0) > ancestor]
+        moved = [  # this instance's: another's on the same wallet are its own books
+            e
+            for e in recent
+            if e.instance == self.ledger.instance
+            and e.status in ("mined", "reverted")
+            and (e.block_number or 0) > ancestor
+        ]
         by_hash = {t.tx_hash: t for t in undone if t.tx_hash}
         wanted = set(by_hash) | ({e.tx_hash for e in moved if e.purpose == "approve"} if quiet else set())
         for e in sorted(moved, key=lambda e: e.nonce):
