@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dexbot.cli.reports import pnl_reports
 from dexbot.engine.execution.types import Fill
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.reorged import unbook_since
@@ -76,6 +77,14 @@ async def test_sells_after_the_ancestor_are_taken_back_and_the_position_is_as_be
         (12, "reorged"),
     ]
     assert set(repo.trade_hashes(pf.db, pf.account.id or 0)) == set()  # no hashes: paper fills
+    (report,) = pnl_reports(pf.db)  # what `dexbot pnl` shows: the buy alone, its position open
+    assert (report.trades, report.gas_spent, report.wins, report.losses, report.open_positions) == (
+        1,
+        7,
+        0,
+        0,
+        1,
+    )
 
 
 async def test_a_buy_that_opened_its_position_is_taken_back_whole(pf: Portfolio) -> None:
@@ -86,6 +95,8 @@ async def test_a_buy_that_opened_its_position_is_taken_back_whole(pf: Portfolio)
     assert [(t.side, t.status) for t in undone] == [("buy", "reorged")]
     assert pf.open_positions() == []
     assert (pf.cash, pf.equity(), pf.journal) == (10 * ETH, 10 * ETH, [])
+    (report,) = pnl_reports(pf.db)  # a position that never was is neither a win nor a loss
+    assert (report.trades, report.gas_spent, report.wins, report.losses) == (0, 0, 0, 0)
     (stored,) = repo.list_positions(pf.db, account_id=pf.account.id)
     assert (stored.id, stored.status, stored.exit_reason, stored.size, stored.entry_cost) == (
         pos.id,
