@@ -37,6 +37,7 @@ class LedgerEntry:
     block_number: int | None = None
     error: str = ""
     replaces: str = ""
+    quoted_out: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -59,6 +60,7 @@ class LedgerEntry:
             block_number=record.block_number,
             error=record.error,
             replaces=record.replaces,
+            quoted_out=record.quoted_out,
         )
 
 

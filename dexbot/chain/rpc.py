@@ -19,6 +19,7 @@ import aiohttp
 
 from dexbot.chain.rpc_coalesce import Coalescer, active_for, coalescing
 from dexbot.chain.rpc_errors import RpcError, RpcQuorumError
+from dexbot.chain.rpc_ws import WsClosed, WsTransport
 from dexbot.core.errors import ChainIdMismatch, RpcUnavailable
 from dexbot.core.urls import mask, url_credentials
 
@@ -131,6 +132,7 @@ class RpcClient:
         self.observers: list[Observer] = []
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self._ws: WsTransport | None = None  # for ws:// and wss:// endpoints
 
     @classmethod
     async def connect(
@@ -176,6 +178,13 @@ class RpcClient:
     # -- transport ---------------------------------------------------------------------------------
 
     async def _post(self, ep: Endpoint, payload: Any) -> Any:
+        if ep.url.startswith(("ws://", "wss://")):
+            if self._ws is None:
+                self._ws = WsTransport(self.timeout_s)
+            try:
+                return await self._ws.post(ep.url, payload)
+            except (WsClosed, aiohttp.ClientError, OSError, TimeoutError) as err:
+                raise _Transport(ep.clean(f"{type(err).__name__}: {err}".rstrip(": "))) from None
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s),
@@ -406,6 +415,9 @@ class RpcClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._ws is not None:
+            await self._ws.close()
+            self._ws = None
 
 
 def _hex_int(value: Any) -> int:

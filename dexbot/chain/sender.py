@@ -117,7 +117,9 @@ class Sender:
         """The EIP-1559 transaction dict to sign."""
         return eip1559_tx(req, fees, chain_id=self.chain_id, nonce=nonce, gas=gas)
 
-    def sign(self, tx: dict[str, Any], *, purpose: str = "", replaces: str = "") -> LedgerEntry:
+    def sign(
+        self, tx: dict[str, Any], *, purpose: str = "", replaces: str = "", quoted_out: int = 0
+    ) -> LedgerEntry:
         signed = self.account.sign_transaction(tx)
         return LedgerEntry(
             chain_id=self.chain_id,
@@ -129,6 +131,7 @@ class Sender:
             max_fee_per_gas=int(tx["maxFeePerGas"]),
             max_priority_fee_per_gas=int(tx["maxPriorityFeePerGas"]),
             replaces=replaces,
+            quoted_out=quoted_out,
         )
 
     # -- sending ---------------------------------------------------------------------------------------
@@ -141,7 +144,8 @@ class Sender:
         for attempt in range(NONCE_RETRIES):
             nonce = await self.nonces.reserve(self.address)
             try:
-                entry = self.sign(self.build(req, fees, nonce=nonce, gas=gas), purpose=req.purpose)
+                tx = self.build(req, fees, nonce=nonce, gas=gas)
+                entry = self.sign(tx, purpose=req.purpose, quoted_out=req.quoted_out)
                 await self.ledger.record_signed(entry)
             finally:
                 self.nonces.release(self.address, nonce)
@@ -184,7 +188,8 @@ class Sender:
         return entry
 
     async def _replace(self, entry: LedgerEntry, tx: dict[str, Any], purpose: str) -> LedgerEntry:
-        new = self.sign(tx, purpose=purpose, replaces=entry.tx_hash)
+        quote = entry.quoted_out if purpose == entry.purpose else 0  # a cancel swaps nothing
+        new = self.sign(tx, purpose=purpose, replaces=entry.tx_hash, quoted_out=quote)
         await self.ledger.record_signed(new)
         await broadcast(self.client, self.ledger, new)
         return new

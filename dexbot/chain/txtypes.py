@@ -55,6 +55,7 @@ class TxRequest:
     value: int = 0
     gas: int | None = None
     purpose: str = ""
+    quoted_out: int = 0  # a swap's net quote, kept with the signed transaction in the ledger
 
     def call_params(self, sender: str) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -157,6 +157,10 @@ class PoolWatcher:
         self.failed = set(failed)
         return states
 
+    def hash_of(self, number: int) -> str | None:
+        """The hash of block ``number`` on the chain as last read (None: outside the reorg window)."""
+        return self._hashes.get(number)
+
     async def poll(self) -> list[WatchEvent]:
         """One step: events since the last poll (Reorg first, logs in chain order, NewBlock last)."""
         if self.head is None:

@@ -70,6 +70,9 @@ async def _serve(upstream: str, faults: list[Fault], *, port: int, seed: int) ->
         for f in faults:
             proxy.inject(f)
         described = "; ".join(f.describe() for f in faults) or "none (a plain forwarder)"
-        out.print(f"chaos proxy {proxy.url} -> {upstream} · faults: {described}", highlight=False)
+        out.print(
+            f"chaos proxy {proxy.url} (WebSocket {proxy.ws_url}) -> {upstream} · faults: {described}",
+            highlight=False,
+        )
         await stop.wait()
         out.print(f"chaos proxy stopped after {proxy.requests} requests, hits {proxy.hits}", highlight=False)

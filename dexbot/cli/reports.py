@@ -61,9 +61,11 @@ def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
     with Session(db) as s:
         for acct in s.exec(q).all():
             positions = s.exec(select(Position).where(Position.account_id == acct.id)).all()
-            trades = s.exec(select(Trade).where(Trade.account_id == acct.id)).all()
+            # a booking a reorg took back (engine/reorged.py) is history, not a trade: its gas was never paid
+            every = s.exec(select(Trade).where(Trade.account_id == acct.id)).all()
+            trades = [t for t in every if t.status != "reorged"]
             open_ = [p for p in positions if p.status == "open"]
-            closed = [p for p in positions if p.status == "closed"]
+            closed = [p for p in positions if p.status == "closed" and p.exit_reason != "reorged"]
             open_cost = sum(p.entry_cost for p in open_)
             open_value = sum(p.value_now or p.entry_value for p in open_)
             realised = sum(p.realised_pnl for p in positions)

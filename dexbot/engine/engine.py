@@ -54,6 +54,7 @@ from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.progress import EngineStopped, Progress
+from dexbot.engine.reorged import REORG_WINDOW, taken_back, unbook_since
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
@@ -436,13 +437,48 @@ class EngineService:
                 block_number=ev.new_head,
                 evidence={"old_head": ev.old_head_hash, "new_head": ev.new_head_hash},
             )
+            await self._unbook_reorged(ev.common_ancestor, ev.new_head)
         else:
             await self.market.on_log(ev)
 
+    async def _unbook_reorged(self, ancestor: int, head: int) -> None:
+        """Never keep a fill the chain does not have: see engine/reorged.py."""
+        undone = await unbook_since(self.portfolio, ancestor)
+        if not undone:
+            return
+        await self.thoughts.record(
+            "hold",
+            taken_back(undone, ancestor, self.portfolio.mode),
+            block_number=head,
+            confidence=1.0,
+            evidence={"trade_ids": [t.id for t in undone], "common_ancestor": ancestor},
+        )
+        for t in undone:
+            self.exits.holdings.pop(t.position_id or 0, None)
+        if self.live is not None:
+            await self.live.on_reorg(undone, ancestor, head)
+        for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
+            if (pos.id or 0) not in self.exits.holdings:
+                await self._restore_holding(pos.id or 0)
+
+    async def _replaced_fills(self, ev: NewBlock) -> None:
+        """A live fill booked from a block the watcher had not read yet, which a reorg then replaced
+        before it did: no Reorg is seen (the watcher never had the old block), but the block hash of
+        the fill's receipt is not the chain's at that height."""
+        stale = [
+            b.block
+            for b in self.portfolio.journal
+            if b.block_hash and self.watcher.hash_of(b.block) not in (None, b.block_hash.lower())
+        ]
+        if stale:
+            await self._unbook_reorged(min(stale) - 1, ev.number)
+
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()
+        await self._replaced_fills(ev)
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
         self.clock.advance(ev.timestamp)
+        self.portfolio.forget_booked(ev.number - REORG_WINDOW)
         with self._timed("fees"):
             await self._fees(ev.number)
         tick = self.tick()

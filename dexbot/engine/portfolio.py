@@ -17,6 +17,26 @@ from dexbot.store.models import Account, Position, Trade, utcnow
 
 
 @dataclass(frozen=True)
+class Booked:
+    """One booking of the last blocks, kept so a reorg that takes its block away can take it back
+    exactly (dexbot/engine/reorged.py): the trade row, the position as it was before (None: the booking
+    opened it, or touched none), the position object it left, and what it moved cash and P&L by."""
+
+    trade: Trade
+    block: int
+    position_id: int | None
+    position: Position | None
+    before: Position | None
+    cash_delta: int
+    pnl_delta: int
+    block_hash: str = ""  # live fills: the receipt's block
+
+
+def _copy(pos: Position | None) -> Position | None:
+    return None if pos is None else Position(**pos.model_dump())
+
+
+@dataclass(frozen=True)
 class Snapshot:
     cash: int
     equity: int
@@ -43,6 +63,7 @@ class Portfolio:
         self.realised_pnl = 0
         self.peak_equity = account.balance
         self._lock = asyncio.Lock()
+        self.journal: list[Booked] = []  # this run's bookings of the newest blocks (see ``forget_booked``)
         self.new_account = False  # True when this run opened the account (none on this chain before)
 
     @classmethod
@@ -132,6 +153,7 @@ class Portfolio:
             if cost > self.account.balance:
                 raise ValueError(f"buy of {cost} wei exceeds cash {self.account.balance}")
             found = self.position_for(fill.token)
+            before = _copy(found)
             pos = (
                 found
                 if found is not None
@@ -156,6 +178,9 @@ class Portfolio:
             pos, trade = await asyncio.to_thread(self._persist, pos, trade)
             self.positions[pos.id or 0] = pos
             self.values[pos.id or 0] = fill.amount_in
+            self.journal.append(
+                Booked(trade, fill.block_number, pos.id, pos, before, -cost, 0, fill.block_hash)
+            )
             return pos, trade
 
     async def apply_sell(self, position_id: int, fill: Fill, *, reason: str) -> tuple[Position, Trade]:
@@ -164,6 +189,7 @@ class Portfolio:
         the last mark, so the rules judge the remainder like for like."""
         async with self._lock:
             pos = self.positions[position_id]
+            before = _copy(pos)
             if fill.amount_in > pos.size:
                 raise ValueError(f"sell of {fill.amount_in} exceeds position size {pos.size}")
             share = (
@@ -197,7 +223,18 @@ class Portfolio:
                 self.values.pop(position_id, None)
             else:
                 self.positions[position_id] = pos
+            self.journal.append(
+                Booked(trade, fill.block_number, position_id, pos, before, proceeds, pnl, fill.block_hash)
+            )
             return pos, trade
+
+    def booked_gas(self, trade: Trade) -> None:
+        """A trade row that only paid gas (book.record_failed) joins the journal like a fill."""
+        self.journal.append(Booked(trade, trade.block_number, None, None, None, -trade.gas_cost, 0))
+
+    def forget_booked(self, before_block: int) -> None:
+        """Bookings of blocks older than ``before_block`` are past any reorg the engine acts on."""
+        self.journal = [b for b in self.journal if b.block >= before_block]
 
     def _trade(self, fill: Fill, pos: Position, reason: str = "") -> Trade:
         buy = fill.side == "buy"

@@ -52,6 +52,7 @@ class LedgerStore:
             block_number=entry.block_number,
             error=entry.error,
             replaces=entry.replaces,
+            quoted_out=entry.quoted_out,
         )
         await asyncio.to_thread(repo.ledger_insert, self.engine, row)
 

@@ -158,6 +158,7 @@ class TxLedger(SQLModel, table=True):
     block_number: int | None = None
     error: str = ""
     replaces: str = Field(default="", max_length=66)
+    quoted_out: int = big()  # a swap's net quote when signed: what a trade recovered from it carries
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -357,7 +357,10 @@ def ledger_landed(
 
 def trade_hashes(engine: Engine, account_id: int) -> dict[str, str]:
     """Every transaction hash the account's trade rows name (what the books already hold), with the
-    token its row is for (lower case): what pairs an approval with the sell that booked its gas."""
+    token its row is for (lower case): what pairs an approval with the sell that booked its gas. A row
+    taken back by a reorg ("reorged") does not hold its transaction any more."""
     with session_scope(engine) as s:
-        q = select(Trade.tx_hash, Trade.token).where(Trade.account_id == account_id, Trade.tx_hash != "")
+        q = select(Trade.tx_hash, Trade.token).where(
+            Trade.account_id == account_id, Trade.tx_hash != "", Trade.status != "reorged"
+        )
         return {h: t.lower() for h, t in s.exec(q).all()}

@@ -49,7 +49,9 @@ def test_the_proxy_serves_the_injected_faults_and_stops_on_sigint(
     )
     try:
         lines = waits.Lines(proc)
-        url = lines.wait_for(r"chaos proxy (http://127\.0\.0\.1:\d+) -> ")[1]
+        url = lines.wait_for(
+            r"chaos proxy (http://127\.0\.0\.1:\d+) \(WebSocket ws://127\.0\.0\.1:\d+\) -> "
+        )[1]
         assert _post(url, "eth_chainId")["result"] == hex(7)  # a node of another chain
         assert int(_post(url, "eth_blockNumber")["result"], 16) == w3.eth.block_number  # forwarded
         with pytest.raises(urllib.error.HTTPError) as refused:

@@ -191,3 +191,77 @@ def test_0006_gives_old_trades_and_positions_no_l1_fee_and_new_ones_keep_theirs(
         (10**15 + 12_345, 12_345),
         (900, 0),
     ]
+
+
+def test_0007_names_old_failed_sells_by_their_approval_and_gives_ledger_entries_no_quote(
+    tmp_path: Path,
+) -> None:
+    """A sell refused after its approval was once booked with an empty hash: start-up recovery, which
+    books every landed entry no trade row names, would have booked that approval's gas a second time."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from dexbot.store import repo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(migrate._config(engine), "0006")
+    wallet, other = "0x" + "ab" * 20, "0x" + "cd" * 20
+    with engine.begin() as conn:
+        for address in (wallet, other):
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (instance, kind, chain_id, genesis_hash, address, quote_token, "
+                    "balance, starting_balance, created_at) VALUES "
+                    f"('default', 'live', 31337, '', '{address}', '', '7', '10', '2026-11-01 00:00:00')"
+                )
+            )
+        trades = [  # (account, status, tx_hash, gas_cost, block)
+            (1, "failed", "", 900, 5),  # refused after its approval in block 5: named by it
+            (1, "failed", "", 800, 5),  # a second one in block 5: the second approval there
+            (1, "failed", "", 700, 6),  # block 6 holds only a named approval: stays unnamed
+            (1, "filled", "", 0, 5),  # not a failed sell: untouched
+            (2, "failed", "", 600, 5),  # another wallet's: the wallet's approvals are not its
+            (1, "failed", "0x" + "11" * 32, 500, 6),
+        ]
+        for account, status, tx_hash, gas, block in trades:
+            conn.execute(
+                text(
+                    "INSERT INTO trades (instance, account_id, mode, side, status, token, pool, dex, "
+                    "token_in, token_out, amount_in, amount_out, quoted_out, gas_used, gas_cost, l1_fee, "
+                    "block_number, tx_hash, reason, created_at) VALUES ('default', :a, 'live', 'sell', :s, "
+                    "'t', '', '', 't', 'WETH', '0', '0', '0', '1', :g, '0', :b, :h, '', '2026-11-01')"
+                ),
+                {"a": account, "s": status, "g": gas, "b": block, "h": tx_hash},
+            )
+        ledger = [  # (nonce, hash, purpose, status, block)
+            (3, "0x" + "a2" * 32, "approve", "mined", 5),
+            (2, "0x" + "a1" * 32, "approve", "mined", 5),
+            (4, "0x" + "b1" * 32, "sell", "mined", 5),
+            (5, "0x" + "11" * 32, "approve", "mined", 6),  # already named by a trade row
+        ]
+        for nonce, tx_hash, purpose, status, block in ledger:
+            conn.execute(
+                text(
+                    "INSERT INTO tx_ledger (instance, chain_id, genesis_hash, sender, nonce, tx_hash, "
+                    "raw_tx, status, purpose, max_fee_per_gas, max_priority_fee_per_gas, block_number, "
+                    "error, replaces, created_at, updated_at) VALUES "
+                    "('default', 31337, '', :w, :n, :h, '0x', :s, :p, '1', '1', :b, "
+                    "'', '', '2026-11-01', '2026-11-01')"
+                ),
+                {"w": wallet, "n": nonce, "h": tx_hash, "s": status, "p": purpose, "b": block},
+            )
+    migrate.upgrade(engine)
+    named = [
+        (t.account_id, t.gas_cost, t.tx_hash)
+        for t in sorted(repo.list_trades(engine), key=lambda t: t.id or 0)
+    ]
+    assert named == [
+        (1, 900, "0x" + "a1" * 32),
+        (1, 800, "0x" + "a2" * 32),
+        (1, 700, ""),
+        (1, 0, ""),
+        (2, 600, ""),
+        (1, 500, "0x" + "11" * 32),
+    ]
+    assert repo.trade_hashes(engine, 1).keys() == {"0x" + "a1" * 32, "0x" + "a2" * 32, "0x" + "11" * 32}
+    assert [e.quoted_out for e in repo.ledger_history(engine, chain_id=31337, limit=10)] == [0, 0, 0, 0]

@@ -10,6 +10,11 @@ bot does when its RPC misbehaves, on a chain where everything else is real.
 Without faults it forwards the body untouched. HTTP-level faults (latency, timeout, status, drop,
 garbage) hit a whole request; the others rewrite single calls, batches included. Reorgs are the node's
 own (``anvil_reorg`` / ``anvil_rollback``), asked for through ``reorg``/``rollback``.
+
+The same port speaks WebSocket (``ws_url``): each text message is a request (or a batch) under the same
+fault schedule, answered on the socket: latency delays it, timeout withholds it, drop closes the
+connection, an HTTP status or garbage answers a message that is not JSON-RPC. ``eth_subscribe`` and its
+notifications go through the node's own WebSocket (the node serves it on its HTTP port, as anvil does).
 """
 
 from __future__ import annotations
@@ -66,10 +71,17 @@ class ChaosProxy:
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+        self.sockets_opened = 0
+        self._opened = asyncio.Condition()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -77,6 +89,8 @@ class ChaosProxy:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_post("/", self._handle)
         app.router.add_post("/{tail:.*}", self._handle)
+        app.router.add_get("/", self._socket)
+        app.router.add_get("/{tail:.*}", self._socket)
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -85,6 +99,8 @@ class ChaosProxy:
 
     async def stop(self) -> None:
         self._stopping.set()
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -160,6 +176,17 @@ class ChaosProxy:
             payload = json.loads(body)
         except ValueError:
             return await self._pass(body)
+        out = await self._answer(payload)
+        if out.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)  # never sent: the connection is gone
+        if out.kind == "json":
+            return web.json_response(out.body)
+        return web.Response(status=out.status, text=str(out.body))
+
+    async def _answer(self, payload: Any) -> Outcome:
+        """What a request (or batch) gets under the faults in force, whichever transport it came by."""
         calls = [c for c in (payload if isinstance(payload, list) else [payload]) if isinstance(c, dict)]
         methods = [str(c.get("method", "")) for c in calls]
         for h in self._fire(HTTP_LEVEL, methods):
@@ -168,17 +195,83 @@ class ChaosProxy:
                 await asyncio.sleep(f.delay_s)
             elif f.kind == "timeout":
                 await _first(h.released.wait(), self._stopping.wait())
-                return web.Response(status=504, text="gateway timeout")
+                return Outcome("status", "gateway timeout", 504)
             elif f.kind == "http":
-                return web.Response(status=f.status, text=f"chaos: HTTP {f.status}")
+                return Outcome("status", f"chaos: HTTP {f.status}", f.status)
             elif f.kind == "garbage":
-                return web.Response(status=200, text="<html>chaos: not JSON</html>")
+                return Outcome("status", "<html>chaos: not JSON</html>", 200)
             elif f.kind == "drop":
-                if request.transport is not None:
-                    request.transport.abort()
-                return web.Response(status=499)  # never sent: the connection is gone
+                return Outcome("drop")
         answers = await asyncio.gather(*(self._call(c) for c in calls))
-        return web.json_response(answers if isinstance(payload, list) else answers[0])
+        return Outcome("json", answers if isinstance(payload, list) else answers[0])
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        """A WebSocket client: each message answered under the faults (see the module docstring)."""
+        ws = web.WebSocketResponse(max_msg_size=64 * 1024**2)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        async with self._opened:
+            self.sockets_opened += 1
+            self._opened.notify_all()
+        assert self._session is not None
+        upstream = await self._session.ws_connect(_ws_of(self.upstream), max_msg_size=64 * 1024**2)
+        relay = asyncio.create_task(self._relay(upstream, ws))
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                task = asyncio.create_task(self._message(str(msg.data), ws, upstream))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+        finally:
+            for task in [relay, *pending]:
+                task.cancel()
+            await upstream.close()
+            self._sockets.discard(ws)
+        return ws
+
+    async def opened(self, count: int) -> None:
+        """Return once ``count`` WebSocket clients have connected in all (a reconnect is one more)."""
+        async with self._opened:
+            await self._opened.wait_for(lambda: self.sockets_opened >= count)
+
+    async def _message(
+        self, text: str, ws: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse
+    ) -> None:
+        self.requests += 1
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and payload.get("method") in ("eth_subscribe", "eth_unsubscribe"):
+            await upstream.send_str(text)  # answered, and notified, by the node's socket (_relay)
+            return
+        if payload is None or not self._faults:
+            answer: Outcome = Outcome("json", await self._upstream_raw(text))
+        else:
+            answer = await self._answer(payload)
+        if ws.closed:
+            return
+        if answer.kind == "drop":
+            await ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"chaos: dropped")
+        elif answer.kind == "json":
+            await ws.send_str(json.dumps(answer.body))
+        else:
+            await ws.send_str(str(answer.body))
+
+    async def _relay(self, upstream: aiohttp.ClientWebSocketResponse, ws: web.WebSocketResponse) -> None:
+        """Subscription answers and notifications from the node's socket, to the client's."""
+        async for msg in upstream:
+            if msg.type == aiohttp.WSMsgType.TEXT and not ws.closed:
+                await ws.send_str(str(msg.data))
+
+    async def _upstream_raw(self, text: str) -> Any:
+        assert self._session is not None
+        async with self._session.post(
+            self.upstream, data=text, headers={"Content-Type": "application/json"}
+        ) as resp:
+            return await resp.json(content_type=None)
 
     async def _pass(self, body: bytes) -> web.Response:
         assert self._session is not None
@@ -248,6 +341,22 @@ class ChaosProxy:
         if _number(receipt.get("blockNumber")) > visible:
             return _result(rpc_id, None)
         return answer
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A request's fate: "json" (``body`` is the answer), "status" (HTTP ``status``, text ``body``; on a
+    socket the text alone), or "drop" (the connection closed without an answer)."""
+
+    kind: str
+    body: Any = None
+    status: int = 200
+
+
+def _ws_of(url: str) -> str:
+    """The node's WebSocket URL: the same host and port (anvil serves both there)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}{sep}{rest}" if sep else url
 
 
 def _number(value: Any) -> int:

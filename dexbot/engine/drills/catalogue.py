@@ -3,6 +3,7 @@ returns what it observed, or raises DrillFailed saying what it saw instead."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from typing import Any
 from dexbot.chain.devnet.faults import Fault, send_error
 from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
-from dexbot.engine.drills.rig import DrillFailed, Node, Rig, spec
+from dexbot.engine.drills.reorg_fill import reorged_fill
+from dexbot.engine.drills.rig import WAIT_S, DrillFailed, Node, Rig, spec
 
 Run = Callable[[Rig], Awaitable[str]]
 
@@ -27,6 +29,7 @@ class Drill:
     endpoints: int = 2
     config: dict[str, Any] = field(default_factory=dict)
     faults: tuple[tuple[int, Fault], ...] = ()  # in force from the start: (endpoint, fault)
+    ws: bool = False  # the engine's endpoints are the proxies' WebSocket side
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,25 @@ async def _latency(rig: Rig) -> str:
     return check(
         numbers == sorted(set(numbers)) and not rig.seen(EngineError) and rig.svc.state == "running",
         f"blocks {numbers} processed in order, no engine error, engine {rig.svc.state}",
+    )
+
+
+async def _ws_reconnect(rig: Rig) -> str:
+    handle = rig.proxies[0].inject(Fault("drop", times=1))
+    head = await rig.mine(1)
+    await rig.block(head)
+    await handle.hit.wait()
+    ep0, ep1 = rig.svc.rt.client.endpoints
+    failed_over = ep1.requests > 0
+    await asyncio.wait_for(rig.proxies[0].opened(2), WAIT_S)  # #0 back in rotation: a new socket
+    head = await rig.mine(1)
+    await rig.block(head)
+    errors = rig.seen(EngineError)
+    return check(
+        not errors and ep0.errors == 1 and failed_over and rig.svc.state == "running",
+        f"#0's socket dropped once ({ep0.last_error[:30]}); #1 answered meanwhile: {failed_over}; #0 "
+        f"reconnected (sockets {rig.proxies[0].sockets_opened}); block {head} processed; engine errors: "
+        f"{len(errors)}",
     )
 
 
@@ -224,6 +246,21 @@ DRILLS: tuple[Drill, ...] = (
         endpoints=1,
     ),
     Drill(
+        "ws_drop",
+        "#0 over WebSocket (ws://) drops its connection",
+        "falls back to endpoint #1, then reconnects #0: every block processed, no engine error",
+        _ws_reconnect,
+        ws=True,
+    ),
+    Drill(
+        "ws_latency",
+        "the only endpoint, over WebSocket, answers 200 ms late",
+        "blocks processed late but in order, none twice, no error",
+        _latency,
+        endpoints=1,
+        ws=True,
+    ),
+    Drill(
         "outage",
         "the only endpoint fails every request, then recovers",
         "outage reported (rpc_ok false, watcher error), engine keeps running, resumes when healthy",
@@ -271,6 +308,13 @@ DRILLS: tuple[Drill, ...] = (
         _reorg,
     ),
     Drill(
+        "reorged_fill",
+        "a block holding the engine's buy is reorganised away (anvil_reorg drops its transaction)",
+        "never a fill the chain lacks: paper drops it (cash back); live sends the signed bytes again and "
+        "books the buy from its new receipt, DB == wallet to the wei",
+        reorged_fill,
+    ),
+    Drill(
         "already_known",
         'a live buy\'s send is taken by the node, which answers "already known"',
         SEND_SAFE,
@@ -299,7 +343,13 @@ async def run_drill(drill: Drill, node: Node, data_dir: Path | None = None) -> R
         where = data_dir or Path(tmp)
         try:
             rig = Rig(
-                node, where, mode=drill.mode, endpoints=drill.endpoints, faults=drill.faults, **drill.config
+                node,
+                where,
+                mode=drill.mode,
+                endpoints=drill.endpoints,
+                faults=drill.faults,
+                ws=drill.ws,
+                **drill.config,
             )
             async with rig:
                 observed, passed = await drill.run(rig), True

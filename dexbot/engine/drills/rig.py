@@ -63,9 +63,12 @@ class Rig:
         mode: str = "paper",
         endpoints: int = 2,
         faults: tuple[tuple[int, Fault], ...] = (),
+        ws: bool = False,
         **config: Any,
     ) -> None:
-        """``faults``: (endpoint index, fault) in force from before the engine starts."""
+        """``faults``: (endpoint index, fault) in force from before the engine starts. ``ws``: the engine
+        reaches the proxies over WebSocket (ws://) instead of HTTP."""
+        self.ws = ws
         self.node = node
         self.cfg = drill_config(data_dir, mode, config)
         self.proxies = [ChaosProxy(node.rpc_url, seed=i) for i in range(endpoints)]
@@ -90,7 +93,9 @@ class Rig:
             await p.start()
         dep = self.node.deployment
         self.client = await RpcClient.connect(
-            [p.url for p in self.proxies], chain_id=dep.chain_id, timeout_s=self.cfg.chain.request_timeout_s
+            [p.ws_url if self.ws else p.url for p in self.proxies],
+            chain_id=dep.chain_id,
+            timeout_s=self.cfg.chain.request_timeout_s,
         )
         rt = from_deployment(self.client, dep, block_time_s=0.2, genesis_hash=self.node.genesis_hash)
         self._svc = EngineService(self.cfg, rt, open_database(self.cfg.database_url), bus=self.bus)

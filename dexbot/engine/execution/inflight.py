@@ -49,7 +49,8 @@ class InFlight:
         self.landed: dict[str, int] = {}  # token -> block its last booked fill landed in
 
     def busy(self, token: str) -> bool:
-        return token.lower() in self.tasks
+        """In flight, or taken back by a reorg and not on chain again yet (engine/reorged.py)."""
+        return token.lower() in self.tasks or self.executor.unconfirmed(token)
 
     def lagging(self, token: str, block: int) -> bool:
         """The token's last fill landed after ``block``: the books are ahead of that block's state (the

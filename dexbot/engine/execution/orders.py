@@ -28,9 +28,18 @@ async def chain_deadline(client: RpcClient, block: int, deadline_s: int = DEADLI
 
 
 def swap_request(
-    addrs: DexAddresses, m: Market, side: str, amount_in: int, least_out: int, wallet: str, deadline: int
+    addrs: DexAddresses,
+    m: Market,
+    side: str,
+    amount_in: int,
+    least_out: int,
+    wallet: str,
+    deadline: int,
+    *,
+    quoted_out: int = 0,
 ) -> TxRequest:
-    """The router call of a buy (ETH in) or a sell (tokens in, ETH out) for ``wallet``."""
+    """The router call of a buy (ETH in) or a sell (tokens in, ETH out) for ``wallet``; ``quoted_out``
+    (the net quote it is signed on) goes into the ledger with it."""
     make = buy_call if side == "buy" else sell_call
     call = make(addrs, m, amount_in, least_out, wallet, deadline)
-    return TxRequest(call.to, call.data, call.value, purpose=side)
+    return TxRequest(call.to, call.data, call.value, purpose=side, quoted_out=quoted_out)

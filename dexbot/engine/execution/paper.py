@@ -52,6 +52,10 @@ class PaperExecutor:
     def booked(self, fill: Fill) -> None:
         """A paper fill is what the books say by construction: nothing to reconcile."""
 
+    def unconfirmed(self, token: str) -> bool:
+        """A paper fill a reorg took away is dropped, never waited for (engine/reorged.py)."""
+        return False
+
 
 def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost) -> Fill:
     """A paper fill is the exact quote: what arrives is what was quoted."""

@@ -42,6 +42,7 @@ class Fill:
     tx_hash: str = ""
     status: str = "filled"
     l1_fee: int = 0  # wei, the OP-stack L1 data fee (included in gas_cost)
+    block_hash: str = ""  # live: the receipt's block, to notice when a reorg replaces it (paper: "")
 
 
 class Executor(Protocol):
@@ -68,3 +69,6 @@ class Executor(Protocol):
 
     def booked(self, fill: Fill) -> None:
         """The desk has booked ``fill`` (live: its token is reconciled with the wallet from now on)."""
+
+    def unconfirmed(self, token: str) -> bool:
+        """A trade of ``token`` a reorg took away waits to be on chain again (live only)."""

@@ -113,6 +113,41 @@ async def automine(chain: Devnet) -> AsyncIterator[Callable[[bool], Awaitable[No
 MakeExecutor = Callable[..., Awaitable[LiveExecutor]]
 
 
+async def new_executor(
+    dn: Devnet,
+    client: RpcClient,
+    db: Engine,
+    genesis_hash: str,
+    *,
+    max_trade_wei: int = ETH,
+    slippage_bps: int | None = None,
+    level: int = 5,
+) -> LiveExecutor:
+    """A started LiveExecutor for dev account 1 on ``dn`` (what a live start builds and runs)."""
+    pol: IntelPolicy = policy(level)
+    if slippage_bps is not None:
+        pol = replace(pol, max_slippage_bps=slippage_bps)
+    pf = Portfolio.load(
+        db, kind="live", chain_id=dn.chain_id, genesis_hash=genesis_hash, address=WALLET, starting_balance=0
+    )
+    ex = open_live(
+        dev_account(DEVNET_SIGNER_INDEX),
+        db,
+        quotes=QuoteSource(client, DexAddresses.from_deployment(dn.deployment)),
+        gas=GasOracle(client),
+        portfolio=pf,
+        thoughts=ThoughtLog(db, EventBus()),
+        guard=Observations(client, pf, dn.chain_id),
+        policy=lambda: pol,
+        max_trade_wei=max_trade_wei,
+        block_time_s=0.2,
+        genesis_hash=genesis_hash,
+    )
+    ex.runner.timeout_s = 30.0
+    await ex.start(await client.block_number())
+    return ex
+
+
 @pytest.fixture
 def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: str) -> MakeExecutor:
     """``await make_executor(max_trade_wei=…, slippage_bps=…)``: a started LiveExecutor for dev account 1."""
@@ -120,34 +155,15 @@ def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: st
     async def make(
         *, max_trade_wei: int = ETH, slippage_bps: int | None = None, level: int = 5
     ) -> LiveExecutor:
-        pol: IntelPolicy = policy(level)
-        if slippage_bps is not None:
-            pol = replace(pol, max_slippage_bps=slippage_bps)
-        pf = Portfolio.load(
+        return await new_executor(
+            chain,
+            client,
             db,
-            kind="live",
-            chain_id=chain.chain_id,
-            genesis_hash=genesis_hash,
-            address=WALLET,
-            starting_balance=0,
-        )
-        thoughts = ThoughtLog(db, EventBus())
-        ex = open_live(
-            dev_account(DEVNET_SIGNER_INDEX),
-            db,
-            quotes=QuoteSource(client, DexAddresses.from_deployment(chain.deployment)),
-            gas=GasOracle(client),
-            portfolio=pf,
-            thoughts=thoughts,
-            guard=Observations(client, pf, chain.chain_id),
-            policy=lambda: pol,
+            genesis_hash,
             max_trade_wei=max_trade_wei,
-            block_time_s=0.2,
-            genesis_hash=genesis_hash,
+            slippage_bps=slippage_bps,
+            level=level,
         )
-        ex.runner.timeout_s = 30.0
-        await ex.start(await client.block_number())
-        return ex
 
     return make
 

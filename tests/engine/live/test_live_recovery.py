@@ -50,6 +50,9 @@ async def test_a_fill_the_trader_never_booked_is_booked_at_the_next_start_from_i
     )
     booked = [("buy", "filled", fill.tx_hash, ETH // 10, fill.amount_out, fill.gas_cost)]
     assert _trades(db, tok.address) == booked
+    # the quote it was signed on, kept in the ledger with the signed bytes (not 0)
+    assert fill.quoted_out > 0
+    assert [t.quoted_out for t in repo.list_trades(db, token=tok.address)] == [fill.quoted_out]
     assert again.portfolio.cash == await eth_balance(client, WALLET, "latest")
     assert pos.size == await token_balance(client, tok.address, WALLET, "latest")
 

@@ -68,6 +68,7 @@ async def record_failed(
     except BaseException:
         pf.account.balance += bill.gas_cost
         raise
+    pf.booked_gas(trade)
     return trade
 
 

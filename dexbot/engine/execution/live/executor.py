@@ -42,6 +42,7 @@ from dexbot.engine.execution.live.book import (
     record_failed,
 )
 from dexbot.engine.execution.live.calls import router_of
+from dexbot.engine.execution.live.rebook import Rebook
 from dexbot.engine.execution.live.recover import Recovery
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
@@ -50,7 +51,7 @@ from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store.ledger import LedgerStore
-from dexbot.store.models import Position
+from dexbot.store.models import Position, Trade
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -96,6 +97,9 @@ class LiveExecutor:
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
         self.books = books or asyncio.Lock()
         self.trading = 0  # buys and sells under way: each settles its own transactions
+        ledger = sender.ledger
+        assert isinstance(ledger, LedgerStore)
+        self.rebook = Rebook(sender, ledger, thoughts, self._recovery)
 
     # -- the executor interface ---------------------------------------------------------------------------
 
@@ -130,9 +134,9 @@ class LiveExecutor:
             await self.reconcile_filled()
         self._check_buy(weth_in)
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
-        req = swap_request(
-            self.addrs, m, "buy", weth_in, self.min_out(p.net_out), self.address, await self._deadline(block)
-        )
+        deadline = await self._deadline(block)
+        least = self.min_out(p.net_out)
+        req = swap_request(self.addrs, m, "buy", weth_in, least, self.address, deadline, quoted_out=p.net_out)
         fees = await self._fees(block, contested=contested)
         bill = Bill()
         try:
@@ -156,6 +160,7 @@ class LiveExecutor:
             gas_used=bill.gas_used,
             gas_cost=bill.gas_cost,
             block_number=block_of(receipt),
+            block_hash=str(receipt.get("blockHash") or ""),
             tx_hash=str(receipt["transactionHash"]),
             l1_fee=bill.l1_fee,
         )
@@ -176,6 +181,7 @@ class LiveExecutor:
             self.min_out(p.net_out),
             self.address,
             await self._deadline(block),
+            quoted_out=p.net_out,
         )
         fees = await self._fees(block)
         bill = Bill()
@@ -204,6 +210,7 @@ class LiveExecutor:
             gas_used=bill.gas_used,
             gas_cost=bill.gas_cost,
             block_number=block_of(receipt),
+            block_hash=str(receipt.get("blockHash") or ""),
             tx_hash=str(receipt["transactionHash"]),
             l1_fee=bill.l1_fee,
         )
@@ -226,7 +233,16 @@ class LiveExecutor:
                 block_number=block,
                 evidence={"tx_hash": out.tx_hash, "status": out.status},
             )
-        await Recovery(
+        await self._recovery().book()
+        # what settled and was booked just now may have landed after ``block``: compare from the head
+        block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
+        balance = await eth_balance(self.client, self.address, block)
+        await adopt_wallet(self.portfolio, self.thoughts, self.address, balance, block)
+        for pos in list(self.portfolio.open_positions()):
+            await self.reconcile(pos, block)
+
+    def _recovery(self, cause: str = "the process stopped before booking it") -> Recovery:
+        return Recovery(
             self.portfolio,
             self.thoughts,
             self.client,
@@ -234,13 +250,17 @@ class LiveExecutor:
             self.addrs.weth,
             self.addrs.multicall3,
             self.runner._l1_fee,
-        ).book()
-        # what settled and was booked just now may have landed after ``block``: compare from the head
-        block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
-        balance = await eth_balance(self.client, self.address, block)
-        await adopt_wallet(self.portfolio, self.thoughts, self.address, balance, block)
-        for pos in list(self.portfolio.open_positions()):
-            await self.reconcile(pos, block)
+            cause=cause,
+        )
+
+    async def on_reorg(self, undone: list[Trade], ancestor: int, block: int) -> None:
+        """A reorg back to ``ancestor`` took ``undone`` out of the books (engine/reorged.py): book again
+        what the new chain has, send again and hold what it lacks (live/rebook.py)."""
+        await self.rebook.after_reorg(undone, ancestor, block, quiet=not self.trading)
+
+    def unconfirmed(self, token: str) -> bool:
+        """A trade of ``token`` taken back by a reorg is not on chain again yet: not to be traded."""
+        return token.lower() in self.rebook.tokens()
 
     async def _settle_open(self, tx_hash: str, nonce: int, block: int) -> TxOutcome:
         """Wait for a transaction left open by the last run; one still without a receipt stays pending
@@ -277,6 +297,8 @@ class LiveExecutor:
         """What the wallet-balance, nonce and stuck-transaction breakers look at, read now (after
         reconciling the last trades' positions)."""
         await self.reconcile_filled()
+        if self.rebook.held:
+            await self.rebook.look()
         if self.runner.pending and not self.trading:  # two waiters on one nonce would race its settling
             await self.runner.settle_pending()
         since = (self.runner.sends, self.runner.sending)

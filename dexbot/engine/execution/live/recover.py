@@ -5,7 +5,11 @@ reconcile then sent) leaves a transaction that landed with no trade row behind i
 The ledger knows every transaction the wallet signed and the trade rows name every hash that was booked,
 so the difference is exactly what is missing, and it is booked from the receipt, never from a quote:
 tokens by their Transfer logs, ETH by the router's WETH Deposit / Withdrawal, the pool by its Swap log,
-gas as the receipt paid it. An approval is booked with its sell (as the executor books one trade's
+gas as the receipt paid it (the quote the swap was signed on, kept in its ledger entry, is only
+recorded beside the fill). A node that no longer has such a receipt (it prunes old ones) refuses the
+start, naming the transaction: balances and logs cannot tell the gas or the exact amounts of one swap.
+
+An approval is booked with its sell (as the executor books one trade's
 bill), or, when the process died before that sell was sent, as a failed sell that paid gas. Its sell is
 the first sell of the same token after it, not the next nonce: trades run in flight side by side, so other
 tokens' transactions take the nonces in between (one trade per token at a time keeps that first sell its
@@ -31,6 +35,7 @@ from dexbot.chain.receipt_logs import (
 )
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import token_meta
+from dexbot.core.errors import ChainError
 from dexbot.engine.execution.live.book import record_failed
 from dexbot.engine.execution.live.tx import Bill
 from dexbot.engine.execution.types import Fill, Market
@@ -56,6 +61,17 @@ class Landed:
     @property
     def to(self) -> str:
         return str(self.receipt.get("to") or "")
+
+
+def unverifiable(entry: TxLedger, count: int) -> ChainError:
+    """The refusal of a live start whose unbooked transaction the node has no receipt for (it prunes old
+    receipts, or it is not the node that mined it): booking it from anything else would be a guess."""
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return ChainError(
+        f"live start refused: transaction {entry.tx_hash} (nonce {entry.nonce}, {entry.purpose or 'tx'}, "
+        f"block {entry.block_number}) is in the ledger but not in the books, and the node has no receipt "
+        f"for it{more} (receipts pruned?); point chain.rpc_urls at a node that keeps them, then start again"
+    )
 
 
 def _checksum(address: str) -> str:
@@ -95,9 +111,13 @@ class Recovery:
         weth: str,
         multicall: str,
         l1_fee: Callable[[str, dict[str, Any]], Awaitable[int]],
+        *,
+        cause: str = "the process stopped before booking it",
     ) -> None:
         """``l1_fee``: the OP-stack L1 data fee of a landed transaction (hash, receipt), as the runner
-        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would."""
+        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would.
+        ``cause``: why the books lack these trades, for the thoughts."""
+        self.cause = cause
         self.pf, self.thoughts, self.client = pf, thoughts, client
         self.wallet, self.weth, self.multicall = wallet, weth, multicall
         self.l1_fee = l1_fee
@@ -117,7 +137,7 @@ class Recovery:
             return _moved_token(item.receipt, self.wallet, self.weth).lower()
         return ""
 
-    async def _unbooked(self) -> list[Landed]:
+    async def _unbooked(self, only: frozenset[str] | None) -> list[Landed]:
         acct = self.pf.account
         landed, booked = await asyncio.gather(
             asyncio.to_thread(
@@ -126,10 +146,17 @@ class Recovery:
             asyncio.to_thread(repo.trade_hashes, self.pf.db, acct.id or 0),
         )
         todo = [e for e in landed if e.tx_hash not in booked and e.replaces not in booked]
+        if only is not None:
+            todo = [e for e in todo if e.tx_hash in only]
         if not todo:
             return []
         receipts = await self.client.batch([("eth_getTransactionReceipt", [e.tx_hash]) for e in todo])
-        items = [Landed(e, r) for e, r in zip(todo, receipts, strict=True) if isinstance(r, dict)]
+        for e, r in zip(todo, receipts, strict=True):
+            if isinstance(r, Exception):
+                raise r
+            if not isinstance(r, dict):
+                raise unverifiable(e, sum(1 for x in receipts if not isinstance(x, dict)))
+        items = [Landed(e, r) for e, r in zip(todo, receipts, strict=True)]
         token = {i.entry.tx_hash: self._token(i) for i in items}
         for e in landed:  # a booked one: the token its trade row is for
             token.setdefault(e.tx_hash, booked.get(e.tx_hash) or booked.get(e.replaces) or "")
@@ -149,9 +176,10 @@ class Recovery:
 
         return [i for i in items if not (i.entry.purpose == "approve" and i.ok and sold_by_the_books(i))]
 
-    async def book(self) -> int:
-        """Book every landed transaction the trade rows do not name; returns how many were booked."""
-        todo = await self._unbooked()
+    async def book(self, only: frozenset[str] | None = None) -> int:
+        """Book every landed transaction the trade rows do not name (of ``only``, when given: while the
+        engine runs, a transaction in flight is mined before its trade books it); how many were booked."""
+        todo = await self._unbooked(only)
         sold = {self._token(i) for i in todo if i.entry.purpose == "sell" and i.ok}
         approvals: dict[str, Landed] = {}  # token -> its approval, waiting for its sell
         for item in todo:
@@ -186,23 +214,27 @@ class Recovery:
             dex=dex,
             amount_in=weth_wrapped(r, self.weth, item.to) if buy else sent,
             amount_out=got if buy else weth_unwrapped(r, self.weth, item.to),
-            quoted_out=0,  # the quote died with the process; the fill is the chain's
+            quoted_out=e.quoted_out,  # the quote it was signed on (0 on entries older than that)
             gas_used=bill.gas_used,
             gas_cost=bill.gas_cost,
             block_number=block_of(r),
+            block_hash=str(r.get("blockHash") or ""),
             tx_hash=e.tx_hash,
             l1_fee=bill.l1_fee,
         )
         if buy:
-            meta = await token_meta(self.client, token, fill.block_number, multicall=self.multicall)
+            # read at the head: a symbol and decimals do not change, and the fill's block may be older
+            # than the state the node keeps (a restart that took longer than its history)
+            head = await self.client.block_number()
+            meta = await token_meta(self.client, token, head, multicall=self.multicall)
             pos, trade = await self.pf.apply_buy(fill, symbol=meta.symbol, decimals=meta.decimals)
         else:
             assert pos is not None
             pos, trade = await self.pf.apply_sell(pos.id or 0, fill, reason=RECOVERED)
         await self.thoughts.record(
             "hold",
-            f"Recovered a {fill.side} of {pos.symbol} the chain has and the books did not (the process "
-            f"stopped before booking it): transaction {e.tx_hash} in block {fill.block_number}, "
+            f"Recovered a {fill.side} of {pos.symbol} the chain has and the books did not ({self.cause}): "
+            f"transaction {e.tx_hash} in block {fill.block_number}, "
             f"{fill.amount_in} in, {fill.amount_out} out, {fill.gas_cost} wei gas; booked as trade "
             f"{trade.id}.",
             token=token,

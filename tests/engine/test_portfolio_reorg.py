@@ -1,0 +1,114 @@
+"""Taking bookings back after a reorg (dexbot/engine/reorged.py) on a real SQLite store: newest first,
+each restores the position as it was before it, and the cash and P&L it moved; what is older than the
+reorg's common ancestor stays; the store after a reload says the same as memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dexbot.cli.reports import pnl_reports
+from dexbot.engine.execution.types import Fill
+from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.reorged import unbook_since
+from dexbot.store import repo
+from dexbot.store.db import open_database
+from dexbot.store.models import Position
+
+ETH = 10**18
+TOKEN = "0x" + "cd" * 20
+GENESIS = "0x" + "ab" * 32
+
+
+def fill(side: str, amount_in: int, out: int, gas: int, block: int) -> Fill:
+    return Fill(side, TOKEN, "0xpool", "uniswap_v2", amount_in, out, out, 100_000, gas, block)
+
+
+def load(db_path: Path) -> Portfolio:
+    db = open_database(f"sqlite:///{db_path}")
+    return Portfolio.load(
+        db, kind="paper", chain_id=31337, genesis_hash=GENESIS, address="", starting_balance=10 * ETH
+    )
+
+
+@pytest.fixture
+def pf(tmp_path: Path) -> Portfolio:
+    return load(tmp_path / "p.db")
+
+
+def fields(pos: Position) -> tuple[object, ...]:
+    d = pos.model_dump()
+    return tuple(d[k] for k in ("status", "size", "entry_cost", "exit_proceeds", "realised_pnl", "gas_cost"))
+
+
+async def test_sells_after_the_ancestor_are_taken_back_and_the_position_is_as_before_them(
+    pf: Portfolio, tmp_path: Path
+) -> None:
+    pos, _ = await pf.apply_buy(fill("buy", ETH, 3_000, 7, 10), symbol="TKN", decimals=18)
+    pid = pos.id or 0
+    before_sells = fields(pos)
+    cash, pnl = pf.cash, pf.realised_pnl
+    await pf.apply_sell(pid, fill("sell", 1_000, ETH // 2, 5, 11), reason="twap")
+    closed, _ = await pf.apply_sell(pid, fill("sell", 2_000, ETH, 5, 12), reason="take_profit")
+    assert closed.status == "closed"
+    assert pf.position_for(TOKEN) is None
+
+    undone = await unbook_since(pf, 10)
+
+    assert [(t.side, t.block_number, t.status) for t in undone] == [
+        ("sell", 11, "reorged"),
+        ("sell", 12, "reorged"),
+    ]
+    again = pf.position_for(TOKEN)
+    assert again is not None
+    assert again.id == pid
+    assert fields(again) == before_sells == ("open", 3_000, ETH + 7, 0, 0, 7)
+    assert (pf.cash, pf.realised_pnl) == (cash, pnl) == (10 * ETH - ETH - 7, 0)
+    assert [b.block for b in pf.journal] == [10]
+
+    reloaded = load(tmp_path / "p.db")  # the store says what memory says
+    (stored,) = reloaded.open_positions()
+    assert fields(stored) == before_sells
+    assert reloaded.cash == pf.cash
+    assert [(t.block_number, t.status) for t in reversed(repo.list_trades(pf.db))] == [
+        (10, "filled"),
+        (11, "reorged"),
+        (12, "reorged"),
+    ]
+    assert set(repo.trade_hashes(pf.db, pf.account.id or 0)) == set()  # no hashes: paper fills
+    (report,) = pnl_reports(pf.db)  # what `dexbot pnl` shows: the buy alone, its position open
+    assert (report.trades, report.gas_spent, report.wins, report.losses, report.open_positions) == (
+        1,
+        7,
+        0,
+        0,
+        1,
+    )
+
+
+async def test_a_buy_that_opened_its_position_is_taken_back_whole(pf: Portfolio) -> None:
+    await pf.apply_buy(fill("buy", ETH, 3_000, 7, 20), symbol="TKN", decimals=18)
+    (pos,) = pf.open_positions()
+    assert await unbook_since(pf, 20) == []  # nothing after block 20
+    undone = await unbook_since(pf, 19)
+    assert [(t.side, t.status) for t in undone] == [("buy", "reorged")]
+    assert pf.open_positions() == []
+    assert (pf.cash, pf.equity(), pf.journal) == (10 * ETH, 10 * ETH, [])
+    (report,) = pnl_reports(pf.db)  # a position that never was is neither a win nor a loss
+    assert (report.trades, report.gas_spent, report.wins, report.losses) == (0, 0, 0, 0)
+    (stored,) = repo.list_positions(pf.db, account_id=pf.account.id)
+    assert (stored.id, stored.status, stored.exit_reason, stored.size, stored.entry_cost) == (
+        pos.id,
+        "closed",
+        "reorged",
+        0,
+        0,
+    )
+
+
+async def test_bookings_older_than_the_window_are_forgotten(pf: Portfolio) -> None:
+    await pf.apply_buy(fill("buy", ETH, 3_000, 7, 30), symbol="TKN", decimals=18)
+    pf.forget_booked(31)
+    assert await unbook_since(pf, 29) == []
+    assert len(pf.open_positions()) == 1
