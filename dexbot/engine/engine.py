@@ -199,6 +199,7 @@ class EngineService:
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
+        self._idle_checked = 0.0  # when an idle engine last asked every endpoint for its head
         self.rpc_ok = True
         self.eth_usd_e6 = 0
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
@@ -375,6 +376,7 @@ class EngineService:
                     continue
                 await self._handle_batch(batch)
                 if not batch:
+                    await self._when_idle()
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
             with contextlib.suppress(Exception):
@@ -421,6 +423,17 @@ class EngineService:
                 poll.cancel()
                 await asyncio.wait({poll})  # let its requests unwind before the client closes
         return [] if poll.cancelled() else poll.result()
+
+    async def _when_idle(self) -> None:
+        """No new block. To the watcher a first endpoint stuck some blocks behind looks exactly like a quiet
+        chain, and the endpoint check runs with each block, so once a block time passes without one, ask
+        every endpoint for its head: a lagging one goes last and the next poll reads the true head. Wall
+        time is right here: this is liveness, not a decision, and chain time is what stopped."""
+        now = time.monotonic()
+        if now - self._idle_checked >= self.rt.block_time_s and now - self.block_seen >= self.rt.block_time_s:
+            self._idle_checked = now
+            with contextlib.suppress(ChainError, OSError):
+                await self.rt.client.check_heads()  # chain ids stay the per-block check's (and breaker's)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
