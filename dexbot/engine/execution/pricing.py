@@ -10,7 +10,9 @@ and never sends signs it: its signature compresses like any other. Gas used is s
 account funded; a transaction the chain cannot estimate or run from it (a sale of tokens it does not
 hold, a buy with ETH it does not have) takes its gas limit, and where it cannot run its gas used, from
 the quote's estimate. A sale is priced like the live one: approving exactly its amount first when the
-allowance falls short, both transactions paying gas and an L1 fee.
+allowance falls short, both transactions paying gas and an L1 fee. A paper position is in the books
+only: the sale is estimated and run with the token's balance (and, for the swap's estimate, the
+approval) overridden in the token's own storage (chain/balance_slot.py), so its gas is the live sale's.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from eth_account import Account
 from eth_utils import keccak
 
 from dexbot.chain.approvals import allowance, approve_calldata
+from dexbot.chain.balance_slot import holding_override
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.sender import block_gas_limit, eip1559_tx, padded_gas_limit
+from dexbot.chain.tokens import token_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.execution.live.calls import router_of
@@ -99,9 +103,25 @@ class SwapPricer:
                 txs.insert(0, (approve, APPROVE_GAS))
         s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
         fees = Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
+        funded: dict[str, Any] = {self.address: {"balance": hex(FUNDED_WEI)}}
+        held: dict[str, Any] = funded
+        estimated: list[list[Any]] = [[]] * len(txs)  # extra eth_estimateGas params: state overrides
+        if side == "sell" and await token_balance(self.client, m.token, self.address, "latest") < amount_in:
+            # paper holds the position in its books only: the chain runs the sale as if the account held it
+            approved = len(txs) > 1
+            spender = router_of(self.addrs, m) if approved else None
+            tokens = await holding_override(self.client, m.token, self.address, amount_in)
+            after = await holding_override(self.client, m.token, self.address, amount_in, spender)
+            if tokens is not None and after is not None:
+                held = funded | {m.token: tokens}
+                estimated = [[held]] * len(txs)
+                estimated[-1] = [funded | {m.token: after}]  # the swap, estimated after its approval
         *estimates, nonce, head = await self.client.batch(
             [
-                *(("eth_estimateGas", [req.call_params(self.address), "pending"]) for req, _ in txs),
+                *(
+                    ("eth_estimateGas", [req.call_params(self.address), "pending", *over])
+                    for (req, _), over in zip(txs, estimated, strict=True)
+                ),
                 ("eth_getTransactionCount", [self.address, "pending"]),
                 ("eth_getBlockByNumber", ["latest", False]),
             ]
@@ -109,18 +129,18 @@ class SwapPricer:
         first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
         signed = []
         for i, ((req, units), estimate) in enumerate(zip(txs, estimates, strict=True)):
-            # a swap after an approval the chain has not seen yet cannot be estimated: the quote's units
+            # a swap the chain cannot estimate (tokens it cannot hand the account): the quote's units
             runs = not isinstance(estimate, RpcError)
             limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
-        ran = await self._gas_used(signed)
+        ran = await self._gas_used(signed, held)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = 0
         for tx in signed:
             l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
         return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1, l1)
 
-    async def _gas_used(self, txs: list[dict[str, Any]]) -> list[int | None]:
+    async def _gas_used(self, txs: list[dict[str, Any]], overrides: dict[str, Any]) -> list[int | None]:
         """The gas the chain reports each transaction using, run in order on the latest state; None for
         one that failed, and for all when the node cannot say (no ``eth_simulateV1``)."""
         calls = []
@@ -132,11 +152,11 @@ class SwapPricer:
             call["data"] = "0x" + bytes(tx["data"]).hex()
             calls.append(call)
         try:
-            # ETH enough for the fees and the value, as a live wallet would hold: no effect on gas used
-            funded = {self.address: {"balance": hex(FUNDED_WEI)}}
+            # ETH enough for the fees and the value, as a live wallet would hold (no effect on gas used),
+            # and a paper sale's tokens
             out = await self.client.request(
                 "eth_simulateV1",
-                [{"blockStateCalls": [{"calls": calls, "stateOverrides": funded}]}, "latest"],
+                [{"blockStateCalls": [{"calls": calls, "stateOverrides": overrides}]}, "latest"],
             )
             results = out[0]["calls"]
             return [
