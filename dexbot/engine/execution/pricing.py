@@ -2,7 +2,8 @@
 OP-stack chain (Base) pay what a live trade pays. The L1 fee depends on every byte of the signed
 transaction, so the pricer builds the very transaction the live path would send (orders.py), signs it
 and asks the chain's GasPriceOracle what those bytes cost; the execution gas is what the chain reports
-running it (``eth_simulateV1``) at the fee per gas the live path would pay.
+running it (``eth_simulateV1``) at the fee per gas the live path would pay, and since Isthmus each
+transaction also pays the oracle's operator fee of that gas (``getOperatorFee``).
 
 Paper has no wallet of its own. With the account that would trade live (the devnet's dev account) the
 priced transaction is byte for byte the live one. Without one, a fixed pricing key that holds nothing
@@ -49,11 +50,13 @@ PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions wit
 
 @dataclass(frozen=True)
 class SwapCost:
-    """Gas used, what it all costs (execution gas plus the L1 data fee) and the L1 part, in wei."""
+    """Gas used, what it all costs (execution gas, the L1 data fee and an OP-stack operator fee) and the
+    L1 and operator parts, in wei."""
 
     gas_used: int
     gas_cost: int
     l1_fee: int
+    operator_fee: int = 0
 
 
 class SwapPricer:
@@ -135,10 +138,11 @@ class SwapPricer:
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
         ran = await self._gas_used(signed, held)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
-        l1 = 0
-        for tx in signed:
+        l1 = operator = 0
+        for tx, gas_used in zip(signed, used, strict=True):
             l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
-        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1, l1)
+            operator += await self.gas.operator_fee(gas_used)
+        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
 
     async def _gas_used(self, txs: list[dict[str, Any]], overrides: dict[str, Any]) -> list[int | None]:
         """The gas the chain reports each transaction using, run in order on the latest state; None for

@@ -15,6 +15,8 @@ from dexbot.chain.balance_slot import holding_override
 from dexbot.chain.chains import DEVNET, with_deployment
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.accounts import dev_account
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.opstack import set_operator_fee
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
@@ -37,6 +39,7 @@ from dexbot.store import repo
 from dexbot.store.db import open_database
 
 L1_FEE_VAULT = "0x420000000000000000000000000000000000001A"
+OPERATOR_FEE_VAULT = "0x420000000000000000000000000000000000001B"
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 
 
@@ -80,10 +83,13 @@ async def _live(
     return pf, live
 
 
+@pytest.mark.parametrize("operator_fee", [(0, 0), (500_000, 7 * 10**12)], ids=["no-operator-fee", "isthmus"])
 async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
-    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path
+    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path, operator_fee: tuple[int, int]
 ) -> None:
     client, dep = op_client, op_devnet.deployment
+    async with DevRpc(op_devnet.rpc_url) as dev:
+        await set_operator_fee(dev, *operator_fee)
     # chain time ahead of the wall clock: both deadlines are chain time + 300 s, the same bytes
     await client.request("evm_increaseTime", [3600])
     await client.request("evm_mine", [])
@@ -103,15 +109,14 @@ async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
 
     db = open_database(f"sqlite:///{tmp_path / 'live.db'}")
     pf, live = await _live(client, dep, addrs, gas, pol, db, block)
-    before = await client.batch(
-        [("eth_getBalance", [WALLET, "latest"]), ("eth_getBalance", [L1_FEE_VAULT, "latest"])]
-    )
+    watched = [WALLET, L1_FEE_VAULT, OPERATOR_FEE_VAULT]
+    before = await client.batch([("eth_getBalance", [a, "latest"]) for a in watched])
     fill = await live.buy(m, weth_in, buy_tax_bps=0, block=block, gas_price=0)
-    after = await client.batch(
-        [("eth_getBalance", [WALLET, "latest"]), ("eth_getBalance", [L1_FEE_VAULT, "latest"])]
-    )
+    after = await client.batch([("eth_getBalance", [a, "latest"]) for a in watched])
 
     assert fill.l1_fee == int(after[1], 16) - int(before[1], 16) > 0  # the chain charged it
+    operator = int(after[2], 16) - int(before[2], 16)
+    assert operator == fill.gas_used * operator_fee[0] // 10**6 + operator_fee[1]
     assert int(before[0], 16) - int(after[0], 16) == fill.amount_in + fill.gas_cost  # and the books say so
     assert (paper.amount_in, paper.amount_out) == (fill.amount_in, fill.amount_out)
     assert (paper.gas_used, paper.l1_fee, paper.gas_cost) == (fill.gas_used, fill.l1_fee, fill.gas_cost)
@@ -199,11 +204,13 @@ async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
 ) -> None:
     """A paper position is in the books only, yet its sale is priced by running it: the same account, the
     same approval of exactly its amount, the same bytes; gas used and L1 fee equal the live sale's of the
-    same position at the same state, and the approval's price per gas too. (Before, the swap the chain
-    could not run took the quote's estimate.)"""
+    same position at the same state, and the approval's price per gas too; the operator fee is the
+    oracle's for each transaction. (Before, the swap the chain could not run took the quote's estimate.)"""
     client, dep = op_client, op_devnet.deployment
     await client.request("evm_increaseTime", [3600])
     await client.request("evm_mine", [])
+    async with DevRpc(op_devnet.rpc_url) as dev:
+        await set_operator_fee(dev, 500_000, 7 * 10**12)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
     assert token.v2_pair is not None
     m = Market(token.address, token.v2_pair, "uniswap_v2")
@@ -245,7 +252,8 @@ async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
         mined = await client.request("eth_getBlockByNumber", [hex(block + k), True])
         receipts.append(await client.request("eth_getTransactionReceipt", [mined["transactions"][0]["hash"]]))
     paid = sum(int(r["gasUsed"], 16) * int(r["effectiveGasPrice"], 16) for r in receipts)
-    assert fill.gas_cost == paid + fill.l1_fee
+    operator = sum(int(r["gasUsed"], 16) * 500_000 // 10**6 + 7 * 10**12 for r in receipts)
+    assert fill.gas_cost == paid + fill.l1_fee + operator
     s = await gas.suggest(pol.gas_urgency, head=block)
-    assert paper.gas_cost == paper.gas_used * s.expected_fee_per_gas + paper.l1_fee
+    assert paper.gas_cost == paper.gas_used * s.expected_fee_per_gas + paper.l1_fee + operator
     assert int(receipts[0]["effectiveGasPrice"], 16) == s.expected_fee_per_gas

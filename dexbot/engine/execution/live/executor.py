@@ -91,7 +91,11 @@ class LiveExecutor:
         self.deadline_s = deadline_s
         self.address = sender.address
         self.runner = TxRunner(
-            sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx, l1_pricer=self._l1_fee
+            sender,
+            timeout_s=receipt_timeout_s,
+            on_outcome=guard.record_tx,
+            l1_pricer=self._l1_fee,
+            operator_pricer=self._operator_fee,
         )
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
         self.books = books or asyncio.Lock()
@@ -233,7 +237,7 @@ class LiveExecutor:
             self.address,
             self.addrs.weth,
             self.addrs.multicall3,
-            self.runner._l1_fee,
+            self.runner.fees,
         ).book()
         # what settled and was booked just now may have landed after ``block``: compare from the head
         block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
@@ -361,6 +365,9 @@ class LiveExecutor:
 
     async def _l1_fee(self, raw_tx: bytes, block: int) -> int:
         return await self.gas.l1_fee_signed(raw_tx, block=hex(block))
+
+    async def _operator_fee(self, gas_used: int, block: int) -> int:
+        return await self.gas.operator_fee(gas_used, block=hex(block))
 
     async def _deadline(self, block: int) -> int:
         return await chain_deadline(self.client, block, self.deadline_s)
