@@ -22,20 +22,26 @@ from dexbot.chain.tokens import BALANCE_OF
 
 
 async def holding_override(
-    client: RpcClient, token: str, holder: str, amount: int, spender: str | None = None
+    client: RpcClient,
+    token: str,
+    holder: str,
+    amount: int,
+    spender: str | None = None,
+    allowed: int | None = None,
 ) -> dict[str, Any] | None:
     """A state override for ``token`` (``{"stateDiff": {slot: value}}``) under which ``balanceOf(holder)``
-    answers ``amount``, and with ``spender`` also ``allowance(holder, spender)``; None when either is not
-    one plain storage slot."""
-    calls = [BALANCE_OF + address_word(holder)]
+    answers ``amount``, and with ``spender`` also ``allowance(holder, spender)`` answers ``allowed``
+    (default ``amount``); None when either is not one plain storage slot."""
+    calls = [(BALANCE_OF + address_word(holder), amount)]
     if spender is not None:
-        calls.append(ALLOWANCE + address_word(holder) + address_word(spender))
+        allowance = amount if allowed is None else allowed
+        calls.append((ALLOWANCE + address_word(holder) + address_word(spender), allowance))
     diff: dict[str, str] = {}
-    for data in calls:
-        slot = await _uint_slot(client, token, "0x" + data.hex(), amount)
+    for data, value in calls:
+        slot = await _uint_slot(client, token, "0x" + data.hex(), value)
         if slot is None:
             return None
-        diff[slot] = "0x" + amount.to_bytes(32, "big").hex()
+        diff[slot] = "0x" + value.to_bytes(32, "big").hex()
     return {"stateDiff": diff}
 
 

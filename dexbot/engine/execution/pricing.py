@@ -85,9 +85,12 @@ class SwapPricer:
         block: int,
         *,
         contested: bool = False,
+        held: int | None = None,
     ) -> SwapCost:
         """The cost of what the live path would send at ``block`` for this quote: the swap, and before a
-        sell the approval of exactly its amount when the allowance falls short (as the live path does)."""
+        sell the approval of exactly its amount when the allowance falls short (as the live path does).
+        ``held``: a sold position's size on the books, the balance the sale runs from (default: the
+        amount sold); a slice leaves tokens behind, which the chain charges differently from selling out."""
         pol = self.policy()
         swap = swap_request(
             self.addrs,
@@ -107,17 +110,18 @@ class SwapPricer:
         s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
         fees = Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
         funded: dict[str, Any] = {self.address: {"balance": hex(FUNDED_WEI)}}
-        held: dict[str, Any] = funded
+        running: dict[str, Any] = funded  # the state the transactions run on
         estimated: list[list[Any]] = [[]] * len(txs)  # extra eth_estimateGas params: state overrides
+        holding = max(amount_in, held or 0)
         if side == "sell" and await token_balance(self.client, m.token, self.address, "latest") < amount_in:
             # paper holds the position in its books only: the chain runs the sale as if the account held it
             approved = len(txs) > 1
             spender = router_of(self.addrs, m) if approved else None
-            tokens = await holding_override(self.client, m.token, self.address, amount_in)
-            after = await holding_override(self.client, m.token, self.address, amount_in, spender)
+            tokens = await holding_override(self.client, m.token, self.address, holding)
+            after = await holding_override(self.client, m.token, self.address, holding, spender, amount_in)
             if tokens is not None and after is not None:
-                held = funded | {m.token: tokens}
-                estimated = [[held]] * len(txs)
+                running = funded | {m.token: tokens}
+                estimated = [[running]] * len(txs)
                 estimated[-1] = [funded | {m.token: after}]  # the swap, estimated after its approval
         *estimates, nonce, head = await self.client.batch(
             [
@@ -136,7 +140,7 @@ class SwapPricer:
             runs = not isinstance(estimate, RpcError)
             limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
-        ran = await self._gas_used(signed, held)
+        ran = await self._gas_used(signed, running)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
         for tx, gas_used in zip(signed, used, strict=True):

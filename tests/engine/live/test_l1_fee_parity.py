@@ -199,13 +199,15 @@ async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
     assert await gas.l1_fee_upper_bound(360) == params.fjord_fee(428 + 428 // 255 + 16)
 
 
+@pytest.mark.parametrize("share", [1, 2], ids=["whole-position", "half-slice"])
 async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
-    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path
+    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path, share: int
 ) -> None:
     """A paper position is in the books only, yet its sale is priced by running it: the same account, the
     same approval of exactly its amount, the same bytes; gas used and L1 fee equal the live sale's of the
     same position at the same state, and the approval's price per gas too; the operator fee is the
-    oracle's for each transaction. (Before, the swap the chain could not run took the quote's estimate.)"""
+    oracle's for each transaction. A slice runs from the whole position, what the live wallet holds.
+    (Before, the swap the chain could not run took the quote's estimate.)"""
     client, dep = op_client, op_devnet.deployment
     await client.request("evm_increaseTime", [3600])
     await client.request("evm_mine", [])
@@ -223,6 +225,7 @@ async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
     live.booked(bought)
     position = bought.amount_out
     assert await token_balance(client, token.address, WALLET, "latest") == position > 0
+    sold = position // share
     block = await client.block_number()
 
     # the paper instance: the same account, the position in its books, none of it on chain
@@ -234,14 +237,17 @@ async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
     assert await token_balance(client, token.address, WALLET, "latest") == 0
     pricer = SwapPricer(client, addrs, gas, lambda: pol, dev_account(DEVNET_SIGNER_INDEX))
     quotes = QuoteSource(client, addrs)
-    paper = await PaperExecutor(quotes, pricer).sell(m, position, sell_tax_bps=0, block=block, gas_price=0)
+    paper = await PaperExecutor(quotes, pricer).sell(
+        m, sold, sell_tax_bps=0, block=block, gas_price=0, held=position
+    )
     await client.request("evm_revert", [snap])
 
     before = await eth_balance(client, WALLET)
-    fill = await live.sell(m, position, sell_tax_bps=0, block=block, gas_price=0)
+    fill = await live.sell(m, sold, sell_tax_bps=0, block=block, gas_price=0)
     after = await eth_balance(client, WALLET)
     assert before - after + fill.amount_out == fill.gas_cost  # two transactions: approval and swap
-    assert fill.gas_used > (await quotes.sell(m, position, 0, block)).gas_units  # the approval's gas too
+    assert fill.gas_used > (await quotes.sell(m, sold, 0, block)).gas_units  # the approval's gas too
+    assert await token_balance(client, token.address, WALLET, "latest") == position - sold
     assert (paper.amount_in, paper.amount_out) == (fill.amount_in, fill.amount_out)
     assert (paper.gas_used, paper.l1_fee) == (fill.gas_used, fill.l1_fee)
     assert fill.l1_fee > 0

@@ -120,7 +120,16 @@ class LiveExecutor:
         finally:
             self.trading -= 1
 
-    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def sell(
+        self,
+        m: Market,
+        tokens_in: int,
+        *,
+        sell_tax_bps: int,
+        block: int,
+        gas_price: int,
+        held: int | None = None,
+    ) -> Fill:
         self.trading += 1
         try:
             return await self._sell(m, tokens_in, sell_tax_bps=sell_tax_bps, block=block)
