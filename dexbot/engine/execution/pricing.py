@@ -140,7 +140,10 @@ class SwapPricer:
             runs = not isinstance(estimate, RpcError)
             limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
-        ran = await self._gas_used(signed, running)
+        # the block they would land in comes after the latest: later in time, as a pool's price
+        # accumulator sees it (a V2 pair writes its cumulative prices only when time has passed)
+        landing = int(head["timestamp"], 16) + 1 if isinstance(head, dict) else None
+        ran = await self._gas_used(signed, running, landing)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
         for tx, gas_used in zip(signed, used, strict=True):
@@ -148,9 +151,12 @@ class SwapPricer:
             operator += await self.gas.operator_fee(gas_used)
         return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
 
-    async def _gas_used(self, txs: list[dict[str, Any]], overrides: dict[str, Any]) -> list[int | None]:
-        """The gas the chain reports each transaction using, run in order on the latest state; None for
-        one that failed, and for all when the node cannot say (no ``eth_simulateV1``)."""
+    async def _gas_used(
+        self, txs: list[dict[str, Any]], overrides: dict[str, Any], time: int | None = None
+    ) -> list[int | None]:
+        """The gas the chain reports each transaction using, run in order on the latest state in a block
+        at ``time``; None for one that failed, and for all when the node cannot say (no
+        ``eth_simulateV1``)."""
         calls = []
         for tx in txs:
             call = {
@@ -162,10 +168,10 @@ class SwapPricer:
         try:
             # ETH enough for the fees and the value, as a live wallet would hold (no effect on gas used),
             # and a paper sale's tokens
-            out = await self.client.request(
-                "eth_simulateV1",
-                [{"blockStateCalls": [{"calls": calls, "stateOverrides": overrides}]}, "latest"],
-            )
+            block: dict[str, Any] = {"calls": calls, "stateOverrides": overrides}
+            if time is not None:
+                block["blockOverrides"] = {"time": hex(time)}
+            out = await self.client.request("eth_simulateV1", [{"blockStateCalls": [block]}, "latest"])
             results = out[0]["calls"]
             return [
                 int(str(r["gasUsed"]), 16) if int(str(r.get("status", "0x1")), 16) == 1 else None

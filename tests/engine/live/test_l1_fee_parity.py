@@ -199,16 +199,28 @@ async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
     assert await gas.l1_fee_upper_bound(360) == params.fjord_fee(428 + 428 // 255 + 16)
 
 
+@pytest.fixture
+async def ticking(op_client: RpcClient) -> AsyncIterator[RpcClient]:
+    """Every block a second after the last, as on a real chain, not at the wall clock (two blocks within
+    one second would share a timestamp): a V2 pair's price accumulator is then written by a sale in the
+    block after a buy, as the pricer, simulating a later block, expects. A node setting: reset after."""
+    await op_client.request("anvil_setBlockTimestampInterval", [1])
+    try:
+        yield op_client
+    finally:
+        await op_client.request("anvil_removeBlockTimestampInterval", [])
+
+
 @pytest.mark.parametrize("share", [1, 2], ids=["whole-position", "half-slice"])
 async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
-    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path, share: int
+    op_devnet: Devnet, ticking: RpcClient, tmp_path: Path, share: int
 ) -> None:
     """A paper position is in the books only, yet its sale is priced by running it: the same account, the
     same approval of exactly its amount, the same bytes; gas used and L1 fee equal the live sale's of the
     same position at the same state, and the approval's price per gas too; the operator fee is the
     oracle's for each transaction. A slice runs from the whole position, what the live wallet holds.
     (Before, the swap the chain could not run took the quote's estimate.)"""
-    client, dep = op_client, op_devnet.deployment
+    client, dep = ticking, op_devnet.deployment
     await client.request("evm_increaseTime", [3600])
     await client.request("evm_mine", [])
     async with DevRpc(op_devnet.rpc_url) as dev:
