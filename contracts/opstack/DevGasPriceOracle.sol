@@ -6,6 +6,8 @@ interface IL1BlockFees {
     function blobBaseFee() external view returns (uint256);
     function baseFeeScalar() external view returns (uint32);
     function blobBaseFeeScalar() external view returns (uint32);
+    function operatorFeeScalar() external view returns (uint32);
+    function operatorFeeConstant() external view returns (uint64);
 }
 
 /// @notice The devnet's GasPriceOracle (put at 0x420000000000000000000000000000000000000F with anvil_setCode):
@@ -13,7 +15,9 @@ interface IL1BlockFees {
 /// estimatedSize * (16 * baseFeeScalar * l1BaseFee + blobBaseFeeScalar * blobBaseFee) / 1e12, where
 /// estimatedSize = max(100e6, -42_585_600 + 836_500 * fastLzSize) (sizes scaled by 1e6). getL1Fee takes
 /// the unsigned transaction and adds 68 bytes for the signature, as the predeploy does; the chain itself
-/// charges on the signed transaction's FastLZ size. Parameters come from the L1Block predeploy.
+/// charges on the signed transaction's FastLZ size. Parameters come from the L1Block predeploy. Since Isthmus
+/// a transaction also pays an operator fee, gasUsed * operatorFeeScalar / 1e6 + operatorFeeConstant
+/// (getOperatorFee), which the chain (anvil --optimism included) charges from the same L1Block slot.
 contract DevGasPriceOracle {
     address internal constant L1_BLOCK = 0x4200000000000000000000000000000000000015;
     uint256 public constant DECIMALS = 6;
@@ -33,6 +37,16 @@ contract DevGasPriceOracle {
 
     function isFjord() external pure returns (bool) {
         return true;
+    }
+
+    function isIsthmus() external pure returns (bool) {
+        return true;
+    }
+
+    /// @notice The operator fee of a transaction that used `gasUsed` gas (Isthmus rule).
+    function getOperatorFee(uint256 gasUsed) external view returns (uint256) {
+        IL1BlockFees l1 = IL1BlockFees(L1_BLOCK);
+        return (gasUsed * l1.operatorFeeScalar()) / 10 ** DECIMALS + l1.operatorFeeConstant();
     }
 
     function l1BaseFee() public view returns (uint256) {

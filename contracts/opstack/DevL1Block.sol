@@ -18,4 +18,6 @@ contract DevL1Block {
     uint256 public l1FeeOverhead;
     uint256 public l1FeeScalar;
     uint256 public blobBaseFee; // slot 7: the L1 blob base fee, wei
+    uint64 public operatorFeeConstant; // slot 8 (Isthmus), packed with the scalar: wei per transaction
+    uint32 public operatorFeeScalar; // millionths of a wei per gas used
 }

@@ -72,6 +72,7 @@ MAX_DECISIONS_PER_BLOCK = 4
 MARK_PERSIST_EVERY = 5  # blocks
 # An unsigned V2/V3 swap transaction is 300-360 bytes: the size the L1 fee estimate is bounded at
 SWAP_TX_BYTES = 360
+SWAP_GAS = 150_000  # a V2 swap through the router uses ~110-150k
 STOP_GRACE_S = 5.0  # what a stop gives trades in flight to land before it stops waiting for them
 
 
@@ -596,7 +597,9 @@ class EngineService:
         self.base_fee = fee.base_fee
         if self.rt.info.op_stack:
             try:
+                # and the operator fee of a swap's gas (Isthmus): both come on top of execution gas
                 self.l1_fee = await self.gas.l1_fee_upper_bound(SWAP_TX_BYTES)
+                self.l1_fee += await self.gas.operator_fee(SWAP_GAS)
             except (ChainError, ValueError) as err:
                 log.warning("L1 fee estimate failed: %s", err)
 

@@ -15,4 +15,5 @@ class Tick:
     timestamp: int
     gas_price: int  # effective wei per gas: the level's urgency at this block, or the last one that was known
     policy: IntelPolicy
-    l1_fee: int = 0  # OP-stack chains: the most one swap's L1 data fee can be at this block; else 0
+    # OP-stack chains: the most one swap's L1 data fee can be at this block, plus its operator fee; else 0
+    l1_fee: int = 0

@@ -12,17 +12,18 @@ import waits
 
 from dexbot.chain.chains import DEVNET, with_deployment
 from dexbot.chain.devnet import Devnet
-from dexbot.chain.devnet.opstack import DEVNET_L1_FEES
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.opstack import DEVNET_L1_FEES, set_operator_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
-from dexbot.engine.engine import SWAP_TX_BYTES, EngineService
+from dexbot.engine.engine import SWAP_GAS, SWAP_TX_BYTES, EngineService
 from dexbot.engine.execution.paper import PaperExecutor
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
-from .engine_harness import launch, spec, thoughts, until
+from .engine_harness import launch, mine_until, spec, thoughts, until
 
 
 @pytest.fixture
@@ -79,3 +80,19 @@ async def test_paper_entries_on_an_op_stack_chain_pay_the_l1_fee(
     )  # fmt: skip
     (gas_factor,) = [f for f in a.factors if f.name == "gas_cost"]
     assert gas_factor.value.startswith("0.0200 WETH")
+
+
+async def test_each_blocks_swap_estimate_adds_the_operator_fee(
+    op_devnet: Devnet, op_engine: EngineService
+) -> None:
+    """Isthmus: the estimate the desks size and value with is a swap's L1 fee bound plus the operator fee
+    of a swap's gas, read each block from the oracle."""
+    gas = GasOracle(op_engine.rt.client, with_deployment(DEVNET, op_devnet.deployment))
+    bound = await gas.l1_fee_upper_bound(SWAP_TX_BYTES)
+    async with DevRpc(op_devnet.rpc_url) as dev:
+        await set_operator_fee(dev, 500_000, 7 * 10**12)
+    operator = 150_000 * 500_000 // 10**6 + 7 * 10**12
+    assert await gas.operator_fee(SWAP_GAS) == operator
+    await mine_until(
+        op_engine, lambda: op_engine.tick().l1_fee == bound + operator, "the operator fee estimated"
+    )

@@ -17,6 +17,7 @@ from dexbot.core.errors import ChainError
 
 GET_L1_FEE = keccak(text="getL1Fee(bytes)")[:4]  # 0x49948e0e
 GET_L1_FEE_UPPER_BOUND = keccak(text="getL1FeeUpperBound(uint256)")[:4]
+GET_OPERATOR_FEE = keccak(text="getOperatorFee(uint256)")[:4]  # since Isthmus
 # the oracle's price getters, in L1FeeParams' field order, then isFjord()
 PARAM_GETTERS = ("l1BaseFee()", "blobBaseFee()", "baseFeeScalar()", "blobBaseFeeScalar()", "isFjord()")
 SIGNATURE_BYTES = 68

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from dexbot.chain.chains import DEVNET, ChainInfo
 from dexbot.chain.gas.basefee import BaseFeeRule, op_stack_rule
 from dexbot.chain.gas.l1fee import (
     GET_L1_FEE_UPPER_BOUND,
+    GET_OPERATOR_FEE,
     PARAM_GETTERS,
     L1FeeParams,
     decode_l1_fee,
@@ -31,6 +33,8 @@ from dexbot.chain.gas.strategy import (
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.config import GasConfig
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class GasOracle:
         self.history_blocks = history_blocks
         self.cache_s = chain.block_time_s / 2 if cache_s is None else cache_s
         self._cached: tuple[float, FeeSnapshot] | None = None
+        self._has_operator_fee: bool | None = None  # None: not probed yet
 
     def rule_for(self, head: HeadBlock) -> BaseFeeRule:
         """The chain's base-fee rule; an OP-stack header's own parameters win over the defaults."""
@@ -162,6 +167,29 @@ class GasOracle:
         data = "0x" + (GET_L1_FEE_UPPER_BOUND + unsigned_size.to_bytes(32, "big")).hex()
         call = {"to": self.chain.l1_gas_oracle, "data": data}
         return decode_word(str(await self.rpc.request("eth_call", [call, block])), "getL1FeeUpperBound")
+
+    async def operator_fee(self, gas_used: int, *, block: str = "latest") -> int:
+        """The operator fee an OP-stack chain charges a transaction that used ``gas_used`` gas, from the
+        oracle's ``getOperatorFee`` (since Isthmus; the oracle knows its fork's rule). 0 on chains without
+        an oracle, and on one whose oracle has no such function: probed once, and said once."""
+        oracle = self.chain.l1_gas_oracle
+        if oracle is None or self._has_operator_fee is False:
+            return 0
+        call = {"to": oracle, "data": "0x" + (GET_OPERATOR_FEE + gas_used.to_bytes(32, "big")).hex()}
+        try:
+            answer = str(await self.rpc.request("eth_call", [call, block]))
+        except RpcError as err:
+            if not err.is_revert or self._has_operator_fee:
+                raise
+            answer = "0x"
+        if self._has_operator_fee is None:
+            self._has_operator_fee = len(answer) == 66
+            if not self._has_operator_fee:
+                log.info(
+                    "the GasPriceOracle at %s has no getOperatorFee (before Isthmus): operator fee 0", oracle
+                )
+                return 0
+        return decode_word(answer, "getOperatorFee")
 
     async def l1_params(self, *, block: str = "latest") -> L1FeeParams | None:
         """The oracle's L1 prices and scalars at ``block`` (one batch); None on chains without an L1 fee

@@ -12,6 +12,7 @@ from dataclasses import replace
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.states import V3State
+from dexbot.chain.mempool import competing_swaps
 from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
@@ -40,7 +41,7 @@ from dexbot.store.models import TokenAssessment
 
 # A pair this young is raced for: others' first buys compete for the same blocks (what the fast lane pays
 # to win); after that a buy waits in an ordinary queue.
-CONTESTED_BLOCKS = 3
+CONTESTED_BLOCKS = 3  # a pair this young is raced for; older ones when competing swaps are pending
 
 
 class EntryDesk:
@@ -283,6 +284,11 @@ class EntryDesk:
             return
         age = facts.age_blocks(tick.block)
         contested = age is not None and age <= CONTESTED_BLOCKS
+        if not contested:  # an older pair is raced for when others' swaps of the token are pending
+            routers = (self.rt.addrs.v2_router, self.rt.addrs.v3_router)
+            racing = await competing_swaps(self.rt.client, m.token, routers)
+            evidence["competing_swaps"] = racing
+            contested = bool(racing)
         evidence["contested"] = contested
 
         async def failed(err: ChainError) -> None:  # live: refused, reverted, cancelled (gas booked)

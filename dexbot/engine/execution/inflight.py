@@ -108,10 +108,11 @@ class InFlight:
         gas_price: int,
         book: Book,
         failed: Failed,
+        held: int | None = None,
     ) -> None:
         async def fill() -> Fill:
             return await self.executor.sell(
-                m, tokens_in, sell_tax_bps=sell_tax_bps, block=block, gas_price=gas_price
+                m, tokens_in, sell_tax_bps=sell_tax_bps, block=block, gas_price=gas_price, held=held
             )
 
         await self._trade("sell", m.token, fill, book, failed)

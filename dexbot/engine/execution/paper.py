@@ -36,17 +36,33 @@ class PaperExecutor:
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
         return _fill("buy", m, weth_in, p, await self._cost("buy", m, weth_in, p, gas_price, contested))
 
-    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def sell(
+        self,
+        m: Market,
+        tokens_in: int,
+        *,
+        sell_tax_bps: int,
+        block: int,
+        gas_price: int,
+        held: int | None = None,
+    ) -> Fill:
         p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
-        return _fill("sell", m, tokens_in, p, await self._cost("sell", m, tokens_in, p, gas_price))
+        return _fill("sell", m, tokens_in, p, await self._cost("sell", m, tokens_in, p, gas_price, held=held))
 
     async def _cost(
-        self, side: str, m: Market, amount_in: int, p: Priced, gas_price: int, contested: bool = False
+        self,
+        side: str,
+        m: Market,
+        amount_in: int,
+        p: Priced,
+        gas_price: int,
+        contested: bool = False,
+        held: int | None = None,
     ) -> SwapCost:
         if self.pricer is None:
             return SwapCost(p.gas_units, p.gas_units * gas_price, 0)
         return await self.pricer.price(
-            side, m, amount_in, p.net_out, p.gas_units, p.block, contested=contested
+            side, m, amount_in, p.net_out, p.gas_units, p.block, contested=contested, held=held
         )
 
     def booked(self, fill: Fill) -> None:

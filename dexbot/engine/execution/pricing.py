@@ -2,7 +2,8 @@
 OP-stack chain (Base) pay what a live trade pays. The L1 fee depends on every byte of the signed
 transaction, so the pricer builds the very transaction the live path would send (orders.py), signs it
 and asks the chain's GasPriceOracle what those bytes cost; the execution gas is what the chain reports
-running it (``eth_simulateV1``) at the fee per gas the live path would pay.
+running it (``eth_simulateV1``) at the fee per gas the live path would pay, and since Isthmus each
+transaction also pays the oracle's operator fee of that gas (``getOperatorFee``).
 
 Paper has no wallet of its own. With the account that would trade live (the devnet's dev account) the
 priced transaction is byte for byte the live one. Without one, a fixed pricing key that holds nothing
@@ -10,7 +11,9 @@ and never sends signs it: its signature compresses like any other. Gas used is s
 account funded; a transaction the chain cannot estimate or run from it (a sale of tokens it does not
 hold, a buy with ETH it does not have) takes its gas limit, and where it cannot run its gas used, from
 the quote's estimate. A sale is priced like the live one: approving exactly its amount first when the
-allowance falls short, both transactions paying gas and an L1 fee.
+allowance falls short, both transactions paying gas and an L1 fee. A paper position is in the books
+only: the sale is estimated and run with the token's balance (and, for the swap's estimate, the
+approval) overridden in the token's own storage (chain/balance_slot.py), so its gas is the live sale's.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from eth_account import Account
 from eth_utils import keccak
 
 from dexbot.chain.approvals import allowance, approve_calldata
+from dexbot.chain.balance_slot import holding_override
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.sender import block_gas_limit, eip1559_tx, padded_gas_limit
+from dexbot.chain.tokens import token_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.execution.live.calls import router_of
@@ -45,11 +50,13 @@ PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions wit
 
 @dataclass(frozen=True)
 class SwapCost:
-    """Gas used, what it all costs (execution gas plus the L1 data fee) and the L1 part, in wei."""
+    """Gas used, what it all costs (execution gas, the L1 data fee and an OP-stack operator fee) and the
+    L1 and operator parts, in wei."""
 
     gas_used: int
     gas_cost: int
     l1_fee: int
+    operator_fee: int = 0
 
 
 class SwapPricer:
@@ -78,9 +85,12 @@ class SwapPricer:
         block: int,
         *,
         contested: bool = False,
+        held: int | None = None,
     ) -> SwapCost:
         """The cost of what the live path would send at ``block`` for this quote: the swap, and before a
-        sell the approval of exactly its amount when the allowance falls short (as the live path does)."""
+        sell the approval of exactly its amount when the allowance falls short (as the live path does).
+        ``held``: a sold position's size on the books, the balance the sale runs from (default: the
+        amount sold); a slice leaves tokens behind, which the chain charges differently from selling out."""
         pol = self.policy()
         swap = swap_request(
             self.addrs,
@@ -99,9 +109,26 @@ class SwapPricer:
                 txs.insert(0, (approve, APPROVE_GAS))
         s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
         fees = Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas)
+        funded: dict[str, Any] = {self.address: {"balance": hex(FUNDED_WEI)}}
+        running: dict[str, Any] = funded  # the state the transactions run on
+        estimated: list[list[Any]] = [[]] * len(txs)  # extra eth_estimateGas params: state overrides
+        holding = max(amount_in, held or 0)
+        if side == "sell" and await token_balance(self.client, m.token, self.address, "latest") < amount_in:
+            # paper holds the position in its books only: the chain runs the sale as if the account held it
+            approved = len(txs) > 1
+            spender = router_of(self.addrs, m) if approved else None
+            tokens = await holding_override(self.client, m.token, self.address, holding)
+            after = await holding_override(self.client, m.token, self.address, holding, spender, amount_in)
+            if tokens is not None and after is not None:
+                running = funded | {m.token: tokens}
+                estimated = [[running]] * len(txs)
+                estimated[-1] = [funded | {m.token: after}]  # the swap, estimated after its approval
         *estimates, nonce, head = await self.client.batch(
             [
-                *(("eth_estimateGas", [req.call_params(self.address), "pending"]) for req, _ in txs),
+                *(
+                    ("eth_estimateGas", [req.call_params(self.address), "pending", *over])
+                    for (req, _), over in zip(txs, estimated, strict=True)
+                ),
                 ("eth_getTransactionCount", [self.address, "pending"]),
                 ("eth_getBlockByNumber", ["latest", False]),
             ]
@@ -109,20 +136,27 @@ class SwapPricer:
         first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
         signed = []
         for i, ((req, units), estimate) in enumerate(zip(txs, estimates, strict=True)):
-            # a swap after an approval the chain has not seen yet cannot be estimated: the quote's units
+            # a swap the chain cannot estimate (tokens it cannot hand the account): the quote's units
             runs = not isinstance(estimate, RpcError)
             limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
-        ran = await self._gas_used(signed)
+        # the block they would land in comes after the latest: later in time, as a pool's price
+        # accumulator sees it (a V2 pair writes its cumulative prices only when time has passed)
+        landing = int(head["timestamp"], 16) + 1 if isinstance(head, dict) else None
+        ran = await self._gas_used(signed, running, landing)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
-        l1 = 0
-        for tx in signed:
+        l1 = operator = 0
+        for tx, gas_used in zip(signed, used, strict=True):
             l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
-        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1, l1)
+            operator += await self.gas.operator_fee(gas_used)
+        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
 
-    async def _gas_used(self, txs: list[dict[str, Any]]) -> list[int | None]:
-        """The gas the chain reports each transaction using, run in order on the latest state; None for
-        one that failed, and for all when the node cannot say (no ``eth_simulateV1``)."""
+    async def _gas_used(
+        self, txs: list[dict[str, Any]], overrides: dict[str, Any], time: int | None = None
+    ) -> list[int | None]:
+        """The gas the chain reports each transaction using, run in order on the latest state in a block
+        at ``time``; None for one that failed, and for all when the node cannot say (no
+        ``eth_simulateV1``)."""
         calls = []
         for tx in txs:
             call = {
@@ -132,12 +166,12 @@ class SwapPricer:
             call["data"] = "0x" + bytes(tx["data"]).hex()
             calls.append(call)
         try:
-            # ETH enough for the fees and the value, as a live wallet would hold: no effect on gas used
-            funded = {self.address: {"balance": hex(FUNDED_WEI)}}
-            out = await self.client.request(
-                "eth_simulateV1",
-                [{"blockStateCalls": [{"calls": calls, "stateOverrides": funded}]}, "latest"],
-            )
+            # ETH enough for the fees and the value, as a live wallet would hold (no effect on gas used),
+            # and a paper sale's tokens
+            block: dict[str, Any] = {"calls": calls, "stateOverrides": overrides}
+            if time is not None:
+                block["blockOverrides"] = {"time": hex(time)}
+            out = await self.client.request("eth_simulateV1", [{"blockStateCalls": [block]}, "latest"])
             results = out[0]["calls"]
             return [
                 int(str(r["gasUsed"]), 16) if int(str(r.get("status", "0x1")), 16) == 1 else None

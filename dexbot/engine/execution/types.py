@@ -64,8 +64,18 @@ class Executor(Protocol):
         ...
 
     async def sell(
-        self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int
-    ) -> Fill: ...
+        self,
+        m: Market,
+        tokens_in: int,
+        *,
+        sell_tax_bps: int,
+        block: int,
+        gas_price: int,
+        held: int | None = None,
+    ) -> Fill:
+        """``held``: the position's size on the books, what a live wallet would hold when a slice of it
+        sells (paper runs the sale from that balance; None: ``tokens_in``)."""
+        ...
 
     def booked(self, fill: Fill) -> None:
         """The desk has booked ``fill`` (live: its token is reconciled with the wallet from now on)."""

@@ -288,6 +288,7 @@ class ExitDesk:
             gas_price=tick.gas_price,
             book=book,
             failed=failed,
+            held=pos.size,
         )
 
     async def _book(

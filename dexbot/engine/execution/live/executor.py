@@ -92,7 +92,11 @@ class LiveExecutor:
         self.deadline_s = deadline_s
         self.address = sender.address
         self.runner = TxRunner(
-            sender, timeout_s=receipt_timeout_s, on_outcome=guard.record_tx, l1_pricer=self._l1_fee
+            sender,
+            timeout_s=receipt_timeout_s,
+            on_outcome=guard.record_tx,
+            l1_pricer=self._l1_fee,
+            operator_pricer=self._operator_fee,
         )
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
         self.books = books or asyncio.Lock()
@@ -120,7 +124,16 @@ class LiveExecutor:
         finally:
             self.trading -= 1
 
-    async def sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, gas_price: int) -> Fill:
+    async def sell(
+        self,
+        m: Market,
+        tokens_in: int,
+        *,
+        sell_tax_bps: int,
+        block: int,
+        gas_price: int,
+        held: int | None = None,
+    ) -> Fill:
         self.trading += 1
         try:
             return await self._sell(m, tokens_in, sell_tax_bps=sell_tax_bps, block=block)
@@ -249,7 +262,7 @@ class LiveExecutor:
             self.address,
             self.addrs.weth,
             self.addrs.multicall3,
-            self.runner._l1_fee,
+            self.runner.fees,
             cause=cause,
         )
 
@@ -383,6 +396,9 @@ class LiveExecutor:
 
     async def _l1_fee(self, raw_tx: bytes, block: int) -> int:
         return await self.gas.l1_fee_signed(raw_tx, block=hex(block))
+
+    async def _operator_fee(self, gas_used: int, block: int) -> int:
+        return await self.gas.operator_fee(gas_used, block=hex(block))
 
     async def _deadline(self, block: int) -> int:
         return await chain_deadline(self.client, block, self.deadline_s)

@@ -110,23 +110,23 @@ class Recovery:
         wallet: str,
         weth: str,
         multicall: str,
-        l1_fee: Callable[[str, dict[str, Any]], Awaitable[int]],
+        fees: Callable[[str, dict[str, Any]], Awaitable[tuple[int, int]]],
         *,
         cause: str = "the process stopped before booking it",
     ) -> None:
-        """``l1_fee``: the OP-stack L1 data fee of a landed transaction (hash, receipt), as the runner
-        prices its own (TxRunner._l1_fee), so a recovered trade costs what a booked one would.
+        """``fees``: the OP-stack L1 data fee and operator fee of a landed transaction (hash, receipt), as
+        the runner prices its own (TxRunner.fees), so a recovered trade costs what a booked one would.
         ``cause``: why the books lack these trades, for the thoughts."""
         self.cause = cause
         self.pf, self.thoughts, self.client = pf, thoughts, client
         self.wallet, self.weth, self.multicall = wallet, weth, multicall
-        self.l1_fee = l1_fee
+        self.fees = fees
 
     async def _bill(self, *parts: Landed | None) -> Bill:
         bill = Bill()
         for part in parts:
             if part is not None:
-                bill.add(part.receipt, await self.l1_fee(part.entry.tx_hash, part.receipt))
+                bill.add(part.receipt, *await self.fees(part.entry.tx_hash, part.receipt))
         return bill
 
     def _token(self, item: Landed) -> str:

@@ -40,22 +40,32 @@ async def no_l1_fee(raw_tx: bytes, block: int) -> int:
     return 0
 
 
+# What an OP-stack chain charged as operator fee (since Isthmus) for the gas a transaction used, at a block.
+OperatorPricer = Callable[[int, int], Awaitable[int]]
+
+
+async def no_operator_fee(gas_used: int, block: int) -> int:
+    return 0
+
+
 @dataclass
 class Bill:
-    """Gas a trade has paid so far over all its transactions (approval, swap, a cancel): execution gas
-    plus the L1 data fee in ``gas_cost``, the L1 part also alone in ``l1_fee``."""
+    """Gas a trade has paid so far over all its transactions (approval, swap, a cancel): execution gas,
+    the L1 data fee and the operator fee in ``gas_cost``, the L1 and operator parts also alone."""
 
     gas_used: int = 0
     gas_cost: int = 0
     l1_fee: int = 0
+    operator_fee: int = 0
     block: int = 0  # of the last receipt
     last_hash: str = ""  # of the last receipt: what names the trade when its swap never landed
 
-    def add(self, receipt: dict[str, Any], l1_fee: int = 0) -> None:
+    def add(self, receipt: dict[str, Any], l1_fee: int = 0, operator_fee: int = 0) -> None:
         used = int(receipt.get("gasUsed", "0x0"), 16)
         self.gas_used += used
-        self.gas_cost += used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee
+        self.gas_cost += used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee + operator_fee
         self.l1_fee += l1_fee
+        self.operator_fee += operator_fee
         self.block = block_of(receipt)
         self.last_hash = str(receipt.get("transactionHash", ""))
 
@@ -70,9 +80,11 @@ class TxRunner:
         timeout_s: float,
         on_outcome: Callable[[str], None] | None = None,
         l1_pricer: L1Pricer = no_l1_fee,
+        operator_pricer: OperatorPricer = no_operator_fee,
     ) -> None:
         self.sender = sender
         self.l1_pricer = l1_pricer
+        self.operator_pricer = operator_pricer
         self.timeout_s = timeout_s
         self.on_outcome = on_outcome or (lambda status: None)
         self.pending: dict[str, PendingTx] = {}
@@ -161,7 +173,7 @@ class TxRunner:
         receipt = await self.sender.client.request("eth_getTransactionReceipt", [winner])
         if not isinstance(receipt, dict):
             raise ChainError(f"{what}: the node lost the receipt of {winner}")
-        bill.add(receipt, await self._l1_fee(winner, receipt))
+        bill.add(receipt, *await self.fees(winner, receipt))
         reason = out.reason or "reverted"
         if replaced:
             entry = await get_entry(self.sender.ledger, winner)
@@ -185,6 +197,12 @@ class TxRunner:
             )
         self.on_outcome("mined")
         return receipt
+
+    async def fees(self, tx_hash: str, receipt: dict[str, Any]) -> tuple[int, int]:
+        """(L1 data fee, operator fee) the mined transaction paid on top of its execution gas (0, 0 off
+        OP-stack chains). The operator fee is the oracle's for the receipt's gas used, at its block."""
+        used = int(receipt.get("gasUsed", "0x0"), 16)
+        return await self._l1_fee(tx_hash, receipt), await self.operator_pricer(used, block_of(receipt))
 
     async def _l1_fee(self, tx_hash: str, receipt: dict[str, Any]) -> int:
         """The L1 data fee the mined transaction paid: the receipt's own figure where the node gives one,
