@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dexbot.chain.gas import REWARD_PERCENTILES
+from dexbot.chain.gas.strategy import HISTORY_BLOCKS
 from dexbot.chain.identity import read_genesis
 from dexbot.chain.recorded_blocks import RecordedBlock, fetch_blocks
 from dexbot.chain.rpc import RpcClient
@@ -64,8 +66,14 @@ class EngineRecorder:
         """Start the file: on the devnet from anvil's state dump of the head; on any other chain from a
         fork point at the head (replaying it then needs an archive node of that chain)."""
         rt = svc.rt
+        fees = None
         if rt.deployment is not None:
             head, dump = await _head_and_dump(rt.client)
+            percentiles = list(REWARD_PERCENTILES)
+            answer = await rt.client.request(
+                "eth_feeHistory", [hex(HISTORY_BLOCKS), head["number"], percentiles]
+            )
+            fees = {"percentiles": percentiles, "answer": answer}
         else:
             head, dump = await rt.client.request("eth_getBlockByNumber", ["latest", False]), ""
         header = RecordingHeader(
@@ -79,6 +87,7 @@ class EngineRecorder:
             block_time_s=rt.block_time_s,
             deployment=json.loads(rt.deployment.to_json()) if rt.deployment is not None else None,
             op_stack=rt.info.op_stack,
+            fee_history=fees,
         )
         writer = await asyncio.to_thread(RecordingWriter, path)
         state = [{"kind": "state", "dump": dump}] if dump else []

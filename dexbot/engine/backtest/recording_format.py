@@ -49,6 +49,8 @@ class RecordingHeader:
     block_time_s: float
     deployment: dict[str, Any] | None = None  # the devnet's contracts, as devnet.json holds them
     op_stack: bool = False  # the chain charges an L1 data fee: its replay anvil runs with --optimism
+    # the live node's eth_feeHistory at the start block ({"percentiles", "answer"}): a state dump has none
+    fee_history: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
 
     def to_line(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class RecordingHeader:
             "block_time_s": self.block_time_s,
             "deployment": self.deployment,
             "op_stack": self.op_stack,
+            "fee_history": self.fee_history,
         }
 
 
@@ -258,6 +261,7 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
         deployment=deployment,
         # before the flag, only a devnet with a GasPriceOracle was OP-stack
         op_stack=bool(line.get("op_stack", bool(deployment and deployment.get("l1_gas_oracle")))),
+        fee_history=line.get("fee_history"),
         format_version=version,
     )
 

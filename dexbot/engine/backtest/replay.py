@@ -23,6 +23,7 @@ from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
 from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.replay_chain import ChainStart, ReplayChain, replay_chain
+from dexbot.chain.replay_client import FeeHistoryPatch, ReplayClient
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import ChainRuntime, from_deployment, usd_pool
 from dexbot.core.config import Config
@@ -130,7 +131,12 @@ async def _replay_engine(
             if b.number >= first:
                 break
             await chain.mine(b)
-        client = await RpcClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
+        client = await ReplayClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
+        assert isinstance(client, ReplayClient)
+        if h.fee_history:  # the blocks before the dump: the live node's fee history, not anvil's none
+            client.fee_history = FeeHistoryPatch(
+                h.fee_history["answer"], h.start_block, h.fee_history["percentiles"]
+            )
         try:
             rt = await _runtime(rec, cfg, client, chain.rpc_url)
             db = await asyncio.to_thread(open_database, cfg.database_url)
