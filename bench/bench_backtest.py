@@ -1,12 +1,16 @@
 """Backtest speed and recording cost, on the devnet with its default market (2 s blocks).
 
-Two paper sessions of the same length and seed, one after the other: one plain, one recording (``run
---record``). The recording's cost is its session's median decision latency (and median time to handle
-a block) over the plain one's (goal: ≤ 1.05). Then the recording is replayed: chain seconds covered
-per wall second (goal: ≥ 100× real time). On a shared machine both figures move with its load.
+Paper sessions of the same length and seed, plain and recording (``run --record``) in turn (``--pairs``
+of them: alternating evens out a load that drifts on a shared machine). The recording's cost is the
+recorded sessions' median decision latency (one candidate judged: assess, size, fill; the engine's
+``dexbot_decision_duration_seconds``) over the plain ones', printed as a ratio and as a share of the
+plain latency (goal: ≤ 1.05, i.e. ≤ 5 %), and the same for the time to handle a block. Then the last
+recording is replayed: chain seconds covered per wall second (goal: ≥ 100× real time). A one-minute
+session judges a handful of candidates: the latency figure wants ``--minutes 10`` or more.
 
-    python -m bench backtest                # a short run (1 minute per session)
-    python -m bench backtest --minutes 60   # the issue's figure"""
+    python -m bench backtest                            # a short run (1 minute per session, 1 pair)
+    python -m bench backtest --minutes 10 --pairs 2     # the recording overhead with enough decisions
+    python -m bench backtest --minutes 60               # the issue's replay figure"""
 
 from __future__ import annotations
 
@@ -54,12 +58,22 @@ async def _session(cfg: Config, minutes: float, record: Path | None) -> tuple[li
     return list(svc.decision_ms), list(svc.block_ms)
 
 
-def measure(minutes: float) -> list[dict[str, Any]]:
+def measure(minutes: float, pairs: int = 1) -> list[dict[str, Any]]:
+    plain: list[float] = []
+    plain_blocks: list[float] = []
+    recorded: list[float] = []
+    recorded_blocks: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
         root = Path(tmp)
-        plain, plain_blocks = asyncio.run(_session(_config(root / "plain"), minutes, None))
         recording = root / "session.jsonl.gz"
-        recorded, recorded_blocks = asyncio.run(_session(_config(root / "rec"), minutes, recording))
+        for i in range(pairs):
+            decisions, blocks = asyncio.run(_session(_config(root / f"plain{i}"), minutes, None))
+            plain += decisions
+            plain_blocks += blocks
+            recording.unlink(missing_ok=True)
+            decisions, blocks = asyncio.run(_session(_config(root / f"rec{i}"), minutes, recording))
+            recorded += decisions
+            recorded_blocks += blocks
         rec = read_recording(recording)
         span_s = rec.blocks[-1].timestamp - rec.blocks[0].timestamp if rec.blocks else 0
         started = time.perf_counter()
@@ -109,16 +123,32 @@ def run() -> list[dict[str, Any]]:
     return measure(DEFAULT_MINUTES)
 
 
+def _args(argv: list[str]) -> tuple[float, int] | None:
+    minutes, pairs = DEFAULT_MINUTES, 1
+    it = iter(argv)
+    try:
+        for flag in it:
+            if flag == "--minutes":
+                minutes = float(next(it))
+            elif flag == "--pairs":
+                pairs = int(next(it))
+            else:
+                return None
+    except (StopIteration, ValueError):
+        return None
+    return (minutes, pairs) if minutes > 0 and pairs > 0 else None
+
+
 def main(argv: list[str]) -> int:
-    minutes = DEFAULT_MINUTES
-    if argv[:1] == ["--minutes"] and len(argv) == 2:
-        minutes = float(argv[1])
-    elif argv:
-        print("usage: python -m bench backtest [--minutes M]", file=sys.stderr)
+    args = _args(argv)
+    if args is None:
+        print("usage: python -m bench backtest [--minutes M] [--pairs N]", file=sys.stderr)
         return 2
-    for entry in measure(minutes):
+    for entry in measure(*args):
         print(
             f"{entry['name']}: {entry['value']} {entry['unit']} (baseline {entry.get('baseline')}, "
             f"ratio {entry.get('ratio')}, goal {entry.get('goal')}, met {entry.get('met')})"
         )
+        if entry.get("ratio") is not None and "with --record" in entry["name"]:
+            print(f"  recording overhead: {(entry['ratio'] - 1) * 100:+.1f} % of the plain median")
     return 0
