@@ -17,9 +17,11 @@ from dexbot.chain.recorded_blocks import RecordedBlock
 from dexbot.core.config import parse_config
 from dexbot.engine.backtest.recording_format import (
     FORMAT_VERSION,
+    Mined,
     RecordingError,
     RecordingHeader,
     RecordingWriter,
+    Rollback,
     block_line,
     read_recording,
 )
@@ -100,6 +102,15 @@ def test_a_rollback_drops_the_reorged_blocks_and_the_replacements_follow(tmp_pat
     assert [b.number for b in rec.blocks] == [11, 12, 13, 14, 15, 16]
     assert [b.hash for b in rec.blocks[1:]] == [_fork(n, "").hash for n in (12, 13, 14, 15, 16)]
     assert rec.tips == frozenset({11, 14, 16})  # the dropped blocks' tips went with them
+    # what the live engine saw: the lost blocks, the rollback, the replacements, each with its own tip
+    seen = [(e.block.hash, e.tip) if isinstance(e, Mined) else e for e in rec.between(12, 16)]
+    lost = [(f"0x{n:064x}", n != 12) for n in (12, 13, 14, 15)]
+    assert seen == [*lost, Rollback(11), *((_fork(n, "").hash, n in (14, 16)) for n in (12, 13, 14, 15, 16))]
+    # from a block after the reorg: the surviving blocks only
+    assert [e.block.hash for e in rec.between(14, 15) if isinstance(e, Mined)] == [
+        _fork(14, "").hash,
+        _fork(15, "").hash,
+    ]
 
 
 def test_the_writer_counts_blocks_net_of_rollbacks(tmp_path: Path) -> None:
