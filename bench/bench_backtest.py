@@ -1,7 +1,8 @@
 """Backtest speed and recording cost, on the devnet with its default market (2 s blocks).
 
 Paper sessions of the same length and seed, plain and recording (``run --record``) in turn (``--pairs``
-of them: alternating evens out a load that drifts on a shared machine). The recording's cost is the
+of them, in the order plain, rec, rec, plain, …: alternating evens out a load that drifts on a shared
+machine, and neither kind always runs first). The recording's cost is the
 recorded sessions' median decision latency (one candidate judged: assess, size, fill; the engine's
 ``dexbot_decision_duration_seconds``) over the plain ones', printed as a ratio and as a share of the
 plain latency (goal: ≤ 1.05, i.e. ≤ 5 %), and the same for the time to handle a block. Then the last
@@ -105,10 +106,12 @@ def measure(minutes: float, pairs: int = 1) -> list[dict[str, Any]]:
         recording = root / "session.jsonl.gz"
         recorder_spans: list[Span] = []
         block_spans: list[Span] = []
-        for i in range(pairs):
-            decisions, blocks = asyncio.run(_session(_config(root / f"plain{i}"), minutes, None))
-            plain += decisions
-            plain_blocks += blocks
+        for i in range(pairs * 2):
+            if (i % 2 == 0) == (i // 2 % 2 == 0):  # plain, rec, rec, plain, …: neither always goes first
+                decisions, blocks = asyncio.run(_session(_config(root / f"plain{i}"), minutes, None))
+                plain += decisions
+                plain_blocks += blocks
+                continue
             recording.unlink(missing_ok=True)
             with _spans() as (rec_spans, blk_spans):
                 decisions, blocks = asyncio.run(_session(_config(root / f"rec{i}"), minutes, recording))
