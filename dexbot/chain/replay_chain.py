@@ -78,6 +78,16 @@ class ReplayChain:
         self.head = n
         self._check(block, got, expected)
 
+    async def rollback(self, to: int) -> None:
+        """Drop the blocks after ``to``, as a recorded reorg did: the next block mined replaces ``to + 1``."""
+        if not self.start.block <= to <= self.head:
+            raise ReplayMismatch(
+                f"a rollback to block {to} is outside the replay chain {self.start.block}..{self.head}"
+            )
+        if to < self.head:
+            await self.rpc.call("anvil_rollback", self.head - to)
+        self.head = to
+
     def _check(self, block: RecordedBlock, got: dict[str, object] | None, expected: tuple[str, ...]) -> None:
         n = block.number
         if not got:
@@ -110,9 +120,15 @@ def _first_diff(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 
 @contextlib.asynccontextmanager
 async def replay_chain(
-    start: ChainStart, *, chain_id: int, anvil_path: str = "", log_path: Path | None = None
+    start: ChainStart,
+    *,
+    chain_id: int,
+    anvil_path: str = "",
+    log_path: Path | None = None,
+    optimism: bool = False,
 ) -> AsyncIterator[ReplayChain]:
-    """Start the private anvil at ``start`` and stop it on exit, whatever happens."""
+    """Start the private anvil at ``start`` and stop it on exit, whatever happens. ``optimism``: an
+    OP-stack chain's rules (every transaction pays the L1 data fee), as the recorded chain had them."""
     extra: tuple[str, ...] = ("--order", "fifo")
     if start.fork_url:
         extra += ("--fork-url", start.fork_url, "--fork-block-number", str(start.block))
@@ -123,6 +139,7 @@ async def replay_chain(
         timestamp=start.timestamp,
         log_path=log_path,
         extra_args=extra,
+        optimism=optimism,
     )
     async with anvil, DevRpc(anvil.rpc_url, timeout_s=120) as rpc:
         if start.dump and not await rpc.call("anvil_loadState", start.dump):

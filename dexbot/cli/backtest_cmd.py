@@ -62,6 +62,7 @@ async def _record(cfg: Config, file: Path, first: int, last: int) -> int:
             chain_id=chain_id,
             block_time_s=c.block_time_s,
             deployment=json.loads(dep.to_json()) if dep else None,
+            op_stack=dep.l1_gas_oracle is not None if dep else chain_info(c).op_stack,
         )
     finally:
         await client.close()

@@ -26,6 +26,7 @@ BACKTEST_RUN = _obj(
     sortino=opt(NUM),
     gas=AMOUNT,
     taxes=AMOUNT,
+    pool_fees=AMOUNT,
     fees=AMOUNT,
     skipped=INT,
     skips=Arr(_obj(reason=STR, count=INT)),
@@ -57,6 +58,8 @@ BACKTEST_RUN = _obj(
             gas_cost=AMOUNT,
             tax=AMOUNT,
             reason=STR,
+            l1_fee=AMOUNT,
+            pool_fee=AMOUNT,
         )
     ),
     equity=Arr(_obj(block=INT, timestamp=INT, equity=AMOUNT, drawdown=AMOUNT)),

@@ -43,8 +43,10 @@ FIGURES: tuple[Figure, ...] = (
     Figure("skipped", "Skips", "count", None),
     Figure("gas", "Gas (WETH)", "wei", "low"),
     Figure("taxes", "Taxes (WETH)", "wei", "low"),
-    Figure("fees", "Fees: gas + taxes (WETH)", "wei", "low"),
+    Figure("pool_fees", "Pool fees (WETH)", "wei", "low"),
+    Figure("fees", "Fees gas+tax+pool (WETH)", "wei", "low"),
 )
+ADDED = frozenset({"pool_fees"})  # figures reports saved by an older dexbot lack: shown as —
 
 
 def format_figure(value: Value, kind: Kind) -> str:
@@ -101,7 +103,7 @@ def parse_report(data: Any, origin: str = "report") -> ReportView:
 def _run(r: Mapping[str, Any]) -> RunView:
     figures: dict[str, Value] = {}
     for f in FIGURES:
-        raw = r[f.key]
+        raw = r.get(f.key) if f.key in ADDED else r[f.key]
         figures[f.key] = (
             None if raw is None else int(raw) if f.kind in ("wei", "signed_wei", "count") else float(raw)
         )

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from dexbot.chain.dex.uniswap_v2.math import UNISWAP_V2_FEE
+from dexbot.chain.dex.uniswap_v3.pool import pool_fee
+from dexbot.chain.rpc import RpcClient
 from dexbot.engine.backtest.result import BacktestTrade
 from dexbot.store.db import session_scope
 from dexbot.store.models import Position, Thought, Trade
@@ -25,8 +28,32 @@ _SKIP_KINDS = (
 )
 
 
-def booked_trades(db: Engine, instance: str, timestamps: Mapping[int, int]) -> tuple[BacktestTrade, ...]:
-    """Every filled trade of ``instance``, in booking order; ``timestamps``: block -> chain time."""
+PIPS = 1_000_000  # a fee tier's unit: 3000 pips = 0.3 %
+
+
+def swap_fee_wei(side: str, amount_in: int, amount_out: int, fee_pips: int) -> int:
+    """The LP fee a swap paid, in wei: a share of its input, which for a sell (token units in) is valued
+    at the fill's own price, ``amount_out`` WETH for ``amount_in`` tokens."""
+    fee_in = amount_in * fee_pips // PIPS
+    if side == "buy":
+        return fee_in
+    return fee_in * amount_out // amount_in if amount_in > 0 else 0
+
+
+async def v3_fee_tiers(client: RpcClient, db: Engine, instance: str) -> dict[str, int]:
+    """The fee tier of every V3 pool ``instance`` traded on, read from the chain (a tier never changes):
+    the trade rows name the pool, not its fee."""
+    with session_scope(db) as s:
+        pools = set(s.exec(select(Trade.pool).where(Trade.instance == instance, Trade.dex == "uniswap_v3")))
+    return {p.lower(): await pool_fee(client, p) for p in sorted(pools)}
+
+
+def booked_trades(
+    db: Engine, instance: str, timestamps: Mapping[int, int], v3_tiers: Mapping[str, int] | None = None
+) -> tuple[BacktestTrade, ...]:
+    """Every filled trade of ``instance``, in booking order; ``timestamps``: block -> chain time;
+    ``v3_tiers``: pool -> fee tier (``v3_fee_tiers``) for the pool fees of V3 swaps (V2's is 0.3 %)."""
+    tiers = v3_tiers or {}
     with session_scope(db) as s:
         rows = s.exec(
             select(Trade).where(Trade.instance == instance, Trade.status == "filled").order_by(col(Trade.id))
@@ -43,9 +70,17 @@ def booked_trades(db: Engine, instance: str, timestamps: Mapping[int, int]) -> t
             amount_out=t.amount_out,
             gas_cost=t.gas_cost,
             reason=t.reason,
+            l1_fee=t.l1_fee,
+            pool_fee=swap_fee_wei(t.side, t.amount_in, t.amount_out, _pips(t, tiers)),
         )
         for t in rows
     )
+
+
+def _pips(t: Trade, v3_tiers: Mapping[str, int]) -> int:
+    if t.dex == "uniswap_v3":
+        return v3_tiers.get(t.pool.lower(), 0)  # a pool not looked up: no fee claimed rather than a guess
+    return UNISWAP_V2_FEE.pips
 
 
 def skip_reasons(db: Engine, instance: str) -> dict[str, int]:

@@ -71,6 +71,7 @@ class BacktestMetrics:
     sortino: float | None  # per block
     gas: int  # wei
     taxes: int  # wei
+    pool_fees: int  # wei: the pools' LP fees on the swaps' inputs
     tokens: tuple[TokenPnl, ...]  # by realised P&L, best first
 
     @property
@@ -79,8 +80,9 @@ class BacktestMetrics:
 
     @property
     def fees(self) -> int:
-        """What the run paid beside the price: gas and token taxes (pool fees are inside the fills)."""
-        return self.gas + self.taxes
+        """What the run paid to others: gas, token taxes and pool fees (the last two are inside the
+        fills' amounts, so P&L already counts them: this is where the money went, not a further cost)."""
+        return self.gas + self.taxes + self.pool_fees
 
 
 def tax_wei(trade: BacktestTrade) -> int:
@@ -241,5 +243,6 @@ def compute(result: BacktestResult) -> BacktestMetrics:
         sortino=sortino(returns),
         gas=sum(t.gas_cost for t in result.trades),
         taxes=sum(tax_wei(t) for t in result.trades),
+        pool_fees=sum(t.pool_fee for t in result.trades),
         tokens=tokens,
     )

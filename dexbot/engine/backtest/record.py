@@ -6,7 +6,13 @@ handles from the event bus (``BlockSeen``), waits until the engine has finished 
 own task fetches the blocks with their raw transactions and writes them from a worker thread, flushed
 (a gzip sync flush) per batch. On the devnet it starts with anvil's state dump of the head, taken before the
 engine starts, so the replay rebuilds the very chain; blocks mined between the dump and the engine's
-start head are recorded too, then where the engine started."""
+start head are recorded too, then where the engine started.
+
+The recording follows the canonical chain: a block whose parent is not the block written before it (or a
+head at or below the last written block whose hash changed) means a reorg, so the recorder finds the
+common ancestor among the blocks it wrote and writes a ``rollback`` record to it, then the blocks that
+replaced the lost ones. A replay rebuilds the chain that survived, and shows its engine the lost blocks
+and the reorg as the live engine saw them."""
 
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dexbot.chain.gas import REWARD_PERCENTILES
+from dexbot.chain.gas.strategy import HISTORY_BLOCKS
 from dexbot.chain.identity import read_genesis
 from dexbot.chain.recorded_blocks import RecordedBlock, fetch_blocks
 from dexbot.chain.rpc import RpcClient
@@ -27,6 +35,7 @@ from dexbot.engine.engine import EngineService, EngineStopped
 
 log = logging.getLogger("dexbot.engine")
 FETCH_CHUNK = 50
+REORG_WINDOW = 128  # written block hashes kept to find a reorg's common ancestor
 
 
 async def _head_and_dump(client: RpcClient) -> tuple[dict[str, Any], str]:
@@ -48,6 +57,7 @@ class EngineRecorder:
         self.writer = writer
         self.svc = svc
         self.last = start  # the last block written
+        self.hashes: dict[int, str] = {}  # recent written blocks' hashes (and the start block's)
         self.engine_start_written = False
         self.queue: asyncio.Queue[Event] = svc.bus.subscribe()
 
@@ -56,8 +66,14 @@ class EngineRecorder:
         """Start the file: on the devnet from anvil's state dump of the head; on any other chain from a
         fork point at the head (replaying it then needs an archive node of that chain)."""
         rt = svc.rt
+        fees = None
         if rt.deployment is not None:
             head, dump = await _head_and_dump(rt.client)
+            percentiles = list(REWARD_PERCENTILES)
+            answer = await rt.client.request(
+                "eth_feeHistory", [hex(HISTORY_BLOCKS), head["number"], percentiles]
+            )
+            fees = {"percentiles": percentiles, "answer": answer}
         else:
             head, dump = await rt.client.request("eth_getBlockByNumber", ["latest", False]), ""
         header = RecordingHeader(
@@ -70,11 +86,15 @@ class EngineRecorder:
             origin="dump" if dump else "fork",
             block_time_s=rt.block_time_s,
             deployment=json.loads(rt.deployment.to_json()) if rt.deployment is not None else None,
+            op_stack=rt.info.op_stack,
+            fee_history=fees,
         )
         writer = await asyncio.to_thread(RecordingWriter, path)
         state = [{"kind": "state", "dump": dump}] if dump else []
         await asyncio.to_thread(writer.write, header.to_line(), *state)
-        return cls(writer, svc, header.start_block)
+        rec = cls(writer, svc, header.start_block)
+        rec.hashes[header.start_block] = header.start_hash
+        return rec
 
     async def run(self) -> None:
         """Each block the engine announces is fetched once the engine has finished it, so the recorder's
@@ -95,6 +115,8 @@ class EngineRecorder:
             self.svc.bus.unsubscribe(self.queue)
 
     async def _upto(self, tip: int) -> None:
+        if tip <= self.last:  # the head went back or sideways: only a reorg does that
+            await self._follow_reorg()
         if not self.engine_start_written:
             await self._write_range(self.svc.start_block, tip_last=False)
             line = {"kind": "engine_start", "block": self.svc.start_block}
@@ -105,10 +127,48 @@ class EngineRecorder:
     async def _write_range(self, upto: int, *, tip_last: bool) -> None:
         while self.last < upto:
             numbers = list(range(self.last + 1, min(upto, self.last + FETCH_CHUNK) + 1))
-            blocks = await fetch_blocks(self.svc.rt.client, numbers)
-            lines = [block_line(b, tip=tip_last and b.number == upto) for b in blocks]
-            await asyncio.to_thread(self.writer.write, *lines)
-            self.last = numbers[-1]
+            try:
+                blocks = await fetch_blocks(self.svc.rt.client, numbers)
+            except ChainError:
+                # A reorg between the header and raw-transaction reads loses the transactions: if the
+                # blocks written so far are no longer the chain, roll back and read again.
+                if not await self._follow_reorg():
+                    raise
+                continue
+            good = []
+            for b in blocks:
+                if b.parent_hash != self.hashes.get(b.number - 1):
+                    break
+                good.append(b)
+                self.hashes[b.number] = b.hash
+            if good:
+                lines = [block_line(b, tip=tip_last and b.number == upto) for b in good]
+                await asyncio.to_thread(self.writer.write, *lines)
+                self.last = good[-1].number
+                for n in [n for n in self.hashes if n < self.last - REORG_WINDOW]:
+                    del self.hashes[n]
+            if len(good) < len(blocks):
+                await self._follow_reorg()
+
+    async def _follow_reorg(self) -> bool:
+        """Roll the recording back to the newest written block still on the chain (the common ancestor
+        with the new head); False when nothing was replaced."""
+        n = self.last
+        while n in self.hashes:
+            head = await self.svc.rt.client.request("eth_getBlockByNumber", [hex(n), False])
+            if head and str(head["hash"]) == self.hashes[n]:
+                break
+            n -= 1
+        else:
+            raise ChainError(f"a reorg replaced every recorded block back to {n + 1}: the recording ends")
+        if n == self.last:
+            return False
+        log.warning("recording: chain reorganised back to block %d; %d block(s) dropped", n, self.last - n)
+        await asyncio.to_thread(self.writer.write, {"kind": "rollback", "to": n})
+        for k in [k for k in self.hashes if k > n]:
+            del self.hashes[k]
+        self.last = n
+        return True
 
     async def close(self, *, clean: bool) -> None:
         """End the file: with its end record when every handled block is in it; without one (it then
@@ -126,6 +186,7 @@ async def record_range(
     chain_id: int,
     block_time_s: float,
     deployment: dict[str, Any] | None = None,
+    op_stack: bool = False,
     on_block: Callable[[RecordedBlock], None] | None = None,
 ) -> int:
     """Record blocks ``first``..``last`` of ``client``'s chain, starting from a fork of block ``first - 1``
@@ -143,6 +204,7 @@ async def record_range(
         origin="fork",
         block_time_s=block_time_s,
         deployment=deployment,
+        op_stack=op_stack,
     )
     writer = await asyncio.to_thread(RecordingWriter, path)
     clean = False

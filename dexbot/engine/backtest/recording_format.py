@@ -5,10 +5,16 @@ if the writer died (each block is flushed with a gzip sync flush).
     {"kind": "state", "dump": "0x…"}          anvil's state dump at the start block (devnet recordings)
     {"kind": "block", "number": …, "txs": ["0x…raw", …], "tip": true, …}   one per block, in order
     {"kind": "engine_start", "block": S}      where the recorded engine started (``run --record``)
+    {"kind": "rollback", "to": N}             a reorg: the blocks after N written so far are not the chain
     {"kind": "end", "blocks": N, "last": B}   written on a clean close: without it the file is truncated
 
 ``tip`` marks a block the live engine handled as the head of one poll: a busy live loop may see two
 blocks at once, and the replay hands the engine the same steps so it decides on the same views.
+
+A reorg leaves the blocks it replaced in the file, then a rollback record, then their replacements: the
+chain the file describes (``Recording.blocks``) is the one that survived, and the replay also shows the
+engine the lost blocks and the reorg, in the order the live engine saw them (``Recording.between``), so
+it reacts as the live one did (the reorg breaker, fills booked on a lost block).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import IO, Any
 from dexbot.chain.recorded_blocks import RecordedBlock
 from dexbot.core.errors import ConfigError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: rollback records (a reorg during ``run --record``)
 
 
 class RecordingError(ConfigError):
@@ -42,6 +48,9 @@ class RecordingHeader:
     origin: str  # "dump": anvil state at the start block follows; "fork": fork an archive node there
     block_time_s: float
     deployment: dict[str, Any] | None = None  # the devnet's contracts, as devnet.json holds them
+    op_stack: bool = False  # the chain charges an L1 data fee: its replay anvil runs with --optimism
+    # the live node's eth_feeHistory at the start block ({"percentiles", "answer"}): a state dump has none
+    fee_history: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
 
     def to_line(self) -> dict[str, Any]:
@@ -55,7 +64,24 @@ class RecordingHeader:
             "origin": self.origin,
             "block_time_s": self.block_time_s,
             "deployment": self.deployment,
+            "op_stack": self.op_stack,
+            "fee_history": self.fee_history,
         }
+
+
+@dataclass(frozen=True)
+class Mined:
+    """A block as the live engine saw it come, and whether it handled it as a poll's head."""
+
+    block: RecordedBlock
+    tip: bool
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A reorg: the blocks after ``to`` recorded so far were replaced by those that follow."""
+
+    to: int
 
 
 @dataclass(frozen=True)
@@ -67,10 +93,18 @@ class Recording:
     tips: frozenset[int]
     engine_start: int | None
     complete: bool = True
+    timeline: tuple[Mined | Rollback, ...] = ()  # the file's blocks and rollbacks, in order
 
     @property
     def last_block(self) -> int:
         return self.blocks[-1].number if self.blocks else self.header.start_block
+
+    def between(self, first: int, last: int) -> tuple[Mined | Rollback, ...]:
+        """What came after the surviving block ``first - 1`` up to the surviving block ``last``, lost
+        blocks and rollbacks included: the surviving version of a block is the last one written."""
+        final = {e.block.number: i for i, e in enumerate(self.timeline) if isinstance(e, Mined)}
+        start = final[first - 1] + 1 if first - 1 in final else 0
+        return self.timeline[start : final[last] + 1] if last in final else ()
 
 
 def block_line(b: RecordedBlock, *, tip: bool) -> dict[str, Any]:
@@ -107,6 +141,9 @@ class RecordingWriter:
             if line["kind"] == "block":
                 self.blocks += 1
                 self.last = int(line["number"])
+            elif line["kind"] == "rollback":
+                self.blocks -= self.last - int(line["to"])
+                self.last = int(line["to"])
         self._gz.flush()
         self._raw.flush()
 
@@ -133,6 +170,7 @@ def read_recording(path: Path) -> Recording:
     dump, engine_start, complete = "", None, False
     blocks: list[RecordedBlock] = []
     tips: set[int] = set()
+    timeline: list[Mined | Rollback] = []
     try:
         for i, raw in _lines(path):
             if not raw.endswith(b"\n"):
@@ -154,8 +192,13 @@ def read_recording(path: Path) -> Recording:
                         f"not block {prev_n} before it"
                     )
                 blocks.append(b)
-                if line.get("tip", True):
+                tip = bool(line.get("tip", True))
+                if tip:
                     tips.add(b.number)
+                timeline.append(Mined(b, tip))
+            elif kind == "rollback":
+                _roll_back(path, i, blocks, tips, header.start_block, int(line["to"]))
+                timeline.append(Rollback(int(line["to"])))
             elif kind == "engine_start":
                 engine_start = int(line["block"])
             elif kind == "end":
@@ -176,7 +219,20 @@ def read_recording(path: Path) -> Recording:
         raise RecordingError(f"recording {path} is empty or not a dexbot recording")
     if header.origin == "dump" and not dump:
         raise RecordingError(f"recording {path} is truncated: its start state is missing")
-    return Recording(path, header, dump, tuple(blocks), frozenset(tips), engine_start, complete)
+    return Recording(
+        path, header, dump, tuple(blocks), frozenset(tips), engine_start, complete, tuple(timeline)
+    )
+
+
+def _roll_back(path: Path, i: int, blocks: list[RecordedBlock], tips: set[int], start: int, to: int) -> None:
+    """Drop the blocks a reorg replaced (those after ``to``); the replacements follow in the file."""
+    last = blocks[-1].number if blocks else start
+    if not start <= to <= last:
+        raise RecordingError(
+            f"recording {path} is corrupted: line {i} rolls back to block {to}, outside {start}..{last}"
+        )
+    del blocks[to - start :]
+    tips.difference_update(range(to + 1, last + 1))
 
 
 def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
@@ -190,6 +246,7 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
         )
     start = line["start"]
     origin = str(line["origin"])
+    deployment = line.get("deployment")
     if origin not in ("dump", "fork"):
         raise RecordingError(f"recording {path}: unknown start origin {origin!r}")
     return RecordingHeader(
@@ -201,7 +258,10 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
         start_hash=str(start["hash"]),
         origin=origin,
         block_time_s=float(line["block_time_s"]),
-        deployment=line.get("deployment"),
+        deployment=deployment,
+        # before the flag, only a devnet with a GasPriceOracle was OP-stack
+        op_stack=bool(line.get("op_stack", bool(deployment and deployment.get("l1_gas_oracle")))),
+        fee_history=line.get("fee_history"),
         format_version=version,
     )
 

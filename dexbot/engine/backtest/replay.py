@@ -23,12 +23,13 @@ from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
 from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.replay_chain import ChainStart, ReplayChain, replay_chain
+from dexbot.chain.replay_client import FeeHistoryPatch, ReplayClient
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import ChainRuntime, from_deployment, usd_pool
 from dexbot.core.config import Config
 from dexbot.engine.api.events import TradeFilled
-from dexbot.engine.backtest.collect import booked_trades, skip_reasons
-from dexbot.engine.backtest.recording_format import Recording, RecordingError, read_recording
+from dexbot.engine.backtest.collect import booked_trades, skip_reasons, v3_fee_tiers
+from dexbot.engine.backtest.recording_format import Recording, RecordingError, Rollback, read_recording
 from dexbot.engine.backtest.result import BacktestResult, EquityPoint
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.engine import EngineService
@@ -124,13 +125,18 @@ async def _replay_engine(
     )
     log = cfg.data_path / "anvil.log"
     async with replay_chain(
-        start, chain_id=h.chain_id, anvil_path=cfg.devnet.anvil_path, log_path=log
+        start, chain_id=h.chain_id, anvil_path=cfg.devnet.anvil_path, log_path=log, optimism=h.op_stack
     ) as chain:
         for b in rec.blocks:
             if b.number >= first:
                 break
             await chain.mine(b)
-        client = await RpcClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
+        client = await ReplayClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
+        assert isinstance(client, ReplayClient)
+        if h.fee_history:  # the blocks before the dump: the live node's fee history, not anvil's none
+            client.fee_history = FeeHistoryPatch(
+                h.fee_history["answer"], h.start_block, h.fee_history["percentiles"]
+            )
         try:
             rt = await _runtime(rec, cfg, client, chain.rpc_url)
             db = await asyncio.to_thread(open_database, cfg.database_url)
@@ -158,13 +164,18 @@ async def _drive(
 ) -> BacktestResult:
     start_equity = svc.portfolio.snapshot().equity
     equity: list[EquityPoint] = []
-    blocks = [b for b in rec.blocks if first <= b.number <= last]
+    seen = rec.between(first, last)  # lost blocks and reorgs too: the live engine saw them
+    blocks = [e.block for e in seen if not isinstance(e, Rollback)]
     timestamps = {b.number: b.timestamp for b in rec.blocks}
     fills = svc.bus.subscribe()
-    trades_seen = 0
-    for done, b in enumerate(blocks, 1):
+    trades_seen = done = 0
+    for e in seen:
+        if isinstance(e, Rollback):
+            await chain.rollback(e.to)
+            continue
+        b, done = e.block, done + 1
         await chain.mine(b)
-        if b.number not in rec.tips and b.number != last:
+        if not e.tip and e is not seen[-1]:
             continue  # the live engine saw this block together with the next one
         handled = await svc.step()
         if handled != b.number:
@@ -177,7 +188,8 @@ async def _drive(
             on_block(b.number, Progress(b.number, first, last, done, len(blocks), trades_seen, snap.equity))
     svc.bus.unsubscribe(fills)
     instance = svc.cfg.instance.name
-    trades = await asyncio.to_thread(booked_trades, svc.db, instance, timestamps)
+    tiers = await v3_fee_tiers(svc.rt.client, svc.db, instance)
+    trades = await asyncio.to_thread(booked_trades, svc.db, instance, timestamps, tiers)
     skips = await asyncio.to_thread(skip_reasons, svc.db, instance)
     return BacktestResult(
         recording=rec.path.name,

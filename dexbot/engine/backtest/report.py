@@ -49,6 +49,7 @@ def run_data(run: Run) -> dict[str, Any]:
         "sortino": m.sortino,
         "gas": m.gas,
         "taxes": m.taxes,
+        "pool_fees": m.pool_fees,
         "fees": m.fees,
         "skipped": m.skipped,
         "skips": [{"reason": reason, "count": n} for reason, n in m.skips],

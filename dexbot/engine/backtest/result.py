@@ -24,6 +24,8 @@ class BacktestTrade:
     gas_cost: int  # wei (L2 execution gas; L1 data fee included where the chain charges one)
     tax: int = 0  # what the token's own transfer tax took, in the unit of ``amount_out``
     reason: str = ""  # the decision's reason (entry score, exit rule)
+    l1_fee: int = 0  # wei: the OP-stack L1 data fee, part of ``gas_cost``
+    pool_fee: int = 0  # wei: the pool's LP fee on this swap's input, valued in WETH (inside the amounts)
 
 
 @dataclass(frozen=True)

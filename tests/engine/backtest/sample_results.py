@@ -10,10 +10,12 @@ TOKEN_B = "0x00000000000000000000000000000000000000bB"
 
 
 def trade(
-    block: int, token: str, side: str, amount_in: int, amount_out: int, gas: int, tax: int = 0
+    block: int, token: str, side: str, amount_in: int, amount_out: int, gas: int, tax: int = 0, pool: int = 0
 ) -> BacktestTrade:
     symbol = "AAA" if token == TOKEN_A else "BBB"
-    return BacktestTrade(block, 1000 + 2 * block, token, symbol, side, amount_in, amount_out, gas, tax)
+    return BacktestTrade(
+        block, 1000 + 2 * block, token, symbol, side, amount_in, amount_out, gas, tax, pool_fee=pool
+    )
 
 
 def points(start_block: int, *equity: int) -> tuple[EquityPoint, ...]:
@@ -25,10 +27,10 @@ def sample(label: str = "base") -> BacktestResult:
     a loss with a sell tax (-16 wei), then bought again and still held; the curve rises 10 %, falls
     10 %, rises 10 % and stays flat."""
     trades = (
-        trade(101, TOKEN_A, "buy", 100, 500, 2),
-        trade(101, TOKEN_B, "buy", 50, 90, 3, tax=10),
+        trade(101, TOKEN_A, "buy", 100, 500, 2, pool=3),
+        trade(101, TOKEN_B, "buy", 50, 90, 3, tax=10, pool=1),
         trade(102, TOKEN_A, "sell", 300, 80, 2),
-        trade(103, TOKEN_A, "sell", 200, 70, 2),
+        trade(103, TOKEN_A, "sell", 200, 70, 2, pool=2),
         trade(103, TOKEN_B, "sell", 90, 40, 3, tax=4),
         trade(104, TOKEN_B, "buy", 20, 30, 1),
     )

@@ -11,7 +11,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sample_results import TOKEN_A, TOKEN_B, flat, sample
 
+from dexbot.chain.dex.uniswap_v2.math import UNISWAP_V2_FEE
+from dexbot.engine.backtest.collect import swap_fee_wei
 from dexbot.engine.backtest.metrics import DrawdownPoint, TokenPnl, compute, drawdowns
+
+ETH = 10**18
 
 
 def test_sample_run_figures_are_the_hand_computed_ones() -> None:
@@ -21,7 +25,15 @@ def test_sample_run_figures_are_the_hand_computed_ones() -> None:
     # AAA: 80 + 70 back, 100 in, 6 gas -> +44 (a win); BBB: 40 back, 50 in, 6 gas -> -16; BBB again: open.
     assert (m.round_trips, m.wins, m.win_rate) == (2, 1, 0.5)
     assert (m.start_equity, m.end_equity, m.pnl, m.return_pct) == (1000, 1089, 89, 8.9)
-    assert (m.gas, m.taxes, m.fees) == (13, 9, 22)  # BBB buy tax 10 of 100 gross units for 50 wei: 5
+    assert (m.gas, m.taxes, m.pool_fees, m.fees) == (13, 9, 6, 28)  # BBB buy tax: 10 of 100 for 50: 5
+
+
+def test_a_swap_pays_its_pool_fee_on_its_input_valued_at_the_fill_price() -> None:
+    # a V2 buy: 0.3 % of the WETH in; a 1 % V3 sell of 1000 tokens for 2 WETH: 10 tokens, worth 0.02 WETH
+    assert swap_fee_wei("buy", ETH, 0, UNISWAP_V2_FEE.pips) == 3 * ETH // 1000
+    assert swap_fee_wei("sell", 1000 * ETH, 2 * ETH, 10_000) == 2 * ETH // 100
+    assert swap_fee_wei("sell", 7, 3, 500) == 0  # 7 units * 0.05 % rounds down to no fee
+    assert swap_fee_wei("sell", 0, 0, 3000) == 0
 
 
 def test_drawdown_is_the_fall_from_the_running_peak() -> None:

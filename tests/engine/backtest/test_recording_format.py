@@ -16,9 +16,12 @@ import pytest
 from dexbot.chain.recorded_blocks import RecordedBlock
 from dexbot.core.config import parse_config
 from dexbot.engine.backtest.recording_format import (
+    FORMAT_VERSION,
+    Mined,
     RecordingError,
     RecordingHeader,
     RecordingWriter,
+    Rollback,
     block_line,
     read_recording,
 )
@@ -76,6 +79,64 @@ def test_a_recording_reads_back_block_for_block(tmp_path: Path) -> None:
     assert rec.dump == "0x00"
 
 
+def _fork(n: int, parent: str) -> RecordedBlock:
+    """Block ``n`` of the branch that replaced the recorded one (another hash)."""
+    b = _block(n, parent)
+    return RecordedBlock(**{**b.__dict__, "hash": f"0x{n:062x}ff"})
+
+
+def test_a_rollback_drops_the_reorged_blocks_and_the_replacements_follow(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    write(path, close=False)  # blocks 11..15, 12 not a tip
+    data = gzip.decompress(path.read_bytes())
+    lines = [json.dumps({"kind": "rollback", "to": 11})]
+    parent = f"0x{11:064x}"
+    for n in (12, 13, 14, 15, 16):
+        b = _fork(n, parent)
+        lines.append(json.dumps(block_line(b, tip=n in (14, 16))))
+        parent = b.hash
+    lines.append(json.dumps({"kind": "end", "blocks": 6, "last": 16}))
+    path.write_bytes(gzip.compress(data + "\n".join(lines).encode() + b"\n"))
+    rec = read_recording(path)
+    assert rec.complete
+    assert [b.number for b in rec.blocks] == [11, 12, 13, 14, 15, 16]
+    assert [b.hash for b in rec.blocks[1:]] == [_fork(n, "").hash for n in (12, 13, 14, 15, 16)]
+    assert rec.tips == frozenset({11, 14, 16})  # the dropped blocks' tips went with them
+    # what the live engine saw: the lost blocks, the rollback, the replacements, each with its own tip
+    seen = [(e.block.hash, e.tip) if isinstance(e, Mined) else e for e in rec.between(12, 16)]
+    lost = [(f"0x{n:064x}", n != 12) for n in (12, 13, 14, 15)]
+    assert seen == [*lost, Rollback(11), *((_fork(n, "").hash, n in (14, 16)) for n in (12, 13, 14, 15, 16))]
+    # from a block after the reorg: the surviving blocks only
+    assert [e.block.hash for e in rec.between(14, 15) if isinstance(e, Mined)] == [
+        _fork(14, "").hash,
+        _fork(15, "").hash,
+    ]
+
+
+def test_the_writer_counts_blocks_net_of_rollbacks(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    w = RecordingWriter(path)
+    header = RecordingHeader(31337, "devnet", "0x" + "dd" * 32, 10, 1_020, START_HASH, "dump", 2.0)
+    w.write(header.to_line(), {"kind": "state", "dump": "0x00"})
+    a = _block(11, START_HASH)
+    w.write(block_line(a, tip=True), block_line(_block(12, a.hash), tip=True))
+    w.write({"kind": "rollback", "to": 11})
+    w.write(block_line(_fork(12, a.hash), tip=True))
+    w.close()
+    assert (w.blocks, w.last) == (2, 12)
+    assert [b.hash for b in read_recording(path).blocks] == [a.hash, _fork(12, "").hash]
+
+
+@pytest.mark.parametrize("to", [9, 16])
+def test_a_rollback_outside_the_recorded_blocks_is_refused(tmp_path: Path, to: int) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    write(path, close=False)
+    data = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(data + json.dumps({"kind": "rollback", "to": to}).encode() + b"\n"))
+    with pytest.raises(RecordingError, match=f"line 9 rolls back to block {to}, outside 10..15"):
+        read_recording(path)
+
+
 def test_a_writer_that_died_leaves_a_readable_prefix_and_the_backtest_says_how_to_use_it(
     tmp_path: Path,
 ) -> None:
@@ -123,8 +184,9 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path, damage, mess
 
 def test_a_newer_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl.gz"
-    write(path, version=2)
-    with pytest.raises(RecordingError, match="format version 2, newer than this dexbot reads"):
+    newer = FORMAT_VERSION + 1
+    write(path, version=newer)
+    with pytest.raises(RecordingError, match=f"format version {newer}, newer than this dexbot reads"):
         read_recording(path)
 
 
