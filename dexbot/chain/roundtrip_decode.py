@@ -241,9 +241,14 @@ def _stages_at(data: bytes, at: int) -> list[tuple[Any, ...]]:
     if count > len(data) // WORD:
         raise ValueError("stage count beyond the data")
     stages = []
+    size = len(data)
     for i in range(count):
         start = base + _word(data, base + i * WORD)
-        words = [_word(data, start + k * WORD) for k in range(STAGE_WORDS)]
+        if start < 0 or start + STAGE_WORDS * WORD > size:
+            raise IndexError("stage beyond the data")
+        words = [
+            int.from_bytes(data[k : k + WORD], "big") for k in range(start, start + STAGE_WORDS * WORD, WORD)
+        ]
         if words[0] > 255:
             raise ValueError("status is a uint8")
         revert, token = (_bytes_at(data, start + words[k]) for k in (6, 7))
@@ -311,7 +316,8 @@ def _stage(name: str, raw: Sequence[Any]) -> Stage:
         token_revert_data=bytes(token_revert),
         reason="",
     )
-    return replace(stage, reason=_reason(stage))
+    reason = _reason(stage)
+    return replace(stage, reason=reason) if reason else stage
 
 
 def _reason(stage: Stage) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import to_checksum_address
-
-from dexbot.chain.abi import ZERO_ADDRESS, address_word, hex_to_bytes, selector, topic, word_uint
+from dexbot.chain.abi import ZERO_ADDRESS, address_word, checksum, hex_to_bytes, selector, topic, word_uint
 from dexbot.chain.multicall import MULTICALL3, aggregate3, encode_call3
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
@@ -58,7 +56,7 @@ def _decode_string(data: bytes) -> str:
 
 
 async def token_meta(client: RpcClient, token: str, block: int, *, multicall: str = MULTICALL3) -> TokenMeta:
-    address = str(to_checksum_address(token))
+    address = checksum(token)
     calls = [encode_call3(address, s) for s in (SYMBOL, DECIMALS, TOTAL_SUPPLY)]
     (sym_ok, sym), (dec_ok, dec), (sup_ok, sup) = await aggregate3(client, calls, block, address=multicall)
     if not (dec_ok and sup_ok) or len(dec) < 32 or len(sup) < 32:
@@ -100,7 +98,7 @@ async def transfer_parties(client: RpcClient, token: str, from_block: int, to_bl
     for log in logs or ():
         topics = log.get("topics") or []
         for t in topics[1:3]:
-            parties.add(str(to_checksum_address(hex_to_bytes(t)[-20:])))
+            parties.add(checksum(hex_to_bytes(t)[-20:]))
     return parties
 
 

@@ -136,23 +136,34 @@ class RiskAssessor:
         announce); V3 depth is measured within ``impact_bps``, the level's slippage limit."""
         a = self.addrs
         fees = FEE_TIERS if a.has_v3 else ()
-        found = await asyncio.gather(
-            get_pair(self.client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
-            *(get_pool(self.client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
-        )
-        pair = found[0]
-        pools = [(p, fee, None) for p, fee in zip(found[1:], fees, strict=True) if p is not None]
-        venues = await measure_v3(self.client, a, token, pools, impact_bps, block)
-        if pair is not None:
-            res = await read_pair(self.client, pair, block)
-            venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
+        # The age search needs no pool address: it goes out with the pool lookups, and the pair's reserves
+        # with the V3 depths — two round trips before the simulation can start, not four.
+        age_t = asyncio.ensure_future(self._age(token, block))
         try:
-            age = await first_pool_block(self.client, a, token, block) if venues else PoolAge(None)
-        except ChainError:
-            age = PoolAge(None)  # the age is one factor: unknown, not a failed assessment
+            found = await asyncio.gather(
+                get_pair(self.client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
+                *(get_pool(self.client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
+            )
+            pair = found[0]
+            pools = [(p, fee, None) for p, fee in zip(found[1:], fees, strict=True) if p is not None]
+            venues, res = await asyncio.gather(
+                measure_v3(self.client, a, token, pools, impact_bps, block),
+                read_pair(self.client, pair, block) if pair is not None else _none(),
+            )
+            if pair is not None and res is not None:
+                venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
+            age = await age_t if venues else PoolAge(None)
+        finally:
+            age_t.cancel()
         return MarketFacts.from_venues(
             venues, created_block=age.created_block or 0, older_than=age.older_than or 0
         )
+
+    async def _age(self, token: str, block: int) -> PoolAge:
+        try:
+            return await first_pool_block(self.client, self.addrs, token, block)
+        except ChainError:
+            return PoolAge(None)  # the age is one factor: unknown, not a failed assessment
 
     @staticmethod
     def _spawn(tasks: list[asyncio.Task[Any]], coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
