@@ -16,9 +16,10 @@ from dexbot.chain.dex.creation import PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
+from dexbot.chain.lp_holders import lp_stats
 from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
-from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
+from dexbot.chain.tokens import holder_stats, token_meta
 from dexbot.core.config import RiskConfig
 from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
@@ -278,8 +279,19 @@ class RiskAssessor:
                 )
                 priv = await priv_t
                 if facts.pair:
+                    passing = (self.addrs.v2_router, self.addrs.v2_factory)
                     lp_t = self._spawn(
-                        tasks, lp_stats(self.client, facts.pair, priv.owner, block, multicall=mc)
+                        tasks,
+                        lp_stats(
+                            self.client,
+                            facts.pair,
+                            priv.owner,
+                            block,
+                            from_block=lo,
+                            since_creation=bool(facts.created_block),
+                            exclude=passing,
+                            multicall=mc,
+                        ),
                     )
             rt = await rt_t
             meta = await meta_t
@@ -316,7 +328,7 @@ class RiskAssessor:
                 found.append(fx.privileges(priv, owned.powers))
                 lp = await lp_t if lp_t is not None else None
                 if lp is not None:
-                    found.append(fx.lp(lp))
+                    found.append(fx.lp(lp, self.block_time_s))
                 holders = await holders_t
                 flag_facts = replace(
                     flag_facts,
