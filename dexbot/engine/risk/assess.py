@@ -22,9 +22,10 @@ from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.flags import FlagFacts, token_flags
-from dexbot.engine.risk.market_facts import MarketFacts, find_pools, measure_pools
+from dexbot.engine.risk.market_facts import MarketFacts, find_pools, measure_pair, measure_pools
 from dexbot.engine.risk.powers import OwnerFacts, RoundTripAfter, owner_facts, transfer_facts
 from dexbot.engine.risk.score import Assessment, Factor, combine
+from dexbot.engine.risk.venues import Venue
 
 TX_BASE_GAS = 21_000
 T = TypeVar("T")
@@ -80,9 +81,8 @@ class RiskAssessor:
         return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
 
     async def _round_trip(
-        self, token: str, facts: MarketFacts, size_wei: int, block: int
+        self, token: str, v: Venue | None, size_wei: int, block: int
     ) -> RoundTripResult | None:
-        v = facts.venue
         if v is None:
             return None
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
@@ -170,12 +170,14 @@ class RiskAssessor:
             if facts is None:
                 lookup = await find_pools(self.client, self.addrs, token, block)
                 impact = policy.max_slippage_bps
+                pair_t = self._spawn(tasks, measure_pair(self.client, self.addrs, lookup, block))
                 facts_t = self._spawn(
-                    tasks, measure_pools(self.client, self.addrs, token, lookup, impact, block)
+                    tasks, measure_pools(self.client, self.addrs, token, lookup, impact, block, pair_t)
                 )
                 pair, created, pools = lookup.pair, lookup.created_block, lookup.pools
             else:
                 facts_t = self._spawn(tasks, _known(facts))
+                pair_t = None
                 pair, created, pools = facts.pair, facts.created_block, facts.pools
             holders_t = lp_t = owner_t = trace_t = None
             if smart:
@@ -214,11 +216,15 @@ class RiskAssessor:
                             multicall=mc,
                         ),
                     )
-            facts = await facts_t
-            rt_t = self._spawn(tasks, self._round_trip(token, facts, size_wei, block))
+            # A live V2 pair is where the round trip runs (venues.round_trip_venue): it starts as soon as the
+            # pair's reserve is in, while V3 depths are still being measured.
+            v2 = await pair_t if pair_t is not None else None
+            venue = v2 if v2 is not None and v2.liquidity_wei > 0 else (await facts_t).venue
+            rt_t = self._spawn(tasks, self._round_trip(token, venue, size_wei, block))
             if smart:
-                pool = facts.venue.pool if facts.venue else None
+                pool = venue.pool if venue else None
                 trace_t = self._spawn(tasks, transfer_facts(self.client, token, pool, block))
+            facts = await facts_t
             rt = await rt_t
             meta = await meta_t
             found: list[Factor] = []

@@ -7,7 +7,7 @@ depths, together)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from dexbot.chain.dex.creation import PoolAge, first_pool_block
@@ -119,17 +119,31 @@ async def find_pools(client: RpcClient, a: DexAddresses, token: str, block: int)
     return PoolsFound(found[0], v3, age)
 
 
+async def measure_pair(client: RpcClient, a: DexAddresses, found: PoolsFound, block: int) -> Venue | None:
+    """The V2 pair's venue (its WETH reserve); None without a pair."""
+    if found.pair is None:
+        return None
+    res = await read_pair(client, found.pair, block)
+    return v2_venue(found.pair, res.reserves_for(a.weth)[0])
+
+
 async def measure_pools(
-    client: RpcClient, a: DexAddresses, token: str, found: PoolsFound, impact_bps: int, block: int
+    client: RpcClient,
+    a: DexAddresses,
+    token: str,
+    found: PoolsFound,
+    impact_bps: int,
+    block: int,
+    pair: Awaitable[Venue | None] | None = None,
 ) -> MarketFacts:
-    """The pools' depths (V3 within ``impact_bps``) and the pair's reserve, read together."""
-    pair = found.pair
-    venues, res = await asyncio.gather(
+    """The pools' depths (V3 within ``impact_bps``) and the pair's reserve (``pair``: its measurement
+    already under way), read together."""
+    venues, v2 = await asyncio.gather(
         measure_v3(client, a, token, [(p, fee, None) for p, fee in found.v3], impact_bps, block),
-        read_pair(client, pair, block) if pair is not None else _none(),
+        pair if pair is not None else measure_pair(client, a, found, block),
     )
-    if pair is not None and res is not None:
-        venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
+    if v2 is not None:
+        venues.insert(0, v2)
     return MarketFacts.from_venues(venues, created_block=found.created_block, older_than=found.older_than)
 
 
