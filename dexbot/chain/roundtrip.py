@@ -35,7 +35,7 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak
 
-from dexbot.chain.abi import checksum, selector
+from dexbot.chain.abi import address_word, checksum, selector
 from dexbot.chain.contracts import load_own
 from dexbot.chain.dex.types import V3RouterKind
 from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
@@ -128,9 +128,18 @@ class V3Route:
 def probe_calldata(
     router: str, weth: str, token: str, pair: str, buy_wei: int, ladder_wei: Sequence[int], stage_gas: int
 ) -> bytes:
-    args = [router, weth, token, pair, buy_wei, list(ladder_wei), stage_gas]
-    types = ["address", "address", "address", "address", "uint256", "uint256[]", "uint256"]
-    return selector(PROBE_SIGNATURE) + encode(types, args)
+    """Laid out by hand (four address words, the buy, the ladder's offset, the stage gas, then the ladder):
+    eth_abi's generic encoder was a twentieth of a token check's CPU."""
+    head = b"".join(address_word(a) for a in (router, weth, token, pair))
+    head += _uint(buy_wei) + _uint(7 * 32) + _uint(stage_gas)
+    tail = _uint(len(ladder_wei)) + b"".join(_uint(w) for w in ladder_wei)
+    return selector(PROBE_SIGNATURE) + head + tail
+
+
+def _uint(value: int) -> bytes:
+    if not 0 <= value < 2**256:
+        raise ValueError(f"{value} does not fit a uint256")
+    return value.to_bytes(32, "big")
 
 
 def _amount_offset(data: bytes) -> int:
