@@ -17,6 +17,7 @@ from dexbot.chain.lp_holders import lp_stats
 from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import holder_stats, token_meta
+from dexbot.chain.transfer_trace import TransferTrace
 from dexbot.core.config import RiskConfig
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.api.intel import IntelPolicy
@@ -81,14 +82,19 @@ class RiskAssessor:
         return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
 
     async def _round_trip(
-        self, token: str, v: Venue | None, size_wei: int, block: int
+        self, token: str, venue: Awaitable[Venue | None], size_wei: int, block: int
     ) -> RoundTripResult | None:
+        v = await venue
         if v is None:
             return None
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
         return await round_trip_on(
             self.client, self.addrs, token, v.pool, v.dex, v.fee, self._probe_wei(size_wei), ladder, block
         )
+
+    async def _trace(self, token: str, venue: Awaitable[Venue | None], block: int) -> TransferTrace | None:
+        v = await venue
+        return await transfer_facts(self.client, token, v.pool if v else None, block)
 
     def _after(self, token: str, facts: Awaitable[MarketFacts], size_wei: int, block: int) -> RoundTripAfter:
         """A round trip (no ladder) after some calls: what an owner's rug does to trading. ``facts``
@@ -179,9 +185,14 @@ class RiskAssessor:
                 facts_t = self._spawn(tasks, _known(facts))
                 pair_t = None
                 pair, created, pools = facts.pair, facts.created_block, facts.pools
+            # A live V2 pair is where the round trip runs (venues.round_trip_venue): the round trip and the
+            # traced transfer start as soon as its reserve is in, while V3 depths are still being measured.
+            venue_t = self._spawn(tasks, _venue(pair_t, facts_t))
+            rt_t = self._spawn(tasks, self._round_trip(token, venue_t, size_wei, block))
             holders_t = lp_t = owner_t = trace_t = None
             if smart:
                 assert priv_t is not None
+                trace_t = self._spawn(tasks, self._trace(token, venue_t, block))
                 owner_t = self._spawn(
                     tasks, self._owner_facts(token, priv_t, created, facts_t, size_wei, block)
                 )
@@ -216,14 +227,6 @@ class RiskAssessor:
                             multicall=mc,
                         ),
                     )
-            # A live V2 pair is where the round trip runs (venues.round_trip_venue): it starts as soon as the
-            # pair's reserve is in, while V3 depths are still being measured.
-            v2 = await pair_t if pair_t is not None else None
-            venue = v2 if v2 is not None and v2.liquidity_wei > 0 else (await facts_t).venue
-            rt_t = self._spawn(tasks, self._round_trip(token, venue, size_wei, block))
-            if smart:
-                pool = venue.pool if venue else None
-                trace_t = self._spawn(tasks, transfer_facts(self.client, token, pool, block))
             facts = await facts_t
             rt = await rt_t
             meta = await meta_t
@@ -348,3 +351,9 @@ async def round_trip_on(
 
 async def _known(facts: MarketFacts) -> MarketFacts:
     return facts
+
+
+async def _venue(pair_t: Awaitable[Venue | None] | None, facts_t: Awaitable[MarketFacts]) -> Venue | None:
+    """Where the round trip runs: the live V2 pair as soon as it is measured, else the measured market's."""
+    v2 = await pair_t if pair_t is not None else None
+    return v2 if v2 is not None and v2.liquidity_wei > 0 else (await facts_t).venue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dexbot.chain.dex.creation import PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
-from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
+from dexbot.chain.dex.uniswap_v2.pair import PairReserves, get_pair, predicted_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
@@ -90,6 +90,7 @@ class PoolsFound:
     pair: str | None
     v3: tuple[tuple[str, int], ...]
     age: PoolAge
+    pair_state: PairReserves | None = None  # the pair's reserves, when read along with the lookup
 
     @property
     def created_block(self) -> int:
@@ -106,24 +107,30 @@ class PoolsFound:
 
 
 async def find_pools(client: RpcClient, a: DexAddresses, token: str, block: int) -> PoolsFound:
-    """The token's WETH pools and the age search, all in one batch (the search needs no pool address)."""
+    """The token's WETH pools and the age search, all in one batch (the search needs no pool address).
+    The V2 pair's reserves are read in the same batch at the address Uniswap's CREATE2 puts it; used only
+    when the factory names that very pair (on a fork with other pair code, they are read again)."""
     fees = FEE_TIERS if a.has_v3 else ()
-    found, age = await asyncio.gather(
+    guess = predicted_pair(a.v2_factory, token, a.weth) if a.has_v2 else None
+    found, age, early = await asyncio.gather(
         asyncio.gather(
             get_pair(client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
             *(get_pool(client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
         ),
         _age(client, a, token, block),
+        _try_read_pair(client, guess, block),
     )
     v3 = tuple((p, fee) for p, fee in zip(found[1:], fees, strict=True) if p is not None)
-    return PoolsFound(found[0], v3, age)
+    pair = found[0]
+    confirmed = early if pair is not None and guess is not None and pair.lower() == guess.lower() else None
+    return PoolsFound(pair, v3, age, confirmed)
 
 
 async def measure_pair(client: RpcClient, a: DexAddresses, found: PoolsFound, block: int) -> Venue | None:
     """The V2 pair's venue (its WETH reserve); None without a pair."""
     if found.pair is None:
         return None
-    res = await read_pair(client, found.pair, block)
+    res = found.pair_state or await read_pair(client, found.pair, block)
     return v2_venue(found.pair, res.reserves_for(a.weth)[0])
 
 
@@ -152,6 +159,15 @@ async def _age(client: RpcClient, a: DexAddresses, token: str, block: int) -> Po
         return await first_pool_block(client, a, token, block)
     except ChainError:
         return PoolAge(None)  # the age is one factor: unknown, not a failed assessment
+
+
+async def _try_read_pair(client: RpcClient, pair: str | None, block: int) -> PairReserves | None:
+    if pair is None:
+        return None
+    try:
+        return await read_pair(client, pair, block)
+    except ChainError:
+        return None  # no pair there (yet, or ever): the factory's answer decides
 
 
 async def _none() -> None:
