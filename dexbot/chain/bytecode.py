@@ -12,8 +12,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, keccak
 
+from dexbot.chain.abi import checksum
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 
@@ -202,7 +203,7 @@ class Privileges:
 async def owner_privileges(client: RpcClient, token: str, block: int | str = "latest") -> Privileges:
     """Privileges of ``token`` at ``block``: one batch for code, the proxy slots and ``owner()``, and a
     second request only for a proxy's implementation code."""
-    address = str(to_checksum_address(token))
+    address = checksum(token)
     tag = hex(block) if isinstance(block, int) else block
     slots = [slot for _, slot in IMPLEMENTATION_SLOTS] + [EIP1967_BEACON_SLOT, *ADMIN_SLOTS]
     code, owner_ret, *words = await client.batch(
@@ -248,7 +249,7 @@ def _slot_address(value: Any) -> str | None:
     if isinstance(value, RpcError):
         return None
     word = int(str(value or "0x0"), 16)
-    return None if word == 0 or word >> 160 else str(to_checksum_address(word.to_bytes(20, "big")))
+    return None if word == 0 or word >> 160 else checksum(word.to_bytes(20, "big"))
 
 
 def _owner(answer: Any) -> str | None:
@@ -259,4 +260,4 @@ def _owner(answer: Any) -> str | None:
     if len(data) != 32 or int.from_bytes(data[:12], "big") != 0:
         return None
     raw = data[12:]
-    return ZERO_ADDRESS if not any(raw) else str(to_checksum_address(raw))
+    return ZERO_ADDRESS if not any(raw) else checksum(raw)

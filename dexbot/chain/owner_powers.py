@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from eth_abi import encode
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import keccak
 
-from dexbot.chain.abi import ZERO_ADDRESS, hex_to_bytes, topic
+from dexbot.chain.abi import ZERO_ADDRESS, checksum, hex_to_bytes, selector, topic
 from dexbot.chain.reverts import revert_reason
 from dexbot.chain.roundtrip import PROBE_ADDRESS, RoundTripResult
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 
 # An address nobody holds a key for: "anyone" when a privileged call is tried from outside.
-STRANGER = str(to_checksum_address(keccak(text="dexbot.stranger")[12:]))
+STRANGER = checksum(keccak(text="dexbot.stranger")[12:])
 PROOF_GAS = 3_000_000
 TRANSFER_TOPIC = topic("Transfer(address,address,uint256)")
 # Placeholders in a rug's arguments, filled per token.
@@ -107,7 +107,7 @@ RECLAIMS: tuple[Rug, ...] = (
     Rug("unlock()", "ownership", "take ownership back (unlock)", simulate=False),
     Rug("transferOwnership(address)", "ownership", "hand ownership on", (STRANGER,), simulate=False),
 )
-_BY_SELECTOR = {function_signature_to_4byte_selector(r.signature): r for r in RUGS + RECLAIMS}
+_BY_SELECTOR = {selector(r.signature): r for r in RUGS + RECLAIMS}
 
 
 @dataclass(frozen=True)
@@ -156,13 +156,13 @@ def rug_call(rug: Rug, token: str, caller: str, code: str) -> dict[str, str]:
     fill = {VICTIM: PROBE_ADDRESS, CALLER: caller, CODE: code}
     args = [[fill.get(a, a) for a in x] if isinstance(x, list) else fill.get(x, x) for x in rug.args]
     types = [t for t in rug.signature.partition("(")[2].rstrip(")").split(",") if t]
-    data = function_signature_to_4byte_selector(rug.signature) + encode(types, args)
+    data = selector(rug.signature) + encode(types, args)
     return {"from": caller, "to": token, "data": "0x" + data.hex(), "gas": hex(PROOF_GAS)}
 
 
 def candidate_rugs(selectors: frozenset[bytes] | set[bytes]) -> tuple[Rug, ...]:
     """The rugs whose function the dispatcher answers to, in table order."""
-    return tuple(r for r in RUGS if function_signature_to_4byte_selector(r.signature) in selectors)
+    return tuple(r for r in RUGS if selector(r.signature) in selectors)
 
 
 async def prove_powers(
@@ -181,7 +181,7 @@ async def prove_powers(
     tag = hex(block) if isinstance(block, int) else block
     rugs = list(candidate_rugs(selectors))
     if owner is None:
-        rugs += [r for r in RECLAIMS if function_signature_to_4byte_selector(r.signature) in selectors]
+        rugs += [r for r in RECLAIMS if selector(r.signature) in selectors]
     tried: list[tuple[Rug, str]] = []
     powers: list[OwnerPower] = []
     for rug in rugs:
@@ -237,7 +237,7 @@ async def first_minted_to(client: RpcClient, token: str, from_block: int, block:
     for log in logs or ():
         topics = log.get("topics") or []
         if len(topics) >= 3:
-            to = str(to_checksum_address(hex_to_bytes(topics[2])[-20:]))
+            to = checksum(hex_to_bytes(topics[2])[-20:])
             if to != ZERO_ADDRESS:
                 return to
     return None

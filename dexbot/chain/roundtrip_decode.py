@@ -7,6 +7,7 @@ failed sell a honeypot and when is it our own measurement failing?) reads on its
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -215,8 +216,8 @@ def decode_probe_output(
     main, ladder = _decode_fast(data)
     if len(main) != len(MAIN_STAGES) or len(ladder) != len(ladder_wei):
         raise ValueError(f"probe returned {len(main)} stages and {len(ladder)} ladder rungs")
-    stages = tuple(_stage(name, raw) for name, raw in zip(MAIN_STAGES, main, strict=True))
-    rungs = tuple(_stage(f"ladder[{i}]", raw) for i, raw in enumerate(ladder))
+    stages = tuple(_stage(name, tuple(raw)) for name, raw in zip(MAIN_STAGES, main, strict=True))
+    rungs = tuple(_stage(f"ladder[{i}]", tuple(raw)) for i, raw in enumerate(ladder))
     return RoundTripResult(token, block, stages, rungs, tuple(ladder_wei))
 
 
@@ -241,9 +242,14 @@ def _stages_at(data: bytes, at: int) -> list[tuple[Any, ...]]:
     if count > len(data) // WORD:
         raise ValueError("stage count beyond the data")
     stages = []
+    size = len(data)
     for i in range(count):
         start = base + _word(data, base + i * WORD)
-        words = [_word(data, start + k * WORD) for k in range(STAGE_WORDS)]
+        if start < 0 or start + STAGE_WORDS * WORD > size:
+            raise IndexError("stage beyond the data")
+        words = [
+            int.from_bytes(data[k : k + WORD], "big") for k in range(start, start + STAGE_WORDS * WORD, WORD)
+        ]
         if words[0] > 255:
             raise ValueError("status is a uint8")
         revert, token = (_bytes_at(data, start + words[k]) for k in (6, 7))
@@ -296,7 +302,8 @@ def failed_call(token: str, block: int | str, ladder_wei: Sequence[int], why: st
     return RoundTripResult(token, block, (), (), tuple(ladder_wei), failure=why)
 
 
-def _stage(name: str, raw: Sequence[Any]) -> Stage:
+@functools.lru_cache(maxsize=1024)  # a multi-block probe answers mostly not-run stages: the same each time
+def _stage(name: str, raw: tuple[Any, ...]) -> Stage:
     status_code, gas_used, gas_cap, amount_in, amount_out, delivered, revert_data, token_revert = raw
     status: StageStatus = STATUSES[status_code] if status_code < len(STATUSES) else "reverted"
     stage = Stage(
@@ -311,7 +318,8 @@ def _stage(name: str, raw: Sequence[Any]) -> Stage:
         token_revert_data=bytes(token_revert),
         reason="",
     )
-    return replace(stage, reason=_reason(stage))
+    reason = _reason(stage)
+    return replace(stage, reason=reason) if reason else stage
 
 
 def _reason(stage: Stage) -> str:

@@ -1,13 +1,11 @@
 """ERC20 facts read in one batch: metadata, supply, holder balances (holders discovered from Transfer
-logs, balances read exactly at one block), and who holds a V2 pair's LP tokens."""
+logs, balances read exactly at one block)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import to_checksum_address
-
-from dexbot.chain.abi import ZERO_ADDRESS, address_word, hex_to_bytes, selector, topic, word_uint
+from dexbot.chain.abi import ZERO_ADDRESS, address_word, checksum, hex_to_bytes, selector, topic, word_uint
 from dexbot.chain.multicall import MULTICALL3, aggregate3, encode_call3
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
@@ -19,7 +17,6 @@ DECIMALS = selector("decimals()")
 TOTAL_SUPPLY = selector("totalSupply()")
 BALANCE_OF = selector("balanceOf(address)")
 TRANSFER_TOPIC = topic("Transfer(address,address,uint256)")
-MINIMUM_LIQUIDITY = 1000  # Uniswap V2 locks this much LP at the zero address forever
 
 
 @dataclass(frozen=True)
@@ -41,13 +38,6 @@ class HolderStats:
     complete: bool
 
 
-@dataclass(frozen=True)
-class LpStats:
-    total_supply: int
-    burned_bps: int  # at the zero/dead address, minus the V2 minimum liquidity
-    owner_bps: int  # held by the token's owner: liquidity they can pull
-
-
 def _decode_string(data: bytes) -> str:
     if len(data) >= 64:
         length = word_uint(data, 32)
@@ -58,7 +48,7 @@ def _decode_string(data: bytes) -> str:
 
 
 async def token_meta(client: RpcClient, token: str, block: int, *, multicall: str = MULTICALL3) -> TokenMeta:
-    address = str(to_checksum_address(token))
+    address = checksum(token)
     calls = [encode_call3(address, s) for s in (SYMBOL, DECIMALS, TOTAL_SUPPLY)]
     (sym_ok, sym), (dec_ok, dec), (sup_ok, sup) = await aggregate3(client, calls, block, address=multicall)
     if not (dec_ok and sup_ok) or len(dec) < 32 or len(sup) < 32:
@@ -100,7 +90,7 @@ async def transfer_parties(client: RpcClient, token: str, from_block: int, to_bl
     for log in logs or ():
         topics = log.get("topics") or []
         for t in topics[1:3]:
-            parties.add(str(to_checksum_address(hex_to_bytes(t)[-20:])))
+            parties.add(checksum(hex_to_bytes(t)[-20:]))
     return parties
 
 
@@ -122,23 +112,6 @@ async def holder_stats(
     top10 = sum(b for _, b in ranked[:10])
     bps = top10 * 10_000 // total_supply if total_supply else 0
     return HolderStats(len(ranked), bps, tuple(ranked[:10]), complete=from_block == 0)
-
-
-async def lp_stats(
-    client: RpcClient, pair: str, owner: str | None, block: int, *, multicall: str = MULTICALL3
-) -> LpStats:
-    holders = [ZERO_ADDRESS, DEAD] + ([owner] if owner else [])
-    calls = [encode_call3(pair, TOTAL_SUPPLY)] + [
-        encode_call3(pair, BALANCE_OF + address_word(h)) for h in holders
-    ]
-    results = await aggregate3(client, calls, block, address=multicall)
-    words = [word_uint(d, 0) if ok and len(d) >= 32 else 0 for ok, d in results]
-    supply = words[0]
-    if supply == 0:
-        return LpStats(0, 0, 0)
-    burned = max(0, words[1] - MINIMUM_LIQUIDITY) + words[2]
-    owned = words[3] if owner else 0
-    return LpStats(supply, burned * 10_000 // supply, owned * 10_000 // supply)
 
 
 async def token_balance(client: RpcClient, token: str, owner: str, block: int | str) -> int:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector
 
+from dexbot.chain.abi import checksum
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 
@@ -67,7 +68,7 @@ def _walk(calls: list[Any], skip: set[str], found: dict[str, None]) -> None:
         to = str(call.get("to") or "")
         kind = str(call.get("type") or "").upper()
         if kind != "STATICCALL" and to and to.lower() not in skip and _int(to) >= PRECOMPILE_TOP:
-            found[str(to_checksum_address(to))] = None
+            found[checksum(to)] = None
         _walk(call.get("calls") or [], skip, found)
 
 

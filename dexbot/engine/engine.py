@@ -128,8 +128,15 @@ class EngineService:
         )
         now = self.clock.now
         self.quotes = QuoteSource(rt.client, rt.addrs)
+        self.faults = TokenFaults(self.bus, self.thoughts, now)
         self.market = Discovery(
-            rt, self.bus, make_strategy(cfg.strategy.name), self.quotes, now, cfg.strategy.watchlist
+            rt,
+            self.bus,
+            make_strategy(cfg.strategy.name),
+            self.quotes,
+            now,
+            self.faults,
+            cfg.strategy.watchlist,
         )
         self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self._kept_pools)
         self.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
@@ -139,7 +146,6 @@ class EngineService:
             cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance, clock=now
         )
         self.decision = Decision()
-        self.faults = TokenFaults(self.bus, self.thoughts, now)
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time
         self.waits = Progress()
         self.live: LiveExecutor | None = None

@@ -62,6 +62,23 @@ class TokenFaults:
         if self.hostile_seen and self.hostile_seen[0] < cutoff:
             self.hostile_seen[:] = [t for t in self.hostile_seen if t >= cutoff]
 
+    async def unreadable(self, token: str, pool: str, err: Exception, *, block: int) -> None:
+        """A new WETH pool whose token cannot be read as an ERC20 (no decimals()/totalSupply(), a revert,
+        an absurd answer): it is not tracked, and says so once — a thought and an error count, never
+        silence. Not a hostile-rate input: nothing about it was ever tradable."""
+        why = describe(err)
+        log.warning("pool %s: token %s is not a readable ERC20: %s", pool, token, why)
+        self.bus.publish(EngineError(where="token_discovery", message=f"{token}: {why}"))
+        await self.thoughts.record(
+            "skip",
+            f"Skipping {token}: its pool {pool} is not tracked, "
+            f"the token cannot be read as an ERC20 ({why}).",
+            token=token,
+            symbol="",
+            block_number=block,
+            evidence={"error": why, "stage": "discovery", "pool": pool},
+        )
+
     async def token_failed(
         self,
         stage: FaultStage,

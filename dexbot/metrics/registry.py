@@ -51,7 +51,8 @@ class Metrics:
         self.engine_errors = self._counter(
             "dexbot_engine_errors_total",
             "Errors the engine survived, by where they arose: watcher, store, start, engine (one event), "
-            "token_assess / token_trade / token_exit (one token, skipped or held).",
+            "token_assess / token_trade / token_exit (one token, skipped or held), token_discovery (a new "
+            "pool whose token is no readable ERC20, not tracked).",
             ("where",),
         )
         self.events_dropped = self._counter(

@@ -30,6 +30,7 @@ OWN_CONTRACTS = [
     "HookToken",
     "LegacyMaxWalletToken",
     "LimitsToken",
+    "LpLocker",
     "MaxTxPercentToken",
     "MintableRugToken",
     "Multicall3",

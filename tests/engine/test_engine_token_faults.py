@@ -16,6 +16,7 @@ from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, calldata
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.launch import add_launch
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
+from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
@@ -214,3 +215,41 @@ async def test_the_worst_fuzz_tokens_launched_while_the_engine_runs_are_each_jud
     await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == head)
     assert engine.svc.state == "running"
     assert tokens["FZDEC"].address.lower() not in engine.svc.entries.assessments
+
+
+async def test_a_pool_whose_token_is_no_erc20_is_skipped_once_with_a_thought_and_an_error_count(
+    chain: Devnet, client: RpcClient, engine: Engine
+) -> None:
+    dep = chain.deployment
+    async with DevRpc(chain.rpc_url) as rpc:
+        batch = TxBatch(dep.deployer, await pending_nonce(rpc, dep.deployer))
+        odd = batch.deploy("deploy a non-ERC20", load_own("ProbeWallet").bytecode)
+        factory = calldata.uniswap("UniswapV2Factory")
+        batch.send("pair it", dep.v2_factory, factory.call("createPair", odd, dep.weth), gas=5_000_000)
+        receipts = await batch.execute(rpc, mine=True)
+    launched = int(receipts[-1]["blockNumber"], 16)
+    pair = await get_pair(client, dep.v2_factory, odd, dep.weth, launched)
+
+    error = await engine.next(lambda e: isinstance(e, EngineError))
+    skip = await engine.next(lambda e: isinstance(e, ThoughtRecorded) and e.decision == "skip")
+
+    why = f"token {odd}: decimals()/totalSupply() failed: not an ERC20 token?"
+    assert (error.where, error.message) == ("token_discovery", f"{odd}: {why}")
+    assert (skip.token, skip.block_number) == (odd, launched)
+    assert skip.reasoning == (
+        f"Skipping {odd}: its pool {pair} is not tracked, the token cannot be read as an ERC20 ({why})."
+    )
+    assert skip.evidence == {"error": why, "stage": "discovery", "pool": pair}
+    assert pair not in engine.svc.market.view.pools
+    assert engine.svc.faults.hostile_seen == []
+    telemetry = Telemetry(engine.svc.cfg, engine.svc)
+    await telemetry.on_event(error)
+    assert (
+        telemetry.metrics.registry.get_sample_value(
+            "dexbot_engine_errors_total", {"where": "token_discovery"}
+        )
+        == 1
+    )
+    head = await _mine(chain)
+    await engine.next(lambda e: isinstance(e, BlockSeen) and e.number == head)
+    assert engine.svc.state == "running"

@@ -12,7 +12,6 @@ from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.runtime import ChainRuntime
 from dexbot.chain.tokens import token_meta
-from dexbot.core.errors import ChainError
 from dexbot.engine.api.events import EventBus, MarketUpdate
 from dexbot.engine.api.snapshot import PoolView
 from dexbot.engine.execution.quotes import QuoteSource
@@ -20,6 +19,7 @@ from dexbot.engine.market.pricing import price_and_liquidity
 from dexbot.engine.market.view import MarketView, PoolInfo
 from dexbot.engine.risk.score import Assessment
 from dexbot.engine.strategy import Strategy
+from dexbot.engine.token_faults import TokenFaults
 
 
 class Discovery:
@@ -30,9 +30,11 @@ class Discovery:
         strategy: Strategy,
         quotes: QuoteSource,
         clock: Callable[[], float],
+        faults: TokenFaults,
         watchlist: Collection[str] = (),
     ) -> None:
         self.rt, self.bus, self.strategy, self.quotes, self.clock = rt, bus, strategy, quotes, clock
+        self.faults = faults
         self.watchlist = {t.lower() for t in watchlist}
         self.view = MarketView()
         self.discovered: dict[str, float] = {}  # token -> perf_counter() when its pool's creation log arrived
@@ -57,8 +59,9 @@ class Discovery:
             return  # the stable pool prices WETH in USD; it is not something to trade
         try:
             meta = await token_meta(self.rt.client, token, block, multicall=self.rt.addrs.multicall3)
-        except ChainError:
-            return  # not an ERC20 we can read: nothing to trade
+        except Exception as err:  # a token's code answers anything: one bad token never stops discovery
+            await self.faults.unreadable(token, pool, err, block=block)
+            return
         info = PoolInfo(
             pool,
             meta.address,

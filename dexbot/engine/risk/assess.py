@@ -8,94 +8,29 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from dexbot.chain.bytecode import Privileges, owner_privileges
-from dexbot.chain.dex.creation import PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
-from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
-from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
+from dexbot.chain.lp_holders import lp_stats
 from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
-from dexbot.chain.tokens import holder_stats, lp_stats, token_meta
+from dexbot.chain.tokens import holder_stats, token_meta
+from dexbot.chain.transfer_trace import TransferTrace
 from dexbot.core.config import RiskConfig
-from dexbot.core.errors import ChainError
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
 from dexbot.engine.risk.flags import FlagFacts, token_flags
+from dexbot.engine.risk.market_facts import MarketFacts, find_pools, measure_pair, measure_pools
 from dexbot.engine.risk.powers import OwnerFacts, RoundTripAfter, owner_facts, transfer_facts
 from dexbot.engine.risk.score import Assessment, Factor, combine
-from dexbot.engine.risk.venues import Venue, deepest, measure_v3, round_trip_venue, v2_venue
+from dexbot.engine.risk.venues import Venue
 
 TX_BASE_GAS = 21_000
 T = TypeVar("T")
 HOLDER_LOG_WINDOW = 50_000  # blocks of Transfer logs read to discover holders
-
-
-@dataclass(frozen=True)
-class MarketFacts:
-    """What the engine already knows from the watcher, so the assessor need not read it again.
-    ``weth_reserve`` is the liquidity figure the level's minimum is held against: the deepest venue's
-    (a V2 reserve or a V3 depth, see ``venues``); ``venue`` is the pool the round trip trades through."""
-
-    venue: Venue | None
-    weth_reserve: int
-    created_block: int  # the token's first pool's creation block; 0: not known
-    volatility_bps: int = 0
-    pools: tuple[str, ...] = ()  # every AMM pool of the token: not holders in the concentration sense
-    venues: tuple[Venue, ...] = ()
-    older_than: int = 0  # created_block unknown but the pool predates this block (0: not known either)
-
-    @classmethod
-    def from_venues(
-        cls,
-        venues: Sequence[Venue],
-        *,
-        created_block: int,
-        volatility_bps: int = 0,
-        pools: Sequence[str] = (),
-        older_than: int = 0,
-    ) -> MarketFacts:
-        best = deepest(venues)
-        return cls(
-            venue=round_trip_venue(venues),
-            weth_reserve=best.liquidity_wei if best else 0,
-            created_block=created_block,
-            volatility_bps=volatility_bps,
-            pools=tuple(dict.fromkeys((*pools, *(v.pool for v in venues)))),
-            venues=tuple(venues),
-            older_than=older_than,
-        )
-
-    def age_blocks(self, block: int) -> int | None:
-        """Blocks since the first pool was created at ``block`` (a lower bound when only ``older_than``
-        is known); None when nobody knows."""
-        if self.created_block:
-            return max(0, block - self.created_block)
-        return block - self.older_than + 1 if self.older_than else None
-
-    @property
-    def pair(self) -> str | None:
-        """The deepest V2 pair (its LP token is what the LP factor reads), if any."""
-        pairs = [v for v in self.venues if v.dex == "uniswap_v2"]
-        return max(pairs, key=lambda v: v.liquidity_wei).pool if pairs else None
-
-    @property
-    def deepest(self) -> Venue | None:
-        return deepest(self.venues)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "venue": self.venue.pool if self.venue else None,
-            "weth_reserve": self.weth_reserve,
-            "created_block": self.created_block,
-            "older_than": self.older_than,
-            "volatility_bps": self.volatility_bps,
-            "pools": list(self.pools),
-            "venues": [v.to_json() for v in self.venues],
-        }
 
 
 class RiskAssessor:
@@ -134,25 +69,8 @@ class RiskAssessor:
     async def facts(self, token: str, block: int, impact_bps: int) -> MarketFacts:
         """Find the token's WETH pools on chain and measure them (for tokens the watcher did not
         announce); V3 depth is measured within ``impact_bps``, the level's slippage limit."""
-        a = self.addrs
-        fees = FEE_TIERS if a.has_v3 else ()
-        found = await asyncio.gather(
-            get_pair(self.client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
-            *(get_pool(self.client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
-        )
-        pair = found[0]
-        pools = [(p, fee, None) for p, fee in zip(found[1:], fees, strict=True) if p is not None]
-        venues = await measure_v3(self.client, a, token, pools, impact_bps, block)
-        if pair is not None:
-            res = await read_pair(self.client, pair, block)
-            venues.insert(0, v2_venue(pair, res.reserves_for(a.weth)[0]))
-        try:
-            age = await first_pool_block(self.client, a, token, block) if venues else PoolAge(None)
-        except ChainError:
-            age = PoolAge(None)  # the age is one factor: unknown, not a failed assessment
-        return MarketFacts.from_venues(
-            venues, created_block=age.created_block or 0, older_than=age.older_than or 0
-        )
+        found = await find_pools(self.client, self.addrs, token, block)
+        return await measure_pools(self.client, self.addrs, token, found, impact_bps, block)
 
     @staticmethod
     def _spawn(tasks: list[asyncio.Task[Any]], coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -164,9 +82,9 @@ class RiskAssessor:
         return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
 
     async def _round_trip(
-        self, token: str, facts: MarketFacts, size_wei: int, block: int
+        self, token: str, venue: Awaitable[Venue | None], size_wei: int, block: int
     ) -> RoundTripResult | None:
-        v = facts.venue
+        v = await venue
         if v is None:
             return None
         ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
@@ -174,29 +92,40 @@ class RiskAssessor:
             self.client, self.addrs, token, v.pool, v.dex, v.fee, self._probe_wei(size_wei), ladder, block
         )
 
-    def _after(self, token: str, facts: MarketFacts, size_wei: int, block: int) -> RoundTripAfter | None:
-        """A round trip (no ladder) after some calls: what an owner's rug does to trading."""
-        v = facts.venue
-        if v is None:
-            return None
+    async def _trace(self, token: str, venue: Awaitable[Venue | None], block: int) -> TransferTrace | None:
+        v = await venue
+        return await transfer_facts(self.client, token, v.pool if v else None, block)
+
+    def _after(self, token: str, facts: Awaitable[MarketFacts], size_wei: int, block: int) -> RoundTripAfter:
+        """A round trip (no ladder) after some calls: what an owner's rug does to trading. ``facts``
+        (the measured market) is awaited only when a rug is simulated; no venue: None."""
         probe_wei = self._probe_wei(size_wei)
 
-        def run(calls: Sequence[dict[str, str]]) -> Awaitable[RoundTripResult | None]:
-            return round_trip_on(
+        async def run(calls: Sequence[dict[str, str]]) -> RoundTripResult | None:
+            v = (await facts).venue
+            if v is None:
+                return None
+            return await round_trip_on(
                 self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, (), block, prelude=calls
             )
 
         return run
 
     async def _owner_facts(
-        self, token: str, priv_t: asyncio.Task[Privileges], facts: MarketFacts, size_wei: int, block: int
+        self,
+        token: str,
+        priv_t: asyncio.Task[Privileges],
+        created_block: int,
+        facts: Awaitable[MarketFacts],
+        size_wei: int,
+        block: int,
     ) -> OwnerFacts:
         priv = await priv_t
         return await owner_facts(
             self.client,
             token,
             priv,
-            created_block=facts.created_block,
+            created_block=created_block,
             block=block,
             multicall=self.addrs.multicall3,
             after=self._after(token, facts, size_wei, block),
@@ -242,17 +171,34 @@ class RiskAssessor:
             # the slowest read (the round trip), not the sum of them.
             meta_t = self._spawn(tasks, token_meta(self.client, token, block, multicall=mc))
             priv_t = self._spawn(tasks, owner_privileges(self.client, token, block)) if smart else None
-            facts = facts or await self.facts(token, block, policy.max_slippage_bps)
-            rt_t = self._spawn(tasks, self._round_trip(token, facts, size_wei, block))
+            # Without the watcher's facts, the pools are looked up first; what needs only their addresses
+            # and age (holders, LP holders, the owner's powers) starts while their depths are measured.
+            if facts is None:
+                lookup = await find_pools(self.client, self.addrs, token, block)
+                impact = policy.max_slippage_bps
+                pair_t = self._spawn(tasks, measure_pair(self.client, self.addrs, lookup, block))
+                facts_t = self._spawn(
+                    tasks, measure_pools(self.client, self.addrs, token, lookup, impact, block, pair_t)
+                )
+                pair, created, pools = lookup.pair, lookup.created_block, lookup.pools
+            else:
+                facts_t = self._spawn(tasks, _known(facts))
+                pair_t = None
+                pair, created, pools = facts.pair, facts.created_block, facts.pools
+            # A live V2 pair is where the round trip runs (venues.round_trip_venue): the round trip and the
+            # traced transfer start as soon as its reserve is in, while V3 depths are still being measured.
+            venue_t = self._spawn(tasks, _venue(pair_t, facts_t))
+            rt_t = self._spawn(tasks, self._round_trip(token, venue_t, size_wei, block))
             holders_t = lp_t = owner_t = trace_t = None
             if smart:
                 assert priv_t is not None
-                pool = facts.venue.pool if facts.venue else None
-                trace_t = self._spawn(tasks, transfer_facts(self.client, token, pool, block))
-                owner_t = self._spawn(tasks, self._owner_facts(token, priv_t, facts, size_wei, block))
+                trace_t = self._spawn(tasks, self._trace(token, venue_t, block))
+                owner_t = self._spawn(
+                    tasks, self._owner_facts(token, priv_t, created, facts_t, size_wei, block)
+                )
                 meta = await meta_t
-                lo = max(0, facts.created_block or block - HOLDER_LOG_WINDOW)
-                excluded = {p for p in (facts.pair, *facts.pools) if p}
+                lo = max(0, created or block - HOLDER_LOG_WINDOW)
+                excluded = {p for p in (pair, *pools) if p}
                 holders_t = self._spawn(
                     tasks,
                     holder_stats(
@@ -266,10 +212,22 @@ class RiskAssessor:
                     ),
                 )
                 priv = await priv_t
-                if facts.pair:
+                if pair:
+                    passing = (self.addrs.v2_router, self.addrs.v2_factory)
                     lp_t = self._spawn(
-                        tasks, lp_stats(self.client, facts.pair, priv.owner, block, multicall=mc)
+                        tasks,
+                        lp_stats(
+                            self.client,
+                            pair,
+                            priv.owner,
+                            block,
+                            from_block=lo,
+                            since_creation=bool(created),
+                            exclude=passing,
+                            multicall=mc,
+                        ),
                     )
+            facts = await facts_t
             rt = await rt_t
             meta = await meta_t
             found: list[Factor] = []
@@ -305,7 +263,7 @@ class RiskAssessor:
                 found.append(fx.privileges(priv, owned.powers))
                 lp = await lp_t if lp_t is not None else None
                 if lp is not None:
-                    found.append(fx.lp(lp))
+                    found.append(fx.lp(lp, self.block_time_s))
                 holders = await holders_t
                 flag_facts = replace(
                     flag_facts,
@@ -391,5 +349,11 @@ async def round_trip_on(
     )
 
 
-async def _none() -> None:
-    return None
+async def _known(facts: MarketFacts) -> MarketFacts:
+    return facts
+
+
+async def _venue(pair_t: Awaitable[Venue | None] | None, facts_t: Awaitable[MarketFacts]) -> Venue | None:
+    """Where the round trip runs: the live V2 pair as soon as it is measured, else the measured market's."""
+    v2 = await pair_t if pair_t is not None else None
+    return v2 if v2 is not None and v2.liquidity_wei > 0 else (await facts_t).venue

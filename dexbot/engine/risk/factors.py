@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from dexbot.chain.bytecode import Privileges
+from dexbot.chain.lp_holders import LpStats
 from dexbot.chain.owner_powers import OwnerPower
 from dexbot.chain.roundtrip import RoundTripResult
-from dexbot.chain.tokens import HolderStats, LpStats
+from dexbot.chain.tokens import HolderStats
 from dexbot.core.units import fmt_units
 from dexbot.engine.risk.flags import Flag
 from dexbot.engine.risk.score import Factor
@@ -210,15 +211,30 @@ def holders(h: HolderStats, creator_bps: int | None = None) -> Factor:
     return Factor("holder_concentration", value, risk, 1.0, note)
 
 
-def lp(s: LpStats) -> Factor:
-    value = f"{_pct(s.burned_bps)} burned, owner {_pct(s.owner_bps)}"
+LOCK_MIN_S = 7 * 86_400  # a lock ending sooner than this protects a sniper's exit no more than none
+
+
+def lp(s: LpStats, block_time_s: float = 0.0) -> Factor:
+    """The share of LP nobody can pull soon (burned, or locked for at least LOCK_MIN_S) is the safe part;
+    the rest is risk. ``block_time_s`` turns a lock's remaining blocks into time (0: blocks not counted)."""
     if s.total_supply == 0:
         return Factor("lp_locked", "no LP supply", 80, 1.5, "the pair has no LP supply")
-    risk = max(0, min(100, (10_000 - s.burned_bps) // 100))
-    note = f"LP {_pct(s.burned_bps)} burned"
-    if s.owner_bps >= 5_000:
-        note += f"; the owner holds {_pct(s.owner_bps)} of LP and can pull the liquidity"
-    return Factor("lp_locked", value, risk, 1.5, note)
+    lasting = [
+        lock
+        for lock in s.locks
+        if (lock.remaining if lock.unit == "time" else lock.remaining * block_time_s) >= LOCK_MIN_S
+    ]
+    safe = min(10_000, s.burned_bps + sum(lock.bps for lock in lasting))
+    risk = max(0, min(100, (10_000 - safe) // 100))
+    value = f"{_pct(s.burned_bps)} burned, {_pct(s.locked_bps)} locked, top holder {_pct(s.top_bps)}"
+    notes = [f"LP {_pct(s.burned_bps)} burned"]
+    notes += [lock.describe() + ("" if lock in lasting else " (ends within a week)") for lock in s.locks]
+    if s.top_bps >= 5_000:
+        who = "the owner" if s.owner_bps == s.top_bps else s.top[0][0]
+        notes.append(f"{who} holds {_pct(s.top_bps)} of LP unlocked and can pull the liquidity")
+    elif s.owner_bps >= 5_000:
+        notes.append(f"the owner holds {_pct(s.owner_bps)} of LP and can pull the liquidity")
+    return Factor("lp_locked", value, risk, 1.5, "; ".join(notes))
 
 
 def age(blocks: int | None, block_time_s: float, *, at_least: bool = False) -> Factor:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dexbot.chain.bytecode import Privileges, privileged_selectors
+from dexbot.chain.lp_holders import LpStats
 from dexbot.chain.owner_powers import OwnerPower
 from dexbot.chain.roundtrip import RoundTripResult
-from dexbot.chain.tokens import HolderStats, LpStats
+from dexbot.chain.tokens import HolderStats
 from dexbot.chain.transfer_trace import TransferTrace
 
 # A plain ERC20 transfer to a new wallet costs ~30k gas inside the probe (measured on PlainToken: 26.4k);
@@ -56,7 +57,15 @@ FLAGS: dict[str, tuple[str, str]] = {
     "creator_share": ("holder_concentration", "balance of the first mint's recipient / supply"),
     "owner_share": ("holder_concentration", "balance of owner() / supply"),
     "lp_burned": ("lp_locked", "LP tokens at the zero/dead address (minus V2's minimum liquidity)"),
+    "lp_locked": (
+        "lp_locked",
+        "LP held by a contract (not the pair/router/factory) whose unlock getter names a time still ahead",
+    ),
     "lp_owner_share": ("lp_locked", "LP tokens held by owner() / LP supply"),
+    "lp_holder_concentration": (
+        "lp_locked",
+        "largest LP share a holder can pull (pair's Transfer logs, then balanceOf; not burned or locked)",
+    ),
 }
 # Which owner-power categories answer which flag.
 POWER_FLAGS = {
@@ -280,14 +289,20 @@ def _holding_flags(f: FlagFacts) -> list[Flag]:
         else:
             bps = balance * 10_000 // supply
             flags.append(_flag(name, bps >= SHARE_WARN_BPS, f"{who} holds {_pct(bps)}"))
+    lp_names = ("lp_burned", "lp_locked", "lp_owner_share", "lp_holder_concentration")
     if lp is None or lp.total_supply == 0:
         why = "no V2 pair (or no LP supply) to read" if f.holders is not None else "not read in the fast lane"
-        flags += [_flag("lp_burned", None, why), _flag("lp_owner_share", None, why)]
+        flags += [_flag(n, None, why) for n in lp_names]
     else:
         flags.append(_flag("lp_burned", lp.burned_bps >= 9_500, f"{_pct(lp.burned_bps)} of LP burned"))
+        locks = "; ".join(lock.describe() for lock in lp.locks)
+        flags.append(_flag("lp_locked", bool(lp.locks), locks or "no LP held by a time-locked contract"))
         flags.append(
             _flag("lp_owner_share", lp.owner_bps >= 5_000, f"owner holds {_pct(lp.owner_bps)} of LP")
         )
+        top = f"{lp.top[0][0]} can pull {_pct(lp.top_bps)} of LP" if lp.top else "no holder can pull any LP"
+        partial = "" if lp.complete else " (from recent logs only)"
+        flags.append(_flag("lp_holder_concentration", lp.top_bps >= 5_000, top + partial))
     return flags
 
 

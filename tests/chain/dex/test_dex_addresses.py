@@ -8,6 +8,7 @@ from dexbot.chain.abi import ZERO_ADDRESS
 from dexbot.chain.chains import BASE, BASE_SEPOLIA, ETHEREUM
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.dex import MULTICALL3, DexAddresses, Quote
+from dexbot.chain.dex.uniswap_v2.pair import predicted_pair
 
 
 def test_known_chains_fill_what_they_have_and_zero_the_rest() -> None:
@@ -46,3 +47,14 @@ def test_a_quote_describes_its_route() -> None:
     assert (
         Quote("uniswap_v2", (a, b), ("p",), (3000,), 1, 2, Decimal(0), 1, 1).describe() == "uniswap_v2 0.3 %"
     )
+
+
+def test_the_predicted_v2_pair_is_where_the_factory_put_it(devnet: Devnet) -> None:
+    # Ethereum mainnet's USDC/WETH pair, either token order
+    factory, usdc, weth = ETHEREUM.v2_factory, ETHEREUM.usdc, ETHEREUM.weth
+    assert predicted_pair(factory, usdc, weth) == "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc"
+    assert predicted_pair(factory, weth, usdc) == "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc"
+    dep = devnet.deployment
+    pairs = [t.v2_pair for t in dep.tokens if t.v2_pair]
+    assert pairs
+    assert [predicted_pair(dep.v2_factory, t.address, dep.weth) for t in dep.tokens if t.v2_pair] == pairs

@@ -73,6 +73,27 @@ async def test_tasks_started_inside_keep_coalescing_and_later_turns_make_new_bat
     assert posts == ["batch", "batch"]
 
 
+async def test_a_read_started_a_few_turns_later_by_a_task_chain_joins_the_batch(
+    chain: Devnet, client: RpcClient
+) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+
+    async def through_tasks(depth: int) -> object:
+        """A read issued ``depth`` task hops later: each hop starts on a later loop turn."""
+        if depth == 0:
+            return await client.request("eth_chainId")
+        return await asyncio.create_task(through_tasks(depth - 1))
+
+    with client.coalescing():
+        late = asyncio.create_task(through_tasks(3))
+        head = await client.request("eth_blockNumber")
+
+    assert await late == hex(chain.chain_id)
+    assert int(head, 16) >= 0
+    assert posts == ["batch"]
+
+
 async def test_simulations_and_traces_go_out_on_their_own(chain: Devnet, client: RpcClient) -> None:
     posts: list[str] = []
     client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))

@@ -37,7 +37,13 @@ async def test_a_plain_token_answers_every_flag(chain: Devnet, client: RpcClient
 
     raised = {name for name, f in flags.items() if f.value}
     # the launcher keeps 60 % of supply and all of the LP: true of the token, and said
-    assert raised == {"holder_concentration", "creator_share", "owner_share", "lp_owner_share"}
+    assert raised == {
+        "holder_concentration",
+        "creator_share",
+        "owner_share",
+        "lp_owner_share",
+        "lp_holder_concentration",
+    }
     assert [name for name, f in flags.items() if f.value is None] == []
     assert flags["creator_share"].detail == f"{token.owner} holds 60%"
     assert flags["gas_abuse"].detail == "a wallet transfer used 26409 gas (plain ~30000)"

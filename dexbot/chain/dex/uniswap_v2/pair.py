@@ -6,11 +6,15 @@ block number so a quote (or a refresh of many pools) sees one consistent state.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from eth_utils import keccak
 
 from dexbot.chain.abi import (
     ZERO_ADDRESS,
     address_word,
+    checksum,
     eth_calls,
     expect_bytes,
     expect_words,
@@ -23,6 +27,9 @@ from dexbot.chain.rpc import RpcClient
 GET_PAIR = selector("getPair(address,address)")
 GET_RESERVES = selector("getReserves()")
 TOKEN0 = selector("token0()")
+# keccak of Uniswap V2's UniswapV2Pair creation code: mainnet's, and the devnet's official npm build. A fork
+# with its own pair code has another; a guess made with this one then names no pair and is not used.
+UNISWAP_V2_INIT_CODE_HASH = bytes.fromhex("96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f")
 TOKEN1 = selector("token1()")
 
 
@@ -58,6 +65,15 @@ def decode_reserves(data: bytes, what: str = "getReserves") -> tuple[int, int, i
     """(reserve0, reserve1, blockTimestampLast) from ``getReserves()`` return data."""
     expect_words(data, 3, what)
     return word_uint(data, 0), word_uint(data, 32), word_uint(data, 64)
+
+
+@functools.lru_cache(maxsize=4096)
+def predicted_pair(factory: str, token_a: str, token_b: str) -> str:
+    """Where a Uniswap V2 factory puts the pair of two tokens (CREATE2 with the canonical pair code): a
+    guess to read before the factory has confirmed it, never an answer by itself."""
+    t0, t1 = sorted((token_a, token_b), key=lambda t: int(t, 16))
+    salt = keccak(address_word(t0)[12:] + address_word(t1)[12:])  # abi.encodePacked(token0, token1)
+    return checksum(keccak(b"\xff" + address_word(factory)[12:] + salt + UNISWAP_V2_INIT_CODE_HASH)[12:])
 
 
 async def get_pair(client: RpcClient, factory: str, token_a: str, token_b: str, block: int) -> str | None:
