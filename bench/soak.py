@@ -4,14 +4,14 @@ and of its anvil is sampled every 15 s; the report gives start, peak and end RSS
 20 % warm-up, and PASS/FAIL against the goals (anvil <= 1 GB and flat, dexbot <= 200 MB and rising less
 than 1 MB per 10 minutes). Not part of `make bench`: it takes half an hour and two busy cores.
 
-What anvil's slope is made of (measured with a bare anvil and with the market alone, issue 13): anvil
-never deletes state (`anvil_setCode` to empty leaves the storage and the code it held), and every state
-it keeps (`devnet.history_blocks`, N) is a full copy of the chain's state, so whatever the chain adds
-costs N+1 times. A block adds its hash (anvil grew ~9 KB per empty block at N = 32; ~14 KB from Prague
-on, which also writes it to the EIP-2935 contract); a launch adds ~37 storage slots and 2-3 accounts
-(~0.15 MB per launch at N = 16 before any trading). Swaps alone level off once the transaction keeper's
-window is full. At 5x speed, a block every 0.4 s and a launch every 4 s, that is tens of MB per 10
-minutes: the chain's own growth, not a leak. `--tracemalloc DIR` shows which lines hold dexbot's memory."""
+What anvil's slope is made of (measured with the market alone at 5x speed, `history_blocks` N, issue 13
+part 6): ~1.4 MB per 10 minutes per kept state (64 MB per 10 minutes at N = 16, 47 at N = 4), so most
+of it does not depend on N. Without launches (swaps only) ~18 MB per 10 minutes: anvil keeps every
+block's header, and a block whose transactions the keeper pruned still holds memory (a bare anvil: ~2 KB
+per empty block, ~16 KB per block of 4 transfers). Launches add the rest: each adds ~60 storage slots
+and ~2.5 accounts that anvil never deletes, and a V3 pool's own code (immutables: one code per pool).
+Freed pages held by anvil's allocator were ~15 % of the slope (`anvil.ALLOCATOR_CONF`).
+`--tracemalloc DIR` shows which lines hold dexbot's memory."""
 
 from __future__ import annotations
 

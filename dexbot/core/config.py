@@ -30,7 +30,7 @@ from dexbot.core.urls import redact_url
 URL_FIELDS = ("chain.rpc_urls", "chain.send_url", "store.url")
 _SECRET_NAME = re.compile(r"pass|secret|private|mnemonic|api_?key", re.IGNORECASE)
 
-MIN_STATE_BLOCKS = 16  # dexbot reads states a block or two behind the head, traces a few blocks back
+MIN_STATE_BLOCKS = 8  # dexbot reads states a block or two behind the head; drills reorg 2 blocks deep
 MIN_TX_BLOCKS = 64  # the watcher re-reads logs up to 64 blocks back after a reorg
 
 
@@ -53,9 +53,9 @@ class DevnetConfig(Section):
     accounts: int = Field(default=20, ge=10, le=200)
     tokens: int = Field(default=6, ge=0, le=200)
     # Anvil's memory: states and transactions of only the newest blocks are kept (0: keep them all).
-    # Each kept state is a full copy of the chain's state, so anvil grows by N+1 times what every launch
-    # and every block adds to the chain (measured at 5x market speed: ~62 MB per 10 minutes at 16,
-    # ~91 at 32); dexbot reads states a few blocks back, and logs and receipts 64 blocks back.
+    # Each kept state costs what the chain grows by (measured, market alone at 5x speed: ~1.4 MB per
+    # 10 minutes per kept state; 64 MB per 10 minutes at 16, 47 at 4); dexbot reads states a few
+    # blocks back, and logs and receipts 64 blocks back.
     history_blocks: int = Field(default=MIN_STATE_BLOCKS, ge=0, le=100_000)
     tx_history_blocks: int = Field(default=256, ge=0, le=100_000)
     # An OP-stack devnet (anvil --optimism with an L1Block and a GasPriceOracle): every transaction also

@@ -31,8 +31,19 @@ from .jsonrpc import DevRpc
 from .process import check_port_free, die_with, free_port, resolve_anvil
 
 DEFAULT_CHAIN_ID = 31337
+# anvil's allocator (jemalloc) keeps freed pages for 10 s by default; anvil frees a whole state copy per
+# block, and those copies grow with the chain, so the pages held grow too (measured with the market
+# alone at 5x speed, one run each: ~10 MB less from the start and a slope ~15 % lower when freed pages
+# go back at once; anvil then used 11 s of CPU in 5 minutes). A user's own setting wins.
+ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+ALLOCATOR_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 _genesis_lock = threading.Lock()
 _last_genesis_s = 0
+
+
+def anvil_env() -> dict[str, str]:
+    """Our environment, plus the allocator setting that returns freed pages at once (``ALLOCATOR_CONF``)."""
+    return {ALLOCATOR_ENV: ALLOCATOR_CONF} | dict(os.environ)
 
 
 def genesis_timestamp() -> int:
@@ -145,6 +156,7 @@ class Anvil:
             self._proc = subprocess.Popen(
                 self.command(self.port),
                 stdin=subprocess.DEVNULL,
+                env=anvil_env(),
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -15,6 +15,7 @@ import pytest
 
 from dexbot.chain.abi import address_word, uint_word
 from dexbot.chain.devnet import Anvil, Devnet, prepare_chain, start_devnet
+from dexbot.chain.devnet.anvil import ALLOCATOR_ENV
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.events import NewBlock, Reorg
 from dexbot.chain.dex.uniswap_v2.swap import TxCall
@@ -86,16 +87,14 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
             await rpc.call("eth_getBalance", account, "0x1")
 
     at = cmd.index("--prune-history")
-    assert cmd[at : at + 2] == ["--prune-history", "16"]
+    assert cmd[at : at + 2] == ["--prune-history", str(KEPT)]
     at = cmd.index("--transaction-block-keeper")
     assert cmd[at : at + 2] == ["--transaction-block-keeper", "300"]
     assert "--block-time" not in cmd
     assert "--prune-history" not in Anvil().command(1)  # 0: anvil's own default, every block kept
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "least"), [("history_blocks", 15, 16), ("tx_history_blocks", 63, 64)]
-)
+@pytest.mark.parametrize(("key", "value", "least"), [("history_blocks", 7, 8), ("tx_history_blocks", 63, 64)])
 def test_a_bound_too_small_for_recent_reads_is_refused(key: str, value: int, least: int) -> None:
     with pytest.raises(ConfigError, match=f"devnet.{key}.*at least {least}"):
         parse_config({"devnet": {key: value}})
@@ -155,11 +154,11 @@ async def test_the_watcher_re_reads_a_reorg_and_a_rollback(dev: DevChain) -> Non
     await watcher.poll()
 
     transfer = {"from": dev.trader(8), "to": "0x000000000000000000000000000000000000dEaD", "value": "0x1"}
-    await dev.client.request("anvil_reorg", [8, [[transfer, 0]]])
+    await dev.client.request("anvil_reorg", [6, [[transfer, 0]]])  # the kept states reach 7 blocks back
     events = await watcher.poll()
     reorg = events[0]
     assert isinstance(reorg, Reorg)
-    assert (reorg.common_ancestor, reorg.depth, reorg.new_head) == (start + 2, 8, start + 10)
+    assert (reorg.common_ancestor, reorg.depth, reorg.new_head) == (start + 4, 6, start + 10)
 
     await dev.client.request("anvil_rollback", [4])
     # A tip below the head on known blocks reads as a lagging endpoint until the chain moves: the next
@@ -199,3 +198,21 @@ async def test_a_snapshot_reverts_but_history_pruned_meanwhile_stays_gone(dev: D
         await dev.eth_balance(holder, head - 1)
     with pytest.raises(RpcError, match="Required data unavailable"):
         await dev.client.request("anvil_rollback", [1])
+
+
+def test_anvil_returns_freed_pages_at_once_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """anvil frees a state copy per block; its allocator is told to hand those pages back at once."""
+
+    def environ_of(anvil: Anvil) -> dict[str, str]:
+        assert anvil.pid is not None
+        raw = Path(f"/proc/{anvil.pid}/environ").read_bytes().split(b"\0")
+        return dict(entry.decode().split("=", 1) for entry in raw if b"=" in entry)
+
+    monkeypatch.delenv(ALLOCATOR_ENV, raising=False)
+    with Anvil(log_path=tmp_path / "a.log") as anvil:
+        assert environ_of(anvil)[ALLOCATOR_ENV] == "dirty_decay_ms:0,muzzy_decay_ms:0"
+    monkeypatch.setenv(ALLOCATOR_ENV, "narenas:1")
+    with Anvil(log_path=tmp_path / "b.log") as anvil:
+        assert environ_of(anvil)[ALLOCATOR_ENV] == "narenas:1"
