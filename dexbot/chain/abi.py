@@ -7,6 +7,7 @@ unsigned and signed integers); dynamic return data is decoded with eth_abi where
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +54,14 @@ def word_int(data: bytes, offset: int) -> int:
 
 
 def word_address(data: bytes, offset: int) -> str:
-    return str(to_checksum_address(data[offset + 12 : offset + 32]))
+    return checksum("0x" + data[offset + 12 : offset + 32].hex())
+
+
+@functools.lru_cache(maxsize=8192)
+def checksum(address: str) -> str:
+    """EIP-55 form of a hex address. Remembered: the same few hundred pools and tokens come back in
+    every block's logs, and each checksum is a keccak (the watcher's hottest call before)."""
+    return str(to_checksum_address(address))
 
 
 def hex_to_bytes(value: str) -> bytes:
