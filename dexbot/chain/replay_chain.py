@@ -22,6 +22,7 @@ from pathlib import Path
 from dexbot.chain.devnet.anvil import Anvil
 from dexbot.chain.devnet.jsonrpc import DevRpc, RpcCallError
 from dexbot.chain.recorded_blocks import RecordedBlock
+from dexbot.chain.watcher import Header
 from dexbot.core.errors import ChainError
 
 
@@ -49,8 +50,9 @@ class ReplayChain:
         self.head = start.block
         self._gas_limit = 0
 
-    async def mine(self, block: RecordedBlock) -> None:
-        """Produce ``block`` (the next one) and check it is the recorded one."""
+    async def mine(self, block: RecordedBlock) -> Header:
+        """Produce ``block`` (the next one), check it is the recorded one; its header as mined (its hash
+        is the replay chain's own: see the module's note on the state root)."""
         n = block.number
         if n != self.head + 1:
             raise ReplayMismatch(f"block {n} does not follow the replay chain's head {self.head}")
@@ -67,22 +69,28 @@ class ReplayChain:
             *setup,
             *(("eth_sendRawTransaction", [raw]) for raw in block.txs),
         ]
-        calls.append(("evm_mine", []))
+        calls.append(("evm_mine_detailed", []))  # mines and answers the block: no read after it
         answers = await self.rpc.batch(calls, check=False)  # anvil runs a batch in order: one round trip
         for i, ((method, _), answer) in enumerate(zip(calls, answers, strict=True)):
             if isinstance(answer, RpcCallError):
                 sent = method == "eth_sendRawTransaction"
                 what = f"transaction {expected[i - len(setup)]}" if sent else method
                 raise ReplayMismatch(f"block {n}: the replay chain refused {what}: {answer}")
-        got = await self.rpc.call("eth_getBlockByNumber", hex(n), False)
+        mined = answers[-1]
+        got = mined[0] if isinstance(mined, list) and mined else None
         self.head = n
         self._check(block, got, expected)
+        assert got is not None  # _check said so
+        return Header(n, str(got["hash"]), str(got["parentHash"]), block.timestamp)
 
     def _check(self, block: RecordedBlock, got: dict[str, object] | None, expected: tuple[str, ...]) -> None:
         n = block.number
         if not got:
             raise ReplayMismatch(f"block {n}: the replay chain did not produce it")
-        txs = tuple(str(t).lower() for t in got.get("transactions", []))  # type: ignore[attr-defined]
+        txs = tuple(  # evm_mine_detailed answers whole transactions
+            str(t["hash"] if isinstance(t, dict) else t).lower()
+            for t in got.get("transactions", [])  # type: ignore[attr-defined]
+        )
         if txs != tuple(t.lower() for t in expected):
             raise ReplayMismatch(
                 f"block {n}: replayed {len(txs)} transaction(s), recorded {len(expected)} "

@@ -163,10 +163,10 @@ async def _drive(
     fills = svc.bus.subscribe()
     trades_seen = 0
     for done, b in enumerate(blocks, 1):
-        await chain.mine(b)
+        tip = await chain.mine(b)
         if b.number not in rec.tips and b.number != last:
             continue  # the live engine saw this block together with the next one
-        handled = await svc.step()
+        handled = await svc.step(tip)
         if handled != b.number:
             raise RecordingError(f"block {b.number}: the engine handled block {handled} instead")
         snap = svc.portfolio.snapshot()
