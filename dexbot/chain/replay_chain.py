@@ -64,7 +64,6 @@ class ReplayChain:
         if block.gas_limit != self._gas_limit:
             setup.append(("evm_setBlockGasLimit", [hex(block.gas_limit)]))
             self._gas_limit = block.gas_limit
-        expected = block.tx_hashes()
         calls: list[tuple[str, Sequence[object]]] = [
             *setup,
             *(("eth_sendRawTransaction", [raw]) for raw in block.txs),
@@ -74,8 +73,10 @@ class ReplayChain:
         for i, ((method, _), answer) in enumerate(zip(calls, answers, strict=True)):
             if isinstance(answer, RpcCallError):
                 sent = method == "eth_sendRawTransaction"
-                what = f"transaction {expected[i - len(setup)]}" if sent else method
+                what = f"transaction {block.tx_hashes()[i - len(setup)]}" if sent else method
                 raise ReplayMismatch(f"block {n}: the replay chain refused {what}: {answer}")
+        # the hashes the node gave the recorded raw transactions as it took them, in recorded order
+        expected = tuple(str(h) for h in answers[len(setup) : len(setup) + len(block.txs)])
         mined = answers[-1]
         got = mined[0] if isinstance(mined, list) and mined else None
         self.head = n
