@@ -93,7 +93,13 @@ def active_for(owner: object) -> Coalescer | None:
 
 @contextmanager
 def coalescing(owner: object, send: SendBatch) -> Iterator[Coalescer]:
-    """Within the block (and in tasks created within it), ``owner``'s calls are coalesced."""
+    """Within the block (and in tasks created within it), ``owner``'s calls are coalesced. Nested
+    inside another's block for the same owner it joins that one: reads started together by several
+    callers, each coalescing its own, still share one batch."""
+    outer = active_for(owner)
+    if outer is not None:
+        yield outer
+        return
     coalescer = Coalescer(owner, send)
     token = _ACTIVE.set(coalescer)
     try:

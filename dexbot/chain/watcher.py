@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from eth_utils import to_checksum_address
-
-from dexbot.chain.abi import ZERO_ADDRESS
+from dexbot.chain.abi import ZERO_ADDRESS, checksum
 from dexbot.chain.dex.events import (
     FACTORY_TOPICS,
     POOL_TOPICS,
@@ -41,6 +39,7 @@ from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError
 
 MIN_POLL_S = 0.05
+T = TypeVar("T")
 POLL_RETRIES = 3
 
 
@@ -102,9 +101,7 @@ class PoolWatcher:
         self.auto_watch = auto_watch
         self.poll_interval_s = poll_interval(block_time_s)
         self._hashes: dict[int, str] = {}
-        self.ages = PoolAges(
-            retention or Retention(), lambda: {str(to_checksum_address(p)) for p in pinned()}
-        )
+        self.ages = PoolAges(retention or Retention(), lambda: {checksum(p) for p in pinned()})
 
     # -- what to watch ------------------------------------------------------------------------------
 
@@ -122,10 +119,10 @@ class PoolWatcher:
     def watch_tokens(self, tokens: Iterable[str]) -> None:
         """Transfer logs of these tokens are reported too."""
         for token in tokens:
-            self.tokens[str(to_checksum_address(token))] = None
+            self.tokens[checksum(token)] = None
 
     def unwatch(self, addresses: Iterable[str]) -> None:
-        items = [str(to_checksum_address(a)) for a in addresses]
+        items = [checksum(a) for a in addresses]
         self.reader.discard(items)
         for a in items:
             self.states.pop(a, None)
@@ -161,18 +158,22 @@ class PoolWatcher:
         """The hash of block ``number`` on the chain as last read (None: outside the reorg window)."""
         return self._hashes.get(number)
 
-    async def poll(self) -> list[WatchEvent]:
-        """One step: events since the last poll (Reorg first, logs in chain order, NewBlock last)."""
+    async def poll(self, tip: Header | None = None) -> list[WatchEvent]:
+        """One step: events since the last poll (Reorg first, logs in chain order, NewBlock last).
+        ``tip``: the head as its driver already knows it (a replay that just mined it), which saves
+        reading it; should the chain have moved on, the retry reads the head itself."""
         if self.head is None:
             await self.start()
         assert self.head is not None
         for _ in range(POLL_RETRIES):
-            tip = await self._tip()
+            if tip is None:
+                tip = await self._tip()
             if tip.number <= self.head and tip.hash == self._hashes.get(tip.number):
                 return []  # nothing new; or an endpoint behind us (lagging, not a reorg)
             step = await self._read_step(tip)
             if step is not None:
                 return self._commit(step)
+            tip = None
         return []
 
     async def events(self) -> AsyncGenerator[WatchEvent, None]:
@@ -199,18 +200,28 @@ class PoolWatcher:
         last = self.head
         check = min(last, tip.number)
         wanted = {check, *range(max(last + 1, tip.number - self.reorg_depth + 1), tip.number + 1)}
-        headers = await self._headers(sorted(wanted))
+        from_block = last + 1
+        # Every read below is pinned to a known block, so they go out together: one HTTP batch, not
+        # three round trips one after the other. What a reorg or a new pool changes is read again.
+        with self.client.coalescing():
+            headers_read, logs_read, states_read = await asyncio.gather(
+                self._headers(sorted(wanted)),
+                self._logs(self._filters(), from_block, tip.number),
+                self.reader.read(tip.number),
+                return_exceptions=True,
+            )
+        headers = _value(headers_read)
         if headers.get(tip.number, tip).hash != tip.hash or check not in headers:
             return None
         reorg = None
-        from_block = last + 1
         if tip.number < last or headers[check].hash != self._hashes.get(check, headers[check].hash):
             ancestor = await self._common_ancestor(check, headers[check])
             reorg = Reorg(ancestor, last - ancestor, self._hashes.get(last, ""), tip.number, tip.hash)
             from_block = ancestor + 1
             missing = [n for n in range(max(from_block, tip.number - self.reorg_depth + 1), tip.number + 1)]
             headers.update(await self._headers([n for n in missing if n not in headers]))
-        logs = await self._logs(self._filters(), from_block, tip.number) if from_block <= tip.number else []
+            logs_read = await self._logs(self._filters(), from_block, tip.number)
+        logs = _value(logs_read)
         new_pools: list[str] = []
         for event in logs:
             if self.auto_watch and isinstance(event, PairCreated):
@@ -226,7 +237,9 @@ class PoolWatcher:
             known = headers.get(event.block_number)
             if known is not None and known.hash != event.block_hash:
                 return None
-        states, failed = await self.reader.read(tip.number)
+        if new_pools:  # the new pools' states too
+            states_read = await self.reader.read(tip.number)
+        states, failed = _value(states_read)
         return _Step(tip, headers, reorg, logs, states, failed)
 
     def _commit(self, step: _Step) -> list[WatchEvent]:
@@ -313,6 +326,7 @@ class PoolWatcher:
         return filters
 
     async def _logs(self, filters: list[dict[str, Any]], from_block: int, to_block: int) -> list[ChainEvent]:
+        """Empty when ``from_block`` is past ``to_block`` (a poll behind the head it saw last)."""
         calls: list[tuple[str, Sequence[Any]]] = []
         for start in range(from_block, to_block + 1, self.log_range):
             end = min(start + self.log_range - 1, to_block)
@@ -336,6 +350,13 @@ class PoolWatcher:
                     events.append(event)
         events.sort(key=lambda e: (e.block_number, e.log_index))
         return events
+
+
+def _value(read: T | BaseException) -> T:
+    """A read gathered beside others: its value, or its error raised now that it is needed."""
+    if isinstance(read, BaseException):
+        raise read
+    return read
 
 
 def _header(block: dict[str, Any]) -> Header:

@@ -22,7 +22,7 @@ from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
 from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.runtime import ChainRuntime, data_file, thoughts_file
-from dexbot.chain.watcher import PoolWatcher
+from dexbot.chain.watcher import Header, PoolWatcher
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError, DexbotError, StoreError
 from dexbot.engine.api.events import (
@@ -147,6 +147,7 @@ class EngineService:
         )
         self.decision = Decision()
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time
+        self._endpoints_read: list[str] | Exception | None = None  # read early by a replay's step
         self.waits = Progress()
         self.live: LiveExecutor | None = None
         executor: Executor = PaperExecutor(self.quotes)
@@ -394,11 +395,25 @@ class EngineService:
             self._stopped.set()
             await self.waits.stop()
 
-    async def step(self) -> int:
+    async def step(self, tip: Header | None = None) -> int:
         """Drive a started engine by hand (a replay): one watcher poll and its events handled, exactly as
-        the loop would, with no waiting between polls; the last block handled."""
-        await self._handle_batch(await self.watcher.poll())
+        the loop would, with no waiting between polls; the last block handled. ``tip``: the head as the
+        driver just mined it; the poll's reads and the block's fee snapshot, all pinned to it, then go
+        out as one HTTP batch (the snapshot is the one ``_fees`` asks for: the oracle keeps it), beside
+        the block's endpoint check (kept for ``_check_endpoints``): one round trip's wait, not five."""
+        if tip is None:
+            polled = await self.watcher.poll()
+        else:
+            with self.rt.client.coalescing():
+                polled, _, self._endpoints_read = await asyncio.gather(
+                    self.watcher.poll(tip), self._prefetch_fees(tip.number), self._read_endpoints()
+                )
+        await self._handle_batch(polled)
         return self.last_processed
+
+    async def _prefetch_fees(self, block: int) -> None:
+        with contextlib.suppress(ChainError, ValueError, KeyError):  # _fees reads again and says why
+            await self.gas.snapshot(head=block)
 
     async def _handle_batch(self, batch: list[WatchEvent]) -> None:
         for ev in batch:
@@ -652,15 +667,22 @@ class EngineService:
         """Every endpoint's chain id and head, each block: a lagging one goes last, one serving another
         chain leaves the rotation (said once), and only when none serves ours does the chain-id breaker
         see the other chain."""
-        try:
-            changes = await self.rt.client.check_endpoints()
-        except (ChainError, OSError) as err:
-            log.warning("endpoint check failed: %s", err)
+        changes, self._endpoints_read = self._endpoints_read, None
+        if changes is None:
+            changes = await self._read_endpoints()
+        if isinstance(changes, Exception):
+            log.warning("endpoint check failed: %s", changes)
             return
         for line in changes:
             log.warning("%s", line)
             self.bus.publish(EngineError(where="rpc", message=line))
         self.guard.chain_id_observed = self.rt.client.observed_chain_id()
+
+    async def _read_endpoints(self) -> list[str] | Exception:
+        try:
+            return await self.rt.client.check_endpoints()
+        except (ChainError, OSError) as err:
+            return err
 
     async def _seed_known_pools(self, head: int) -> None:
         dep = self.rt.deployment

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import to_checksum_address
-
-from dexbot.chain.abi import hex_to_bytes, topic, word_int, word_uint
+from dexbot.chain.abi import checksum, hex_to_bytes, topic, word_int, word_uint
 
 PAIR_CREATED = topic("PairCreated(address,address,address,uint256)")
 POOL_CREATED = topic("PoolCreated(address,address,uint24,int24,address)")
@@ -115,11 +113,11 @@ WatchEvent = ChainEvent | Reorg | NewBlock
 
 
 def _topic_address(value: str) -> str:
-    return str(to_checksum_address("0x" + value[-40:]))
+    return checksum("0x" + value[-40:])
 
 
 def _data_address(data: bytes, offset: int) -> str:
-    return str(to_checksum_address(data[offset + 12 : offset + 32]))
+    return checksum("0x" + data[offset + 12 : offset + 32].hex())
 
 
 def decode_log(log: dict[str, Any]) -> ChainEvent | None:
@@ -130,7 +128,7 @@ def decode_log(log: dict[str, Any]) -> ChainEvent | None:
     t0 = topics[0].lower()
     data = hex_to_bytes(log.get("data") or "0x")
     where = (
-        str(to_checksum_address(log["address"])),
+        checksum(log["address"]),
         int(log["blockNumber"], 16),
         str(log["blockHash"]),
         str(log["transactionHash"]),

@@ -174,10 +174,10 @@ async def _drive(
             await chain.rollback(e.to)
             continue
         b, done = e.block, done + 1
-        await chain.mine(b)
+        tip = await chain.mine(b)
         if not e.tip and e is not seen[-1]:
             continue  # the live engine saw this block together with the next one
-        handled = await svc.step()
+        handled = await svc.step(tip)
         if handled != b.number:
             raise RecordingError(f"block {b.number}: the engine handled block {handled} instead")
         snap = svc.portfolio.snapshot()

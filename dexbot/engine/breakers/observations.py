@@ -24,7 +24,7 @@ from dexbot.engine.breakers.context import (
     PoolObs,
     TxStatusAt,
 )
-from dexbot.engine.market.view import MarketView
+from dexbot.engine.market.view import MarketView, PoolInfo
 from dexbot.engine.portfolio import Portfolio
 
 RPC_WINDOW_S = 300.0
@@ -141,6 +141,9 @@ class Observations:
             self.l1_fees.append(l1_fee)
         rpc_requests, rpc_errors = self._rpc_window(now)
         reorg, self.reorg_depth = self.reorg_depth, 0
+        by_token: dict[str, list[PoolInfo]] = {}  # once per block, not once per pool
+        for i in view.pools.values():
+            by_token.setdefault(i.token, []).append(i)
         pools = tuple(
             PoolObs(
                 pool=i.pool,
@@ -149,8 +152,8 @@ class Observations:
                 price=i.price,
                 liquidity=i.liquidity_wei,
                 peak_liquidity=i.peak_liquidity_wei,
-                recent_prices=tuple(p for _, p, _ in list(i.history)[-RECENT_PRICES:-1]),
-                reference_price=_reference(view, i.token, i.pool),
+                recent_prices=_recent_prices(i),
+                reference_price=_reference(by_token[i.token], i.pool),
             )
             for i in view.pools.values()
             if i.history
@@ -199,7 +202,14 @@ def _day(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
-def _reference(view: MarketView, token: str, pool: str) -> int:
+def _recent_prices(info: PoolInfo) -> tuple[int, ...]:
+    """The prices of the last ``RECENT_PRICES`` samples but the newest, read from the end of the
+    history (no copy of the whole window)."""
+    h, n = info.history, len(info.history)
+    return tuple(h[k][1] for k in range(max(0, n - RECENT_PRICES), n - 1))
+
+
+def _reference(token_pools: list[PoolInfo], pool: str) -> int:
     """The same token's price on its deepest other pool (0 when it trades in one pool only)."""
-    others = [p for p in view.for_token(token) if p.pool != pool and p.price]
+    others = [p for p in token_pools if p.pool != pool and p.price]
     return max(others, key=lambda p: p.liquidity_wei).price if others else 0

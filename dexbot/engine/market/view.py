@@ -21,8 +21,9 @@ class PoolInfo:
     created_at: float  # unix seconds
     history: deque[tuple[int, int, int]] = field(
         default_factory=lambda: deque(maxlen=240)
-    )  # block, price, liq
+    )  # block, price, liq; changed only through ``record`` (it keeps the peak below)
     volume_token: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=240))  # block, sold in
+    _peak: int | None = field(default=None, init=False, repr=False, compare=False)  # None: work it out
 
     @property
     def price(self) -> int:
@@ -34,7 +35,28 @@ class PoolInfo:
 
     @property
     def peak_liquidity_wei(self) -> int:
-        return max((h[2] for h in self.history), default=0)
+        """The highest liquidity in the history. Kept up to date by ``record``, not recounted: every
+        pool's peak is read every block (the breakers' view), and recounting 240 entries for each of
+        tens of pools was half of a block's work."""
+        if self._peak is None:
+            self._peak = max((h[2] for h in self.history), default=0)
+        return self._peak
+
+    def record(self, block: int, price: int, liquidity_wei: int) -> None:
+        """This block's price and liquidity: a later sample of the same block replaces the earlier."""
+        h = self.history
+        gone: int | None
+        if h and h[-1][0] == block:
+            gone = h[-1][2]
+            h[-1] = (block, price, liquidity_wei)
+        else:
+            gone = h[0][2] if h.maxlen is not None and len(h) == h.maxlen else None
+            h.append((block, price, liquidity_wei))
+        if self._peak is not None:
+            if gone is not None and gone >= self._peak and liquidity_wei < gone:
+                self._peak = None  # the peak left the window: recount on the next read
+            else:
+                self._peak = max(self._peak, liquidity_wei)
 
     def change_bps(self, blocks: int) -> int | None:
         """Price change over the last ``blocks`` blocks, in bps; None without enough history."""
@@ -70,12 +92,8 @@ class MarketView:
 
     def record(self, pool: str, block: int, price: int, liquidity_wei: int) -> None:
         info = self.pools.get(pool)
-        if info is None:
-            return
-        if info.history and info.history[-1][0] == block:
-            info.history[-1] = (block, price, liquidity_wei)
-        else:
-            info.history.append((block, price, liquidity_wei))
+        if info is not None:
+            info.record(block, price, liquidity_wei)
 
     def for_token(self, token: str) -> list[PoolInfo]:
         return [p for p in self.pools.values() if p.token == token]

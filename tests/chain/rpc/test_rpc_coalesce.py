@@ -109,3 +109,21 @@ async def test_simulations_and_traces_go_out_on_their_own(chain: Devnet, client:
     assert (int(head, 16) >= 0, len(blocks), chain_id) == (True, 1, hex(chain.chain_id))
     assert posts.count("batch") == 1
     assert len(posts) == 2
+
+
+async def test_a_coalescing_block_inside_another_joins_its_batch(chain: Devnet, client: RpcClient) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+
+    async def nested() -> list[object]:
+        with client.coalescing():  # a reader that coalesces its own reads, started beside another
+            reads = client.request("eth_chainId"), client.request("eth_blockNumber")
+            return list(await asyncio.gather(*reads))
+
+    with client.coalescing():
+        (chain_id, head), balance = await asyncio.gather(
+            nested(), client.request("eth_getBalance", [chain.deployment.deployer, "latest"])
+        )
+
+    assert (chain_id, int(head, 16) >= 0, int(balance, 16) > 0) == (hex(chain.chain_id), True, True)
+    assert posts == ["batch"]

@@ -23,7 +23,7 @@ from dexbot.chain.dex.events import (
 from dexbot.chain.dex.states import V2State, V3State
 from dexbot.chain.dex.uniswap_v2.pair import get_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import get_pool, read_pool
-from dexbot.chain.watcher import PoolWatcher, poll_interval
+from dexbot.chain.watcher import Header, PoolWatcher, poll_interval
 
 E18 = 10**18
 
@@ -127,6 +127,40 @@ async def test_swaps_and_transfers_arrive_with_the_states_they_left(dev: DevChai
     block = closing(events)
     assert (block.number, block.changed) == (head, (token.v2_pair, token.v3_pool))
     assert await watcher.poll() == []
+
+
+async def test_a_poll_is_the_head_then_one_batch_and_handed_the_head_only_the_batch(dev: DevChain) -> None:
+    token = next(t for t in dev.dep.tokens if t.kind == "plain" and t.v2_pair)
+    assert token.v2_pair
+    trader = dev.trader()
+    watcher = PoolWatcher(dev.client, dev.addrs, block_time_s=0)
+    watcher.watch_v2([token.v2_pair])
+    watcher.watch_tokens([token.address])
+    await watcher.start()
+    posts: list[str] = []
+
+    def observe(_i: int, cls: str, _status: str, _s: float) -> None:
+        posts.append(cls)
+
+    dev.client.observers.append(observe)
+    try:
+        await dev.swap_v2(trader, [dev.addrs.weth, token.address], E18, native_in=True)
+        posts.clear()
+        read = await watcher.poll()  # headers, logs and pool states of the new head: one batch
+        assert posts == ["read", "batch"]
+        await dev.swap_v2(trader, [dev.addrs.weth, token.address], E18, native_in=True)
+        raw = await dev.client.request("eth_getBlockByNumber", ["latest", False])
+        tip = Header(int(raw["number"], 16), raw["hash"], raw["parentHash"], int(raw["timestamp"], 16))
+        posts.clear()
+        handed = await watcher.poll(tip)
+        assert posts == ["batch"]
+    finally:
+        dev.client.observers.remove(observe)
+    for events in (read, handed):
+        assert [type(e) for e in events if not isinstance(e, Transfer)] == [Sync, V2Swap, NewBlock]
+    assert closing(handed).number == tip.number == closing(read).number + 1
+    pair = await read_pair(dev.client, token.v2_pair, tip.number)
+    assert watcher.states[token.v2_pair] == V2State(token.v2_pair, pair.reserve0, pair.reserve1, tip.number)
 
 
 async def test_a_revert_to_a_shorter_different_chain_is_a_reorg_and_is_re_read(dev: DevChain) -> None:
