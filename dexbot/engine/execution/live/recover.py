@@ -194,7 +194,10 @@ class Recovery:
             l1_fee=bill.l1_fee,
         )
         if buy:
-            meta = await token_meta(self.client, token, fill.block_number, multicall=self.multicall)
+            # read at the head: a symbol and decimals do not change, and the fill's block may be older
+            # than the state the node keeps (a restart that took longer than its history)
+            head = await self.client.block_number()
+            meta = await token_meta(self.client, token, head, multicall=self.multicall)
             pos, trade = await self.pf.apply_buy(fill, symbol=meta.symbol, decimals=meta.decimals)
         else:
             assert pos is not None
