@@ -140,6 +140,12 @@ class Matrix:
                     reached = False
                     proc.proc.kill()
             rc = proc.proc.wait(HANG_S)
+            if must_reach and rc != -9:
+                proc.events()  # takes in what it printed so far
+                raise AssertionError(
+                    f"crash point {point}:{hit}: the bot exited {rc} on its own; stderr: "
+                    f"{proc.stderr()[-2000:]}\nlast output: {''.join(proc.lines[-15:])[-3000:]}"
+                )
         finally:
             proc.close()
         r = Round(point, hit, rc == -9, reached, recovery)
