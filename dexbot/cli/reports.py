@@ -95,8 +95,12 @@ def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
     return out
 
 
+REORGED_NOTE = "taken back by a reorg (not on the chain): "
+
+
 def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> list[TradeFilled]:
-    """Stored trades (of ``instance``) as TradeFilled events (oldest first), for the UI's trade history."""
+    """Stored trades (of ``instance``) as TradeFilled events (oldest first), for the UI's trade history.
+    A fill a reorg took back stays listed, since it happened, but its reason says it is not on the chain."""
     q = select(Trade).order_by(col(Trade.id).desc()).limit(limit)
     if instance is not None:
         q = q.where(Trade.instance == instance)
@@ -120,7 +124,7 @@ def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> l
                 gas_cost=t.gas_cost,
                 l1_fee=t.l1_fee,
                 tx_hash=t.tx_hash,
-                reason=t.reason,
+                reason=REORGED_NOTE + t.reason if t.status == "reorged" else t.reason,
                 decimals=pos.decimals if pos else 18,
                 at=t.created_at,
             )

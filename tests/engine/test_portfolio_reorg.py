@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dexbot.cli.reports import pnl_reports
+from dexbot.cli.reports import REORGED_NOTE, pnl_reports, trade_events
 from dexbot.engine.execution.types import Fill
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.reorged import unbook_since
@@ -77,6 +77,12 @@ async def test_sells_after_the_ancestor_are_taken_back_and_the_position_is_as_be
         (12, "reorged"),
     ]
     assert set(repo.trade_hashes(pf.db, pf.account.id or 0)) == set()  # no hashes: paper fills
+    # the TUI's trade history still lists the taken-back sells, each saying it is not on the chain
+    assert [(t.side, t.reason) for t in trade_events(pf.db)] == [
+        ("buy", ""),
+        ("sell", REORGED_NOTE + "twap"),
+        ("sell", REORGED_NOTE + "take_profit"),
+    ]
     (report,) = pnl_reports(pf.db)  # what `dexbot pnl` shows: the buy alone, its position open
     assert (report.trades, report.gas_spent, report.wins, report.losses, report.open_positions) == (
         1,
