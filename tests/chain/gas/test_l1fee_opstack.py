@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import AsyncIterator
 
-import pytest
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
@@ -25,18 +23,6 @@ from dexbot.core.config import OP_GAS_PRICE_ORACLE
 
 L1_FEE_VAULT = "0x420000000000000000000000000000000000001A"
 DEAD = "0x000000000000000000000000000000000000dEaD"
-
-
-@pytest.fixture
-async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
-    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
-    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
-    try:
-        yield client
-    finally:
-        await client.request("evm_revert", [snap])
-        await client.close()
 
 
 def payloads() -> list[bytes]:

@@ -6,7 +6,6 @@ where the oracle has the function and counts 0, said once, where it has not."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from eth_account import Account
@@ -25,18 +24,6 @@ OPERATOR_FEE_VAULT = "0x420000000000000000000000000000000000001B"
 L1_FEE_VAULT = "0x420000000000000000000000000000000000001A"
 DEAD = "0x000000000000000000000000000000000000dEaD"
 SCALAR, CONSTANT = 500_000, 7 * 10**12
-
-
-@pytest.fixture
-async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
-    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
-    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
-    try:
-        yield client
-    finally:
-        await client.request("evm_revert", [snap])
-        await client.close()
 
 
 def oracle(dn: Devnet, rpc: RpcClient) -> GasOracle:
