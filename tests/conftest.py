@@ -17,6 +17,7 @@ import pytest
 from web3 import AsyncWeb3, Web3
 
 from dexbot.chain.devnet import Anvil, Devnet, prepare_chain
+from dexbot.chain.rpc import RpcClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/waits.py: ``from waits import ...``
 
@@ -101,3 +102,16 @@ async def aw3(devnet: Devnet) -> AsyncIterator[AsyncWeb3]:
         yield AsyncWeb3(provider)
     finally:
         await provider.disconnect()
+
+
+@pytest.fixture
+async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
+    """An RpcClient on the OP-stack devnet, automining, with the test's changes reverted afterwards."""
+    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
+    snap = await client.request("evm_snapshot", [])
+    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
+    try:
+        yield client
+    finally:
+        await client.request("evm_revert", [snap])
+        await client.close()

@@ -25,19 +25,6 @@ async def rpc(chain: Devnet) -> AsyncIterator[RpcClient]:
 
 
 @pytest.fixture
-async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
-    """An RpcClient on the OP-stack devnet, automining, with the test's changes reverted afterwards."""
-    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
-    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
-    try:
-        yield client
-    finally:
-        await client.request("evm_revert", [snap])
-        await client.close()
-
-
-@pytest.fixture
 def fill_block(rpc: RpcClient, chain: Devnet) -> FillBlock:
     """``await fill_block([gas, ...])`` mines one block whose gas used is exactly the sum and returns it.
 

@@ -43,18 +43,6 @@ OPERATOR_FEE_VAULT = "0x420000000000000000000000000000000000001B"
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
 
 
-@pytest.fixture
-async def op_client(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
-    client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
-    await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
-    try:
-        yield client
-    finally:
-        await client.request("evm_revert", [snap])
-        await client.close()
-
-
 async def _live(
     client: RpcClient, dep: Any, addrs: DexAddresses, gas: GasOracle, pol: Any, db: Any, block: int
 ) -> tuple[Portfolio, LiveExecutor]:
@@ -85,9 +73,9 @@ async def _live(
 
 @pytest.mark.parametrize("operator_fee", [(0, 0), (500_000, 7 * 10**12)], ids=["no-operator-fee", "isthmus"])
 async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
-    op_devnet: Devnet, op_client: RpcClient, tmp_path: Path, operator_fee: tuple[int, int]
+    op_devnet: Devnet, op_rpc: RpcClient, tmp_path: Path, operator_fee: tuple[int, int]
 ) -> None:
-    client, dep = op_client, op_devnet.deployment
+    client, dep = op_rpc, op_devnet.deployment
     async with DevRpc(op_devnet.rpc_url) as dev:
         await set_operator_fee(dev, *operator_fee)
     # chain time ahead of the wall clock: both deadlines are chain time + 300 s, the same bytes
@@ -131,13 +119,13 @@ async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
 
 
 async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
-    op_devnet: Devnet, op_client: RpcClient
+    op_devnet: Devnet, op_rpc: RpcClient
 ) -> None:
     """No live account and no tokens on chain: like the live path, a sale first approves exactly its
     amount; the chain runs both from the pricing key, the sale with the token's balance overridden in its
     storage, and the gas is what the two transactions use when the key really holds the tokens and sends
     them. Both pay the oracle's L1 fee."""
-    client, dep = op_client, op_devnet.deployment
+    client, dep = op_rpc, op_devnet.deployment
     await client.request("evm_increaseTime", [3600])  # chain time ahead of the wall clock: one deadline
     await client.request("evm_mine", [])
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
@@ -200,15 +188,15 @@ async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
 
 
 @pytest.fixture
-async def ticking(op_client: RpcClient) -> AsyncIterator[RpcClient]:
+async def ticking(op_rpc: RpcClient) -> AsyncIterator[RpcClient]:
     """Every block a second after the last, as on a real chain, not at the wall clock (two blocks within
     one second would share a timestamp): a V2 pair's price accumulator is then written by a sale in the
     block after a buy, as the pricer, simulating a later block, expects. A node setting: reset after."""
-    await op_client.request("anvil_setBlockTimestampInterval", [1])
+    await op_rpc.request("anvil_setBlockTimestampInterval", [1])
     try:
-        yield op_client
+        yield op_rpc
     finally:
-        await op_client.request("anvil_removeBlockTimestampInterval", [])
+        await op_rpc.request("anvil_removeBlockTimestampInterval", [])
 
 
 @pytest.mark.parametrize("share", [1, 2], ids=["whole-position", "half-slice"])
