@@ -70,7 +70,13 @@ class Anvil:
     ``--transaction-block-keeper N``) bound anvil's memory, which otherwise keeps every block's state.
     Reads at an older block fail with BlockOutOfRangeError, and after ``evm_revert`` to a snapshot taken
     more than N blocks ago the states before it are gone too, so the test suite's devnet, rolled back
-    around every test, keeps every block (0, the default here).
+    around every test, keeps anvil's own history (0, the default here: the newest 500 states).
+
+    Never a state on disk (``--max-persisted-states 0``, which ``--prune-history`` implies): anvil 1.7.1
+    reads a state back from its disk cache without contract code, so a reorg or rollback to such a block
+    leaves every contract empty (checked: ``anvil_reorg`` 650 blocks deep wiped them all). It strikes
+    sooner than that depth: a block rebuilt after ``evm_revert`` can hash exactly as an older one whose
+    state went to disk. A state anvil cannot hold is better gone (BlockOutOfRange, said) than wrong.
     """
 
     def __init__(
@@ -131,6 +137,8 @@ class Anvil:
             cmd.append("--optimism")
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
+        else:  # anvil's own history: its newest 500 states in memory, and never older ones on disk
+            cmd += ["--max-persisted-states", "0"]
         if self.tx_history_blocks:
             cmd += ["--transaction-block-keeper", str(self.tx_history_blocks)]
         return cmd

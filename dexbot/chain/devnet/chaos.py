@@ -33,6 +33,7 @@ from eth_abi import decode, encode
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet.anvil import free_port
 from dexbot.chain.devnet.faults import HTTP_LEVEL, Fault
+from dexbot.core.errors import DevnetError
 
 GET_RESERVES = selector("getReserves()")
 AGGREGATE3 = selector("aggregate3((address,bool,bytes)[])")
@@ -159,11 +160,12 @@ class ChaosProxy:
         me = accounts["result"][0]
         tx = {"from": me, "to": me, "value": "0x1"}
         reorg = {"jsonrpc": "2.0", "id": 2, "method": "anvil_reorg", "params": [depth, [[tx, 0]]]}
-        await self._upstream(reorg)
+        _node_did(await self._upstream(reorg))
 
     async def rollback(self, depth: int) -> None:
         """Drop the newest ``depth`` blocks: a shorter chain wins."""
-        await self._upstream({"jsonrpc": "2.0", "id": 1, "method": "anvil_rollback", "params": [depth]})
+        rollback = {"jsonrpc": "2.0", "id": 1, "method": "anvil_rollback", "params": [depth]}
+        _node_did(await self._upstream(rollback))
 
     # -- serving ------------------------------------------------------------------------------------
 
@@ -388,6 +390,12 @@ def _lie(calldata: str, result: str, scale_bps: int) -> str:
 def _scaled(reserves: bytes, scale_bps: int) -> bytes:
     r0 = int.from_bytes(reserves[:32], "big") * scale_bps // 10_000
     return (r0 % 2**112).to_bytes(32, "big") + reserves[32:]
+
+
+def _node_did(answer: dict[str, Any]) -> None:
+    """A reorg the node refused (its states gone) must stop the drill there, not look like a quiet chain."""
+    if "error" in answer:
+        raise DevnetError(f"the node refused the reorg: {answer['error'].get('message', answer['error'])}")
 
 
 def _result(rpc_id: Any, result: Any) -> dict[str, Any]:

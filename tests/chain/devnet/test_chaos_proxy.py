@@ -14,7 +14,7 @@ from dexbot.chain.dex.states import StateReader
 from dexbot.chain.dex.uniswap_v2.pair import read_pair
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
-from dexbot.core.errors import ChainIdMismatch, InputError
+from dexbot.core.errors import ChainIdMismatch, DevnetError, InputError
 
 ADDR = "0x00000000000000000000000000000000000000bb"
 
@@ -120,6 +120,18 @@ async def test_a_reorg_under_the_proxy_replaces_the_newest_blocks(
     after = await direct.request("eth_getBlockByNumber", [hex(head), False])
     assert await direct.block_number() == head
     assert after["hash"] != before["hash"]
+
+
+async def test_a_reorg_or_rollback_the_node_refuses_stops_the_drill_with_its_reason(
+    proxy: ChaosProxy, direct: RpcClient
+) -> None:
+    """Deeper than the chain: the node says no, and a drill must not go on as if the chain had moved."""
+    head = await direct.block_number()
+    with pytest.raises(DevnetError, match="the node refused the reorg: "):
+        await proxy.reorg(head + 5)
+    with pytest.raises(DevnetError, match="the node refused the reorg: "):
+        await proxy.rollback(head + 5)
+    assert await direct.block_number() == head
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,9 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
     at = cmd.index("--transaction-block-keeper")
     assert cmd[at : at + 2] == ["--transaction-block-keeper", "300"]
     assert "--block-time" not in cmd
-    assert "--prune-history" not in Anvil().command(1)  # 0: anvil's own default, every block kept
+    unbounded = Anvil().command(1)  # 0: anvil's own in-memory history, never a state on disk
+    assert "--prune-history" not in unbounded
+    assert unbounded[unbounded.index("--max-persisted-states") + 1] == "0"
 
 
 @pytest.mark.parametrize(("key", "value", "least"), [("history_blocks", 7, 8), ("tx_history_blocks", 63, 64)])
@@ -198,6 +200,30 @@ async def test_a_snapshot_reverts_but_history_pruned_meanwhile_stays_gone(dev: D
         await dev.eth_balance(holder, head - 1)
     with pytest.raises(RpcError, match="Required data unavailable"):
         await dev.client.request("anvil_rollback", [1])
+
+
+async def test_a_reorg_past_the_states_anvil_holds_is_refused_and_never_empties_the_contracts(
+    tmp_path: Path,
+) -> None:
+    """anvil's disk cache hands a state back without contract code: a reorg to such a block used to empty
+    every contract while answering success. With no state on disk the node refuses instead, and a reorg
+    within the states it holds keeps the code."""
+    code, where = "0x6001600055", "0x00000000000000000000000000000000000000aa"
+    with Anvil(log_path=tmp_path / "anvil.log") as anvil:
+        async with DevRpc(anvil.rpc_url) as rpc:
+            me = (await rpc.call("eth_accounts"))[0]
+            await rpc.call("anvil_setCode", where, code)
+            await rpc.call("anvil_mine", hex(700))  # past anvil's 500 states in memory
+            marker = [[{"from": me, "to": me, "value": "0x1"}, 0]]
+            with pytest.raises(DevnetError, match="BlockOutOfRange"):
+                await rpc.call("anvil_reorg", 650, marker)
+            assert await rpc.call("eth_getCode", where, "latest") == code
+            before = await rpc.call("eth_getBlockByNumber", "latest", False)
+            await rpc.call("anvil_reorg", 3, marker)
+            after = await rpc.call("eth_getBlockByNumber", "latest", False)
+            assert after["number"] == before["number"]
+            assert after["hash"] != before["hash"]
+            assert await rpc.call("eth_getCode", where, "latest") == code
 
 
 def test_anvil_returns_freed_pages_at_once_unless_told_otherwise(
