@@ -137,8 +137,8 @@ class Anvil:
             cmd.append("--optimism")
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
-        else:  # anvil's own history: its newest 500 states in memory, and never older ones on disk
-            cmd += ["--max-persisted-states", "0"]
+        elif "--prune-history" not in self.extra_args:  # which implies no state on disk (and refuses both)
+            cmd += ["--max-persisted-states", "0"]  # anvil's own history: 500 states in memory, none on disk
         if self.tx_history_blocks:
             cmd += ["--transaction-block-keeper", str(self.tx_history_blocks)]
         return cmd

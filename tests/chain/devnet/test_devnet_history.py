@@ -94,6 +94,9 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
     unbounded = Anvil().command(1)  # 0: anvil's own in-memory history, never a state on disk
     assert "--prune-history" not in unbounded
     assert unbounded[unbounded.index("--max-persisted-states") + 1] == "0"
+    replay = Anvil(extra_args=("--prune-history", "64")).command(1)  # anvil refuses both flags together
+    assert "--max-persisted-states" not in replay
+    assert "--max-persisted-states" not in cmd
 
 
 @pytest.mark.parametrize(("key", "value", "least"), [("history_blocks", 7, 8), ("tx_history_blocks", 63, 64)])
