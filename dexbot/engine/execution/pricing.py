@@ -150,8 +150,10 @@ class SwapPricer:
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
         for tx, gas_used in zip(signed, used, strict=True):
-            l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
-            operator += await self.gas.operator_fee(gas_used)
+            l1 += await self.gas.l1_fee_signed(
+                bytes(self.account.sign_transaction(tx).raw_transaction), block=at
+            )
+            operator += await self.gas.operator_fee(gas_used, block=at)
         return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
 
     async def _gas_used(
