@@ -5,7 +5,8 @@ blocks each; provenance in its README). The simulated histories in ``bench/data/
 (scripts/record-fee-history.py) stay as stress cases: bursts and surges the real windows did not have,
 labelled ``sim``. Both sets are judged by the same goals, each on its own. The replay model (baselines,
 inclusion, hindsight ceilings) is in gas_replay.py; what a bidder without foresight can gain by holding one
-block, and the bound that puts on half the two-block ceiling, in gas_hold.py.
+block, and the bound that puts on half the two-block ceiling, in gas_hold.py; a hold rule learnt from past
+blocks only and what richer features give out of sample, in gas_hold_causal.py.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ from bench.gas_hold import (
     second_hold,
     window,
 )
+from bench.gas_hold_causal import (
+    FEATURES,
+    ONLINE_WINDOW,
+    feature_gain,
+    held_gain_pct,
+    online_holds,
+    perfect_hold_pct,
+    replay_online_hold,
+)
 from bench.gas_replay import GWEI, Comparison, Replay, Tally, load, race, replay
 from bench.gas_replay import History as History
+from dexbot.chain.gas.basefee import op_stack_rule
 from dexbot.chain.gas.strategy import URGENCIES, Urgency
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -32,6 +43,10 @@ URGENCY: Urgency = "normal"
 FALLBACK_GOAL_PCT = 23.1
 INCLUSION_GOAL_PCT = 95.0
 CEILING_SHARE_GOAL = 0.5  # of the two-block hindsight ceiling, on the mean of a set
+WHY_OUT_OF_REACH = (
+    "the ceiling enters the cheaper of the next two blocks, and which one that is rests on how full the next "
+    "block will be, which no past feature foretells out of sample"
+)
 
 
 def histories(data_dir: Path = DATA) -> dict[str, list[History]]:
@@ -200,6 +215,60 @@ def _honest_bound(label: str, hs: list[History], replays: list[Replay]) -> list[
     return out
 
 
+def _causal(label: str, hs: list[History], replays: list[Replay]) -> list[dict[str, Any]]:
+    """The goal's last attempt (gas_hold_causal.py): our strategy holding by a rule learnt online from
+    past blocks only, and the bound out-of-sample features put on any hold rule: the one-block ceiling
+    plus the best hold gain any feature set kept out of sample (or the online rule's, if more) plus the
+    fitted second hold, against half the two-block ceiling on the mean."""
+    kind = "real recorded" if label == "real" else "simulated stress"
+    half = CEILING_SHARE_GOAL * sum(r.best.saved_pct for r in replays) / len(replays)
+    windows = [window(h) for h in hs]
+    online = [replay_online_hold(h, w, URGENCY) for h, w in zip(hs, windows, strict=True)]
+    ours = Tally()
+    for c in online:
+        ours.merge(c.ours)
+    mean = sum(c.saved_pct for c in online) / len(online)
+    held = _entry(
+        f"gas_{label}_normal_with_online_hold",
+        mean,
+        "% saved",
+        half,
+        f"{kind}: normal holding one block when the exact EIP-1559 rule, at the fullness that followed "
+        f"like heads in the past {ONLINE_WINDOW} blocks, makes the block after next cheaper (no hindsight): "
+        + ", ".join(f"{h.name} {c.saved_pct:.2f} %" for h, c in zip(hs, online, strict=True))
+        + f"; in 1/2 blocks {ours.within1_pct:.1f}/{ours.within2_pct:.1f} %",
+        None,
+    )
+    held.update(
+        per_history_saved_pct=[round(c.saved_pct, 3) for c in online],
+        within_2_blocks_pct=round(ours.within2_pct, 2),
+    )
+    bounds, details = [], []
+    for h, w, r in zip(hs, windows, replays, strict=True):
+        chain_rule = op_stack_rule(h.extra_data()) or h.rule
+        decided = online_holds(w, chain_rule)
+        gains = [feature_gain(w, name) for name in FEATURES]
+        best = max(max(g.out_of_sample for g in gains), held_gain_pct(w, decided.__getitem__))
+        bounds.append(r.best1.saved_pct + best + second_hold(w, fit_hold_rule(w))[0])
+        details.append(
+            f"{h.name}: hold out of sample <= {best:.2f} % (perfect hold {perfect_hold_pct(w):.2f} %; "
+            + ", ".join(f"{g.name} {g.in_sample:.2f}/{g.out_of_sample:.2f}" for g in gains)
+            + " in/out of sample)"
+        )
+    value = sum(bounds) / len(bounds)
+    bound = _entry(
+        f"gas_{label}_causal_bound",
+        value,
+        "% saved",
+        half,
+        f"{kind}: tips + the best out-of-sample hold + a second hold vs half the 2-block ceiling "
+        f"({'reachable' if value >= half else 'out of reach: ' + WHY_OUT_OF_REACH}); " + "; ".join(details),
+        None,
+    )
+    bound.update(per_history_bound_pct=[round(b, 3) for b in bounds])
+    return [held, bound]
+
+
 def _cross_window(a: Window, b: Window) -> dict[str, Any]:
     """The one-hold rule fitted on one real Ethereum window, scored on the other (no hindsight there)."""
     fa, fb = (HoldRule(r.low, r.high) for r in (fit_hold_rule(a), fit_hold_rule(b)))
@@ -294,6 +363,15 @@ def run(data_dir: Path = DATA) -> list[dict[str, Any]]:
         entries += [_history_entry(label, h, r) for h, r in zip(hs, replays, strict=True)]
         entries += _set_entries(label, replays)
         entries += _honest_bound(label, hs, replays)
+        causal = _causal(label, hs, replays)
+        goal = next(e for e in entries if e["name"] == f"gas_{label}_savings_vs_node_oracle")
+        bound = causal[-1]
+        if not goal["met"] and bound["value"] < bound["baseline"]:
+            goal["goal"] += (
+                f"; not met, and out of reach: the causal bound is {bound['value']:.2f} % against "
+                f"{bound['baseline']:.2f} % (gas_{label}_causal_bound)"
+            )
+        entries += causal
         entries += _by_urgency(label, hs)
         entries += _fast_lane(label, hs)
     return entries

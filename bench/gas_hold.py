@@ -20,6 +20,7 @@ used only) scores each window's rule on the other.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,16 +115,22 @@ def fit_hold_rule(w: Window) -> HoldRule:
 
 
 def replay_hold(h: History, urgency: Urgency, rule: HoldRule) -> Comparison:
-    """Our strategy with one hold (no second): on a held head it is priced at head ``t+1`` from what the
-    chain showed then and sent; against the node's answer sent at head ``t``, on the same transactions."""
+    """Our strategy with one hold (no second) by ``rule``, against the node's answer."""
+    g = [x / h.gas_limit for x in h.b["gas_used"]]
+    return replay_held(h, urgency, lambda t: rule.holds(g[t]))
+
+
+def replay_held(h: History, urgency: Urgency, holds: Callable[[int], bool]) -> Comparison:
+    """Our strategy holding one block at the heads ``holds`` picks: on a held head it is priced at head
+    ``t+1`` from what the chain showed then and sent; against the node's answer sent at head ``t``, on
+    the same transactions."""
     oracle = node_oracle(h)
     chain_rule = op_stack_rule(h.extra_data()) or h.rule
     heads = range(HISTORY_BLOCKS, h.blocks - MAX_WAIT)
     node_tips = {t: oracle(t) for t in range(heads.start, heads.stop + 1)}  # the oracle remembers: in order
-    g = [x / h.gas_limit for x in h.b["gas_used"]]
     cmp = Comparison()
     for t in heads:
-        send = t + 1 if rule.holds(g[t]) else t
+        send = t + 1 if holds(t) else t
         s = suggest(h.head(send), h.fee_history(send), urgency, chain_rule, node_tip=node_tips[send])
         ours = include(h, send, s.max_fee_per_gas, s.max_priority_fee_per_gas)
         if ours is not None:

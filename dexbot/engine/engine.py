@@ -44,8 +44,7 @@ from dexbot.engine.entries.desk import EntryDesk
 from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
-from dexbot.engine.execution.paper import PaperExecutor
-from dexbot.engine.execution.paper_setup import paper_on_op_stack
+from dexbot.engine.execution.paper_setup import priced_paper
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exits.desk import ExitDesk
@@ -150,7 +149,7 @@ class EngineService:
         self._endpoints_read: list[str] | Exception | None = None  # read early by a replay's step
         self.waits = Progress()
         self.live: LiveExecutor | None = None
-        executor: Executor = PaperExecutor(self.quotes)
+        executor: Executor
         if account is not None:
             executor = self.live = open_live(
                 account,
@@ -166,8 +165,8 @@ class EngineService:
                 genesis_hash=rt.genesis_hash,
                 books=self._lock,
             )
-        elif rt.info.op_stack:  # paper fills pay the L1 data fee a live trade would
-            executor = paper_on_op_stack(cfg, self.quotes, self.gas, self.policy)
+        else:  # paper fills pay the gas (and on OP-stack chains the L1 data fee) a live trade would
+            executor = priced_paper(cfg, self.quotes, self.gas, self.policy)
         self.trades = InFlight(
             executor, self._lock, on_error=self._booking_failed, on_booked=self.waits.booked
         )

@@ -8,13 +8,16 @@ from __future__ import annotations
 import pytest
 
 from dexbot.chain.devnet import Devnet, TokenSpec, calldata
+from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.launch import add_launch
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
+from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
 from dexbot.core.errors import ChainError
 from dexbot.engine.engine import EngineService
+from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import Priced
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.plan import make_plan
@@ -63,7 +66,13 @@ async def test_a_v3_only_launch_is_assessed_entered_at_the_quoters_amount_and_ex
         client, dep.v3_quoter, dep.weth, good.address, 3000, buy.amount_in, buy.block_number
     )
     assert buy.amount_out == buy.quoted_out == exact.amount_out
-    assert buy.gas_used == exact.gas_estimate + 40_000  # QuoterV2's estimate plus the router's work
+    # and its gas is what the chain reports the exact buy a live engine would send using, from the live
+    # account at that block (equal to a live buy's: tests/engine/live/test_paper_gas_parity.py), not
+    # QuoterV2's estimate plus a guess at the router's work
+    m = Market(good.address, buy.pool, "uniswap_v3", 3000)
+    pricer = SwapPricer(client, DexAddresses.from_deployment(dep), engine.gas, engine.policy, dev_account(1))
+    priced = await pricer.price("buy", m, buy.amount_in, buy.quoted_out, 0, buy.block_number)
+    assert buy.gas_used == priced.gas_used != exact.gas_estimate + 40_000
 
     # A whale buys 4 WETH on the V3 pool: the position's net sale value rises past +20 %, take-profit
     # sells it in slices within the 100 bps impact budget, each at QuoterV2's exact amount

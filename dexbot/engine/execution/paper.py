@@ -2,9 +2,9 @@
 block, including the token's measured taxes, the price impact of our own size and the estimated gas.
 Nothing is sent; the amounts are what the chain would deliver for the same swap at the same state.
 
-On an OP-stack chain a transaction also pays an L1 data fee, which a paper fill that left it out would
-not: there a pricer builds the transaction the live path would send and prices its gas and L1 fee as
-the chain charges them (pricing.py), so paper P&L on Base is not better than live."""
+The engine's paper executor has a pricer: it builds the transaction the live path would send and prices
+its gas (and on an OP-stack chain its L1 data fee) as the chain charges them (pricing.py), so paper P&L
+is not better than live. Without one (tests of the quotes alone) a fill charges the quote's estimate."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The paper executor an OP-stack chain gets: one that prices each fill's transaction as the chain would
-charge it, signed by the account that would trade live where it is known (the devnet's dev account)."""
+"""The paper executor the engine gets on every chain: one that prices each fill's transaction as the
+chain would charge it (gas used, and on an OP-stack chain the L1 data and operator fees), signed by the
+account that would trade live where it is known (the devnet's dev account)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
 
 
-def paper_on_op_stack(
+def priced_paper(
     cfg: Config, quotes: QuoteSource, gas: GasOracle, policy: Callable[[], IntelPolicy]
 ) -> PaperExecutor:
     account = None

@@ -1,9 +1,11 @@
-"""What a swap would cost on chain, gas and L1 data fee, priced without sending: how paper fills on an
-OP-stack chain (Base) pay what a live trade pays. The L1 fee depends on every byte of the signed
-transaction, so the pricer builds the very transaction the live path would send (orders.py), signs it
-and asks the chain's GasPriceOracle what those bytes cost; the execution gas is what the chain reports
-running it (``eth_simulateV1``) at the fee per gas the live path would pay, and since Isthmus each
-transaction also pays the oracle's operator fee of that gas (``getOperatorFee``).
+"""What a swap would cost on chain, gas and L1 data fee, priced without sending: how paper fills pay
+what a live trade pays, on every chain. The execution gas is what the chain reports running the very
+transaction the live path would send (orders.py; ``eth_simulateV1``) at the fee per gas the live path
+would pay, not the quote's estimate: a live sale also approves its amount, and the router's work is
+not the quoter's. On an OP-stack chain (Base) the L1 fee depends on every byte of the signed
+transaction, so the pricer signs it and asks the chain's GasPriceOracle what those bytes cost, and
+since Isthmus each transaction also pays the oracle's operator fee of that gas (``getOperatorFee``).
+Everything is read at the quote's block, so a replay of the same blocks prices the same fills.
 
 Paper has no wallet of its own. With the account that would trade live (the devnet's dev account) the
 priced transaction is byte for byte the live one. Without one, a fixed pricing key that holds nothing
@@ -92,6 +94,7 @@ class SwapPricer:
         ``held``: a sold position's size on the books, the balance the sale runs from (default: the
         amount sold); a slice leaves tokens behind, which the chain charges differently from selling out."""
         pol = self.policy()
+        at = hex(block)  # the quote's state, not the head's: the same answer now and in a replay
         swap = swap_request(
             self.addrs,
             m,
@@ -104,7 +107,7 @@ class SwapPricer:
         txs = [(swap, gas_units)]
         if side == "sell":
             router = router_of(self.addrs, m)
-            if await allowance(self.client, m.token, self.address, router, "pending") < amount_in:
+            if await allowance(self.client, m.token, self.address, router, at) < amount_in:
                 approve = TxRequest(m.token, approve_calldata(router, amount_in), purpose="approve")
                 txs.insert(0, (approve, APPROVE_GAS))
         s = await self.gas.suggest(pol.gas_urgency, head=block, contested=contested)
@@ -113,7 +116,7 @@ class SwapPricer:
         running: dict[str, Any] = funded  # the state the transactions run on
         estimated: list[list[Any]] = [[]] * len(txs)  # extra eth_estimateGas params: state overrides
         holding = max(amount_in, held or 0)
-        if side == "sell" and await token_balance(self.client, m.token, self.address, "latest") < amount_in:
+        if side == "sell" and await token_balance(self.client, m.token, self.address, block) < amount_in:
             # paper holds the position in its books only: the chain runs the sale as if the account held it
             approved = len(txs) > 1
             spender = router_of(self.addrs, m) if approved else None
@@ -126,11 +129,11 @@ class SwapPricer:
         *estimates, nonce, head = await self.client.batch(
             [
                 *(
-                    ("eth_estimateGas", [req.call_params(self.address), "pending", *over])
+                    ("eth_estimateGas", [req.call_params(self.address), at, *over])
                     for (req, _), over in zip(txs, estimated, strict=True)
                 ),
-                ("eth_getTransactionCount", [self.address, "pending"]),
-                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_getTransactionCount", [self.address, at]),
+                ("eth_getBlockByNumber", [at, False]),
             ]
         )
         first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
@@ -143,19 +146,21 @@ class SwapPricer:
         # the block they would land in comes after the latest: later in time, as a pool's price
         # accumulator sees it (a V2 pair writes its cumulative prices only when time has passed)
         landing = int(head["timestamp"], 16) + 1 if isinstance(head, dict) else None
-        ran = await self._gas_used(signed, running, landing)
+        ran = await self._gas_used(signed, running, at, landing)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
         for tx, gas_used in zip(signed, used, strict=True):
-            l1 += await self.gas.l1_fee_signed(bytes(self.account.sign_transaction(tx).raw_transaction))
-            operator += await self.gas.operator_fee(gas_used)
+            l1 += await self.gas.l1_fee_signed(
+                bytes(self.account.sign_transaction(tx).raw_transaction), block=at
+            )
+            operator += await self.gas.operator_fee(gas_used, block=at)
         return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
 
     async def _gas_used(
-        self, txs: list[dict[str, Any]], overrides: dict[str, Any], time: int | None = None
+        self, txs: list[dict[str, Any]], overrides: dict[str, Any], at: str, time: int | None = None
     ) -> list[int | None]:
-        """The gas the chain reports each transaction using, run in order on the latest state in a block
-        at ``time``; None for one that failed, and for all when the node cannot say (no
+        """The gas the chain reports each transaction using, run in order in a block on top of block
+        ``at``, at ``time``; None for one that failed, and for all when the node cannot say (no
         ``eth_simulateV1``)."""
         calls = []
         for tx in txs:
@@ -171,7 +176,7 @@ class SwapPricer:
             block: dict[str, Any] = {"calls": calls, "stateOverrides": overrides}
             if time is not None:
                 block["blockOverrides"] = {"time": hex(time)}
-            out = await self.client.request("eth_simulateV1", [{"blockStateCalls": [block]}, "latest"])
+            out = await self.client.request("eth_simulateV1", [{"blockStateCalls": [block]}, at])
             results = out[0]["calls"]
             return [
                 int(str(r["gasUsed"]), 16) if int(str(r.get("status", "0x1")), 16) == 1 else None
