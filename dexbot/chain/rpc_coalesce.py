@@ -36,6 +36,7 @@ class Coalescer:
         self._pending: list[tuple[list[Call], asyncio.Future[list[Any]]]] = []
         self._flushes: set[asyncio.Task[None]] = set()
         self._scheduled = False
+        self._sending: asyncio.Future[None] | None = None
 
     async def request(self, method: str, params: Sequence[Any]) -> Any:
         (answer,) = await self._enqueue([(method, params)])
@@ -45,6 +46,15 @@ class Coalescer:
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
         return await self._enqueue(list(calls)) if calls else []
+
+    async def sent(self) -> None:
+        """Returns once the calls collected so far are on their way (at once when none are waiting): a
+        request sent outside the batch after this does not hold the batch back."""
+        if not self._scheduled:
+            return
+        if self._sending is None:
+            self._sending = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._sending)
 
     def _enqueue(self, calls: list[Call]) -> asyncio.Future[list[Any]]:
         loop = asyncio.get_running_loop()
@@ -66,6 +76,9 @@ class Coalescer:
             await asyncio.sleep(0)  # one loop turn: the tasks woken with the calls so far may add theirs
         groups, self._pending, self._scheduled = self._pending, [], False
         calls = [call for group, _ in groups for call in group]
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.set_result(None)
         try:
             answers = await self._send(calls)
         except BaseException as err:
