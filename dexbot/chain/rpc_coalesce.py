@@ -104,6 +104,15 @@ def active_for(owner: object) -> Coalescer | None:
     return found if found is not None and found.owner is owner else None
 
 
+async def batch_sent(owner: object) -> None:
+    """Returns once the calls ``owner`` has collected in this context are on their way (at once outside
+    ``coalescing``): a slow request sent on its own after this does not hold back the batch that the
+    rest of the work waits on."""
+    coalescer = active_for(owner)
+    if coalescer is not None:
+        await coalescer.sent()
+
+
 @contextmanager
 def coalescing(owner: object, send: SendBatch) -> Iterator[Coalescer]:
     """Within the block (and in tasks created within it), ``owner``'s calls are coalesced. Nested

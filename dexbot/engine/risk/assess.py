@@ -22,6 +22,7 @@ from dexbot.chain.roundtrip import (
     simulate_round_trip,
 )
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_coalesce import batch_sent
 from dexbot.chain.tokens import holder_stats, token_meta
 from dexbot.chain.transfer_trace import TransferTrace
 from dexbot.core.config import RiskConfig
@@ -124,6 +125,7 @@ class RiskAssessor:
             v = await venue
             if v is None:
                 return None
+            await batch_sent(self.client)  # the reads batched beside it (proofs, logs) go first
             return await round_trip_on(
                 self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, (), block, prelude=calls
             )

@@ -16,7 +16,7 @@ from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import predicted_pair
 from dexbot.chain.roundtrip import send_steps
 from dexbot.chain.rpc import RpcClient
-from dexbot.chain.rpc_coalesce import active_for
+from dexbot.chain.rpc_coalesce import batch_sent
 from dexbot.chain.transfer_trace import TransferTrace
 from dexbot.engine.risk.powers import transfer_facts
 from dexbot.engine.risk.venues import V2, Venue
@@ -82,7 +82,7 @@ def send_early(
         buy_wei=buy_wei,
         rungs=rungs,
         block=block,
-        after=functools.partial(_batch_sent, client),
+        after=functools.partial(batch_sent, client),
     )
     traced = asyncio.ensure_future(_traced(client, token, pair, block)) if trace else None
     for task in (steps, traced):
@@ -92,16 +92,10 @@ def send_early(
 
 
 async def _traced(client: RpcClient, token: str, pair: str, block: int) -> TransferTrace | None:
-    await _batch_sent(client)
+    """The traced transfer, sent after the check's first batch (the lookup, the code, the owner): the rest
+    of the check waits on that batch's answers; the trace only has to be back by the end."""
+    await batch_sent(client)
     return await transfer_facts(client, token, pair, block)
-
-
-async def _batch_sent(client: RpcClient) -> None:
-    """The check's first batch (the lookup, the code, the owner) goes out first: the rest of the check
-    waits on its answers, while these two only have to be back by the end."""
-    coalescer = active_for(client)
-    if coalescer is not None:
-        await coalescer.sent()
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
