@@ -53,6 +53,7 @@ from dexbot.chain.roundtrip_probe import (
 )
 from dexbot.chain.roundtrip_trace import buy_reasons
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_coalesce import batch_sent
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError, InputError
 
@@ -153,7 +154,7 @@ async def simulate_round_trip(
     why_one = _NO_SIMULATE.get(client, "") if across_blocks else ""
     one_block = f"{ONE_CALL} ({why_one})" if why_one else "asked for one block"
     try:
-        raw = await client.request("eth_call", [call, tag, override])
+        raw = await _probe_alone(client, [call, tag, override])
     except RpcError as err:
         message = err.message.lower()
         if not err.is_revert and any(word in message for word in _OVERRIDE_REFUSALS):
@@ -215,7 +216,7 @@ async def _simulate_steps(
     ladder_call = call | {"data": "0x" + step_calldata(LADDER_STEP, probe_call).hex()}
     outcomes: tuple[Any, ...] = await asyncio.gather(
         sent if sent is not None else _request_steps(client, call, override, tag, prelude),
-        client.request("eth_call", [ladder_call, tag, override]) if ladder_wei else _nothing(),
+        _probe_alone(client, [ladder_call, tag, override]) if ladder_wei else _nothing(),
         return_exceptions=True,
     )
     simulated, laddered = outcomes
@@ -336,6 +337,13 @@ async def _answer(
         return await _request_steps(client, call, override, tag)
     except RpcError as err:
         return err
+
+
+async def _probe_alone(client: RpcClient, params: list[Any]) -> Any:
+    """An eth_call of the probe (its ladder: five buys), the slowest call of its turn: sent on its own,
+    after the batch of the same turn (logs, proofs) is on its way, so their answers do not wait on it."""
+    await batch_sent(client)
+    return await client.request("eth_call", params, alone=True)
 
 
 async def _nothing() -> None:
