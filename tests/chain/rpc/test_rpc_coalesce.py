@@ -147,3 +147,17 @@ async def test_sent_returns_once_the_batch_so_far_is_on_its_way(chain: Devnet, c
     assert posts == ["batch", "batch"]
     assert answers[0] == hex(chain.chain_id)
     assert int(answers[1], 16) == await client.block_number()
+
+
+async def test_a_call_sent_alone_is_not_held_in_the_batch(chain: Devnet, client: RpcClient) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+    with client.coalescing():
+        answers = await asyncio.gather(
+            client.request("eth_chainId"),
+            client.request("eth_blockNumber"),
+            client.request("eth_chainId", alone=True),
+        )
+
+    assert sorted(posts) == ["batch", "read"]
+    assert answers[0] == answers[2] == hex(chain.chain_id)
