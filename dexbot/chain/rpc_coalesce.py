@@ -6,7 +6,9 @@ round trip and its ladder, a traced transfer, logs); each HTTP request costs the
 parse, and on a busy machine a send alone can cost a millisecond. One batch per turn instead of one
 request per read halves the check's CPU and most of its latency. Errors stay per call: a JSON-RPC error
 is raised by the ``request`` it answers; a batch that reaches no endpoint fails every call in it. The
-client keeps a few methods out of batches (``rpc.UNBATCHED``: simulations and traces).
+client keeps a few methods out of batches (``rpc.UNBATCHED``: simulations and traces), and any call sent
+with ``alone=True`` (a slow one: a batch is answered when its slowest call is); ``sent()`` lets such a call
+wait until the batch of its turn is on its way.
 """
 
 from __future__ import annotations
