@@ -69,7 +69,6 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
         extra = await launch_tokens(rpc, dep, specs, mine=True)
     block = await client.block_number()
     assessor = RiskAssessor(client, DexAddresses.from_deployment(dep), RiskConfig(), block_time_s=2)
-    smart = policy(5)
     try:
         for token in (*dep.tokens, *extra):
             assert token.v2_pair is not None
@@ -100,16 +99,30 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
             out["roundtrip"] += await _timed(sim, ROUNDS)
             out["privileges"] += await _timed(privileges, ROUNDS)
             out["check"] += await _timed(check, ROUNDS)
-
-            def full(token: DevToken = token) -> Awaitable[Any]:
-                return assessor.assess(
-                    token.address, policy=smart, size_wei=ETH // 2, block=block, use_cache=False
-                )
-
-            out["full"] += await _timed(full, ROUNDS)
+        out["full"] = await _full_checks(assessor, [*dep.tokens, *extra], block)
     finally:
         await client.close()
     return out
+
+
+async def _full_checks(assessor: RiskAssessor, tokens: list[DevToken], block: int) -> list[float]:
+    """The full check, round-robin over the tokens (one check of each per round, after one warm round):
+    on a shared machine a burst of load then lands on every kind of token alike, not on whichever
+    token's thirty checks it met."""
+    smart = policy(5)
+
+    async def full(token: DevToken) -> None:
+        await assessor.assess(token.address, policy=smart, size_wei=ETH // 2, block=block, use_cache=False)
+
+    for token in tokens:
+        await full(token)
+    samples = []
+    for _ in range(ROUNDS):
+        for token in tokens:
+            started = time.perf_counter()
+            await full(token)
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def _p(samples: list[float], q: float) -> float:
@@ -133,9 +146,10 @@ def run() -> list[dict[str, Any]]:
         ("check", "token_check_chain"),
         ("full", "token_check_full"),
     ):
-        p50, p99 = statistics.median(samples[key]), _p(samples[key], 0.99)
+        p50, p95, p99 = statistics.median(samples[key]), _p(samples[key], 0.95), _p(samples[key], 0.99)
         for name, value, goal in (
             (f"{label}_p50", p50, f"<= {GOAL_P50_MS:g} ms"),
+            (f"{label}_p95", p95, None),
             (f"{label}_p99", p99, None),
         ):
             entries.append(

@@ -26,19 +26,12 @@ token's sell into one reverts ('IIA'): on V3 such a token really cannot be sold.
 from __future__ import annotations
 
 import asyncio
-import functools
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from eth_abi import encode
-from eth_utils import keccak
-
-from dexbot.chain.abi import address_word, checksum, selector
-from dexbot.chain.contracts import load_own
-from dexbot.chain.dex.types import V3RouterKind
-from dexbot.chain.dex.uniswap_v3.swap import v3_swap_exact_in
+from dexbot.chain.abi import checksum
 from dexbot.chain.reverts import revert_reason
 from dexbot.chain.roundtrip_decode import (
     MAIN_STAGES,
@@ -50,8 +43,17 @@ from dexbot.chain.roundtrip_decode import (
     needs_token_reason,
     relabel,
 )
+from dexbot.chain.roundtrip_probe import (
+    PROBE_ADDRESS,
+    V3Route,
+    probe_calldata,
+    probe_code,
+    probe_v3_calldata,
+    step_calldata,
+)
 from dexbot.chain.roundtrip_trace import buy_reasons
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_coalesce import batch_sent
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError, InputError
 
@@ -66,24 +68,16 @@ __all__ = [
     "StateOverrideUnsupported",
     "V3Route",
     "default_ladder",
+    "send_steps",
     "simulate_round_trip",
 ]
 
-# An address nobody holds a key for, the same on every chain: where the probe's code is injected.
-PROBE_ADDRESS = checksum(keccak(text="dexbot.probe")[12:])
-PROBE_SIGNATURE = "probe(address,address,address,address,uint256,uint256[],uint256)"
-V3_ROUTE_TYPE = "(address,address,uint256,bytes,uint256,bytes,uint256)"
-PROBE_V3_SIGNATURE = f"probeV3({V3_ROUTE_TYPE},address,address,address,uint256,uint256[],uint256)"
-PROBE_STEP_SIGNATURE = "probeStep(uint8,bytes)"
 STEPS = ("buy", "transfer out", "transfer back and sell")  # the probe's steps 1..3, one block each
 LADDER_STEP = 5  # the probe's ladder alone: a plain eth_call beside the simulated blocks
 ONE_CALL = "the node has no eth_simulateV1: buy, transfers and sell ran in one block"
 _NO_SIMULATE_WORDS = ("not found", "does not exist", "not available", "not supported", "unsupported")
 # Clients whose node refused eth_simulateV1 once: asking again every round trip would only add latency.
 _NO_SIMULATE: weakref.WeakKeyDictionary[RpcClient, str] = weakref.WeakKeyDictionary()
-# Written into the router calls where the probe puts each stage's amount (found by its bytes).
-AMOUNT_MARK = int.from_bytes(keccak(text="dexbot.probe.amount"), "big")
-FAR_DEADLINE = 2**64 - 1
 DEFAULT_CALL_GAS = 3_000_000
 MIN_CALL_GAS = 1_000_000
 # A V2 swap of a fee-on-transfer token costs ~100–200k; tokens that swap their tax on sells need more.
@@ -111,90 +105,6 @@ def default_ladder(weth_reserve: int, bps: Sequence[int] = LADDER_BPS) -> tuple[
     return tuple(w for w in (weth_reserve * b // 10_000 for b in bps) if w > 0)
 
 
-@functools.cache
-def _probe_code() -> str:
-    return "0x" + load_own("RoundTripProbe").deployed_bytecode.hex()
-
-
-@dataclass(frozen=True)
-class V3Route:
-    """What a V3 round trip needs besides the router: QuoterV2, the pool's fee tier, the router kind."""
-
-    quoter: str
-    fee: int
-    kind: V3RouterKind = "swap_router"
-
-
-def probe_calldata(
-    router: str, weth: str, token: str, pair: str, buy_wei: int, ladder_wei: Sequence[int], stage_gas: int
-) -> bytes:
-    """Laid out by hand (four address words, the buy, the ladder's offset, the stage gas, then the ladder):
-    eth_abi's generic encoder was a twentieth of a token check's CPU."""
-    head = b"".join(address_word(a) for a in (router, weth, token, pair))
-    head += _uint(buy_wei) + _uint(7 * 32) + _uint(stage_gas)
-    tail = _uint(len(ladder_wei)) + b"".join(_uint(w) for w in ladder_wei)
-    return selector(PROBE_SIGNATURE) + head + tail
-
-
-def _uint(value: int) -> bytes:
-    if not 0 <= value < 2**256:
-        raise ValueError(f"{value} does not fit a uint256")
-    return value.to_bytes(32, "big")
-
-
-def _amount_offset(data: bytes) -> int:
-    mark = AMOUNT_MARK.to_bytes(32, "big")
-    at = data.find(mark)
-    if at < 0 or data.find(mark, at + 1) >= 0:
-        raise ValueError("the router call must carry the amount exactly once")
-    return at
-
-
-def v3_router_calls(router: str, route: V3Route, weth: str, token: str) -> tuple[bytes, int, bytes, int]:
-    """(buy call, offset of its amountIn, sell call, offset of its amountIn): the live trader's calls,
-    ETH in and out, recipient the probe, no minimum out."""
-    buy = v3_swap_exact_in(
-        router,
-        [weth, token],
-        [route.fee],
-        AMOUNT_MARK,
-        0,
-        PROBE_ADDRESS,
-        FAR_DEADLINE,
-        native_in=True,
-        kind=route.kind,
-    ).data
-    sell = v3_swap_exact_in(
-        router,
-        [token, weth],
-        [route.fee],
-        AMOUNT_MARK,
-        0,
-        PROBE_ADDRESS,
-        FAR_DEADLINE,
-        native_out=True,
-        kind=route.kind,
-    ).data
-    return buy, _amount_offset(buy), sell, _amount_offset(sell)
-
-
-def probe_v3_calldata(
-    router: str,
-    route: V3Route,
-    weth: str,
-    token: str,
-    pool: str,
-    buy_wei: int,
-    ladder_wei: Sequence[int],
-    stage_gas: int,
-) -> bytes:
-    buy, buy_at, sell, sell_at = v3_router_calls(router, route, weth, token)
-    tup = (router, route.quoter, route.fee, buy, buy_at, sell, sell_at)
-    args = [tup, weth, token, pool, buy_wei, list(ladder_wei), stage_gas]
-    types = [V3_ROUTE_TYPE, "address", "address", "address", "uint256", "uint256[]", "uint256"]
-    return selector(PROBE_V3_SIGNATURE) + encode(types, args)
-
-
 async def simulate_round_trip(
     client: RpcClient,
     *,
@@ -210,13 +120,15 @@ async def simulate_round_trip(
     v3: V3Route | None = None,
     across_blocks: bool = True,
     prelude: Sequence[dict[str, str]] = (),
+    sent: Awaitable[Any] | None = None,
 ) -> RoundTripResult:
     """Simulate buying ``buy_wei`` of ``token`` through the V2 ``router`` and selling it all again, at
     ``block``, in one eth_call (with ``v3``: through the V3 ``router`` on the V3 pool ``pair``). Never
     raises for a hostile token: reverts are data in the result. Raises StateOverrideUnsupported when the
     endpoint cannot inject the probe, InputError for unusable sizes, ChainError when the node cannot run
     the call at all (e.g. an unknown block). ``prelude``: calls (eth_call objects, any ``from``) run in a
-    simulated block of their own before the buy, e.g. an owner's rug; needs eth_simulateV1."""
+    simulated block of their own before the buy, e.g. an owner's rug; needs eth_simulateV1. ``sent``: the
+    answer of ``send_steps`` for the same token, pool and buy (its blocks already on their way)."""
     _check_inputs(buy_wei, ladder_wei, call_gas, stage_gas)
     router_a, weth_a = _address("router", router), _address("weth", weth)
     token_a, pair_a = _address("token", token), _address("pair", pair)
@@ -225,12 +137,15 @@ async def simulate_round_trip(
     else:
         route = V3Route(_address("quoter", v3.quoter), v3.fee, v3.kind)
         data = probe_v3_calldata(router_a, route, weth_a, token_a, pair_a, buy_wei, ladder_wei, stage_gas)
-    call = {"from": PROBE_ADDRESS, "to": PROBE_ADDRESS, "data": "0x" + data.hex(), "gas": hex(call_gas)}
+    call = _probe_call(data, call_gas)
     funds = buy_wei + max(ladder_wei, default=0)
-    override = {PROBE_ADDRESS: {"code": _probe_code(), "balance": hex(funds)}}
+    override = {PROBE_ADDRESS: {"code": probe_code(), "balance": hex(funds)}}
     tag = hex(block) if isinstance(block, int) else block
     if (across_blocks or prelude) and client not in _NO_SIMULATE:
-        stepped = await _simulate_steps(client, call, override, tag, token_a, block, ladder_wei, prelude)
+        early = None if prelude else sent
+        stepped = await _simulate_steps(
+            client, call, override, tag, token_a, block, ladder_wei, prelude, early
+        )
         if stepped is not None:
             return await _token_reasons(client, stepped, call, override, tag, token_a, prelude)
     if prelude:
@@ -239,7 +154,7 @@ async def simulate_round_trip(
     why_one = _NO_SIMULATE.get(client, "") if across_blocks else ""
     one_block = f"{ONE_CALL} ({why_one})" if why_one else "asked for one block"
     try:
-        raw = await client.request("eth_call", [call, tag, override])
+        raw = await _probe_alone(client, [call, tag, override])
     except RpcError as err:
         message = err.message.lower()
         if not err.is_revert and any(word in message for word in _OVERRIDE_REFUSALS):
@@ -290,22 +205,18 @@ async def _simulate_steps(
     block: int | str,
     ladder_wei: Sequence[int],
     prelude: Sequence[dict[str, str]] = (),
+    sent: Awaitable[Any] | None = None,
 ) -> RoundTripResult | None:
     """The round trip as three probe steps in three simulated blocks on top of ``tag`` (after a block of
     ``prelude`` calls, if any), and the ladder in an eth_call of its own at the same time (its rungs run
     on the untouched pool: no later block changes them, and a plain call is cheaper than a simulated
-    block); None when the node has no eth_simulateV1 (remembered for this client)."""
+    block); None when the node has no eth_simulateV1 (remembered for this client). ``sent``: the steps'
+    answer from ``send_steps`` (asked with placeholder ladder sizes, which the steps never run)."""
     probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
-    step_calls = [
-        call | {"data": "0x" + _step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
-    ]
-    first: list[dict[str, Any]] = [{"calls": list(prelude)}] if prelude else []
-    blocks = [*first, *({"calls": [c]} for c in step_calls)]
-    blocks[0] = blocks[0] | {"stateOverrides": override}
-    ladder_call = call | {"data": "0x" + _step_calldata(LADDER_STEP, probe_call).hex()}
+    ladder_call = call | {"data": "0x" + step_calldata(LADDER_STEP, probe_call).hex()}
     outcomes: tuple[Any, ...] = await asyncio.gather(
-        client.request("eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag]),
-        client.request("eth_call", [ladder_call, tag, override]) if ladder_wei else _nothing(),
+        sent if sent is not None else _request_steps(client, call, override, tag, prelude),
+        _probe_alone(client, [ladder_call, tag, override]) if ladder_wei else _nothing(),
         return_exceptions=True,
     )
     simulated, laddered = outcomes
@@ -357,6 +268,84 @@ async def _simulate_steps(
     return replace(merged, ladder=ladder)
 
 
+def _request_steps(
+    client: RpcClient,
+    call: dict[str, str],
+    override: dict[str, Any],
+    tag: str,
+    prelude: Sequence[dict[str, str]] = (),
+) -> Awaitable[Any]:
+    """The eth_simulateV1 request of the probe's steps (``call`` is its ``probe`` call), one block each
+    after a block of ``prelude`` calls, if any."""
+    probe_call = bytes.fromhex(call["data"].removeprefix("0x"))
+    step_calls = [
+        call | {"data": "0x" + step_calldata(i, probe_call).hex()} for i in range(1, len(STEPS) + 1)
+    ]
+    first: list[dict[str, Any]] = [{"calls": list(prelude)}] if prelude else []
+    blocks = [*first, *({"calls": [c]} for c in step_calls)]
+    blocks[0] = blocks[0] | {"stateOverrides": override}
+    return client.request("eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, tag])
+
+
+def send_steps(
+    client: RpcClient,
+    *,
+    router: str,
+    weth: str,
+    token: str,
+    pair: str,
+    buy_wei: int,
+    rungs: int,
+    block: int,
+    after: Callable[[], Awaitable[None]] | None = None,
+) -> asyncio.Task[Any] | None:
+    """The V2 round trip's simulated blocks sent now, before the pool is measured: pass the task to
+    ``simulate_round_trip(sent=...)`` for the same token, pair and buy, with a ladder of ``rungs`` buys.
+    The ladder's sizes need the pool's reserve and the steps never run it, but its length shapes the
+    probe's memory and so, by a gas unit or two, the stages' gas: the sizes sent here are placeholders,
+    the count must be the real one. Its answer is the node's (an RpcError when it refused); None where the
+    steps cannot be sent (no eth_simulateV1, bad input). ``after``: what to wait for before sending."""
+    if client in _NO_SIMULATE or buy_wei <= 0:
+        return None
+    try:
+        router_a, weth_a = _address("router", router), _address("weth", weth)
+        token_a, pair_a = _address("token", token), _address("pair", pair)
+        ladder = (buy_wei,) * rungs
+        data = probe_calldata(router_a, weth_a, token_a, pair_a, buy_wei, ladder, DEFAULT_STAGE_GAS)
+    except (InputError, ValueError):
+        return None
+    call = _probe_call(data, DEFAULT_CALL_GAS)
+    override = {PROBE_ADDRESS: {"code": probe_code(), "balance": hex(buy_wei)}}
+    return asyncio.ensure_future(_answer(client, call, override, hex(block), after))
+
+
+def _probe_call(data: bytes, gas: int) -> dict[str, str]:
+    return {"from": PROBE_ADDRESS, "to": PROBE_ADDRESS, "data": "0x" + data.hex(), "gas": hex(gas)}
+
+
+async def _answer(
+    client: RpcClient,
+    call: dict[str, str],
+    override: dict[str, Any],
+    tag: str,
+    after: Callable[[], Awaitable[None]] | None,
+) -> Any:
+    """The steps' answer, or the RpcError it raised as the answer (nobody may ever await it)."""
+    if after is not None:
+        await after()
+    try:
+        return await _request_steps(client, call, override, tag)
+    except RpcError as err:
+        return err
+
+
+async def _probe_alone(client: RpcClient, params: list[Any]) -> Any:
+    """An eth_call of the probe (its ladder: five buys), the slowest call of its turn: sent on its own,
+    after the batch of the same turn (logs, proofs) is on its way, so their answers do not wait on it."""
+    await batch_sent(client)
+    return await client.request("eth_call", params, alone=True)
+
+
 async def _nothing() -> None:
     return None
 
@@ -369,14 +358,6 @@ def _said(result: dict[str, Any]) -> str:
     except ValueError:
         raw = b""
     return revert_reason(raw) if raw else (result.get("error") or {}).get("message", "no error given")
-
-
-def _step_calldata(step: int, probe_call: bytes) -> bytes:
-    """``probeStep(step, probe_call)`` laid out by hand (uint8 word, offset, length, padded bytes): eth_abi's
-    generic encoder costs more than the rest of a step's preparation, and a check prepares five."""
-    pad = b"\0" * (-len(probe_call) % 32)
-    head = step.to_bytes(32, "big") + (64).to_bytes(32, "big") + len(probe_call).to_bytes(32, "big")
-    return selector(PROBE_STEP_SIGNATURE) + head + probe_call + pad
 
 
 def _check_inputs(buy_wei: int, ladder_wei: Sequence[int], call_gas: int, stage_gas: int) -> None:

@@ -248,10 +248,12 @@ class RpcClient:
         """Within the block, calls made in one loop turn go out as one batch (see rpc_coalesce)."""
         return coalescing(self, self._batch_now)
 
-    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        """A JSON-RPC call with fallback across endpoints and retry with backoff."""
+    async def request(self, method: str, params: Sequence[Any] = (), *, alone: bool = False) -> Any:
+        """A JSON-RPC call with fallback across endpoints and retry with backoff. ``alone``: never in a
+        coalesced batch (a batch is answered when its slowest call is: a slow call held there would
+        hold back the quick ones' answers)."""
         coalescer = active_for(self)
-        if coalescer is not None and method not in UNBATCHED:
+        if coalescer is not None and method not in UNBATCHED and not alone:
             return await coalescer.request(method, params)
         for attempt in range(self.retries + 1):
             for ep in self.ordered():

@@ -6,7 +6,9 @@ round trip and its ladder, a traced transfer, logs); each HTTP request costs the
 parse, and on a busy machine a send alone can cost a millisecond. One batch per turn instead of one
 request per read halves the check's CPU and most of its latency. Errors stay per call: a JSON-RPC error
 is raised by the ``request`` it answers; a batch that reaches no endpoint fails every call in it. The
-client keeps a few methods out of batches (``rpc.UNBATCHED``: simulations and traces).
+client keeps a few methods out of batches (``rpc.UNBATCHED``: simulations and traces), and any call sent
+with ``alone=True`` (a slow one: a batch is answered when its slowest call is); ``sent()`` lets such a call
+wait until the batch of its turn is on its way.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Coalescer:
         self._pending: list[tuple[list[Call], asyncio.Future[list[Any]]]] = []
         self._flushes: set[asyncio.Task[None]] = set()
         self._scheduled = False
+        self._sending: asyncio.Future[None] | None = None
 
     async def request(self, method: str, params: Sequence[Any]) -> Any:
         (answer,) = await self._enqueue([(method, params)])
@@ -45,6 +48,15 @@ class Coalescer:
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
         return await self._enqueue(list(calls)) if calls else []
+
+    async def sent(self) -> None:
+        """Returns once the calls collected so far are on their way (at once when none are waiting): a
+        request sent outside the batch after this does not hold the batch back."""
+        if not self._scheduled:
+            return
+        if self._sending is None:
+            self._sending = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._sending)
 
     def _enqueue(self, calls: list[Call]) -> asyncio.Future[list[Any]]:
         loop = asyncio.get_running_loop()
@@ -66,6 +78,9 @@ class Coalescer:
             await asyncio.sleep(0)  # one loop turn: the tasks woken with the calls so far may add theirs
         groups, self._pending, self._scheduled = self._pending, [], False
         calls = [call for group, _ in groups for call in group]
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.set_result(None)
         try:
             answers = await self._send(calls)
         except BaseException as err:
@@ -89,6 +104,15 @@ def active_for(owner: object) -> Coalescer | None:
     """The coalescer collecting ``owner``'s calls in this context, if any."""
     found = _ACTIVE.get()
     return found if found is not None and found.owner is owner else None
+
+
+async def batch_sent(owner: object) -> None:
+    """Returns once the calls ``owner`` has collected in this context are on their way (at once outside
+    ``coalescing``): a slow request sent on its own after this does not hold back the batch that the
+    rest of the work waits on."""
+    coalescer = active_for(owner)
+    if coalescer is not None:
+        await coalescer.sent()
 
 
 @contextmanager

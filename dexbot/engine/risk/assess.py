@@ -14,14 +14,22 @@ from typing import Any, TypeVar
 from dexbot.chain.bytecode import Privileges, owner_privileges
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.lp_holders import lp_stats
-from dexbot.chain.roundtrip import RoundTripResult, V3Route, default_ladder, simulate_round_trip
+from dexbot.chain.roundtrip import (
+    LADDER_BPS,
+    RoundTripResult,
+    V3Route,
+    default_ladder,
+    simulate_round_trip,
+)
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_coalesce import batch_sent
 from dexbot.chain.tokens import holder_stats, token_meta
 from dexbot.chain.transfer_trace import TransferTrace
 from dexbot.core.config import RiskConfig
 from dexbot.core.units import WEI_PER_ETH
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.risk import factors as fx
+from dexbot.engine.risk.early import EarlyReads, send_early
 from dexbot.engine.risk.flags import FlagFacts, token_flags
 from dexbot.engine.risk.market_facts import MarketFacts, find_pools, measure_pair, measure_pools
 from dexbot.engine.risk.powers import OwnerFacts, RoundTripAfter, owner_facts, transfer_facts
@@ -82,29 +90,42 @@ class RiskAssessor:
         return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
 
     async def _round_trip(
-        self, token: str, venue: Awaitable[Venue | None], size_wei: int, block: int
+        self,
+        token: str,
+        venue: Awaitable[Venue | None],
+        size_wei: int,
+        block: int,
+        early: EarlyReads | None,
     ) -> RoundTripResult | None:
         v = await venue
+        ladder = _ladder(v.liquidity_wei, size_wei) if v is not None else ()
+        sent = early.steps_for(v, len(ladder)) if early is not None else None
         if v is None:
             return None
-        ladder = tuple(sorted({*default_ladder(v.liquidity_wei), size_wei} - {0}))
+        probe_wei = self._probe_wei(size_wei)
         return await round_trip_on(
-            self.client, self.addrs, token, v.pool, v.dex, v.fee, self._probe_wei(size_wei), ladder, block
+            self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, ladder, block, sent=sent
         )
 
-    async def _trace(self, token: str, venue: Awaitable[Venue | None], block: int) -> TransferTrace | None:
+    async def _trace(
+        self, token: str, venue: Awaitable[Venue | None], block: int, early: EarlyReads | None
+    ) -> TransferTrace | None:
         v = await venue
+        sent = early.trace_for(v) if early is not None else None
+        if sent is not None:
+            return await sent
         return await transfer_facts(self.client, token, v.pool if v else None, block)
 
-    def _after(self, token: str, facts: Awaitable[MarketFacts], size_wei: int, block: int) -> RoundTripAfter:
-        """A round trip (no ladder) after some calls: what an owner's rug does to trading. ``facts``
-        (the measured market) is awaited only when a rug is simulated; no venue: None."""
+    def _after(self, token: str, venue: Awaitable[Venue | None], size_wei: int, block: int) -> RoundTripAfter:
+        """A round trip (no ladder) after some calls: what an owner's rug does to trading, on the round
+        trip's venue (awaited only when a rug is simulated); no venue: None."""
         probe_wei = self._probe_wei(size_wei)
 
         async def run(calls: Sequence[dict[str, str]]) -> RoundTripResult | None:
-            v = (await facts).venue
+            v = await venue
             if v is None:
                 return None
+            await batch_sent(self.client)  # the reads batched beside it (proofs, logs) go first
             return await round_trip_on(
                 self.client, self.addrs, token, v.pool, v.dex, v.fee, probe_wei, (), block, prelude=calls
             )
@@ -116,7 +137,7 @@ class RiskAssessor:
         token: str,
         priv_t: asyncio.Task[Privileges],
         created_block: int,
-        facts: Awaitable[MarketFacts],
+        venue: Awaitable[Venue | None],
         size_wei: int,
         block: int,
     ) -> OwnerFacts:
@@ -128,7 +149,7 @@ class RiskAssessor:
             created_block=created_block,
             block=block,
             multicall=self.addrs.multicall3,
-            after=self._after(token, facts, size_wei, block),
+            after=self._after(token, venue, size_wei, block),
         )
 
     async def assess(
@@ -174,6 +195,17 @@ class RiskAssessor:
             # Without the watcher's facts, the pools are looked up first; what needs only their addresses
             # and age (holders, LP holders, the owner's powers) starts while their depths are measured.
             if facts is None:
+                # the round trip and the traced transfer go out on the V2 pair's address meanwhile
+                early = send_early(
+                    self.client,
+                    self.addrs,
+                    token,
+                    buy_wei=self._probe_wei(size_wei),
+                    rungs=len(LADDER_BPS) + (1 if size_wei else 0),  # a live pool's, but for a tie
+                    block=block,
+                    trace=smart,
+                )
+                tasks += early.tasks() if early is not None else []
                 lookup = await find_pools(self.client, self.addrs, token, block)
                 impact = policy.max_slippage_bps
                 pair_t = self._spawn(tasks, measure_pair(self.client, self.addrs, lookup, block))
@@ -184,17 +216,18 @@ class RiskAssessor:
             else:
                 facts_t = self._spawn(tasks, _known(facts))
                 pair_t = None
+                early = None
                 pair, created, pools = facts.pair, facts.created_block, facts.pools
             # A live V2 pair is where the round trip runs (venues.round_trip_venue): the round trip and the
             # traced transfer start as soon as its reserve is in, while V3 depths are still being measured.
             venue_t = self._spawn(tasks, _venue(pair_t, facts_t))
-            rt_t = self._spawn(tasks, self._round_trip(token, venue_t, size_wei, block))
+            rt_t = self._spawn(tasks, self._round_trip(token, venue_t, size_wei, block, early))
             holders_t = lp_t = owner_t = trace_t = None
             if smart:
                 assert priv_t is not None
-                trace_t = self._spawn(tasks, self._trace(token, venue_t, block))
+                trace_t = self._spawn(tasks, self._trace(token, venue_t, block, early))
                 owner_t = self._spawn(
-                    tasks, self._owner_facts(token, priv_t, created, facts_t, size_wei, block)
+                    tasks, self._owner_facts(token, priv_t, created, venue_t, size_wei, block)
                 )
                 meta = await meta_t
                 lo = max(0, created or block - HOLDER_LOG_WINDOW)
@@ -327,9 +360,11 @@ async def round_trip_on(
     ladder_wei: tuple[int, ...],
     block: int,
     prelude: Sequence[dict[str, str]] = (),
+    sent: Awaitable[Any] | None = None,
 ) -> RoundTripResult | None:
     """The round trip of ``token`` on one pool (a V2 pair or a V3 pool with its fee tier); None where the
-    chain lacks what it needs (a V3 pool without a fee tier, no V3 quoter)."""
+    chain lacks what it needs (a V3 pool without a fee tier, no V3 quoter). ``sent``: its simulated blocks
+    already sent on this V2 pair (``send_steps``)."""
     v3 = None
     if dex == "uniswap_v3":
         if fee is None or not addrs.has_v3:
@@ -346,7 +381,13 @@ async def round_trip_on(
         block=block,
         v3=v3,
         prelude=prelude,
+        sent=None if v3 else sent,
     )
+
+
+def _ladder(liquidity_wei: int, size_wei: int) -> tuple[int, ...]:
+    """The round trip's ladder on a pool of ``liquidity_wei``: the default rungs and the trade's size."""
+    return tuple(sorted({*default_ladder(liquidity_wei), size_wei} - {0}))
 
 
 async def _known(facts: MarketFacts) -> MarketFacts:

@@ -13,6 +13,7 @@ from dexbot.chain.bytecode import Privileges
 from dexbot.chain.owner_powers import (
     STRANGER,
     OwnerPower,
+    candidate_rugs,
     first_minted_to,
     prove_powers,
     rug_call,
@@ -56,9 +57,13 @@ async def owner_facts(
     top = created_block or block
     code = priv.proxy_impl or token
     creator_t = asyncio.ensure_future(_creator(client, token, max(0, top - CREATOR_WINDOW), top))
+    rugs: dict[str, asyncio.Future[RoundTripResult | None]] = {}
     try:
         # the creator is only a caller when there is no owner: otherwise both reads run at once
         creator = None if priv.owner is not None else await creator_t
+        caller = priv.owner or creator
+        if after is not None and caller is not None:
+            rugs = _simulate_rugs(priv.all_selectors, token, caller, code, after)
         proofs = await _guarded(
             prove_powers(
                 client,
@@ -73,12 +78,17 @@ async def owner_facts(
             (),
         )
         creator = await creator_t
+        accounts = [a for a in (creator, priv.owner) if a]
+        held_t = _guarded(balances(client, token, accounts, block, multicall=multicall), {})
+        effects_t = _with_effects(proofs, rugs) if after is not None else _same(proofs)
+        powers, held = await asyncio.gather(effects_t, held_t)
     finally:
         creator_t.cancel()
-    accounts = [a for a in (creator, priv.owner) if a]
-    held_t = _guarded(balances(client, token, accounts, block, multicall=multicall), {})
-    effects_t = _with_effects(proofs, token, code, after) if after is not None else _same(proofs)
-    powers, held = await asyncio.gather(effects_t, held_t)
+        for run in rugs.values():  # the rugs of powers not proven: their effect is not asked
+            if not run.done():
+                run.cancel()
+            elif not run.cancelled():
+                run.exception()  # read (a failed run of an unproven power is nobody's news)
     return OwnerFacts(
         powers=powers,
         creator=creator,
@@ -106,14 +116,24 @@ async def _same(powers: tuple[OwnerPower, ...]) -> tuple[OwnerPower, ...]:
     return powers
 
 
+def _simulate_rugs(
+    selectors: frozenset[bytes], token: str, caller: str, code: str, after: RoundTripAfter
+) -> dict[str, asyncio.Future[RoundTripResult | None]]:
+    """The round trip after each rug ``selectors`` allow, from ``caller``, started beside the proofs
+    (signature -> run): a power's effect then costs no round trip after its proof. Only the proven
+    powers' runs are read."""
+    return {
+        r.signature: asyncio.ensure_future(after([rug_call(r, token, caller, code)]))
+        for r in candidate_rugs(selectors)
+        if r.simulate
+    }
+
+
 async def _with_effects(
-    powers: tuple[OwnerPower, ...], token: str, code: str, after: RoundTripAfter
+    powers: tuple[OwnerPower, ...], rugs: dict[str, asyncio.Future[RoundTripResult | None]]
 ) -> tuple[OwnerPower, ...]:
-    todo = [p for p in powers if p.proven and p.caller and rug_of(p).simulate]
-    runs = await asyncio.gather(
-        *(after([rug_call(rug_of(p), token, p.caller or STRANGER, code)]) for p in todo),
-        return_exceptions=True,
-    )
+    todo = [p for p in powers if p.proven and p.caller and p.signature in rugs]
+    runs = await asyncio.gather(*(rugs[p.signature] for p in todo), return_exceptions=True)
     effects: dict[str, str] = {}
     for p, rt in zip(todo, runs, strict=True):
         if isinstance(rt, BaseException):

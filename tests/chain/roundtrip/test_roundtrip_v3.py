@@ -15,15 +15,14 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
 from dexbot.chain.dex.uniswap_v3.quote import quote_exact_input_single
 from dexbot.chain.roundtrip import (
-    AMOUNT_MARK,
     MAIN_STAGES,
     PROBE_ADDRESS,
     RoundTripResult,
     V3Route,
     default_ladder,
     simulate_round_trip,
-    v3_router_calls,
 )
+from dexbot.chain.roundtrip_probe import AMOUNT_MARK, v3_router_calls
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import decode_revert
 

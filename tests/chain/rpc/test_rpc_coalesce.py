@@ -10,6 +10,7 @@ import pytest
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
+from dexbot.chain.rpc_coalesce import Coalescer
 from dexbot.chain.rpc_errors import RpcError
 
 REVERTING = "0x" + "fe" * 20  # given code that reverts every call (PUSH0 PUSH0 REVERT)
@@ -127,3 +128,36 @@ async def test_a_coalescing_block_inside_another_joins_its_batch(chain: Devnet, 
 
     assert (chain_id, int(head, 16) >= 0, int(balance, 16) > 0) == (hex(chain.chain_id), True, True)
     assert posts == ["batch"]
+
+
+async def test_sent_returns_once_the_batch_so_far_is_on_its_way(chain: Devnet, client: RpcClient) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+
+    async def after_sent(coalescer: Coalescer) -> str:
+        await coalescer.sent()
+        return str(await client.request("eth_blockNumber"))
+
+    with client.coalescing() as coalescer:
+        await coalescer.sent()  # nothing waiting: returns at once
+        first = asyncio.ensure_future(client.request("eth_chainId"))
+        later = asyncio.ensure_future(after_sent(coalescer))  # started in the same turn, sent after
+        answers = await asyncio.gather(first, later)
+
+    assert posts == ["batch", "batch"]
+    assert answers[0] == hex(chain.chain_id)
+    assert int(answers[1], 16) == await client.block_number()
+
+
+async def test_a_call_sent_alone_is_not_held_in_the_batch(chain: Devnet, client: RpcClient) -> None:
+    posts: list[str] = []
+    client.observers.append(lambda _i, cls, _status, _s: posts.append(cls))
+    with client.coalescing():
+        answers = await asyncio.gather(
+            client.request("eth_chainId"),
+            client.request("eth_blockNumber"),
+            client.request("eth_chainId", alone=True),
+        )
+
+    assert sorted(posts) == ["batch", "read"]
+    assert answers[0] == answers[2] == hex(chain.chain_id)
