@@ -478,7 +478,7 @@ class EngineService:
 
     async def _unbook_reorged(self, ancestor: int, head: int) -> None:
         """Never keep a fill the chain does not have: see engine/reorged.py."""
-        undone = await unbook_since(self.portfolio, ancestor)
+        undone = await unbook_since(self.portfolio, ancestor, self.watcher.hash_of)
         if not undone:
             return
         await self.thoughts.record(

@@ -118,3 +118,35 @@ async def test_bookings_older_than_the_window_are_forgotten(pf: Portfolio) -> No
     pf.forget_booked(31)
     assert await unbook_since(pf, 29) == []
     assert len(pf.open_positions()) == 1
+
+
+def hashed(side: str, amount_in: int, out: int, gas: int, block: int, block_hash: str) -> Fill:
+    return Fill(
+        side, TOKEN, "0xpool", "uniswap_v2", amount_in, out, out, 100_000, gas, block, block_hash=block_hash
+    )
+
+
+async def test_a_fill_booked_from_the_new_chains_receipt_stays_and_what_follows_a_gone_one_goes(
+    pf: Portfolio,
+) -> None:
+    """A trade in flight across a reorg, its receipt read from the new chain, names the block hash the
+    chain now has: it is no fill of the replaced block and stays; from the first booking the new chain
+    lacks, everything booked since is taken back (even one it holds: positions are restored newest first)."""
+    new_chain = {40: "0x" + "40" * 32, 41: "0x" + "41" * 32}
+    pos, _ = await pf.apply_buy(hashed("buy", ETH, 3_000, 7, 40, new_chain[40]), symbol="TKN", decimals=18)
+    assert await unbook_since(pf, 39, new_chain.get) == []
+    assert (pf.cash, [b.block for b in pf.journal]) == (10 * ETH - ETH - 7, [40])
+
+    await pf.apply_sell(pos.id or 0, hashed("sell", 1_000, ETH // 2, 5, 41, "0x" + "ee" * 32), reason="twap")
+    await pf.apply_sell(pos.id or 0, hashed("sell", 1_000, ETH // 2, 5, 41, new_chain[41]), reason="twap")
+    undone = await unbook_since(pf, 39, new_chain.get)
+    assert [(t.block_number, t.status) for t in undone] == [(41, "reorged"), (41, "reorged")]
+    (kept,) = pf.open_positions()
+    assert (kept.size, kept.entry_cost, pf.cash, [b.block for b in pf.journal]) == (
+        3_000,
+        ETH + 7,
+        10 * ETH - ETH - 7,
+        [40],
+    )
+    assert await unbook_since(pf, 39, lambda n: "0x" + "99" * 32) != []  # another chain: the buy goes too
+    assert (pf.open_positions(), pf.cash) == ([], 10 * ETH)
