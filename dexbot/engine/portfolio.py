@@ -89,7 +89,7 @@ class Portfolio:
         self.realised_pnl = 0
         self.peak_equity = account.balance
         self._lock = asyncio.Lock()
-        self.journal: list[Booked] = []  # this run's bookings of the newest blocks (see ``forget_booked``)
+        self.journal: list[Booked] = []  # the newest blocks' bookings (see ``resume_journal``)
         self.new_account = False  # True when this run opened the account (none on this chain before)
 
     @classmethod

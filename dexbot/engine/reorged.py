@@ -1,6 +1,6 @@
 """Fills whose block a reorg took away: never keep a fill the chain does not have.
 
-When the watcher reports a reorg back to block A, every booking of this run in a block after A is taken
+When the watcher reports a reorg back to block A, every booking in a block after A is taken
 back, newest first (each restores the position it changed as it was before, and the cash and P&L it
 moved), and its trade row stays, marked "reorged", as the record of what happened. Then:
 
@@ -12,11 +12,13 @@ moved), and its trade row stays, marked "reorged", as the record of what happene
   it lands, when it is booked from its receipt, or until its nonce is taken by another, when it stays
   un-booked.
 
-Only this run's bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back: the watcher
+Only the bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back (each trade row carries
+what taking it back restores, so a restart resumes them: Portfolio.resume_journal): the watcher
 walks back no further. A trade in flight across the reorg is booked from the receipt its runner reads:
 one read from the new chain names the block hash the chain has at its height and is not taken back
 (``_gone``); one read before the reorg names a block the chain no longer has, and the engine takes it
-back at its next block (``EngineService._replaced_fills``) like any other (the inflight_reorg drills)."""
+back at its next block (``EngineService._replaced_fills``, as for a fill from a block the watcher never
+read: tests/engine/live/test_live_reorg.py); the inflight_reorg drills show the first."""
 
 from __future__ import annotations
 
