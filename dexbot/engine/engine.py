@@ -32,6 +32,7 @@ from dexbot.engine.api.events import (
     EventBus,
     LevelChanged,
     PortfolioUpdated,
+    TradesTakenBack,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
 from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, TaxesSeen
@@ -488,6 +489,7 @@ class EngineService:
             confidence=1.0,
             evidence={"trade_ids": [t.id for t in undone], "common_ancestor": ancestor},
         )
+        self.bus.publish(TradesTakenBack(tuple(t.id or 0 for t in undone), ancestor))
         for t in undone:
             self.exits.holdings.pop(t.position_id or 0, None)
         if self.live is not None:

@@ -12,7 +12,7 @@ import pytest
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.tokens import eth_balance, token_balance
-from dexbot.engine.api.events import ThoughtRecorded, TradeFilled
+from dexbot.engine.api.events import ThoughtRecorded, TradeFilled, TradesTakenBack
 from dexbot.engine.drills.rig import Node, Rig, spec
 from dexbot.store import repo
 
@@ -43,6 +43,9 @@ async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replace
         await rig.proxies[0].reorg(head - first.block_number + 1)  # the buy's block and all after it
         await rig.mine(1)
         await rig.until(_said("took 1 booking(s) out of the books"), "the pre-restart fill taken back")
+        told = await rig.until(lambda e: isinstance(e, TradesTakenBack), "the lists of fills told")
+        assert isinstance(told, TradesTakenBack)
+        assert told.trade_ids == (first.id,)
         rows = sorted(
             await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
         )
