@@ -17,8 +17,7 @@ what taking it back restores, so a restart resumes them: Portfolio.resume_journa
 walks back no further. A trade in flight across the reorg is booked from the receipt its runner reads:
 one read from the new chain names the block hash the chain has at its height and is not taken back
 (``_gone``); one read before the reorg names a block the chain no longer has, and the engine takes it
-back at its next block (``EngineService._replaced_fills``, as for a fill from a block the watcher never
-read: tests/engine/live/test_live_reorg.py); the inflight_reorg drills show the first."""
+back at its next block (``EngineService._replaced_fills``) like any other (the inflight_reorg drills)."""
 
 from __future__ import annotations
 

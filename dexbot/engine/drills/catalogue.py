@@ -13,7 +13,7 @@ from typing import Any
 from dexbot.chain.devnet.faults import Fault, send_error
 from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
-from dexbot.engine.drills.inflight_reorg import inflight_reorg
+from dexbot.engine.drills.inflight_reorg import inflight_reorg, inflight_reorg_stale
 from dexbot.engine.drills.reorg_fill import reorged_fill
 from dexbot.engine.drills.rig import WAIT_S, DrillFailed, Node, Rig, spec
 
@@ -335,6 +335,15 @@ DRILLS: tuple[Drill, ...] = (
         "its signed bytes sent again (same hash, one nonce), booked once from the receipt where it lands; "
         "DB == wallet to the wei",
         inflight_reorg(lands=False),
+        mode="live",
+    ),
+    Drill(
+        "inflight_reorg_stale",
+        "a live buy mined in block N, N reorganised away; the buy's receipt then reaches its trade from a "
+        "node still serving the old chain (block N's)",
+        "booked from it, taken back at the next block (its block hash is not the chain's), booked again "
+        "from the receipt of the block it is in now; DB == wallet to the wei",
+        inflight_reorg_stale,
         mode="live",
     ),
     Drill(

@@ -40,6 +40,88 @@ def inflight_reorg(*, lands: bool) -> Any:
     return run
 
 
+class _Receipts:
+    """The proxy's answer to eth_getTransactionReceipt: none at all ("hide"), or, for one transaction,
+    the receipt of a block the chain no longer has ("stale": a node still serving the old chain)."""
+
+    def __init__(self) -> None:
+        self.stale: dict[str, Any] = {}
+
+    def __call__(self, call: dict[str, Any]) -> dict[str, Any]:
+        params = call.get("params") or [""]
+        if not self.stale:
+            return _no_receipt(call)
+        if params[0] in self.stale:
+            return {"jsonrpc": "2.0", "id": call.get("id"), "result": self.stale[params[0]]}
+        return call
+
+
+async def inflight_reorg_stale(rig: Rig) -> str:
+    """The buy's receipt reaches its trade only after the reorg, and it is the replaced block's: booked
+    from it, then taken back at the next block (its block hash is not the chain's at its height), and
+    booked again from the receipt of the block it is in now."""
+    live = rig.svc.live
+    if live is None:
+        raise DrillFailed("the drill needs live mode")
+    proxy = rig.proxies[0]
+    answer = _Receipts()
+    hidden = proxy.inject(Fault("rewrite", RECEIPTS, rewrite=answer))
+    (tok,) = await rig.launch(spec("STALE"))
+    await asyncio.wait_for(hidden.hit.wait(), WAIT_S)
+    (entry,) = [e for e in await live.rebook.ledger.history(limit=5) if e.purpose == "buy"]
+    sent = entry.tx_hash
+    old = await rig.dev.call("eth_getTransactionReceipt", sent)
+    n = int(old["blockNumber"], 16)
+    await rig.block(n)
+    head = int(await rig.dev.call("eth_blockNumber"), 16)
+    await proxy.reorg(head - n + 1)  # without the buy: its trade sends it again, into a new block
+    await rig.mine(1)
+    await rig.until(
+        lambda e: isinstance(e, ThoughtRecorded) and "Chain reorganised" in e.reasoning, "the reorg seen"
+    )
+    in_flight = tok.address.lower() in rig.svc.trades.tasks and not rig.seen(TradeFilled)
+    answer.stale[sent] = old  # now the trade gets its receipt: the old chain's
+    stale = await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == "STALE", "the stale booking")
+    await asyncio.wait_for(rig.svc.trades.settled(), WAIT_S)
+    proxy.clear()
+    await rig.mine(1)
+    await rig.until(
+        lambda e: isinstance(e, ThoughtRecorded) and "a reorg took its block away" in e.reasoning,
+        "the buy booked again from the chain's receipt",
+    )
+    now = int(await rig.dev.call("eth_blockNumber"), 16)
+    await asyncio.wait_for(rig.svc.processed(now), WAIT_S)
+    receipt = await rig.dev.call("eth_getTransactionReceipt", sent)
+    landed = int(receipt["blockNumber"], 16) if isinstance(receipt, dict) else -1
+    rows = sorted(
+        await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
+    )
+    got = [(t.status, t.tx_hash == sent, t.block_number) for t in rows]
+    pf = rig.svc.portfolio
+    hashes = [b.block_hash for b in pf.journal if b.trade.tx_hash == sent]
+    client = rig.svc.rt.client
+    held = sum(p.size for p in pf.open_positions() if p.token == tok.address)
+    on_chain = await token_balance(client, tok.address, live.address, now)
+    wallet = await eth_balance(client, live.address, now)
+    nonce = int(await rig.dev.call("eth_getTransactionCount", live.address, hex(now)), 16)
+    ok = (
+        in_flight
+        and isinstance(stale, TradeFilled)
+        and got == [("reorged", True, n), ("filled", True, landed)]
+    )
+    ok = ok and landed > n and hashes == [receipt["blockHash"]] and held == on_chain and pf.cash == wallet
+    ok = ok and nonce == entry.nonce + 1
+    observed = (
+        f"buy in flight across the reorg of block {n}: {in_flight}; booked from the old chain's receipt, "
+        f"taken back at the next block, booked again from block {landed} ({[s for s, *_ in got]}); DB "
+        f"{held} == chain {on_chain} tokens, cash == wallet: {pf.cash == wallet}; wallet nonces used "
+        f"{nonce - entry.nonce} from the buy's"
+    )
+    if not ok:
+        raise DrillFailed(observed + f" — rows {got}")
+    return observed
+
+
 async def _live(rig: Rig, *, lands: bool) -> str:
     live = rig.svc.live
     assert live is not None

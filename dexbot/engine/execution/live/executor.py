@@ -283,6 +283,9 @@ class LiveExecutor:
         """A reorg back to ``ancestor`` took ``undone`` out of the books (engine/reorged.py): book again
         what the new chain has, send again and hold what it lacks (live/rebook.py)."""
         self.reorgs += 1
+        # a fill taken back is not to be reconciled at its block: on the new chain that block lacks it,
+        # and the position the rebook opens would read as a wallet without its tokens
+        self.unreconciled = {t: b for t, b in self.unreconciled.items() if b <= ancestor}
         busy = {h for bill in self.bills for h in bill.sent}
         await self.rebook.after_reorg(undone, ancestor, block, busy=frozenset(busy))
 
