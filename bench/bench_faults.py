@@ -30,7 +30,7 @@ async def _drive(tmp: Path) -> list[tuple[str, Row]]:
         async with RpcClient([dn.rpc_url]) as client:
             node = Node(dn.rpc_url, dn.deployment, await read_genesis(client))
         for drill in DRILLS:
-            for mode in MODES if drill.mode == "paper" else (drill.mode,):
+            for mode in MODES if drill.mode == "paper" or drill.paper_too else (drill.mode,):
                 snapshot = await rpc.call("evm_snapshot")
                 try:
                     rows.append((mode, await run_drill(dataclasses.replace(drill, mode=mode), node)))

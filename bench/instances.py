@@ -47,7 +47,8 @@ def _env() -> dict[str, str]:
 
 
 class Proc:
-    """A `dexbot` process; its stdout read line by line by a thread, stderr kept in a file."""
+    """A `dexbot` process; its stdout read line by line by a thread (and kept in ``<name>.stdout``, so a
+    kept run can be looked into after the fact), stderr kept in a file."""
 
     def __init__(self, name: str, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         self.name = name
@@ -68,10 +69,13 @@ class Proc:
         self._ended = False
         out = self.proc.stdout
         assert out is not None
+        copy = (cwd / f"{name}.stdout").open("w")
 
         def read() -> None:
-            for line in out:
-                self._queue.put(line)
+            with copy:
+                for line in out:
+                    copy.write(line)
+                    self._queue.put(line)
             self._queue.put(None)
 
         threading.Thread(target=read, daemon=True).start()
@@ -114,7 +118,10 @@ class Proc:
             try:
                 self._take(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
-                raise AssertionError(f"{self.name}: {what}: not within {seconds:g} s") from None
+                last = "".join(self.lines[-15:])[-3000:]
+                raise AssertionError(
+                    f"{self.name}: {what}: not within {seconds:g} s; its last lines:\n{last}"
+                ) from None
         return found
 
     def running(self) -> None:

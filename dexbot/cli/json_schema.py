@@ -126,6 +126,7 @@ COMMANDS: dict[str, Spec] = {
             gas_cost=AMOUNT,
             l1_fee=AMOUNT,
             block_number=INT,
+            block_hash=STR,
             tx_hash=STR,
             reason=STR,
             created_at=TIME,

@@ -88,7 +88,7 @@ def trades(
     acct = pick_account(cfg, db, account, name)
     rows = [] if acct is None else repo.list_trades(db, limit=limit, account_id=acct.id)
     if as_json:
-        print_json([r.model_dump() for r in rows], "trades")
+        print_json([r.model_dump(exclude={"undo"}) for r in rows], "trades")  # undo: internal
         return
     if not rows:
         out.print("no trades yet")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dexbot.engine.api.events import TradeFilled
+from dexbot.engine.api.events import REORGED_NOTE, TradeFilled
 from dexbot.store.models import Account, Position, Trade
 
 
@@ -93,9 +93,6 @@ def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
                 )
             )
     return out
-
-
-REORGED_NOTE = "taken back by a reorg (not on the chain): "
 
 
 def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> list[TradeFilled]:

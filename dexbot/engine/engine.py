@@ -32,6 +32,7 @@ from dexbot.engine.api.events import (
     EventBus,
     LevelChanged,
     PortfolioUpdated,
+    TradesTakenBack,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
 from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, TaxesSeen
@@ -477,7 +478,7 @@ class EngineService:
 
     async def _unbook_reorged(self, ancestor: int, head: int) -> None:
         """Never keep a fill the chain does not have: see engine/reorged.py."""
-        undone = await unbook_since(self.portfolio, ancestor)
+        undone = await unbook_since(self.portfolio, ancestor, self.watcher.hash_of)
         if not undone:
             return
         await self.thoughts.record(
@@ -487,6 +488,7 @@ class EngineService:
             confidence=1.0,
             evidence={"trade_ids": [t.id for t in undone], "common_ancestor": ancestor},
         )
+        self.bus.publish(TradesTakenBack(tuple(t.id or 0 for t in undone), ancestor))
         for t in undone:
             self.exits.holdings.pop(t.position_id or 0, None)
         if self.live is not None:

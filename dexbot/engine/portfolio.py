@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.engine.execution.types import Fill
+from dexbot.engine.reorged import REORG_WINDOW
 from dexbot.store import repo
 from dexbot.store.models import Account, Position, Trade, utcnow
 
@@ -34,6 +36,30 @@ class Booked:
 
 def _copy(pos: Position | None) -> Position | None:
     return None if pos is None else Position(**pos.model_dump())
+
+
+def undo(before: Position | None, cash: int, pnl: int, *, position: bool = True) -> dict[str, Any]:
+    """What a trade row keeps (``Trade.undo``) to be taken back, after a restart too: the position before
+    it (None: it opened it), whether it changed a position at all, and the cash and P&L it moved."""
+    snap = None if before is None else before.model_dump(mode="json")
+    return {"position": position, "before": snap, "cash": cash, "pnl": pnl}
+
+
+def booked(trade: Trade, position: Position | None) -> Booked:
+    """The journal entry of a trade row, from its ``undo``; ``position``: the one it left (when any)."""
+    u = trade.undo or {}
+    moved = bool(u.get("position"))
+    before = u.get("before")
+    return Booked(
+        trade,
+        trade.block_number,
+        trade.position_id if moved else None,
+        position if moved else None,
+        Position.model_validate(before) if before else None,
+        int(u.get("cash", 0)),
+        int(u.get("pnl", 0)),
+        trade.block_hash,
+    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +89,7 @@ class Portfolio:
         self.realised_pnl = 0
         self.peak_equity = account.balance
         self._lock = asyncio.Lock()
-        self.journal: list[Booked] = []  # this run's bookings of the newest blocks (see ``forget_booked``)
+        self.journal: list[Booked] = []  # the newest blocks' bookings (see ``resume_journal``)
         self.new_account = False  # True when this run opened the account (none on this chain before)
 
     @classmethod
@@ -99,6 +125,7 @@ class Portfolio:
                 pf.values[p.id or 0] = p.value_now or p.entry_value or p.entry_cost
             pf.realised_pnl += p.realised_pnl
         pf.peak_equity = max(acct.starting_balance, pf.equity())
+        pf.resume_journal()
         return pf
 
     @property
@@ -175,12 +202,11 @@ class Portfolio:
             pos.peak_value = max(pos.peak_value, fill.amount_in)
             self.account.balance -= cost
             trade = self._trade(fill, pos)
+            trade.undo = undo(before, -cost, 0)
             pos, trade = await asyncio.to_thread(self._persist, pos, trade)
             self.positions[pos.id or 0] = pos
             self.values[pos.id or 0] = fill.amount_in
-            self.journal.append(
-                Booked(trade, fill.block_number, pos.id, pos, before, -cost, 0, fill.block_hash)
-            )
+            self.journal.append(booked(trade, pos))
             return pos, trade
 
     async def apply_sell(self, position_id: int, fill: Fill, *, reason: str) -> tuple[Position, Trade]:
@@ -217,20 +243,30 @@ class Portfolio:
                 pos.closed_at = utcnow()
                 pos.exit_reason = reason
             trade = self._trade(fill, pos, reason=reason)
+            trade.undo = undo(before, proceeds, pnl)
             pos, trade = await asyncio.to_thread(self._persist, pos, trade)
             if pos.status == "closed":
                 self.positions.pop(position_id, None)
                 self.values.pop(position_id, None)
             else:
                 self.positions[position_id] = pos
-            self.journal.append(
-                Booked(trade, fill.block_number, position_id, pos, before, proceeds, pnl, fill.block_hash)
-            )
+            self.journal.append(booked(trade, pos))
             return pos, trade
 
     def booked_gas(self, trade: Trade) -> None:
-        """A trade row that only paid gas (book.record_failed) joins the journal like a fill."""
-        self.journal.append(Booked(trade, trade.block_number, None, None, None, -trade.gas_cost, 0))
+        """A trade row that only paid gas (book.record_failed, its ``undo`` written with it) joins the
+        journal like a fill."""
+        self.journal.append(booked(trade, None))
+
+    def resume_journal(self) -> None:
+        """At load: the bookings of the newest ``REORG_WINDOW`` blocks before the restart, from their trade
+        rows, so a reorg that replaces one of their blocks is taken back as if this run had booked it."""
+        rows = repo.journalled_trades(self.db, self.account.id or 0, REORG_WINDOW)
+        ids = {t.position_id for t in rows if t.position_id is not None}
+        closed = {p.id: p for p in repo.positions_by_id(self.db, ids - set(self.positions))}
+        self.journal = [
+            booked(t, self.positions.get(t.position_id or 0) or closed.get(t.position_id)) for t in rows
+        ]
 
     def forget_booked(self, before_block: int) -> None:
         """Bookings of blocks older than ``before_block`` are past any reorg the engine acts on."""
@@ -257,6 +293,7 @@ class Portfolio:
             gas_cost=fill.gas_cost,
             l1_fee=fill.l1_fee,
             block_number=fill.block_number,
+            block_hash=fill.block_hash,
             tx_hash=fill.tx_hash,
             reason=reason,
         )

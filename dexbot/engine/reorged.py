@@ -1,6 +1,6 @@
 """Fills whose block a reorg took away: never keep a fill the chain does not have.
 
-When the watcher reports a reorg back to block A, every booking of this run in a block after A is taken
+When the watcher reports a reorg back to block A, every booking in a block after A is taken
 back, newest first (each restores the position it changed as it was before, and the cash and P&L it
 moved), and its trade row stays, marked "reorged", as the record of what happened. Then:
 
@@ -12,30 +12,51 @@ moved), and its trade row stays, marked "reorged", as the record of what happene
   it lands, when it is booked from its receipt, or until its nonce is taken by another, when it stays
   un-booked.
 
-Only this run's bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back: the watcher
-walks back no further. A trade still in flight when the reorg is seen is booked from the receipt its
-runner already has (a known gap: its block may be the replaced one; the next reconciliation with the
-wallet corrects its size, not its price)."""
+Only the bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back (each trade row carries
+what taking it back restores, so a restart resumes them: Portfolio.resume_journal): the watcher
+walks back no further. A trade in flight across the reorg is booked from the receipt its runner reads:
+one read from the new chain names the block hash the chain has at its height and is not taken back
+(``_gone``); one read before the reorg names a block the chain no longer has, and the engine takes it
+back at its next block (``EngineService._replaced_fills``) like any other (the inflight_reorg drills)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dexbot.store import repo
 from dexbot.store.models import Position, Trade, utcnow
 
 if TYPE_CHECKING:
-    from dexbot.engine.portfolio import Portfolio
+    from dexbot.engine.portfolio import Booked, Portfolio
 
 REORG_WINDOW = 64  # blocks: the watcher re-reads up to this far back after a reorg
 REORGED = "reorged"
 
 
-async def unbook_since(pf: Portfolio, ancestor: int) -> list[Trade]:
-    """Take back every booking of a block after ``ancestor``, newest first, in ONE database
-    transaction; the trade rows taken back, oldest first (their status is now "reorged")."""
-    undone = [b for b in pf.journal if b.block > ancestor]
+def _gone(journal: list[Booked], ancestor: int, hash_at: Callable[[int], str | None]) -> list[Booked]:
+    """The bookings to take back: from the first one after ``ancestor`` the new chain does not hold, every
+    one booked since. A live fill booked from the new chain's own receipt (a trade in flight across the
+    reorg, its receipt read after it) names the block hash the chain now has at its height: it stays,
+    as do the bookings before it, so long as no older one after ``ancestor`` goes (taking back restores
+    positions as they were before, newest first, so what stays can only be an unbroken prefix)."""
+    after = [b for b in journal if b.block > ancestor]
+    for i, b in enumerate(after):
+        now = hash_at(b.block)
+        if not (b.block_hash and now is not None and now.lower() == b.block_hash.lower()):
+            return after[i:]
+    return []
+
+
+async def unbook_since(
+    pf: Portfolio, ancestor: int, hash_at: Callable[[int], str | None] = lambda n: None
+) -> list[Trade]:
+    """Take back every booking of a block after ``ancestor`` (but those the new chain holds, see
+    ``_gone``; ``hash_at``: the chain's block hash at a height, as the watcher last read it), newest
+    first, in ONE database transaction; the trade rows taken back, oldest first (their status is now
+    "reorged")."""
+    undone = _gone(pf.journal, ancestor, hash_at)
     if not undone:
         return []
     positions: dict[int, Position] = {}
@@ -68,7 +89,8 @@ async def unbook_since(pf: Portfolio, ancestor: int) -> list[Trade]:
         else:
             pf.positions.pop(pid, None)
             pf.values.pop(pid, None)
-    pf.journal = [b for b in pf.journal if b.block <= ancestor]
+    gone = {id(b) for b in undone}
+    pf.journal = [b for b in pf.journal if id(b) not in gone]
     return [b.trade for b in undone]
 
 

@@ -99,9 +99,16 @@ class Trade(SQLModel, table=True):
     gas_cost: int = big()  # execution gas plus the L1 data fee
     l1_fee: int = big()  # the OP-stack L1 data fee, wei: part of gas_cost
     block_number: int = 0
+    block_hash: str = Field(default="", max_length=66)  # live: the receipt's block ("" paper, older rows)
     tx_hash: str = Field(default="", max_length=66)
     reason: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # How to take the booking back if a reorg replaces its block, after a restart too (engine/reorged.py):
+    # {"position": id or null, "before": the position before it (JSON) or null, "cash": int, "pnl": int};
+    # null on rows written before revision 0008 (those are not taken back after a restart).
+    undo: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 class Thought(SQLModel, table=True):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -364,3 +365,27 @@ def trade_hashes(engine: Engine, account_id: int) -> dict[str, str]:
             Trade.account_id == account_id, Trade.tx_hash != "", Trade.status != "reorged"
         )
         return {h: t.lower() for h, t in s.exec(q).all()}
+
+
+def journalled_trades(engine: Engine, account_id: int, window: int) -> list[Trade]:
+    """The account's trade rows a reorg could still take back: written with their ``undo`` (revision
+    0008 on), not taken back already, in the newest ``window`` blocks it booked in; oldest first."""
+    with session_scope(engine) as s:
+        mine = Trade.account_id == account_id
+        newest = s.exec(select(func.max(Trade.block_number)).where(mine)).one()
+        if newest is None:
+            return []
+        q = (
+            select(Trade)
+            .where(mine, col(Trade.undo).is_not(None), Trade.status != "reorged")
+            .where(Trade.block_number >= newest - window)
+            .order_by(col(Trade.id))
+        )
+        return list(s.exec(q).all())
+
+
+def positions_by_id(engine: Engine, ids: set[int]) -> list[Position]:
+    if not ids:
+        return []
+    with session_scope(engine) as s:
+        return list(s.exec(select(Position).where(col(Position.id).in_(ids))).all())

@@ -27,6 +27,7 @@ from dexbot.engine.api.events import (
     PositionChanged,
     ThoughtRecorded,
     TradeFilled,
+    TradesTakenBack,
 )
 from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui.actions import ControlActions
@@ -38,7 +39,7 @@ from dexbot.tui.screens.token_detail import TokenDetailScreen
 from dexbot.tui.screens.trade_history import TradeLoader
 from dexbot.tui.state import UiState
 
-URGENT = (LevelChanged, EngineStateChanged, BreakerChanged, PositionChanged)
+URGENT = (LevelChanged, EngineStateChanged, BreakerChanged, PositionChanged, TradesTakenBack)
 MAX_BATCH = 1000
 
 
@@ -143,6 +144,8 @@ class DexbotApp(ControlActions, App[None]):
                 self.ui.add_thought(ev)
             elif isinstance(ev, TradeFilled):
                 self.ui.add_trade(ev)
+            elif isinstance(ev, TradesTakenBack):
+                self.ui.take_back(ev.trade_ids)
             elif isinstance(ev, MarketUpdate):
                 self.ui.prices.record(ev)
             elif isinstance(ev, EngineError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from dexbot.engine.api.events import MarketUpdate, ThoughtRecorded, TradeFilled
+from dexbot.engine.api.events import MarketUpdate, ThoughtRecorded, TradeFilled, taken_back
 
 MAX_THOUGHTS = 1000
 MAX_TRADES = 1000
@@ -50,6 +50,13 @@ class UiState:
 
     def add_trade(self, ev: TradeFilled) -> None:
         self.trades.append(ev)
+
+    def take_back(self, trade_ids: Iterable[int]) -> None:
+        """Fills a reorg took back stay listed, marked as not on the chain (as `dexbot trades` shows them)."""
+        ids = set(trade_ids)
+        for i, t in enumerate(self.trades):
+            if t.trade_id in ids:
+                self.trades[i] = taken_back(t)
 
     def thought(self, thought_id: int) -> ThoughtRecorded | None:
         return next((t for t in reversed(self.thoughts) if t.thought_id == thought_id), None)

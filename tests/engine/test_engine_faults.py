@@ -26,3 +26,13 @@ async def test_a_live_fill_whose_block_is_reorged_away_is_sent_again_and_booked_
     live = dataclasses.replace(drill("reorged_fill"), mode="live")
     row = await run_drill(live, Node(chain.rpc_url, chain.deployment, genesis_hash), tmp_path)
     assert row.passed, f"expected {live.expected}; observed {row.observed}"
+
+
+@pytest.mark.parametrize("name", [d.name for d in DRILLS if d.paper_too])
+async def test_a_live_drill_the_bench_also_runs_in_paper_passes_there(
+    chain: Devnet, genesis_hash: str, tmp_path: Path, name: str
+) -> None:
+    paper = dataclasses.replace(drill(name), mode="paper")
+    row = await run_drill(paper, Node(chain.rpc_url, chain.deployment, genesis_hash), tmp_path)
+    assert row.passed, f"expected {paper.expected}; observed {row.observed}"
+    assert row.observed.startswith("nothing in flight in paper")

@@ -17,7 +17,14 @@ from tui_scripted import ScriptedEngine
 from waits import settle
 
 from dexbot.core.config import Config, parse_config
-from dexbot.engine.api.events import EngineError, MarketUpdate, ThoughtRecorded, TradeFilled
+from dexbot.engine.api.events import (
+    REORGED_NOTE,
+    EngineError,
+    MarketUpdate,
+    ThoughtRecorded,
+    TradeFilled,
+    TradesTakenBack,
+)
 from dexbot.engine.api.snapshot import PoolView
 from dexbot.tui.app import DexbotApp, make_app
 from dexbot.tui.screens.settings import SettingsScreen
@@ -261,6 +268,29 @@ async def test_trade_history_shows_streamed_fills_and_rows_loaded_in_a_thread(en
         assert got[1][2:6] == ["SELL", "PEPE", "1,234,567.00 PEPE", "0.540000 WETH"]
     assert len(loader_threads) == 1
     assert loader_threads[0] != threading.main_thread().name
+
+
+async def test_a_fill_a_reorg_took_back_is_marked_in_the_session_trade_list_as_the_cli_marks_it(
+    engine: ScriptedEngine,
+) -> None:
+    app = make_app(Config(), engine)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.press("s", "y")  # sells PEPE (row 0): a streamed fill, id 101
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, TradeHistoryScreen)
+        (before,) = rows(app, "trades-table")
+        assert (before[0], before[8]) == ("101", "manual")
+        engine.bus.publish(TradesTakenBack((101,), common_ancestor=41))
+        await settle(pilot)
+        (after,) = rows(app, "trades-table")
+        assert (after[0], after[2], after[8]) == ("101", "SELL", REORGED_NOTE + "manual")
+        assert REORGED_NOTE + "manual" in static_text(app, "#trade-detail")
+        assert [t.reason for t in app.ui.trades] == [REORGED_NOTE + "manual"]  # a reopened screen too
+        await pilot.press("escape", "h")
+        await settle(pilot)
+        assert [r[8] for r in rows(app, "trades-table")] == [REORGED_NOTE + "manual"]
 
 
 def test_a_fill_that_paid_an_l1_fee_says_how_much_of_its_gas_it_was() -> None:

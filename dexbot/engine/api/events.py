@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +68,25 @@ class TradeFilled(Event):
     decimals: int = 18
     l1_fee: int = 0  # the OP-stack L1 data fee, wei (part of gas_cost)
     quoted_out: int = 0  # the exact quote the order was built on (live: what a paper fill would have been)
+
+
+REORGED_NOTE = "taken back by a reorg (not on the chain): "
+
+
+@dataclass(frozen=True)
+class TradesTakenBack(Event):
+    """Stored trades a reorg took out of the books (engine/reorged.py; their rows now "reorged"): whoever
+    lists fills keeps listing them, since they happened, but marked as not on the chain (``taken_back``)."""
+
+    trade_ids: tuple[int, ...]
+    common_ancestor: int = 0
+
+
+def taken_back(fill: TradeFilled) -> TradeFilled:
+    """The fill as a list shows it once a reorg took it back: its reason says it is not on the chain."""
+    if fill.reason.startswith(REORGED_NOTE):
+        return fill
+    return replace(fill, reason=REORGED_NOTE + fill.reason)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from dexbot.chain.devnet.faults import Fault, send_error
 from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
+from dexbot.engine.drills.inflight_reorg import inflight_reorg, inflight_reorg_stale
 from dexbot.engine.drills.reorg_fill import reorged_fill
 from dexbot.engine.drills.rig import WAIT_S, DrillFailed, Node, Rig, spec
 
@@ -30,6 +31,7 @@ class Drill:
     config: dict[str, Any] = field(default_factory=dict)
     faults: tuple[tuple[int, Fault], ...] = ()  # in force from the start: (endpoint, fault)
     ws: bool = False  # the engine's endpoints are the proxies' WebSocket side
+    paper_too: bool = False  # a live drill the bench also runs in paper mode
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,34 @@ DRILLS: tuple[Drill, ...] = (
         "never a fill the chain lacks: paper drops it (cash back); live sends the signed bytes again and "
         "books the buy from its new receipt, DB == wallet to the wei",
         reorged_fill,
+    ),
+    Drill(
+        "inflight_reorg",
+        "a live buy mined in block N, its receipt not yet given, when N is reorganised away; the new "
+        "chain carries the buy in N's replacement",
+        "booked once, from the new chain's receipt (its block and hash), never from the block that went; "
+        "DB == wallet to the wei (paper: nothing in flight, the fill of the replaced block dropped)",
+        inflight_reorg(lands=True),
+        mode="live",
+        paper_too=True,
+    ),
+    Drill(
+        "inflight_reorg_dropped",
+        "a live buy mined in block N, its receipt not yet given, when N is reorganised away; the new "
+        "chain lacks the buy",
+        "its signed bytes sent again (same hash, one nonce), booked once from the receipt where it lands; "
+        "DB == wallet to the wei",
+        inflight_reorg(lands=False),
+        mode="live",
+    ),
+    Drill(
+        "inflight_reorg_stale",
+        "a live buy mined in block N, N reorganised away; the buy's receipt then reaches its trade from a "
+        "node still serving the old chain (block N's)",
+        "booked from it, taken back at the next block (its block hash is not the chain's), booked again "
+        "from the receipt of the block it is in now; DB == wallet to the wei",
+        inflight_reorg_stale,
+        mode="live",
     ),
     Drill(
         "already_known",

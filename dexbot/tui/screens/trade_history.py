@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
-from dexbot.engine.api.events import Event, TradeFilled
+from dexbot.engine.api.events import Event, TradeFilled, TradesTakenBack, taken_back
 from dexbot.tui import fmt
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
@@ -135,3 +135,19 @@ class TradeHistoryScreen(LiveScreen):
 
     def show_events(self, events: Sequence[Event]) -> None:
         self._add([e for e in events if isinstance(e, TradeFilled)])
+        for ev in events:
+            if isinstance(ev, TradesTakenBack):
+                self._take_back(ev.trade_ids)
+
+    def _take_back(self, trade_ids: Sequence[int]) -> None:
+        """Listed fills a reorg took back: each row (and the line under the table, when it is the
+        highlighted one) says it is not on the chain."""
+        table = self.query_one(FitTable)
+        for trade_id in trade_ids:
+            fill = self._by_id.get(trade_id)
+            if fill is None:
+                continue
+            self._by_id[trade_id] = marked = taken_back(fill)
+            table.update_row(str(trade_id), trade_cells(marked))
+            if table.selected_key() == str(trade_id):
+                self.query_one("#trade-detail", Static).update(trade_detail(marked))

@@ -14,7 +14,7 @@ from dexbot.chain.tokens import token_balance
 from dexbot.core.units import fmt_units
 from dexbot.engine.execution.live.tx import Bill
 from dexbot.engine.execution.types import Market
-from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.portfolio import Portfolio, undo
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
 from dexbot.store.models import Position, Trade, utcnow
@@ -40,6 +40,7 @@ async def record_failed(
         return None
     pos = pf.position_for(m.token) if side == "sell" else None
     buy = side == "buy"
+    paid = bill.parts.get(bill.last_hash)  # the newest receipt's block: the booking's
     trade = Trade(
         instance=pf.account.instance,
         account_id=pf.account.id or 0,
@@ -59,8 +60,10 @@ async def record_failed(
         gas_cost=bill.gas_cost,
         l1_fee=bill.l1_fee,
         block_number=block,
+        block_hash=paid.block_hash if paid is not None else "",
         tx_hash=tx_hash,
         reason=reason[:64],
+        undo=undo(None, -bill.gas_cost, 0, position=False),
     )
     pf.account.balance -= bill.gas_cost
     try:

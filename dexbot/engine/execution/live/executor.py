@@ -101,6 +101,8 @@ class LiveExecutor:
         self.unreconciled: dict[str, int] = {}  # token -> block of its last fill
         self.books = books or asyncio.Lock()
         self.trading = 0  # buys and sells under way: each settles its own transactions
+        self.bills: list[Bill] = []  # of the trades under way: every transaction each has sent
+        self.reorgs = 0  # reorgs seen: a trade under way across one bills its receipts again
         ledger = sender.ledger
         assert isinstance(ledger, LedgerStore)
         self.rebook = Rebook(sender, ledger, thoughts, self._recovery)
@@ -119,10 +121,15 @@ class LiveExecutor:
     ) -> Fill:
         """``contested``: a race for the place is known (a pair's first blocks): the fast lane pays for it."""
         self.trading += 1
+        bill = Bill()
+        self.bills.append(bill)
         try:
-            return await self._buy(m, weth_in, buy_tax_bps=buy_tax_bps, block=block, contested=contested)
+            return await self._buy(
+                m, weth_in, buy_tax_bps=buy_tax_bps, block=block, contested=contested, bill=bill
+            )
         finally:
             self.trading -= 1
+            self.bills.remove(bill)
 
     async def sell(
         self,
@@ -135,12 +142,17 @@ class LiveExecutor:
         held: int | None = None,
     ) -> Fill:
         self.trading += 1
+        bill = Bill()
+        self.bills.append(bill)
         try:
-            return await self._sell(m, tokens_in, sell_tax_bps=sell_tax_bps, block=block)
+            return await self._sell(m, tokens_in, sell_tax_bps=sell_tax_bps, block=block, bill=bill)
         finally:
             self.trading -= 1
+            self.bills.remove(bill)
 
-    async def _buy(self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, contested: bool) -> Fill:
+    async def _buy(
+        self, m: Market, weth_in: int, *, buy_tax_bps: int, block: int, contested: bool, bill: Bill
+    ) -> Fill:
         """Spend at most ``weth_in`` of the wallet's ETH on ``m.token``: all of it, unless a V3 pool runs
         out of liquidity first (the router refunds the rest; the fill's ``amount_in`` is what it wrapped)."""
         async with self.books:
@@ -151,7 +163,6 @@ class LiveExecutor:
         least = self.min_out(p.net_out)
         req = swap_request(self.addrs, m, "buy", weth_in, least, self.address, deadline, quoted_out=p.net_out)
         fees = await self._fees(block, contested=contested)
-        bill = Bill()
         try:
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
@@ -178,7 +189,7 @@ class LiveExecutor:
             l1_fee=bill.l1_fee,
         )
 
-    async def _sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int) -> Fill:
+    async def _sell(self, m: Market, tokens_in: int, *, sell_tax_bps: int, block: int, bill: Bill) -> Fill:
         """Sell exactly ``tokens_in`` for ETH (approving exactly that amount first when needed)."""
         if tokens_in <= 0:
             raise TradeRefused(f"sell of {tokens_in} units of {m.token}: nothing to sell")
@@ -197,7 +208,7 @@ class LiveExecutor:
             quoted_out=p.net_out,
         )
         fees = await self._fees(block)
-        bill = Bill()
+        reorgs = self.reorgs
         try:
             if await allowance(self.client, m.token, self.address, router, "pending") < tokens_in:
                 approve = TxRequest(m.token, approve_calldata(router, tokens_in), purpose="approve")
@@ -205,9 +216,11 @@ class LiveExecutor:
                 crashpoint("after_receipt.approve")
             receipt = await self.runner.run(req, fees, block=block, bill=bill)
         except LiveTradeFailed as err:
+            await self._rebill(bill, reorgs)
             async with self.books:
                 await self._failed("sell", m, tokens_in, p.net_out, bill, err, block)
             raise
+        await self._rebill(bill, reorgs)
         crashpoint("after_receipt.sell")
         _, sent = token_flow(receipt, m.token, self.address)
         received = weth_unwrapped(receipt, self.addrs.weth, router)
@@ -269,7 +282,18 @@ class LiveExecutor:
     async def on_reorg(self, undone: list[Trade], ancestor: int, block: int) -> None:
         """A reorg back to ``ancestor`` took ``undone`` out of the books (engine/reorged.py): book again
         what the new chain has, send again and hold what it lacks (live/rebook.py)."""
-        await self.rebook.after_reorg(undone, ancestor, block, quiet=not self.trading)
+        self.reorgs += 1
+        # a fill taken back is not to be reconciled at its block: on the new chain that block lacks it,
+        # and the position the rebook opens would read as a wallet without its tokens
+        self.unreconciled = {t: b for t, b in self.unreconciled.items() if b <= ancestor}
+        busy = {h for bill in self.bills for h in bill.sent}
+        await self.rebook.after_reorg(undone, ancestor, block, busy=frozenset(busy))
+
+    async def _rebill(self, bill: Bill, reorgs: int) -> None:
+        """A reorg came while the trade was under way (``reorgs``: the count when it began): its earlier
+        transactions are billed again from the chain (TxRunner.rebill)."""
+        if reorgs != self.reorgs:
+            await self.runner.rebill(bill)
 
     def unconfirmed(self, token: str) -> bool:
         """A trade of ``token`` taken back by a reorg is not on chain again yet: not to be traded."""

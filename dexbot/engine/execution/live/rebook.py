@@ -39,10 +39,14 @@ class Rebook:
         """Tokens (lower case) with a trade taken back by a reorg and not yet on chain again."""
         return {h.token.lower() for h in self.held.values()}
 
-    async def after_reorg(self, undone: list[Trade], ancestor: int, block: int, *, quiet: bool) -> None:
+    async def after_reorg(
+        self, undone: list[Trade], ancestor: int, block: int, *, busy: frozenset[str] = frozenset()
+    ) -> None:
         """``undone``: the live trade rows just taken back (oldest first). Every transaction of the wallet
-        the ledger has landed after ``ancestor`` is looked up on the new chain; ``quiet``: no trade in
-        flight, so an approval found there is no in-flight sell's and is booked again with the rest."""
+        the ledger has landed after ``ancestor`` is looked up on the new chain; ``busy``: the transactions
+        of the trades under way. An approval found there is booked again with the rest (with its sell,
+        or as gas alone), unless it is a trade's under way: that sell bills it, from the receipt the chain
+        has when the sell ends (LiveExecutor._rebill), so its gas is booked once."""
         who = self.sender.address
         recent = await self.ledger.history(chain_id=self.sender.chain_id, sender=who, limit=256)
         moved = [  # this instance's: another's on the same wallet are its own books
@@ -53,7 +57,7 @@ class Rebook:
             and (e.block_number or 0) > ancestor
         ]
         by_hash = {t.tx_hash: t for t in undone if t.tx_hash}
-        wanted = set(by_hash) | ({e.tx_hash for e in moved if e.purpose == "approve"} if quiet else set())
+        wanted = set(by_hash) | {e.tx_hash for e in moved if e.purpose == "approve" and e.tx_hash not in busy}
         for e in sorted(moved, key=lambda e: e.nonce):
             if await self.sender.client.request("eth_getTransactionReceipt", [e.tx_hash]) is not None:
                 continue  # still on chain (maybe in another block): booked again below

@@ -8,7 +8,7 @@ every transaction that reached a block is added to the trade's bill.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dexbot.chain.ledger_port import LedgerEntry, get_entry, open_entries
@@ -48,10 +48,23 @@ async def no_operator_fee(gas_used: int, block: int) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Paid:
+    """What one mined transaction of a bill paid, and the block (hash) its receipt named."""
+
+    block_hash: str
+    gas_used: int
+    gas_cost: int
+    l1_fee: int
+    operator_fee: int
+
+
 @dataclass
 class Bill:
     """Gas a trade has paid so far over all its transactions (approval, swap, a cancel): execution gas,
-    the L1 data fee and the operator fee in ``gas_cost``, the L1 and operator parts also alone."""
+    the L1 data fee and the operator fee in ``gas_cost``, the L1 and operator parts also alone. Each
+    transaction's part is kept, so one whose block a reorg replaced is billed again from the receipt
+    the chain has now (``add`` of the same hash replaces its part)."""
 
     gas_used: int = 0
     gas_cost: int = 0
@@ -59,15 +72,33 @@ class Bill:
     operator_fee: int = 0
     block: int = 0  # of the last receipt
     last_hash: str = ""  # of the last receipt: what names the trade when its swap never landed
+    parts: dict[str, Paid] = field(default_factory=dict)  # tx hash -> what it paid
+    sent: list[str] = field(default_factory=list)  # every transaction sent for the trade, in order
 
-    def add(self, receipt: dict[str, Any], l1_fee: int = 0, operator_fee: int = 0) -> None:
+    def add(
+        self, receipt: dict[str, Any], l1_fee: int = 0, operator_fee: int = 0, *, last: bool = True
+    ) -> None:
+        """``last``: the receipt is the trade's newest (False: an earlier one billed again)."""
         used = int(receipt.get("gasUsed", "0x0"), 16)
+        tx_hash = str(receipt.get("transactionHash", ""))
+        cost = used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee + operator_fee
+        self._less(tx_hash)
+        self.parts[tx_hash] = Paid(str(receipt.get("blockHash") or ""), used, cost, l1_fee, operator_fee)
         self.gas_used += used
-        self.gas_cost += used * int(receipt.get("effectiveGasPrice", "0x0"), 16) + l1_fee + operator_fee
+        self.gas_cost += cost
         self.l1_fee += l1_fee
         self.operator_fee += operator_fee
-        self.block = block_of(receipt)
-        self.last_hash = str(receipt.get("transactionHash", ""))
+        if last:
+            self.block = block_of(receipt)
+            self.last_hash = tx_hash
+
+    def _less(self, tx_hash: str) -> None:
+        old = self.parts.pop(tx_hash, None)
+        if old is not None:
+            self.gas_used -= old.gas_used
+            self.gas_cost -= old.gas_cost
+            self.l1_fee -= old.l1_fee
+            self.operator_fee -= old.operator_fee
 
 
 class TxRunner:
@@ -134,6 +165,7 @@ class TxRunner:
                 f"{what} refused by the node: {err}", status="failed", cause=f"{what} rejected by the node"
             ) from None
         self._track(entry.tx_hash, entry.nonce, block)
+        bill.sent.append(entry.tx_hash)
         out = await self.sender.wait(entry.tx_hash, timeout_s=self.timeout_s)
         if out.status == "sent":
             out = await self._take_back(entry.tx_hash, entry.nonce, fees, block)
@@ -197,6 +229,17 @@ class TxRunner:
             )
         self.on_outcome("mined")
         return receipt
+
+    async def rebill(self, bill: Bill) -> None:
+        """Each earlier transaction of ``bill`` (a sell's approval) whose receipt now names another block
+        (a reorg replaced its block and the rebook sent it again) billed from the receipt the chain has
+        now: its gas is what the wallet paid on this chain."""
+        for tx_hash, paid in list(bill.parts.items()):
+            if tx_hash == bill.last_hash:
+                continue  # just read
+            r = await self.sender.client.request("eth_getTransactionReceipt", [tx_hash])
+            if isinstance(r, dict) and str(r.get("blockHash") or "") != paid.block_hash:
+                bill.add(r, *await self.fees(tx_hash, r), last=False)
 
     async def fees(self, tx_hash: str, receipt: dict[str, Any]) -> tuple[int, int]:
         """(L1 data fee, operator fee) the mined transaction paid on top of its execution gas (0, 0 off

@@ -1,0 +1,74 @@
+"""A fill booked before a restart whose block a reorg replaces after it: the restarted engine takes it back
+all the same, from the trade row's block hash and ``undo`` (Portfolio.resume_journal), as exactly as the
+run that booked it would have. Paper: the fill is dropped, the cash back. Live: the buy is sent again and
+booked from the receipt of the block it lands in; the books equal the wallet to the wei."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from dexbot.chain.devnet import Devnet
+from dexbot.chain.tokens import eth_balance, token_balance
+from dexbot.engine.api.events import ThoughtRecorded, TradeFilled, TradesTakenBack
+from dexbot.engine.drills.rig import Node, Rig, spec
+from dexbot.store import repo
+
+
+def _said(text: str):  # type: ignore[no-untyped-def]
+    return lambda e: isinstance(e, ThoughtRecorded) and text in e.reasoning
+
+
+@pytest.mark.parametrize("mode", ["paper", "live"])
+async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replaces_its_block(
+    chain: Devnet, genesis_hash: str, tmp_path: Path, mode: str
+) -> None:
+    node = Node(chain.rpc_url, chain.deployment, genesis_hash)
+    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:
+        (tok,) = await rig.launch(spec("RESTART"))
+        await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == "RESTART", "the buy booked")
+        (first,) = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
+        await rig.block(first.block_number)
+        cash_before_buy = rig.svc.portfolio.cash + first.amount_in + first.gas_cost
+        block = await rig.dev.call("eth_getBlockByNumber", hex(first.block_number), False)
+    assert first.undo is not None
+    assert first.block_hash == (block["hash"] if mode == "live" else "")
+
+    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:  # the same store: a restart
+        pf = rig.svc.portfolio
+        assert [b.trade.id for b in pf.journal] == [first.id]  # resumed from the trade row
+        head = int(await rig.dev.call("eth_blockNumber"), 16)
+        await rig.proxies[0].reorg(head - first.block_number + 1)  # the buy's block and all after it
+        await rig.mine(1)
+        await rig.until(_said("took 1 booking(s) out of the books"), "the pre-restart fill taken back")
+        told = await rig.until(lambda e: isinstance(e, TradesTakenBack), "the lists of fills told")
+        assert isinstance(told, TradesTakenBack)
+        assert told.trade_ids == (first.id,)
+        rows = sorted(
+            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
+        )
+        if mode == "paper":
+            assert [(t.id, t.status) for t in rows] == [(first.id, "reorged")]
+            assert (pf.open_positions(), pf.cash) == ([], cash_before_buy)
+            (pos,) = await asyncio.to_thread(repo.list_positions, rig.svc.db)
+            assert (pos.status, pos.exit_reason, pos.size) == ("closed", "reorged", 0)
+            return
+        live = rig.svc.live
+        assert live is not None
+        await rig.until(_said("a reorg took its block away"), "the buy booked again from its new receipt")
+        rows = sorted(
+            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
+        )
+        receipt = await rig.dev.call("eth_getTransactionReceipt", first.tx_hash)
+        landed = int(receipt["blockNumber"], 16)
+        assert landed > first.block_number
+        assert [(t.status, t.tx_hash, t.block_number) for t in rows] == [
+            ("reorged", first.tx_hash, first.block_number),
+            ("filled", first.tx_hash, landed),
+        ]
+        now = int(await rig.dev.call("eth_blockNumber"), 16)
+        (pos,) = pf.open_positions()
+        assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now)
+        assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now)
