@@ -36,6 +36,7 @@ async def _drive(tmp: Path) -> list[tuple[str, Row]]:
                     rows.append((mode, await run_drill(dataclasses.replace(drill, mode=mode), node)))
                 finally:
                     await rpc.call("evm_revert", snapshot)
+                    await rpc.call("anvil_dropAllTransactions")  # the pool outlives a revert
                     await rpc.call("evm_setAutomine", True)
     return rows
 

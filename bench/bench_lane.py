@@ -76,6 +76,7 @@ async def _race(dn: Devnet, client: RpcClient, lane: bool) -> dict[str, int]:
         }
     finally:
         await client.request("evm_revert", [snap])
+        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
         await client.request("evm_setAutomine", [True])
 
 

@@ -91,6 +91,9 @@ def chain(devnet: Devnet, w3: Web3) -> Iterator[Devnet]:
     finally:
         reverted = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
         assert reverted.get("result") is True, f"evm_revert failed: {reverted}"
+        # the pool outlives a revert: a transaction this test left pending would be mined into the next
+        # test's chain (taking a nonce its batch then collides with) once automine is back on
+        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
@@ -114,4 +117,5 @@ async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
         yield client
     finally:
         await client.request("evm_revert", [snap])
+        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
         await client.close()

@@ -50,6 +50,7 @@ async def op_engine(op_devnet: Devnet, tmp_path: Path) -> AsyncIterator[EngineSe
         await svc.stop()
         await waits.within(task, "the engine stopping")
         await client.request("evm_revert", [snap])
+        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
         await client.request("evm_setAutomine", [True])  # as the next test expects: the revert keeps the mode
         await client.close()
 

@@ -61,6 +61,7 @@ async def test_an_op_stack_session_replays_with_the_same_l1_fees(op_devnet: Devn
         await recorder.close(clean=True)
     finally:
         await client.request("evm_revert", [snap])
+        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
         await client.request("evm_setAutomine", [True])
         await client.close()
 
