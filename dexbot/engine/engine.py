@@ -204,6 +204,7 @@ class EngineService:
             lambda: self.decision,
             now,
             max_trade_wei=cfg.mode.max_trade_wei if account is not None else None,
+            pricer=self.pricer or SwapPricer(rt.client, rt.addrs, self.gas, self.policy),
         )
         self.base_fee = 0
         self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block

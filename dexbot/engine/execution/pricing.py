@@ -55,12 +55,15 @@ PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions wit
 @dataclass(frozen=True)
 class SwapCost:
     """Gas used, what it all costs (execution gas, the L1 data fee and an OP-stack operator fee) and the
-    L1 and operator parts, in wei."""
+    L1 and operator parts, in wei. ``upfront``: what a wallet must hold beside the value to send them
+    (a node refuses a transaction whose gas limit at its max fee per gas it cannot pay), the L1 and
+    operator fees included; 0 where not priced."""
 
     gas_used: int
     gas_cost: int
     l1_fee: int
     operator_fee: int = 0
+    upfront: int = 0
 
 
 class SwapPricer:
@@ -156,7 +159,9 @@ class SwapPricer:
                 bytes(self.account.sign_transaction(tx).raw_transaction), block=at
             )
             operator += await self.gas.operator_fee(gas_used, block=at)
-        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
+        fees_paid = l1 + operator
+        most = sum(int(tx["gas"]) for tx in signed) * fees.max_fee_per_gas + fees_paid
+        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + fees_paid, l1, operator, most)
 
     async def _gas_used(
         self, txs: list[dict[str, Any]], overrides: dict[str, Any], at: str, time: int | None = None
