@@ -67,6 +67,7 @@ class ExitDesk:
     def hold(self, position_id: int, h: Holding) -> None:
         """Manage a position from now on (a fresh entry, or one resumed after a restart)."""
         self.holdings[position_id] = h
+        self.costs.forget(position_id)  # an id a reorg freed may come back: its sale is priced afresh
 
     def kept_pools(self) -> set[str]:
         """Pools the watcher must never drop: the ones open positions trade on."""
