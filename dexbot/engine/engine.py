@@ -46,6 +46,7 @@ from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
 from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.paper_setup import priced_paper
+from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exits.desk import ExitDesk
@@ -166,8 +167,11 @@ class EngineService:
                 genesis_hash=rt.genesis_hash,
                 books=self._lock,
             )
+            # what exits and sizing judge a trade's gas by: the chain's answer for the live transactions
+            self.pricer: SwapPricer | None = SwapPricer(rt.client, rt.addrs, self.gas, self.policy, account)
         else:  # paper fills pay the gas (and on OP-stack chains the L1 data fee) a live trade would
             executor = priced_paper(cfg, self.quotes, self.gas, self.policy)
+            self.pricer = executor.pricer
         self.trades = InFlight(
             executor, self._lock, on_error=self._booking_failed, on_booked=self.waits.booked
         )
@@ -183,6 +187,7 @@ class EngineService:
             self.guard,
             self.faults,
             now,
+            self.pricer,
         )
         self.entries = EntryDesk(
             cfg,
@@ -200,6 +205,7 @@ class EngineService:
             lambda: self.decision,
             now,
             max_trade_wei=cfg.mode.max_trade_wei if account is not None else None,
+            pricer=self.pricer or SwapPricer(rt.client, rt.addrs, self.gas, self.policy),
         )
         self.base_fee = 0
         self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block

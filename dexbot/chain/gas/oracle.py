@@ -33,6 +33,7 @@ from dexbot.chain.gas.strategy import (
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.config import GasConfig
+from dexbot.core.errors import ChainError
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class GasOracle:
         for answer in (block_raw, history_raw):
             if isinstance(answer, RpcError):
                 raise answer
+        if not isinstance(block_raw, dict):  # a block a reorg took away: the node answers null
+            raise ChainError(f"the node has no block {at}")
         latest = HeadBlock.from_rpc(block_raw)
         history = FeeHistory.from_rpc(history_raw)
         if history.newest_block != latest.number:  # a block landed between the two reads

@@ -12,7 +12,6 @@ from dataclasses import replace
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.states import V3State
-from dexbot.chain.mempool import competing_swaps
 from dexbot.chain.runtime import ChainRuntime
 from dexbot.core.config import Config
 from dexbot.core.errors import ChainError
@@ -20,8 +19,11 @@ from dexbot.core.units import fmt_units
 from dexbot.engine.breakers.decision import Decision
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.entries.checked import checked_venue
+from dexbot.engine.entries.contested import contested_entry
+from dexbot.engine.entries.sizing import Trip, fit_to_cash
 from dexbot.engine.entries.venue_choice import EntryChoice
 from dexbot.engine.execution.inflight import InFlight
+from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.exits.desk import ExitDesk
@@ -38,10 +40,6 @@ from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
-
-# A pair this young is raced for: others' first buys compete for the same blocks (what the fast lane pays
-# to win); after that a buy waits in an ordinary queue.
-CONTESTED_BLOCKS = 3  # a pair this young is raced for; older ones when competing swaps are pending
 
 
 class EntryDesk:
@@ -66,8 +64,10 @@ class EntryDesk:
         clock: Callable[[], float],
         *,
         max_trade_wei: int | None = None,
+        pricer: SwapPricer,
     ) -> None:
         self.cfg, self.rt, self.db, self.thoughts = cfg, rt, db, thoughts
+        self.pricer = pricer  # prices the round trip an entry keeps cash back for (sizing.py)
         self.portfolio, self.market, self.exits = portfolio, market, exits
         self.quotes, self.trades, self.assessor = quotes, trades, assessor
         self.guard, self.faults, self.decision, self.clock = guard, faults, decision, clock
@@ -147,8 +147,9 @@ class EntryDesk:
         snap = self.portfolio.snapshot()
         size = min(
             snap.equity * int(policy.position_pct * 100) // 10_000,
-            # what buys in flight may spend is spoken for; a gas reserve is kept for the exit
-            self.portfolio.cash - self.trades.reserved_wei() - 400_000 * tick.gas_price - 2 * tick.l1_fee,
+            # what buys in flight may spend is spoken for; the round trip's gas is kept back once its
+            # pool is known (enter, sizing.py)
+            self.portfolio.cash - self.trades.reserved_wei(),
         )
         if self.max_trade_wei is not None:
             size = min(size, self.max_trade_wei)
@@ -265,31 +266,35 @@ class EntryDesk:
             self.quotes, a, facts, size, tick, probe_wei=int(self.cfg.risk.probe_buy_eth * 10**18)
         )
         wanted = size
-        size = choice.order
+        best, size, trip, contested = choice.best, choice.order, None, False
+        if best is not None and size > 0:
+            contested = await contested_entry(self.rt, best.market, facts, tick.block, evidence)
+            t = Trip(best.market, a.buy_tax_bps or 0, a.sell_tax_bps or 0, tick.block, contested)
+            free = self.portfolio.cash - self.trades.reserved_wei()
+            size, trip = await fit_to_cash(self.pricer, self.quotes, t, size, free)
+            evidence["round_trip_gas"] = trip.to_json()
         self.decided_at = time.perf_counter()  # a fully assessed, sized order: what the executor gets next
-        gas_cost = 2 * (150_000 * tick.gas_price + tick.l1_fee)
-        if choice.best is None or size <= 0 or gas_cost * 50 > size:  # gas over 2 % of it: too thin
+        # gas over 2 % of it: too thin
+        if best is None or trip is None or size <= 0 or trip.charged * 50 > size:
+            why = (
+                f"the cash free beside the round trip's gas ({fmt_units(trip.reserve, 18, 6)} WETH kept "
+                "back to send it)"
+                if trip is not None and size < choice.order
+                else f"the pool is too thin — within the L{policy.level} slippage limit of "
+                f"{policy.max_slippage_bps} bps"
+            )
             await self._refuse(
                 a,
                 tick,
-                f"Skipping {a.symbol}: the pool is too thin — within the L{policy.level} slippage limit of "
-                f"{policy.max_slippage_bps} bps only {fmt_units(size, 18, 4)} WETH could be bought, "
+                f"Skipping {a.symbol}: {why} only {fmt_units(size, 18, 4)} WETH could be bought, "
                 "too little to be worth the gas.",
                 evidence,
                 with_factors=True,
             )
             return
-        m = choice.best.market
+        m = best.market
         if await self._unconfirmed(a, m, tick, evidence):
             return
-        age = facts.age_blocks(tick.block)
-        contested = age is not None and age <= CONTESTED_BLOCKS
-        if not contested:  # an older pair is raced for when others' swaps of the token are pending
-            routers = (self.rt.addrs.v2_router, self.rt.addrs.v3_router)
-            racing = await competing_swaps(self.rt.client, m.token, routers)
-            evidence["competing_swaps"] = racing
-            contested = bool(racing)
-        evidence["contested"] = contested
 
         async def failed(err: ChainError) -> None:  # live: refused, reverted, cancelled (gas booked)
             await self._refuse(
@@ -297,7 +302,7 @@ class EntryDesk:
             )
 
         async def book(fill: Fill) -> None:
-            await self._book(fill, a, facts, tick, (size, wanted), choice, info, c, evidence)
+            await self._book(fill, a, facts, tick, (size, choice.order, wanted), choice, info, c, evidence)
 
         await self.trades.buy(
             m,
@@ -316,7 +321,7 @@ class EntryDesk:
         a: Assessment,
         facts: MarketFacts,
         tick: Tick,
-        sizes: tuple[int, int],
+        sizes: tuple[int, int, int],
         choice: EntryChoice,
         info: PoolInfo,
         c: Candidate,
@@ -324,7 +329,7 @@ class EntryDesk:
     ) -> None:
         """The entry's fill, booked: the position, its holding at the exit desk, the thought, the events."""
         policy = tick.policy
-        size, wanted = sizes
+        size, order, wanted = sizes
         assert choice.best is not None
         m, impact = choice.best.market, choice.best.impact_bps
         if fill.amount_out <= 0:
@@ -340,8 +345,10 @@ class EntryDesk:
         self.portfolio.mark(pos.id or 0, value, block)
         await asyncio.to_thread(repo.save_all, self.db, [pos])
         sized = (
-            "" if size == wanted else f" (cut from {fmt_units(wanted, 18, 4)} WETH to stay within slippage)"
+            "" if order == wanted else f" (cut from {fmt_units(wanted, 18, 4)} WETH to stay within slippage)"
         )
+        if size < order:
+            sized += f" (cut from {fmt_units(order, 18, 4)} WETH to keep the round trip's gas)"
         await self.thoughts.record(
             "enter",
             explain_enter(

@@ -20,11 +20,15 @@ def min_out(net_quote: int, max_slippage_bps: int) -> int:
     return net_quote * (10_000 - max_slippage_bps) // 10_000
 
 
-async def chain_deadline(client: RpcClient, block: int, deadline_s: int = DEADLINE_S) -> int:
-    """Chain time of ``block`` (or now, if the chain has idled) plus ``deadline_s``."""
+async def chain_deadline(
+    client: RpcClient, block: int, deadline_s: int = DEADLINE_S, *, wall_clock: bool = True
+) -> int:
+    """Chain time of ``block`` (or now, if the chain has idled and ``wall_clock``) plus ``deadline_s``.
+    Without ``wall_clock`` the block alone decides it: a priced transaction's deadline is calldata, whose
+    zero bytes cost less gas, so a replay of the block must build the same one."""
     head = await client.request("eth_getBlockByNumber", [hex(block), False])
     ts = int(head["timestamp"], 16) if isinstance(head, dict) else 0
-    return max(ts, int(time.time())) + deadline_s
+    return max(ts, int(time.time()) if wall_clock else 0) + deadline_s
 
 
 def swap_request(

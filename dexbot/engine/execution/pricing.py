@@ -5,17 +5,19 @@ would pay, not the quote's estimate: a live sale also approves its amount, and t
 not the quoter's. On an OP-stack chain (Base) the L1 fee depends on every byte of the signed
 transaction, so the pricer signs it and asks the chain's GasPriceOracle what those bytes cost, and
 since Isthmus each transaction also pays the oracle's operator fee of that gas (``getOperatorFee``).
-Everything is read at the quote's block, so a replay of the same blocks prices the same fills.
+Everything is read at the quote's block, so a replay of the same blocks prices the same fills; the
+deadline too is the block's time plus the live window, never the wall clock (its zero bytes are gas).
 
 Paper has no wallet of its own. With the account that would trade live (the devnet's dev account) the
-priced transaction is byte for byte the live one. Without one, a fixed pricing key that holds nothing
-and never sends signs it: its signature compresses like any other. Gas used is simulated with the
-account funded; a transaction the chain cannot estimate or run from it (a sale of tokens it does not
-hold, a buy with ETH it does not have) takes its gas limit, and where it cannot run its gas used, from
-the quote's estimate. A sale is priced like the live one: approving exactly its amount first when the
-allowance falls short, both transactions paying gas and an L1 fee. A paper position is in the books
-only: the sale is estimated and run with the token's balance (and, for the swap's estimate, the
-approval) overridden in the token's own storage (chain/balance_slot.py), so its gas is the live sale's.
+priced transaction is byte for byte the live one (its deadline too, unless the chain's clock trails the
+wall clock). Without one, a fixed pricing key that holds nothing and never sends signs it: its signature
+compresses like any other. Gas used is simulated with the account funded; a transaction the chain cannot
+estimate or run from it (a sale of tokens it does not hold, a buy with ETH it does not have) takes its
+gas limit, and where it cannot run its gas used, from the quote's estimate. A sale is priced like the
+live one: approving exactly its amount first when the allowance falls short, both transactions paying gas
+and an L1 fee. A paper position is in the books only: the sale is estimated and run with the token's
+balance (and, for the swap's estimate, the approval) overridden in the token's own storage
+(chain/balance_slot.py), so its gas is the live sale's.
 """
 
 from __future__ import annotations
@@ -53,12 +55,15 @@ PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions wit
 @dataclass(frozen=True)
 class SwapCost:
     """Gas used, what it all costs (execution gas, the L1 data fee and an OP-stack operator fee) and the
-    L1 and operator parts, in wei."""
+    L1 and operator parts, in wei. ``upfront``: what a wallet must hold beside the value to send them
+    (a node refuses a transaction whose gas limit at its max fee per gas it cannot pay), the L1 and
+    operator fees included; 0 where not priced."""
 
     gas_used: int
     gas_cost: int
     l1_fee: int
     operator_fee: int = 0
+    upfront: int = 0
 
 
 class SwapPricer:
@@ -102,7 +107,7 @@ class SwapPricer:
             amount_in,
             min_out(net_out, pol.max_slippage_bps),
             self.address,
-            await chain_deadline(self.client, block, self.deadline_s),
+            await chain_deadline(self.client, block, self.deadline_s, wall_clock=False),
         )
         txs = [(swap, gas_units)]
         if side == "sell":
@@ -154,7 +159,9 @@ class SwapPricer:
                 bytes(self.account.sign_transaction(tx).raw_transaction), block=at
             )
             operator += await self.gas.operator_fee(gas_used, block=at)
-        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + l1 + operator, l1, operator)
+        fees_paid = l1 + operator
+        most = sum(int(tx["gas"]) for tx in signed) * fees.max_fee_per_gas + fees_paid
+        return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + fees_paid, l1, operator, most)
 
     async def _gas_used(
         self, txs: list[dict[str, Any]], overrides: dict[str, Any], at: str, time: int | None = None

@@ -18,24 +18,24 @@ from dexbot.engine.api.snapshot import PositionView
 from dexbot.engine.breakers.context import HeldToken
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.execution.inflight import InFlight
+from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import Priced, QuoteSource
 from dexbot.engine.execution.types import Fill, Market
 from dexbot.engine.exits.events import position_event, rule_text, trade_event
 from dexbot.engine.exits.explain import explain_exit, explain_slice
 from dexbot.engine.exits.holding import Holding
 from dexbot.engine.exits.plan import URGENT, make_plan
-from dexbot.engine.exits.rules import ExitRules, evaluate
-from dexbot.engine.exits.sale import best_sale, net_of
+from dexbot.engine.exits.recheck import RECHECK_EVERY_BLOCKS, recheck
+from dexbot.engine.exits.rules import ExitRules, ExitSignal, evaluate
+from dexbot.engine.exits.sale import best_sale
+from dexbot.engine.exits.sale_cost import SaleCosts
 from dexbot.engine.exits.schedule import fit_slice
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.risk.assess import round_trip_on
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults
 from dexbot.store.models import Position
-
-RECHECK_EVERY_BLOCKS = 10
 
 
 class ExitDesk:
@@ -52,11 +52,14 @@ class ExitDesk:
         guard: Observations,
         faults: TokenFaults,
         clock: Callable[[], float],
+        pricer: SwapPricer | None = None,
     ) -> None:
+        """``pricer``: prices a sale as the fill will charge it (what exit rules judge a position by)."""
         self.cfg, self.rt, self.bus, self.thoughts = cfg, rt, bus, thoughts
         self.portfolio, self.market, self.quotes, self.trades = portfolio, market, quotes, trades
         self.guard, self.faults, self.clock = guard, faults, clock
         self.holdings: dict[int, Holding] = {}  # position id -> how it is managed
+        self.costs = SaleCosts(pricer)
         self.last_recheck: dict[str, RoundTripResult] = {}
         self.wins = 0
         self.losses = 0
@@ -64,6 +67,7 @@ class ExitDesk:
     def hold(self, position_id: int, h: Holding) -> None:
         """Manage a position from now on (a fresh entry, or one resumed after a restart)."""
         self.holdings[position_id] = h
+        self.costs.forget(position_id)  # an id a reorg freed may come back: its sale is priced afresh
 
     def kept_pools(self) -> set[str]:
         """Pools the watcher must never drop: the ones open positions trade on."""
@@ -127,10 +131,14 @@ class ExitDesk:
     ) -> tuple[Market, Priced] | None:
         return await best_sale(self.quotes, self.market.view, pos, h, amount, tick)
 
-    async def net_value(self, pos: Position, h: Holding, tick: Tick) -> int:
-        """What selling the whole position nets now, on the best venue (0 when nothing can take it)."""
+    async def net_value(self, pos: Position, h: Holding, tick: Tick, *, exact: bool = False) -> int:
+        """What selling the whole position nets now, on the best venue, after the gas the sale costs
+        (0 when nothing can take it); ``exact``: that gas priced at this block (sale_cost.py)."""
         sale = await self.best_sale(pos, h, pos.size, tick)
-        return max(0, net_of(sale[1], tick)) if sale else 0
+        if sale is None:
+            return 0
+        m, p = sale
+        return max(0, p.net_out - await self.costs.cost(pos.id or 0, m, pos.size, p, tick, exact=exact))
 
     async def _ensure_viewed(self, pos: Position, h: Holding, block: int) -> None:
         """A position resumed after a restart may sit in a pool discovery has not announced again: put it
@@ -167,64 +175,36 @@ class ExitDesk:
             if await self.recheck(pos, h, tick.block):
                 return
         value = await self.net_value(pos, h, tick)
-        self.portfolio.mark(pid, value, tick.block)
         if self.trades.busy(pos.token):  # marked, but not traded again until its trade is booked
+            self.portfolio.mark(pid, value, tick.block)
             self.bus.publish(position_event(pos, value, h.rules.describe()))
             return
-        sig = evaluate(
-            h.rules,
-            cost=pos.entry_value or pos.entry_cost,
-            value_now=value,
-            peak_value=pos.peak_value,
-            held_s=self.clock() - h.opened_at,
-        )
-        # a sliced exit under way keeps going, unless the stop-loss fires: that sells the rest at once
-        takes_over = sig is not None and sig.rule in URGENT and h.exiting not in URGENT
-        if h.exiting and not takes_over:
-            await self.sell(pos, h, h.exiting, h.exit_detail, tick)
-        elif sig is not None:
+        sig = self._signal(pos, h, value)
+        if _acts(sig, h):  # a rule acts on this value: the sale's gas priced at this block, the fill's
+            value = await self.net_value(pos, h, tick, exact=True)
+            sig = self._signal(pos, h, value)
+        self.portfolio.mark(pid, value, tick.block)
+        if sig is not None and _acts(sig, h):
             await self.sell(pos, h, sig.rule, sig.detail, tick)
+        elif h.exiting:
+            await self.sell(pos, h, h.exiting, h.exit_detail, tick)
         else:
             self.bus.publish(position_event(pos, value, h.rules.describe()))
 
+    def _signal(self, pos: Position, h: Holding, value: int) -> ExitSignal | None:
+        """The rule that fires at ``value`` (marked as the peak first, when above it)."""
+        return evaluate(
+            h.rules,
+            cost=pos.entry_value or pos.entry_cost,
+            value_now=value,
+            peak_value=max(pos.peak_value, value),
+            held_s=self.clock() - h.opened_at,
+        )
+
     async def recheck(self, pos: Position, h: Holding, block: int) -> bool:
-        """Re-run the round trip on a held token, on the pool it was bought on (V2 or V3): a token can
-        turn hostile after we bought (tax raised, sells blocked). Returns True when it acted (exit
-        started or alert raised)."""
-        m = h.market
-        try:
-            rt = await round_trip_on(
-                self.rt.client,
-                self.rt.addrs,
-                pos.token,
-                m.pool,
-                m.dex,
-                m.fee,
-                int(self.cfg.risk.probe_buy_eth * 10**18),
-                (),
-                block,
-            )
-        except ChainError:
-            return False
-        if rt is None:
-            return False
-        self.last_recheck[pos.token.lower()] = rt
-        if rt.can_sell is False:
-            await self.thoughts.record(
-                "hold",
-                f"ALERT on {pos.symbol}: selling now reverts ('{rt.stage('sell').reason}'); the token turned "
-                "hostile after entry. Holding — a sale is impossible — and re-checking every "
-                f"{RECHECK_EVERY_BLOCKS} blocks.",
-                token=pos.token,
-                symbol=pos.symbol,
-                block_number=block,
-                confidence=1.0,
-                evidence={"sell_reason": rt.stage("sell").reason},
-            )
-            return True
-        if rt.sell_tax_bps is not None and rt.sell_tax_bps != h.sell_tax_bps:
-            h.sell_tax_now = rt.sell_tax_bps  # valuations follow the token's real tax; the breaker judges it
-        return False
+        """Re-run the round trip on a held token (recheck.py); True when it acted (exit or alert)."""
+        probe_wei = int(self.cfg.risk.probe_buy_eth * 10**18)
+        return await recheck(self.rt, probe_wei, self.thoughts, self.last_recheck, pos, h, block)
 
     async def sell(self, pos: Position, h: Holding, rule: str, detail: str, tick: Tick) -> None:
         """Sell what the exit plan has due, shrunk to the impact budget (all of it at once for an urgent
@@ -321,6 +301,7 @@ class ExitDesk:
         h.exiting, h.exit_detail = ("", "") if closed else (rule, detail)
         if closed:
             self.holdings.pop(pid, None)
+            self.costs.forget(pid)
             if pos_after.realised_pnl >= 0:
                 self.wins += 1
             else:
@@ -404,3 +385,9 @@ class ExitDesk:
             )
             for pos in self.portfolio.open_positions()
         )
+
+
+def _acts(sig: ExitSignal | None, h: Holding) -> bool:
+    """A rule that fires sells, unless a sliced exit is under way: that keeps going, unless the
+    stop-loss fires, which sells the rest at once."""
+    return sig is not None and (not h.exiting or (sig.rule in URGENT and h.exiting not in URGENT))

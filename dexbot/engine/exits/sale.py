@@ -48,4 +48,6 @@ async def best_sale(
 
 
 def net_of(p: Priced, tick: Tick) -> int:
+    """A venue's sale at the quote's gas estimate: enough to rank venues, whose routers each want their
+    own approval; the position's value takes the sale's priced gas (sale_cost.py)."""
     return p.net_out - p.gas_units * tick.gas_price - tick.l1_fee
