@@ -38,7 +38,7 @@ from dexbot.core.config import Config, parse_config
 from dexbot.engine.api.events import EngineStateChanged
 from dexbot.engine.backtest.record import EngineRecorder
 from dexbot.engine.backtest.recording_format import read_recording
-from dexbot.engine.backtest.replay import run_backtest
+from dexbot.engine.backtest.replay import replay_range, run_backtest, run_backtests
 from dexbot.engine.engine import EngineService
 from dexbot.engine.host.engine_host import EngineHost
 
@@ -165,9 +165,9 @@ TRIALS_GOAL_S = 15 * 60
 
 
 def optimise_figure(recording: Path, data: Path, trials: int) -> dict[str, Any]:
-    """``trials`` walk-forward trials (``dexbot optimise``'s path, optuna storage in SQLite) on the
-    recording; the wall time, scaled to 30 trials when fewer ran (pruning makes later trials cheaper,
-    so the scaled figure leans high)."""
+    """``trials`` walk-forward trials (``dexbot optimise``'s path: passes of trials over one rebuild of
+    the chain each, optuna storage in SQLite) on the recording; the wall time, scaled to 30 trials when
+    fewer ran (pruning makes later trials cheaper, so the scaled figure leans high)."""
     from dexbot.cli.optimise_run import run_optimise
     from dexbot.engine.backtest.space import parse_space
 
@@ -178,6 +178,7 @@ def optimise_figure(recording: Path, data: Path, trials: int) -> dict[str, Any]:
         run_optimise(
             run_backtest, recording, space, base, url=f"sqlite:///{data / 'studies.db'}",
             study_name="bench", trials=trials, objective="return", holdout=0.3, seed=1,
+            replays=run_backtests, span=replay_range,
         )
     )  # fmt: skip
     took = time.perf_counter() - started
