@@ -187,7 +187,9 @@ async def _replay_engine(rec: Recording, cfg: Config, rpc_url: str) -> AsyncIter
         rt = await _runtime(rec, cfg, client, rpc_url)
         db = await asyncio.to_thread(open_database, cfg.database_url)
         try:
-            svc = EngineService(cfg, rt, db, clock=ChainClock(lambda: float(h.start_timestamp)))
+            svc = EngineService(
+                cfg, rt, db, clock=ChainClock(lambda: float(h.start_timestamp)), private_store=True
+            )
             await svc.start()
             try:
                 yield svc
