@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +21,16 @@ from dexbot.cli.context import err, out, print_json, state
 from dexbot.core.config import Config, load_config
 from dexbot.core.errors import InputError
 from dexbot.core.units import fmt_units
-from dexbot.engine.host.backtest import BacktestResult, Run, Runner, progress_equity, report_data, runs_of
+from dexbot.engine.host.backtest import (
+    BacktestResult,
+    Job,
+    Replays,
+    Run,
+    Runner,
+    progress_equity,
+    report_data,
+    runs_of,
+)
 
 
 def runner() -> Runner:
@@ -29,6 +38,20 @@ def runner() -> Runner:
     from dexbot.engine.host.backtest_run import run_backtest
 
     return run_backtest
+
+
+def replays() -> Replays:
+    """The replay of several configs over one rebuild of the chain, loaded as ``runner`` is."""
+    from dexbot.engine.host.backtest_run import run_backtests
+
+    return run_backtests
+
+
+def span() -> Callable[[Path, Config], Awaitable[tuple[int, int]]]:
+    """The blocks a replay of a whole recording covers, read off the file."""
+    from dexbot.engine.host.backtest_run import replay_range
+
+    return replay_range
 
 
 @dataclass(frozen=True)
@@ -118,8 +141,11 @@ def plan(
     )
 
 
-async def run_all(p: Plan, runner: Runner, console: Console | None = None) -> list[Run]:
-    """Every config over the same blocks, one after the other (each replay owns a private anvil)."""
+async def run_all(
+    p: Plan, runner: Runner, console: Console | None = None, replays: Replays | None = None
+) -> list[Run]:
+    """Every config over the same blocks: with ``replays``, all of them over one rebuild of the chain;
+    otherwise one after the other, each replay on a private anvil."""
     results: list[BacktestResult] = []
     with Progress(
         TextColumn("{task.description}"),
@@ -131,6 +157,7 @@ async def run_all(p: Plan, runner: Runner, console: Console | None = None) -> li
         transient=True,
         disable=not (console or err).is_terminal,  # a pipe gets the report only
     ) as bar:
+        jobs: list[Job] = []
         for label, cfg in p.configs:
             task = bar.add_task(label, total=None, info="starting")
 
@@ -143,17 +170,26 @@ async def run_all(p: Plan, runner: Runner, console: Console | None = None) -> li
                 done, total = getattr(progress, "blocks_done", None), getattr(progress, "blocks_total", None)
                 bar.update(task, completed=done or 0, total=total, info=info)
 
-            results.append(
-                await runner(
-                    p.recording,
-                    cfg,
-                    label=label,
-                    from_block=p.from_block,
-                    to_block=p.to_block,
-                    on_block=on_block,
+            jobs.append(Job(cfg, label, on_block))
+        if replays is not None:
+            outcomes = await replays(p.recording, jobs, from_block=p.from_block, to_block=p.to_block)
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                results.append(outcome)
+        else:
+            for job, task_id in zip(jobs, list(bar.task_ids), strict=True):
+                results.append(
+                    await runner(
+                        p.recording,
+                        job.config,
+                        label=job.label,
+                        from_block=p.from_block,
+                        to_block=p.to_block,
+                        on_block=job.on_block,
+                    )
                 )
-            )
-            bar.remove_task(task)
+                bar.remove_task(task_id)
     return runs_of(results)
 
 
@@ -192,7 +228,7 @@ def backtest(
     """Replay a recorded chain through the engine in paper mode and report (A/B with several --config)."""
     st = state(ctx)
     p = plan(recording, config or [], st.config(), st.config_path, from_block, to_block, html)
-    runs = asyncio.run(run_all(p, runner()))
+    runs = asyncio.run(run_all(p, runner(), replays=replays()))
     if p.html is not None:
         write_html(p.html, runs)
     show(runs, as_json=as_json, plots=not no_plot)

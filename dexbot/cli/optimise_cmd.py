@@ -60,6 +60,8 @@ def optimise(
             objective=goal,
             holdout=holdout,
             seed=seed,
+            replays=backtest_report_cmd.replays(),
+            span=backtest_report_cmd.span(),
         )
     )
     if as_json:

@@ -7,6 +7,7 @@ so a bad one is one line, exit 2, and nothing is written to the study storage.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from dexbot.cli.render import Col, kv_table, table
 from dexbot.core.config import Config
 from dexbot.core.errors import InputError
 from dexbot.core.urls import redact_url
-from dexbot.engine.host.backtest import Runner, SearchSpace, compare, run_data
+from dexbot.engine.host.backtest import Replays, Runner, SearchSpace, compare, run_data
 from dexbot.engine.host.backtest_run import (
     OBJECTIVES,
     Objective,
@@ -31,6 +32,8 @@ from dexbot.engine.host.backtest_run import (
     walk_forward,
 )
 from dexbot.store.studies import open_storage, open_study
+
+Span = Callable[[Path, Config], Awaitable[tuple[int, int]]]
 
 
 def check_objective(objective: str) -> Objective:
@@ -52,13 +55,17 @@ async def run_optimise(
     holdout: float,
     seed: int | None = None,
     console: Console | None = None,
+    replays: Replays | None = None,
+    span: Span | None = None,
 ) -> WalkForward:
-    first, last = await recording_span(runner, recording, base)
+    """``replays``: trials in passes over one rebuild of the chain each; ``span``: the recording's
+    blocks read off the file (without it, a replay with the base config finds them)."""
+    first, last = await (span(recording, base) if span else recording_span(runner, recording, base))
     window = split_range(first, last, holdout)
     storage = open_storage(url)
     tags = {"objective": objective, "recording": recording.name, "in_sample": [first, window.split - 1]}
     study = open_study(storage, study_name, tags, seed=seed)
-    tuning = Tuning(recording, base, tuning_space, runner, window, objective)
+    tuning = Tuning(recording, base, tuning_space, runner, window, objective, replays)
     return await walk_forward(study, tuning, trials, lambda o: _trial_line(console or err, o, objective))
 
 

@@ -96,10 +96,13 @@ class EngineService:
         bus: EventBus | None = None,
         signer: LocalAccount | None = None,
         clock: ChainClock | None = None,
+        private_store: bool = False,
     ) -> None:
         """``signer``: the account live mode signs with (the unlocked keystore); on the devnet live mode
         falls back to a dev account. Paper mode ignores it. ``clock``: the chain-time clock every
-        decision reads; the engine advances it to each block's timestamp (pass one to drive it)."""
+        decision reads; the engine advances it to each block's timestamp (pass one to drive it).
+        ``private_store``: no other process knows ``db`` (a replay's temporary store), so no operator
+        writes breaker transitions to it and the per-block look for them is skipped."""
         self.cfg, self.rt, self.db = cfg, rt, db
         self.clock = clock or ChainClock()
         self.bus = bus or EventBus()
@@ -144,7 +147,13 @@ class EngineService:
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=now)
         self.breakers = BreakerRegistry(
-            cfg.breakers, db, bus=self.bus, thoughts=self.thoughts, instance=instance, clock=now
+            cfg.breakers,
+            db,
+            bus=self.bus,
+            thoughts=self.thoughts,
+            instance=instance,
+            clock=now,
+            shared_store=not private_store,
         )
         self.decision = Decision()
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time

@@ -192,6 +192,18 @@ def list_breaker_events(
         return list(s.exec(q).all())
 
 
+def breaker_events_after(engine: Engine, after_id: int, instance: str) -> list[BreakerEvent]:
+    """The instance's events with an id above ``after_id``, oldest first: the engine asks every block,
+    and mostly there are none (the primary key's index answers that without loading a row)."""
+    with session_scope(engine) as s:
+        q = (
+            select(BreakerEvent)
+            .where(BreakerEvent.instance == instance, col(BreakerEvent.id) > after_id)
+            .order_by(col(BreakerEvent.id))
+        )
+        return list(s.exec(q).all())
+
+
 def latest_breaker_states(engine: Engine, instance: str = DEFAULT_INSTANCE) -> dict[str, BreakerEvent]:
     """The last transition of every breaker of the instance: a restart resumes each in this state."""
     latest: dict[str, BreakerEvent] = {}

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from dexbot.cli.backtest_render import ab_table
 from dexbot.cli.backtest_report_cmd import plan, run_all, show, write_html
 from dexbot.cli.json_schema import COMMANDS, encode, problems
 from dexbot.core.config import Config
+from dexbot.engine.backtest.recording_format import RecordingError
 from dexbot.engine.backtest.report import report_data, runs_of
 from dexbot.engine.backtest.result import BacktestResult
-from dexbot.engine.backtest.runner import OnBlock
+from dexbot.engine.backtest.runner import Job, OnBlock, one_by_one
 
 
 def _config(tmp: Path, name: str, level: int) -> Path:
@@ -108,6 +110,30 @@ def _ab(tmp_path: Path, recording: Path) -> list[Any]:
     paths = [_config(tmp_path, f"L{n}.toml", n) for n in (2, 5, 9)]
     p = plan(recording, paths, Config(), None)
     return asyncio.run(run_all(p, by_level, Console(file=io.StringIO())))
+
+
+def test_ab_over_one_shared_replay_runs_every_config_in_one_call_and_keeps_their_order(
+    tmp_path: Path, recording: Path
+) -> None:
+    calls: list[list[str]] = []
+    each = one_by_one(by_level)
+
+    async def replays(rec: Path, jobs: Sequence[Job], **bounds: int | None) -> list[object]:
+        calls.append([job.label for job in jobs])
+        return await each(rec, jobs, **bounds)  # type: ignore[return-value]
+
+    paths = [_config(tmp_path, f"L{n}.toml", n) for n in (9, 2, 5)]
+    p = plan(recording, paths, Config(), None)
+    runs = asyncio.run(run_all(p, by_level, Console(file=io.StringIO()), replays=replays))
+    assert calls == [["L9", "L2", "L5"]]
+    assert runs == asyncio.run(run_all(p, by_level, Console(file=io.StringIO())))
+    assert [r.result.config_label for r in runs] == ["L9", "L2", "L5"]
+
+    async def one_fails(rec: Path, jobs: Sequence[Job], **bounds: int | None) -> list[object]:
+        return [*(await each(rec, jobs[:-1], **bounds)), RecordingError("block 7: the replay differs")]
+
+    with pytest.raises(RecordingError, match=r"^block 7: the replay differs$"):
+        asyncio.run(run_all(p, by_level, Console(file=io.StringIO()), replays=one_fails))
 
 
 def test_ab_table_has_a_column_per_config_and_highlights_each_rows_best(

@@ -3,10 +3,12 @@ range (in-sample), the best trial is then run on the held-out rest (out-of-sampl
 config on the same blocks, so an over-fitted winner shows as an in-sample figure the held-out blocks
 do not repeat.
 
-Trials are asked of and told to the study one at a time (optuna's ask-and-tell), so several processes
-sharing one RDB storage add trials to the same study: optuna's own distributed mode. Pruning: every
-twentieth of the in-sample range the trial reports its return so far; the study's pruner (a
-MedianPruner) stops a trial that is below the median of earlier trials at the same point."""
+Trials are asked of and told to the study (optuna's ask-and-tell), so several processes sharing one RDB
+storage add trials to the same study: optuna's own distributed mode. With a replay that can share a
+rebuild of the chain among configs, a pass asks several trials at once and runs them over one rebuild
+(the rebuild is half a replay's cost). Pruning: every twentieth of the in-sample range the trial reports
+its return so far; the study's pruner (a MedianPruner) stops a trial that is below the median of the
+finished trials at the same point."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from dexbot.core.config import Config
 from dexbot.core.errors import InputError
 from dexbot.engine.backtest.metrics import BacktestMetrics, compute
 from dexbot.engine.backtest.report import Run
-from dexbot.engine.backtest.runner import Runner, progress_equity
+from dexbot.engine.backtest.result import BacktestResult
+from dexbot.engine.backtest.runner import Job, Replays, Runner, progress_equity
 from dexbot.engine.backtest.space import Param, SearchSpace, apply
 
 Objective = Literal["return", "sortino", "return_dd"]
@@ -88,15 +91,29 @@ class TrialOutcome:
 
 @dataclass(frozen=True)
 class Tuning:
+    """``replays``: when given, trials run ``per_pass`` at a time over one rebuild of the chain (and the
+    held-out best and base configs together); without it, one after the other through ``runner``."""
+
     recording: Path
     base: Config
     space: SearchSpace
     runner: Runner
     window: Window
     objective: Objective
+    replays: Replays | None = None
+    per_pass: int = 6
 
 
-async def run_trial(study: optuna.Study, t: Tuning) -> TrialOutcome:
+@dataclass
+class _Asked:
+    """A trial asked of the study, its config, and the reporting that may prune it as it runs."""
+
+    trial: optuna.Trial
+    params: dict[str, Any]
+    job: Job
+
+
+def _ask(study: optuna.Study, t: Tuning) -> _Asked:
     trial = study.ask()
     params = {p.key: suggest(trial, p) for p in t.space.params}
     config = apply(t.base, params)
@@ -117,21 +134,11 @@ async def run_trial(study: optuna.Study, t: Tuning) -> TrialOutcome:
         if trial.should_prune():
             raise optuna.TrialPruned(f"pruned at block {block}")
 
-    try:
-        result = await t.runner(
-            t.recording,
-            config,
-            label=f"trial {trial.number}",
-            from_block=t.window.first,
-            to_block=t.window.split - 1,
-            on_block=on_block,
-        )
-    except optuna.TrialPruned as pruned:
-        study.tell(trial, state=TrialState.PRUNED)
-        return TrialOutcome(trial.number, "pruned", None, params, None, str(pruned))
-    except BaseException:
-        study.tell(trial, state=TrialState.FAIL)
-        raise
+    return _Asked(trial, params, Job(config, f"trial {trial.number}", on_block))
+
+
+def _tell(study: optuna.Study, t: Tuning, asked: _Asked, result: BacktestResult) -> TrialOutcome:
+    trial, params = asked.trial, asked.params
     metrics = compute(result)
     run = Run(result, metrics)
     value = objective_value(metrics, t.objective)
@@ -145,16 +152,70 @@ async def run_trial(study: optuna.Study, t: Tuning) -> TrialOutcome:
     return TrialOutcome(trial.number, "complete", value, params, run)
 
 
+def _pruned(study: optuna.Study, asked: _Asked, pruned: optuna.TrialPruned) -> TrialOutcome:
+    study.tell(asked.trial, state=TrialState.PRUNED)
+    return TrialOutcome(asked.trial.number, "pruned", None, asked.params, None, str(pruned))
+
+
+async def run_trial(study: optuna.Study, t: Tuning) -> TrialOutcome:
+    asked = _ask(study, t)
+    job = asked.job
+    try:
+        result = await t.runner(
+            t.recording,
+            job.config,
+            label=job.label,
+            from_block=t.window.first,
+            to_block=t.window.split - 1,
+            on_block=job.on_block,
+        )
+    except optuna.TrialPruned as pruned:
+        return _pruned(study, asked, pruned)
+    except BaseException:
+        study.tell(asked.trial, state=TrialState.FAIL)
+        raise
+    return _tell(study, t, asked, result)
+
+
+async def run_pass(study: optuna.Study, t: Tuning, replays: Replays, trials: int) -> list[TrialOutcome]:
+    """``trials`` trials asked at once and run over one rebuild of the in-sample blocks; a pruned one
+    stops alone. A trial that failed otherwise fails in the study, and its error is raised once every
+    other trial of the pass is told."""
+    asked = [_ask(study, t) for _ in range(trials)]
+    results = await replays(
+        t.recording, [a.job for a in asked], from_block=t.window.first, to_block=t.window.split - 1
+    )
+    outcomes: list[TrialOutcome] = []
+    failed: Exception | None = None
+    for a, result in zip(asked, results, strict=True):
+        if isinstance(result, optuna.TrialPruned):
+            outcomes.append(_pruned(study, a, result))
+        elif isinstance(result, Exception):
+            study.tell(a.trial, state=TrialState.FAIL)
+            failed = failed or result
+        else:
+            outcomes.append(_tell(study, t, a, result))
+    if failed is not None:
+        raise failed
+    return outcomes
+
+
 async def tune(
     study: optuna.Study, t: Tuning, trials: int, on_trial: Callable[[TrialOutcome], None] | None = None
 ) -> dict[int, TrialOutcome]:
-    """``trials`` more trials in the study, one after the other; their outcomes by trial number."""
+    """``trials`` more trials in the study, one after the other or ``t.per_pass`` at a time; their
+    outcomes by trial number."""
     done: dict[int, TrialOutcome] = {}
-    for _ in range(trials):
-        outcome = await run_trial(study, t)
-        done[outcome.number] = outcome
-        if on_trial is not None:
-            on_trial(outcome)
+    while len(done) < trials:
+        left = trials - len(done)
+        if t.replays is not None and t.per_pass > 1:
+            outcomes = await run_pass(study, t, t.replays, min(t.per_pass, left))
+        else:
+            outcomes = [await run_trial(study, t)]
+        for outcome in outcomes:
+            done[outcome.number] = outcome
+            if on_trial is not None:
+                on_trial(outcome)
     return done
 
 
@@ -192,8 +253,7 @@ async def walk_forward(
     in_sample = ran.run if ran is not None else None
     if in_sample is None:  # the best trial ran in another worker: replay it here for its figures
         in_sample = await _run(t, config, "in-sample", t.window.first, t.window.split - 1)
-    out = await _run(t, config, "held out", t.window.split, t.window.last)
-    base_out = await _run(t, t.base, "base, held out", t.window.split, t.window.last)
+    out, base_out = await _held_out(t, config)
     states = [tr.state for tr in study.get_trials(deepcopy=False)]
     return WalkForward(
         study=study.study_name,
@@ -217,6 +277,24 @@ async def walk_forward(
 async def _run(t: Tuning, config: Config, label: str, first: int, last: int) -> Run:
     result = await t.runner(t.recording, config, label=label, from_block=first, to_block=last)
     return Run(result, compute(result))
+
+
+async def _held_out(t: Tuning, best: Config) -> tuple[Run, Run]:
+    """The best trial's config and the base config on the held-out blocks: over one rebuild when the
+    replay can share one."""
+    first, last = t.window.split, t.window.last
+    if t.replays is None:
+        return (
+            await _run(t, best, "held out", first, last),
+            await _run(t, t.base, "base, held out", first, last),
+        )
+    jobs = [Job(best, "held out"), Job(t.base, "base, held out")]
+    runs: list[Run] = []
+    for result in await t.replays(t.recording, jobs, from_block=first, to_block=last):
+        if isinstance(result, Exception):
+            raise result
+        runs.append(Run(result, compute(result)))
+    return runs[0], runs[1]
 
 
 def _labelled(run: Run, label: str) -> Run:

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import json
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +22,18 @@ from dexbot.chain.chains import chain_info
 from dexbot.chain.devnet.anvil import DEFAULT_CHAIN_ID
 from dexbot.chain.devnet.deployment import Deployment
 from dexbot.chain.dex.types import DexAddresses
+from dexbot.chain.recorded_blocks import RecordedBlock
 from dexbot.chain.replay_chain import ChainStart, ReplayChain, replay_chain
 from dexbot.chain.replay_client import FeeHistoryPatch, ReplayClient
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import ChainRuntime, from_deployment, usd_pool
+from dexbot.chain.watcher import Header
 from dexbot.core.config import Config
 from dexbot.engine.api.events import TradeFilled
 from dexbot.engine.backtest.collect import booked_trades, skip_reasons, v3_fee_tiers
 from dexbot.engine.backtest.recording_format import Recording, RecordingError, Rollback, read_recording
 from dexbot.engine.backtest.result import BacktestResult, EquityPoint
+from dexbot.engine.backtest.runner import Job
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
@@ -84,6 +87,12 @@ def check_recording(
     return first, last
 
 
+async def replay_range(recording: Path, config: Config) -> tuple[int, int]:
+    """The blocks a replay of the whole ``recording`` hands the engine, read off the file: no replay."""
+    rec = await asyncio.to_thread(read_recording, recording)
+    return check_recording(rec, config, None, None)
+
+
 def backtest_config(cfg: Config, data_dir: Path) -> Config:
     """Paper mode, its own store and data folder, no metrics port: a replay touches nothing of the user's."""
     return cfg.model_copy(
@@ -106,19 +115,49 @@ async def run_backtest(
 ) -> BacktestResult:
     """Replay ``recording`` (blocks ``from_block``..``to_block``, default: from where the recorded engine
     started to the end) through the engine with ``config``; what it booked, block by block."""
+    (outcome,) = await run_backtests(
+        recording, [Job(config, label, on_block)], from_block=from_block, to_block=to_block
+    )
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+async def run_backtests(
+    recording: Path,
+    jobs: Sequence[Job],
+    *,
+    from_block: int | None = None,
+    to_block: int | None = None,
+) -> list[BacktestResult | Exception]:
+    """Several configs over one rebuild of the chain: one anvil re-executes each block once and every
+    job's engine, each with its own client, store and data folder, decides on it before the next one is
+    mined. Paper engines only read the chain, so each sees exactly what it would see alone (the
+    rebuild is half of a replay's cost: an A/B or a batch of optimiser trials pays it once). Each job's
+    result, or the exception that ended its run (its ``on_block``'s, a failed engine's); a rebuild that
+    departs from the recording raises for all."""
+    if not jobs:
+        return []
     rec = await asyncio.to_thread(read_recording, recording)
-    first, last = check_recording(rec, config, from_block, to_block)
-    with tempfile.TemporaryDirectory(prefix="dexbot-backtest-") as tmp:
-        cfg = backtest_config(config, Path(tmp))
-        async with _replay_engine(rec, cfg, first) as (chain, svc):
-            return await _drive(rec, chain, svc, first, last, label, on_block)
+    spans = {check_recording(rec, job.config, from_block, to_block) for job in jobs}
+    ((first, last),) = spans  # the range depends on the recording and the bounds only
+    with contextlib.ExitStack() as dirs:
+        tmps = [
+            Path(dirs.enter_context(tempfile.TemporaryDirectory(prefix="dexbot-backtest-"))) for _ in jobs
+        ]
+        cfgs = [backtest_config(job.config, tmp) for job, tmp in zip(jobs, tmps, strict=True)]
+        async with _replay_chain(rec, cfgs[0], first) as chain, contextlib.AsyncExitStack() as engines:
+            runs = [
+                _JobRun(job, await engines.enter_async_context(_replay_engine(rec, cfg, chain.rpc_url)))
+                for job, cfg in zip(jobs, cfgs, strict=True)
+            ]
+            await _drive(rec, chain, runs, first, last)
+            return [await run.outcome(rec, first, last) for run in runs]
 
 
 @contextlib.asynccontextmanager
-async def _replay_engine(
-    rec: Recording, cfg: Config, first: int
-) -> AsyncIterator[tuple[ReplayChain, EngineService]]:
-    """The replay chain mined up to ``first - 1`` and a started paper engine on it."""
+async def _replay_chain(rec: Recording, cfg: Config, first: int) -> AsyncIterator[ReplayChain]:
+    """The replay chain mined up to ``first - 1``."""
     h = rec.header
     start = ChainStart(
         h.start_block, h.start_timestamp, h.start_hash, dump=rec.dump, fork_url=_fork_url(rec, cfg)
@@ -131,44 +170,93 @@ async def _replay_engine(
             if b.number >= first:
                 break
             await chain.mine(b)
-        client = await ReplayClient.connect([chain.rpc_url], chain_id=h.chain_id, timeout_s=60)
-        assert isinstance(client, ReplayClient)
-        if h.fee_history:  # the blocks before the dump: the live node's fee history, not anvil's none
-            client.fee_history = FeeHistoryPatch(
-                h.fee_history["answer"], h.start_block, h.fee_history["percentiles"]
-            )
+        yield chain
+
+
+@contextlib.asynccontextmanager
+async def _replay_engine(rec: Recording, cfg: Config, rpc_url: str) -> AsyncIterator[EngineService]:
+    """A started paper engine on the replay chain at ``rpc_url``, with its own client and store."""
+    h = rec.header
+    client = await ReplayClient.connect([rpc_url], chain_id=h.chain_id, timeout_s=60)
+    assert isinstance(client, ReplayClient)
+    if h.fee_history:  # the blocks before the dump: the live node's fee history, not anvil's none
+        client.fee_history = FeeHistoryPatch(
+            h.fee_history["answer"], h.start_block, h.fee_history["percentiles"]
+        )
+    try:
+        rt = await _runtime(rec, cfg, client, rpc_url)
+        db = await asyncio.to_thread(open_database, cfg.database_url)
         try:
-            rt = await _runtime(rec, cfg, client, chain.rpc_url)
-            db = await asyncio.to_thread(open_database, cfg.database_url)
+            svc = EngineService(
+                cfg, rt, db, clock=ChainClock(lambda: float(h.start_timestamp)), private_store=True
+            )
+            await svc.start()
             try:
-                svc = EngineService(cfg, rt, db, clock=ChainClock(lambda: float(h.start_timestamp)))
-                await svc.start()
-                try:
-                    yield chain, svc
-                finally:
-                    await svc.portfolio.persist_marks()
+                yield svc
             finally:
-                db.dispose()
+                await svc.portfolio.persist_marks()
         finally:
-            await client.close()
+            db.dispose()
+    finally:
+        await client.close()
 
 
-async def _drive(
-    rec: Recording,
-    chain: ReplayChain,
-    svc: EngineService,
-    first: int,
-    last: int,
-    label: str,
-    on_block: OnBlock | None,
-) -> BacktestResult:
-    start_equity = svc.portfolio.snapshot().equity
-    equity: list[EquityPoint] = []
+class _JobRun:
+    """One job's engine and what the drive collected of it."""
+
+    def __init__(self, job: Job, svc: EngineService) -> None:
+        self.job, self.svc = job, svc
+        self.start_equity = svc.portfolio.snapshot().equity
+        self.equity: list[EquityPoint] = []
+        self.fills = svc.bus.subscribe()
+        self.trades_seen = 0
+        self.error: Exception | None = None
+
+    async def step(self, tip: Header, block: RecordedBlock, progress: Progress) -> None:
+        try:
+            handled = await self.svc.step(tip)
+            if handled != block.number:
+                raise RecordingError(f"block {block.number}: the engine handled block {handled} instead")
+            snap = self.svc.portfolio.snapshot()
+            self.equity.append(EquityPoint(block.number, block.timestamp, snap.equity))
+            while not self.fills.empty():
+                self.trades_seen += isinstance(self.fills.get_nowait(), TradeFilled)
+            if self.job.on_block is not None:
+                self.job.on_block(
+                    block.number, dataclasses.replace(progress, trades=self.trades_seen, equity=snap.equity)
+                )
+        except Exception as err:  # this job's end (a pruned trial, a failed engine): the others go on
+            self.error = err
+
+    async def outcome(self, rec: Recording, first: int, last: int) -> BacktestResult | Exception:
+        self.svc.bus.unsubscribe(self.fills)
+        if self.error is not None:
+            return self.error
+        svc, instance = self.svc, self.svc.cfg.instance.name
+        timestamps = {b.number: b.timestamp for b in rec.blocks}
+        tiers = await v3_fee_tiers(svc.rt.client, svc.db, instance)
+        trades = await asyncio.to_thread(booked_trades, svc.db, instance, timestamps, tiers)
+        skips = await asyncio.to_thread(skip_reasons, svc.db, instance)
+        return BacktestResult(
+            recording=rec.path.name,
+            config_label=self.job.label,
+            chain_id=rec.header.chain_id,
+            first_block=first,
+            last_block=last,
+            start_equity=self.start_equity,
+            trades=trades,
+            equity=tuple(self.equity),
+            skips=skips,
+            blocks_replayed=sum(1 for e in rec.between(first, last) if not isinstance(e, Rollback)),
+        )
+
+
+async def _drive(rec: Recording, chain: ReplayChain, runs: list[_JobRun], first: int, last: int) -> None:
+    """Mine each block once and hand it to every engine still running, all at once: while anvil
+    answers one engine's reads, another's Python runs."""
     seen = rec.between(first, last)  # lost blocks and reorgs too: the live engine saw them
-    blocks = [e.block for e in seen if not isinstance(e, Rollback)]
-    timestamps = {b.number: b.timestamp for b in rec.blocks}
-    fills = svc.bus.subscribe()
-    trades_seen = done = 0
+    total = sum(1 for e in seen if not isinstance(e, Rollback))
+    done = 0
     for e in seen:
         if isinstance(e, Rollback):
             await chain.rollback(e.to)
@@ -177,32 +265,11 @@ async def _drive(
         tip = await chain.mine(b)
         if not e.tip and e is not seen[-1]:
             continue  # the live engine saw this block together with the next one
-        handled = await svc.step(tip)
-        if handled != b.number:
-            raise RecordingError(f"block {b.number}: the engine handled block {handled} instead")
-        snap = svc.portfolio.snapshot()
-        equity.append(EquityPoint(b.number, b.timestamp, snap.equity))
-        while not fills.empty():
-            trades_seen += isinstance(fills.get_nowait(), TradeFilled)
-        if on_block is not None:
-            on_block(b.number, Progress(b.number, first, last, done, len(blocks), trades_seen, snap.equity))
-    svc.bus.unsubscribe(fills)
-    instance = svc.cfg.instance.name
-    tiers = await v3_fee_tiers(svc.rt.client, svc.db, instance)
-    trades = await asyncio.to_thread(booked_trades, svc.db, instance, timestamps, tiers)
-    skips = await asyncio.to_thread(skip_reasons, svc.db, instance)
-    return BacktestResult(
-        recording=rec.path.name,
-        config_label=label,
-        chain_id=rec.header.chain_id,
-        first_block=first,
-        last_block=last,
-        start_equity=start_equity,
-        trades=trades,
-        equity=tuple(equity),
-        skips=skips,
-        blocks_replayed=len(blocks),
-    )
+        running = [r for r in runs if r.error is None]
+        if not running:
+            return  # every job ended early (pruned trials): no block left to mine for anyone
+        progress = Progress(b.number, first, last, done, total, 0, 0)
+        await asyncio.gather(*(r.step(tip, b, progress) for r in running))
 
 
 def _fork_url(rec: Recording, cfg: Config) -> str:

@@ -57,9 +57,12 @@ class BreakerRegistry:
         clock: Callable[[], float] = time.time,
         breakers: Sequence[Breaker] | None = None,
         instance: str = DEFAULT_INSTANCE,
+        shared_store: bool = True,
     ) -> None:
         """``instance``: whose breakers these are; another instance's transitions in a shared database
-        never trip, reset or resume them."""
+        never trip, reset or resume them. ``shared_store``: other processes (``dexbot breakers``) may
+        write transitions to ``db`` for ``sync_from_store`` to apply; a store only this registry knows
+        has none to look for."""
         self.cfg = cfg
         self.db = db
         self.instance = instance
@@ -73,6 +76,7 @@ class BreakerRegistry:
         self._states: dict[str, dict[str, BreakerState]] = {name: {} for name in self.breakers}
         self._last_id = 0
         self._own_ids: set[int] = set()
+        self.shared_store = shared_store
         self._store_error = ""
         self._block = 0
         self._lock = asyncio.Lock()
@@ -182,6 +186,8 @@ class BreakerRegistry:
 
     async def sync_from_store(self) -> int:
         """Apply transitions another process wrote (operator trip/reset); returns how many applied."""
+        if not self.shared_store:
+            return 0
         async with self._lock:
             events = await asyncio.to_thread(events_after, self.db, self._last_id, self.instance)
             applied = 0

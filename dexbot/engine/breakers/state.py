@@ -114,13 +114,7 @@ def read_latest(
 def events_after(db: Engine, after_id: int, instance: str) -> list[BreakerEvent]:
     """The instance's events with an id above ``after_id``, oldest first (what another process, such as
     `dexbot breakers trip`, wrote for it since)."""
-    limit = 200
-    while True:
-        rows = repo.list_breaker_events(db, limit=limit, instance=instance)
-        newer = [r for r in rows if (r.id or 0) > after_id]
-        if len(newer) < len(rows) or len(rows) < limit:
-            return sorted(newer, key=lambda r: r.id or 0)
-        limit *= 4
+    return repo.breaker_events_after(db, after_id, instance)
 
 
 _EFFECT: dict[str, str] = {

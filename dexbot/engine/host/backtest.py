@@ -6,12 +6,14 @@ from dexbot.engine.backtest.compare import Row, compare
 from dexbot.engine.backtest.metrics import DrawdownPoint, drawdowns
 from dexbot.engine.backtest.report import Run, report_data, run_data, runs_of
 from dexbot.engine.backtest.result import BacktestResult
-from dexbot.engine.backtest.runner import Runner, progress_equity
+from dexbot.engine.backtest.runner import Job, Replays, Runner, progress_equity
 from dexbot.engine.backtest.space import SearchSpace, load_space
 
 __all__ = [
     "BacktestResult",
     "DrawdownPoint",
+    "Job",
+    "Replays",
     "Row",
     "Run",
     "Runner",

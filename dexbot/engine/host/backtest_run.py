@@ -13,7 +13,7 @@ from dexbot.engine.backtest.optimise import (
     walk_forward,
 )
 from dexbot.engine.backtest.record import record_range
-from dexbot.engine.backtest.replay import run_backtest
+from dexbot.engine.backtest.replay import replay_range, run_backtest, run_backtests
 
 __all__ = [
     "OBJECTIVES",
@@ -23,7 +23,9 @@ __all__ = [
     "WalkForward",
     "record_range",
     "recording_span",
+    "replay_range",
     "run_backtest",
+    "run_backtests",
     "split_range",
     "walk_forward",
 ]

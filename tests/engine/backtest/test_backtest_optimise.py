@@ -5,6 +5,7 @@ in-sample winner."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
@@ -23,8 +24,10 @@ from dexbot.engine.backtest.optimise import (
     objective_value,
     recording_span,
     split_range,
+    tune,
     walk_forward,
 )
+from dexbot.engine.backtest.runner import Job, one_by_one
 from dexbot.engine.backtest.space import parse_space
 from dexbot.store.db import open_database
 from dexbot.store.studies import open_storage, open_study
@@ -135,3 +138,52 @@ async def test_every_checkpoint_is_reported_when_the_engine_handles_blocks_in_pa
     values = study.trials[0].intermediate_values
     assert sorted(values) == list(range(1, 24))
     assert (values[1], values[2], values[23]) == (0.08, 0.12, 1.4)  # blocks 103, 105, 169: 2e15 a block
+
+
+async def test_trials_in_passes_are_told_after_their_pass_and_the_held_out_pair_runs_as_one(
+    tmp_path: Path,
+) -> None:
+    base = Config()
+    passes: list[list[str]] = []
+    replay_jobs = one_by_one(stand_in.replay)
+
+    async def replays(recording: Path, jobs: Sequence[Job], **bounds: int | None) -> list[object]:
+        passes.append([job.label for job in jobs])
+        return await replay_jobs(recording, jobs, **bounds)  # type: ignore[return-value]
+
+    tuning = Tuning(
+        tmp_path / "r", base, parse_space(LEVEL, base), stand_in.replay, Window(100, 170, 199), "return",
+        replays=replays, per_pass=5,
+    )  # fmt: skip
+    study = _study(tmp_path)
+    for level in (5, 6, 7, 8, 9, 2):
+        study.enqueue_trial({"intel.level": level})
+    seen: list[tuple[int, str, float | None]] = []
+    wf = await walk_forward(study, tuning, 6, lambda o: seen.append((o.number, o.state, o.value)))
+
+    assert passes == [
+        [f"trial {n}" for n in range(5)],
+        ["trial 5"],  # the sixth of six: a pass of one
+        ["held out", "base, held out"],
+    ]
+    assert seen[:5] == [(0, "complete", 0.0), (1, "complete", 0.7), (2, "complete", 1.4),
+                        (3, "complete", 2.1), (4, "complete", 2.8)]  # fmt: skip
+    # told after the first pass, the five finished trials prune level 2 as they do one at a time
+    assert seen[5] == (5, "pruned", None)
+    assert study.trials[5].intermediate_values == {1: -0.09, 2: -0.18, 3: -0.27, 4: -0.36}
+    assert (wf.best_number, wf.best_params) == (4, {"intel.level": 9})
+    assert (wf.out_of_sample.metrics.return_pct, wf.base_out_of_sample.metrics.return_pct) == (-1.2, 0.0)
+
+
+async def test_a_pass_of_trials_run_at_once_prunes_none_of_them_before_any_finished(tmp_path: Path) -> None:
+    base = Config()
+    tuning = Tuning(
+        tmp_path / "r", base, parse_space(LEVEL, base), stand_in.replay, Window(100, 170, 199), "return",
+        replays=one_by_one(stand_in.replay), per_pass=6,
+    )  # fmt: skip
+    study = _study(tmp_path)
+    for level in (5, 6, 7, 8, 9, 2):
+        study.enqueue_trial({"intel.level": level})
+    done = await tune(study, tuning, 6)
+    # No trial was finished when the pass began: level 2 runs to the end of the in-sample blocks.
+    assert [(n, o.state, o.value) for n, o in sorted(done.items())][5] == (5, "complete", -2.1)

@@ -25,6 +25,7 @@ from dexbot.engine.breakers import (
 )
 from dexbot.engine.breakers.base import CLOSED, HALF_OPEN, OPEN
 from dexbot.store import repo
+from dexbot.store.models import BreakerEvent
 
 TOKEN_A = "0x" + "a1" * 20
 TOKEN_B = "0x" + "b2" * 20
@@ -122,6 +123,22 @@ async def test_engine_picks_up_an_operator_trip_written_by_another_process(life:
     assert engine.decision().open == ()
 
 
+async def test_a_registry_on_a_store_only_it_knows_does_not_look_for_operator_writes(life: Lifecycle) -> None:
+    private = BreakerRegistry(life.cfg, life.db, clock=life.clock, shared_store=False)  # a replay's
+    await private.start()
+    operator = BreakerRegistry(life.cfg, life.db, clock=life.clock)
+    operator.load()
+    await operator.trip("daily_loss", "operator: bad fills on the devnet")
+    assert await private.sync_from_store() == 0
+    assert not private.decision().halted
+    shared = BreakerRegistry(life.cfg, life.db, clock=life.clock)
+    await shared.start()
+    await operator.reset("all")
+    await operator.trip("daily_loss", "operator: again")
+    assert await shared.sync_from_store() > 0  # the same write, seen by a registry that looks
+    assert shared.decision().halted
+
+
 async def test_a_breaker_whose_check_raises_fails_closed(tmp_path: Path) -> None:
     class Broken(Breaker):
         name = "broken"
@@ -214,3 +231,21 @@ async def test_views_count_the_cooldown_down_with_the_clock(life: Lifecycle) -> 
     life.clock.advance(100)
     (view,) = [v for v in reg.views() if v.name == "daily_loss"]
     assert (view.state, view.cooldown_left_s) == (OPEN, life.cfg.cooldown_s - 100)
+
+
+def test_events_after_an_id_are_the_instances_newer_ones_oldest_first_however_many(tmp_path: Path) -> None:
+    life = Lifecycle(tmp_path)
+    for i in range(260):  # more than one page of the old newest-200 read
+        for instance in ("alpha", "beta") if i % 50 == 0 else ("alpha",):
+            repo.add(life.db, BreakerEvent(instance=instance, name="daily_loss", from_state=CLOSED,
+                                           to_state=OPEN, reason=f"{instance} {i}"))  # fmt: skip
+    alpha = repo.breaker_events_after(life.db, 0, "alpha")
+    assert [e.reason for e in alpha] == [f"alpha {i}" for i in range(260)]
+    tenth = alpha[9].id or 0
+    assert [e.reason for e in repo.breaker_events_after(life.db, tenth, "alpha")] == [
+        f"alpha {i}" for i in range(10, 260)
+    ]
+    assert [e.reason for e in repo.breaker_events_after(life.db, tenth, "beta")] == [
+        f"beta {i}" for i in range(50, 260, 50)
+    ]
+    assert repo.breaker_events_after(life.db, alpha[-1].id or 0, "alpha") == []
