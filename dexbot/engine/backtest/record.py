@@ -125,15 +125,23 @@ class EngineRecorder:
         await self._write_range(tip, tip_last=True)
 
     async def _write_range(self, upto: int, *, tip_last: bool) -> None:
-        while self.last < upto:
-            numbers = list(range(self.last + 1, min(upto, self.last + FETCH_CHUNK) + 1))
+        until = upto  # the blocks to write; ``upto`` stays the one the engine handled (its tip)
+        while self.last < until:
+            numbers = list(range(self.last + 1, min(until, self.last + FETCH_CHUNK) + 1))
             try:
                 blocks = await fetch_blocks(self.svc.rt.client, numbers)
             except ChainError:
                 # A reorg between the header and raw-transaction reads loses the transactions: if the
                 # blocks written so far are no longer the chain, roll back and read again.
-                if not await self._follow_reorg():
+                if await self._follow_reorg():
+                    continue
+                # A reorg being mined: the node has unwound to the ancestor and not yet mined the new
+                # blocks up to the height the engine saw. Write what the chain has; the engine's next
+                # block brings the rest (a lost block the node dropped first is lost to the file too).
+                head = int(await self.svc.rt.client.request("eth_blockNumber", []), 16)
+                if head >= numbers[-1]:
                     raise
+                until = head
                 continue
             good = []
             for b in blocks:
