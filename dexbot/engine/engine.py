@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
-from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.chain.watcher import Header, PoolWatcher
@@ -41,6 +40,8 @@ from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
+from dexbot.engine.endpoints import EndpointCheck
+from dexbot.engine.engine_view import engine_counters, engine_snapshot, taxes_seen
 from dexbot.engine.entries.desk import EntryDesk
 from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.live.executor import LiveExecutor, open_live
@@ -48,20 +49,19 @@ from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.paper_setup import priced_paper
 from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
-from dexbot.engine.execution.types import Executor, Market
+from dexbot.engine.execution.types import Executor
 from dexbot.engine.exits.desk import ExitDesk
-from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import Portfolio
 from dexbot.engine.progress import EngineStopped, Progress
 from dexbot.engine.reorged import REORG_WINDOW, taken_back, unbook_since
+from dexbot.engine.restore import restore_holding, seed_known_pools
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults, describe
-from dexbot.store import repo
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -146,6 +146,7 @@ class EngineService:
         self.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=now)
+        self.endpoints = EndpointCheck(rt.client, self.bus, self.guard, rt.block_time_s)
         self.breakers = BreakerRegistry(
             cfg.breakers,
             db,
@@ -157,7 +158,6 @@ class EngineService:
         )
         self.decision = Decision()
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time
-        self._endpoints_read: list[str] | Exception | None = None  # read early by a replay's step
         self.waits = Progress()
         self.live: LiveExecutor | None = None
         executor: Executor
@@ -222,7 +222,6 @@ class EngineService:
         self.block = 0
         self.block_ts = 0
         self.block_seen = 0.0
-        self._idle_checked = 0.0  # when an idle engine last asked every endpoint for its head
         self.rpc_ok = True
         self.eth_usd_e6 = 0
         self.equity_curve: deque[tuple[int, int]] = deque(maxlen=600)
@@ -366,7 +365,7 @@ class EngineService:
         self.block = self.waits.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
-        await self._seed_known_pools(head)
+        await seed_known_pools(self, head)
         if self.cfg.strategy.watchlist:
             v2, v3 = await self.market.add_watchlist(list(self.cfg.strategy.watchlist), head)
             self.watcher.watch_v2(v2)
@@ -376,7 +375,7 @@ class EngineService:
         if self.live is not None:  # first: it books what the last run left unbooked, closes what is gone
             await self.live.start(head)
         for pos in self.portfolio.open_positions():
-            await self._restore_holding(pos.id or 0)
+            await restore_holding(self, pos.id or 0)
         await self.breakers.start()
         self.decision = self.breakers.decision()
         await self._set_state("running")
@@ -394,12 +393,12 @@ class EngineService:
                     self.rpc_ok = False
                     self.bus.publish(EngineError(where="watcher", message=str(err)))
                     log.warning("chain read failed: %s", err)
-                    await self._check_endpoints()  # an endpoint back on our chain returns to rotation
+                    await self.endpoints.check()  # an endpoint back on our chain returns to rotation
                     await self._sleep(RPC_BACKOFF_S)
                     continue
                 await self._handle_batch(batch)
                 if not batch:
-                    await self._when_idle()
+                    await self.endpoints.when_idle(self.block_seen)
                     await self._sleep(self.watcher.poll_interval_s)
         finally:
             with contextlib.suppress(Exception):
@@ -415,13 +414,13 @@ class EngineService:
         the loop would, with no waiting between polls; the last block handled. ``tip``: the head as the
         driver just mined it; the poll's reads and the block's fee snapshot, all pinned to it, then go
         out as one HTTP batch (the snapshot is the one ``_fees`` asks for: the oracle keeps it), beside
-        the block's endpoint check (kept for ``_check_endpoints``): one round trip's wait, not five."""
+        the block's endpoint check (kept for ``EndpointCheck.check``): one round trip's wait, not five."""
         if tip is None:
             polled = await self.watcher.poll()
         else:
             with self.rt.client.coalescing():
-                polled, _, self._endpoints_read = await asyncio.gather(
-                    self.watcher.poll(tip), self._prefetch_fees(tip.number), self._read_endpoints()
+                polled, _, _ = await asyncio.gather(
+                    self.watcher.poll(tip), self._prefetch_fees(tip.number), self.endpoints.read_early()
                 )
         await self._handle_batch(polled)
         return self.last_processed
@@ -461,17 +460,6 @@ class EngineService:
                 await asyncio.wait({poll})  # let its requests unwind before the client closes
         return [] if poll.cancelled() else poll.result()
 
-    async def _when_idle(self) -> None:
-        """No new block. To the watcher a first endpoint stuck some blocks behind looks exactly like a quiet
-        chain, and the endpoint check runs with each block, so once a block time passes without one, ask
-        every endpoint for its head: a lagging one goes last and the next poll reads the true head. Wall
-        time is right here: this is liveness, not a decision, and chain time is what stopped."""
-        now = time.monotonic()
-        if now - self._idle_checked >= self.rt.block_time_s and now - self.block_seen >= self.rt.block_time_s:
-            self._idle_checked = now
-            with contextlib.suppress(ChainError, OSError):
-                await self.rt.client.check_heads()  # chain ids stay the per-block check's (and breaker's)
-
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
@@ -510,7 +498,7 @@ class EngineService:
             await self.live.on_reorg(undone, ancestor, head)
         for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
             if (pos.id or 0) not in self.exits.holdings:
-                await self._restore_holding(pos.id or 0)
+                await restore_holding(self, pos.id or 0)
 
     async def _replaced_fills(self, ev: NewBlock) -> None:
         """A live fill booked from a block the watcher had not read yet, which a reorg then replaced
@@ -641,7 +629,7 @@ class EngineService:
                 log.warning("L1 fee estimate failed: %s", err)
 
     async def _check_breakers(self, ev: NewBlock, tick: Tick) -> None:
-        await self._check_endpoints()
+        await self.endpoints.check()
         await self.breakers.sync_from_store()
         if self.live is not None:
             if self.live.runner.pending:  # first: a node may not count a transaction it cannot include
@@ -679,121 +667,14 @@ class EngineService:
         except ChainError as err:
             log.warning("speeding up a stuck transaction failed: %s", err)
 
-    async def _check_endpoints(self) -> None:
-        """Every endpoint's chain id and head, each block: a lagging one goes last, one serving another
-        chain leaves the rotation (said once), and only when none serves ours does the chain-id breaker
-        see the other chain."""
-        changes, self._endpoints_read = self._endpoints_read, None
-        if changes is None:
-            changes = await self._read_endpoints()
-        if isinstance(changes, Exception):
-            log.warning("endpoint check failed: %s", changes)
-            return
-        for line in changes:
-            log.warning("%s", line)
-            self.bus.publish(EngineError(where="rpc", message=line))
-        self.guard.chain_id_observed = self.rt.client.observed_chain_id()
-
-    async def _read_endpoints(self) -> list[str] | Exception:
-        try:
-            return await self.rt.client.check_endpoints()
-        except (ChainError, OSError) as err:
-            return err
-
-    async def _seed_known_pools(self, head: int) -> None:
-        dep = self.rt.deployment
-        if dep is None:  # a remote chain: of its pools only the USD price pair is watched from the start
-            if self.rt.usdc_pool:
-                self.watcher.watch_v2([self.rt.usdc_pool])
-                await self.watcher.refresh(head)
-            return
-        pairs, pools = [], []
-        for tok in dep.tokens:
-            lo, hi = sorted((tok.address, dep.weth), key=str.lower)
-            if tok.v2_pair:
-                await self.market.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
-                pairs.append(tok.v2_pair)
-            if tok.v3_pool:
-                await self.market.add_pool(
-                    tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False
-                )
-                pools.append(tok.v3_pool)
-        self.watcher.watch_v2([*pairs, dep.usdc_v2_pair])
-        self.watcher.watch_v3(pools)
-        await self.watcher.refresh(head)
-        self.market.price_pools(self.watcher.states, head)
-
-    async def _restore_holding(self, position_id: int) -> None:
-        """Resume managing a position after a restart, with the taxes its last assessment measured."""
-        pos = self.portfolio.positions[position_id]
-        info = self.market.view.pools.get(pos.pool)
-        fee = info.fee if info else None
-        if pos.dex == "uniswap_v3" and fee is None:
-            fee = await pool_fee(self.rt.client, pos.pool)  # a pool the engine has not found again
-        m = Market(pos.token, pos.pool, pos.dex, fee)
-        if pos.dex == "uniswap_v2":
-            self.watcher.watch_v2([pos.pool])
-        else:
-            self.watcher.watch_v3([pos.pool])
-        last = await asyncio.to_thread(
-            repo.latest_assessment,
-            self.db,
-            self.rt.chain_id,
-            self.rt.genesis_hash,
-            pos.token,
-            instance=self.cfg.instance.name,
-        )
-        buy_tax = last.buy_tax_bps or 0 if last else 0
-        sell_tax = last.sell_tax_bps or 0 if last else 0
-        rules = self.exits.exit_rules(self.policy())
-        self.exits.hold(position_id, Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp()))
-
     # -- snapshot -----------------------------------------------------------------------------------------
 
     def counters(self) -> EngineCounters:
-        return EngineCounters(
-            gas_price=self.gas_price,
-            base_fee=self.base_fee,
-            wins=self.exits.wins,
-            losses=self.exits.losses,
-            risk_cache_hits=self.entries.assessor.hits,
-            risk_cache_misses=self.entries.assessor.misses,
-            events_dropped=self.bus.dropped,
-        )
+        return engine_counters(self)
 
     def taxes_seen(self, token: str) -> TaxesSeen | None:
         """The token's taxes by its latest assessment; None when it has none."""
-        a = self.entries.assessments.get(token.lower())
-        return None if a is None else TaxesSeen(a.buy_tax_bps, a.sell_tax_bps)
+        return taxes_seen(self, token)
 
     def snapshot(self) -> EngineSnapshot:
-        snap = self.portfolio.snapshot()
-        p = self.policy()
-        positions = self.exits.position_views()
-        pools = self.market.pool_views(self.entries.assessments, self.block)
-        breakers = tuple(self.breakers.views())
-        return EngineSnapshot(
-            mode=self.cfg.mode.trading,
-            chain=self.rt.chain_name,
-            chain_id=self.rt.chain_id,
-            state=self.state,
-            state_reason=self.state_reason,
-            block_number=self.block,
-            block_age_s=max(0.0, time.time() - self.block_ts) if self.block_ts else 0.0,
-            rpc_ok=self.rpc_ok,
-            intel_level=self.level,
-            lane=p.lane,
-            cash=snap.cash,
-            equity=snap.equity,
-            realised_pnl=snap.realised_pnl,
-            unrealised_pnl=snap.unrealised_pnl,
-            peak_equity=snap.peak_equity,
-            drawdown_bps=snap.drawdown_bps,
-            wins=self.exits.wins,
-            losses=self.exits.losses,
-            eth_usd_e6=self.eth_usd_e6,
-            positions=positions,
-            breakers=breakers,
-            pools=pools,
-            equity_curve=tuple(self.equity_curve),
-        )
+        return engine_snapshot(self)
