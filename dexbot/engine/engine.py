@@ -44,7 +44,8 @@ from dexbot.engine.endpoints import EndpointCheck
 from dexbot.engine.engine_view import engine_counters, engine_snapshot, taxes_seen
 from dexbot.engine.entries.desk import EntryDesk
 from dexbot.engine.execution.inflight import InFlight
-from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.executor import LiveExecutor
+from dexbot.engine.execution.live.opening import open_live
 from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.paper_setup import priced_paper
 from dexbot.engine.execution.pricing import SwapPricer
@@ -287,7 +288,7 @@ class EngineService:
         self.decision = await self.breakers.kill_switch()
         await self._apply_decision()
         if self.live is not None:
-            await self.live.cancel_pending(self.block)
+            await self.live.stuck.cancel_all(self.block)
 
     async def sell_now(self, position_id: int) -> None:
         async with self._lock:
@@ -663,7 +664,7 @@ class EngineService:
         sends and goes on: the trade waiting on it books whichever of the two lands."""
         assert self.live is not None
         try:
-            await self.live.speed_up_stuck(block)
+            await self.live.stuck.speed_up(block)
         except ChainError as err:
             log.warning("speeding up a stuck transaction failed: %s", err)
 

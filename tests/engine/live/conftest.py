@@ -26,7 +26,8 @@ from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import IntelPolicy, policy
 from dexbot.engine.breakers.observations import Observations
 from dexbot.engine.engine import EngineService
-from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.executor import LiveExecutor
+from dexbot.engine.execution.live.opening import open_live
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.portfolio import Portfolio

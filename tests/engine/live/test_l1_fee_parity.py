@@ -26,7 +26,8 @@ from dexbot.chain.txtypes import Fees
 from dexbot.engine.api.events import EventBus
 from dexbot.engine.api.intel import policy
 from dexbot.engine.breakers.observations import Observations
-from dexbot.engine.execution.live.executor import LiveExecutor, open_live
+from dexbot.engine.execution.live.executor import LiveExecutor
+from dexbot.engine.execution.live.opening import open_live
 from dexbot.engine.execution.live.signer import DEVNET_SIGNER_INDEX
 from dexbot.engine.execution.orders import chain_deadline, min_out, swap_request
 from dexbot.engine.execution.paper import PaperExecutor

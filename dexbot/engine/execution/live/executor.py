@@ -22,8 +22,6 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from dexbot.chain.approvals import allowance, approve_calldata
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.receipt_logs import block_of, token_flow, weth_unwrapped, weth_wrapped
@@ -44,6 +42,7 @@ from dexbot.engine.execution.live.book import (
 from dexbot.engine.execution.live.calls import router_of
 from dexbot.engine.execution.live.rebook import Rebook
 from dexbot.engine.execution.live.recover import Recovery
+from dexbot.engine.execution.live.stuck import StuckTxs
 from dexbot.engine.execution.live.tx import Bill, LiveTradeFailed, TxRunner
 from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
 from dexbot.engine.execution.quotes import QuoteSource
@@ -54,7 +53,7 @@ from dexbot.store.ledger import LedgerStore
 from dexbot.store.models import Position, Trade
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
+    pass
 
 RECEIPT_TIMEOUT_S = 120.0
 
@@ -106,6 +105,7 @@ class LiveExecutor:
         ledger = sender.ledger
         assert isinstance(ledger, LedgerStore)
         self.rebook = Rebook(sender, ledger, thoughts, self._recovery)
+        self.stuck = StuckTxs(self.runner, gas, thoughts, policy, self._fees)
 
     # -- the executor interface ---------------------------------------------------------------------------
 
@@ -356,47 +356,6 @@ class LiveExecutor:
             pending=tuple(self.runner.pending.values()),
         )
 
-    async def speed_up_stuck(self, block: int) -> list[tuple[str, str]]:
-        """Every pending transaction priced below the next block's base fee (the fee market left it
-        behind: it cannot be mined as it is) sent again on its nonce at this block's fees, the same call.
-        A trade waiting on it goes on waiting; whichever of the two lands is its outcome."""
-        try:
-            s = await self.gas.suggest(self.policy().gas_urgency, head=block)
-        except ChainError:
-            return []  # no fee to reprice at: looked at again next block
-        if s.below_base_fee:
-            return []  # the gas ceiling holds everything below the base fee: repricing cannot help
-        done = await self.runner.speed_up_stuck(
-            Fees(s.max_fee_per_gas, s.max_priority_fee_per_gas), s.base_fee, block
-        )
-        for old, new in done:
-            await self.thoughts.record(
-                "hold",
-                f"Transaction {old} was priced below the next base fee of {s.base_fee} wei and could not be "
-                f"mined: sent again as {new} on the same nonce at {s.max_fee_per_gas} wei per gas.",
-                block_number=block,
-                evidence={"replaced": old, "speed_up": new, "base_fee": s.base_fee},
-            )
-        return done
-
-    async def cancel_pending(self, block: int) -> list[tuple[str, str]]:
-        """The kill switch: every pending transaction replaced on its nonce by a 0-value self-transfer."""
-        try:
-            fees: Fees | None = await self._fees(block)
-        except ChainError:
-            fees = None  # the cancel still pays the old fees +12.5 %
-        done = await self.runner.cancel_pending(fees, block)
-        for old, new in done:
-            await self.thoughts.record(
-                "breaker",
-                f"Kill switch: pending transaction {old} taken back by a 0-value self-transfer {new} on "
-                "the same nonce (fees +12.5 %).",
-                block_number=block,
-                confidence=1.0,
-                evidence={"replaced": old, "cancel": new},
-            )
-        return done
-
     # -- pieces ---------------------------------------------------------------------------------------------
 
     def min_out(self, net_quote: int) -> int:
@@ -455,40 +414,3 @@ class LiveExecutor:
         )
         if trade is not None:
             self.guard.record_trade(bill.gas_cost)
-
-
-def open_live(
-    account: LocalAccount,
-    db: Engine,
-    *,
-    quotes: QuoteSource,
-    gas: GasOracle,
-    portfolio: Portfolio,
-    thoughts: ThoughtLog,
-    guard: Observations,
-    policy: Callable[[], IntelPolicy],
-    max_trade_wei: int,
-    block_time_s: float,
-    genesis_hash: str,
-    books: asyncio.Lock | None = None,
-) -> LiveExecutor:
-    """The live executor for ``account`` on the quotes' chain, its ledger in the engine's database and
-    bound to that chain's genesis."""
-    poll_s = min(1.0, max(0.05, block_time_s / 4))
-    sender = Sender(
-        quotes.client,
-        account,
-        LedgerStore(db, genesis_hash=genesis_hash, instance=portfolio.account.instance),
-        poll_s=poll_s,
-    )
-    return LiveExecutor(
-        quotes,
-        sender,
-        gas,
-        portfolio,
-        thoughts,
-        guard,
-        policy=policy,
-        max_trade_wei=max_trade_wei,
-        books=books,
-    )
