@@ -15,6 +15,7 @@ reorged-fill drill's, the fill dropped with its block."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from dexbot.chain.devnet.faults import Fault
@@ -91,19 +92,9 @@ async def inflight_reorg_stale(rig: Rig) -> str:
     )
     now = int(await rig.dev.call("eth_blockNumber"), 16)
     await asyncio.wait_for(rig.svc.processed(now), WAIT_S)
-    receipt = await rig.dev.call("eth_getTransactionReceipt", sent)
-    landed = int(receipt["blockNumber"], 16) if isinstance(receipt, dict) else -1
-    rows = sorted(
-        await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
-    )
-    got = [(t.status, t.tx_hash == sent, t.block_number) for t in rows]
-    pf = rig.svc.portfolio
-    hashes = [b.block_hash for b in pf.journal if b.trade.tx_hash == sent]
-    client = rig.svc.rt.client
-    held = sum(p.size for p in pf.open_positions() if p.token == tok.address)
-    on_chain = await token_balance(client, tok.address, live.address, now)
-    wallet = await eth_balance(client, live.address, now)
-    nonce = int(await rig.dev.call("eth_getTransactionCount", live.address, hex(now)), 16)
+    end = await _ending(rig, tok.address, live.address, sent, now)
+    receipt, landed, got, hashes = end.receipt, end.landed, end.got, end.hashes
+    held, on_chain, wallet, nonce, pf = end.held, end.on_chain, end.wallet, end.nonce, rig.svc.portfolio
     ok = (
         in_flight
         and isinstance(stale, TradeFilled)
@@ -154,18 +145,10 @@ async def _live(rig: Rig, *, lands: bool) -> str:
     await asyncio.wait_for(rig.svc.trades.settled(), WAIT_S)
     now = int(await rig.dev.call("eth_blockNumber"), 16)
     await asyncio.wait_for(rig.svc.processed(now), WAIT_S)
-    receipt = await rig.dev.call("eth_getTransactionReceipt", sent)
-    landed = int(receipt["blockNumber"], 16) if isinstance(receipt, dict) else -1
+    end = await _ending(rig, tok.address, live.address, sent, now)
+    landed, got, hashes = end.landed, end.got, end.hashes
+    held, on_chain, wallet, nonce, pf = end.held, end.on_chain, end.wallet, end.nonce, rig.svc.portfolio
     chain_hash = (await rig.dev.call("eth_getBlockByNumber", hex(landed), False))["hash"]
-    rows = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
-    got = [(t.status, t.tx_hash == sent, t.block_number) for t in rows]
-    pf = rig.svc.portfolio
-    hashes = [b.block_hash for b in pf.journal if b.trade.tx_hash == sent]
-    client = rig.svc.rt.client
-    held = sum(p.size for p in pf.open_positions() if p.token == tok.address)
-    on_chain = await token_balance(client, tok.address, live.address, now)
-    wallet = await eth_balance(client, live.address, now)
-    nonce = int(await rig.dev.call("eth_getTransactionCount", live.address, hex(now)), 16)
     where = f"in the new block {landed} (was {n})" if lands else f"sent again, landed in {landed} (was {n})"
     ok = in_flight and got == [("filled", True, landed)] and (landed == n) == lands
     ok = ok and hashes == [chain_hash] and held == on_chain and pf.cash == wallet and nonce == entry.nonce + 1
@@ -178,3 +161,34 @@ async def _live(rig: Rig, *, lands: bool) -> str:
     if not ok:
         raise DrillFailed(observed + f" — rows {got}")
     return observed
+
+
+@dataclass(frozen=True)
+class _End:
+    """How a drill's buy ended, read at block ``now``: its receipt and block, its trade rows (status,
+    is-this-transaction, block), the block hashes its bookings carry, and DB against chain."""
+
+    receipt: Any
+    landed: int
+    got: list[tuple[str, bool, int]]
+    hashes: list[str]
+    held: int
+    on_chain: int
+    wallet: int
+    nonce: int
+
+
+async def _ending(rig: Rig, token: str, wallet: str, sent: str, now: int) -> _End:
+    receipt = await rig.dev.call("eth_getTransactionReceipt", sent)
+    rows = sorted(await asyncio.to_thread(repo.list_trades, rig.svc.db, token=token), key=lambda t: t.id or 0)
+    pf, client = rig.svc.portfolio, rig.svc.rt.client
+    return _End(
+        receipt=receipt,
+        landed=int(receipt["blockNumber"], 16) if isinstance(receipt, dict) else -1,
+        got=[(t.status, t.tx_hash == sent, t.block_number) for t in rows],
+        hashes=[b.block_hash for b in pf.journal if b.trade.tx_hash == sent],
+        held=sum(p.size for p in pf.open_positions() if p.token == token),
+        on_chain=await token_balance(client, token, wallet, now),
+        wallet=await eth_balance(client, wallet, now),
+        nonce=int(await rig.dev.call("eth_getTransactionCount", wallet, hex(now)), 16),
+    )
