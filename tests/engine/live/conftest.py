@@ -5,6 +5,7 @@ off so a transaction stays pending."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +38,16 @@ from dexbot.store.db import open_database
 
 ETH = 10**18
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
+
+
+async def chain_time_ahead(client: RpcClient, seconds: int = 3600) -> None:
+    """Mine a block ``seconds`` ahead of the wall clock, so a live transaction's deadline (its block's
+    time, or now if later) and a priced one's (its block's time) are the same bytes. Not
+    ``evm_increaseTime``: anvil ignores it while a block timestamp interval is set, and a session older
+    than the chain's head then gave the live swap a later deadline than the priced one (other bytes,
+    another L1 fee: seen once in the stress loop)."""
+    await client.request("evm_setNextBlockTimestamp", [int(time.time()) + seconds])
+    await client.request("evm_mine", [])
 
 
 async def until(svc: EngineService, cond: Callable[[], object], what: str = "the awaited outcome") -> None:

@@ -39,6 +39,8 @@ from dexbot.engine.thoughts import ThoughtLog
 from dexbot.store import repo
 from dexbot.store.db import open_database
 
+from .conftest import chain_time_ahead
+
 L1_FEE_VAULT = "0x420000000000000000000000000000000000001A"
 OPERATOR_FEE_VAULT = "0x420000000000000000000000000000000000001B"
 WALLET = str(dev_account(DEVNET_SIGNER_INDEX).address)
@@ -80,8 +82,7 @@ async def test_paper_buy_costs_what_the_live_buy_paid_l1_fee_included(
     async with DevRpc(op_devnet.rpc_url) as dev:
         await set_operator_fee(dev, *operator_fee)
     # chain time ahead of the wall clock: both deadlines are chain time + 300 s, the same bytes
-    await client.request("evm_increaseTime", [3600])
-    await client.request("evm_mine", [])
+    await chain_time_ahead(client)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
     assert token.v2_pair is not None
     m = Market(token.address, token.v2_pair, "uniswap_v2")
@@ -127,8 +128,7 @@ async def test_paper_sell_without_a_wallet_pays_an_approval_and_two_l1_fees(
     storage, and the gas is what the two transactions use when the key really holds the tokens and sends
     them. Both pay the oracle's L1 fee."""
     client, dep = op_rpc, op_devnet.deployment
-    await client.request("evm_increaseTime", [3600])  # chain time ahead of the wall clock: one deadline
-    await client.request("evm_mine", [])
+    await chain_time_ahead(client)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
     m = Market(token.address, str(token.v2_pair), "uniswap_v2")
     addrs = DexAddresses.from_deployment(dep)
@@ -210,8 +210,7 @@ async def test_paper_sell_of_a_position_costs_what_the_live_sell_paid(
     oracle's for each transaction. A slice runs from the whole position, what the live wallet holds.
     (Before, the swap the chain could not run took the quote's estimate.)"""
     client, dep = ticking, op_devnet.deployment
-    await client.request("evm_increaseTime", [3600])
-    await client.request("evm_mine", [])
+    await chain_time_ahead(client)
     async with DevRpc(op_devnet.rpc_url) as dev:
         await set_operator_fee(dev, 500_000, 7 * 10**12)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)

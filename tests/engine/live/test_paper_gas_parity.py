@@ -24,7 +24,7 @@ from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
 from dexbot.engine.execution.types import Market
 
-from .conftest import WALLET, MakeExecutor
+from .conftest import WALLET, MakeExecutor, chain_time_ahead
 
 
 @pytest.fixture
@@ -44,8 +44,7 @@ async def test_a_paper_sell_uses_the_gas_of_the_live_sell_of_the_same_position(
     chain: Devnet, ticking: RpcClient, make_executor: MakeExecutor, dex: str, share: int
 ) -> None:
     client, dep = ticking, chain.deployment
-    await client.request("evm_increaseTime", [3600])  # chain time ahead of the wall clock: one deadline
-    await client.request("evm_mine", [])
+    await chain_time_ahead(client)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair and t.v3_pool)
     pool = token.v2_pair if dex == "uniswap_v2" else token.v3_pool
     assert pool is not None
@@ -100,8 +99,7 @@ async def test_a_paper_buy_uses_the_gas_of_the_live_buy(
 ) -> None:
     """The buy too: the gas the chain reports the live buy using, not the quote's estimate."""
     client, dep = ticking, chain.deployment
-    await client.request("evm_increaseTime", [3600])
-    await client.request("evm_mine", [])
+    await chain_time_ahead(client)
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair and t.v3_pool)
     pool = token.v2_pair if dex == "uniswap_v2" else token.v3_pool
     assert pool is not None
