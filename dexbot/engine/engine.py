@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.dex.events import NewBlock, Reorg, WatchEvent
+from dexbot.chain.dex.uniswap_v3.pool import pool_fee
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.runtime import ChainRuntime, data_file, thoughts_file
 from dexbot.chain.watcher import Header, PoolWatcher
@@ -41,7 +42,6 @@ from dexbot.engine.breakers.registry import BreakerRegistry
 from dexbot.engine.chain_bind import check_live, require_identity, start_note
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.endpoints import EndpointCheck
-from dexbot.engine.engine_view import engine_counters, engine_snapshot, taxes_seen
 from dexbot.engine.entries.desk import EntryDesk
 from dexbot.engine.execution.inflight import InFlight
 from dexbot.engine.execution.live.executor import LiveExecutor
@@ -50,19 +50,20 @@ from dexbot.engine.execution.live.signer import live_signer
 from dexbot.engine.execution.paper_setup import priced_paper
 from dexbot.engine.execution.pricing import SwapPricer
 from dexbot.engine.execution.quotes import QuoteSource
-from dexbot.engine.execution.types import Executor
+from dexbot.engine.execution.types import Executor, Market
 from dexbot.engine.exits.desk import ExitDesk
+from dexbot.engine.exits.holding import Holding
 from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
-from dexbot.engine.portfolio import Portfolio
+from dexbot.engine.portfolio import REORG_WINDOW, Portfolio
 from dexbot.engine.progress import EngineStopped, Progress
-from dexbot.engine.reorged import REORG_WINDOW, taken_back, unbook_since
-from dexbot.engine.restore import restore_holding, seed_known_pools
+from dexbot.engine.reorged import taken_back, unbook_since
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults, describe
+from dexbot.store import repo
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -366,7 +367,7 @@ class EngineService:
         self.block = self.waits.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
-        await seed_known_pools(self, head)
+        await self._seed_known_pools(head)
         if self.cfg.strategy.watchlist:
             v2, v3 = await self.market.add_watchlist(list(self.cfg.strategy.watchlist), head)
             self.watcher.watch_v2(v2)
@@ -376,7 +377,7 @@ class EngineService:
         if self.live is not None:  # first: it books what the last run left unbooked, closes what is gone
             await self.live.start(head)
         for pos in self.portfolio.open_positions():
-            await restore_holding(self, pos.id or 0)
+            await self._restore_holding(pos.id or 0)
         await self.breakers.start()
         self.decision = self.breakers.decision()
         await self._set_state("running")
@@ -499,7 +500,7 @@ class EngineService:
             await self.live.on_reorg(undone, ancestor, head)
         for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
             if (pos.id or 0) not in self.exits.holdings:
-                await restore_holding(self, pos.id or 0)
+                await self._restore_holding(pos.id or 0)
 
     async def _replaced_fills(self, ev: NewBlock) -> None:
         """A live fill booked from a block the watcher had not read yet, which a reorg then replaced
@@ -668,14 +669,100 @@ class EngineService:
         except ChainError as err:
             log.warning("speeding up a stuck transaction failed: %s", err)
 
+    async def _seed_known_pools(self, head: int) -> None:
+        dep = self.rt.deployment
+        if dep is None:  # a remote chain: of its pools only the USD price pair is watched from the start
+            if self.rt.usdc_pool:
+                self.watcher.watch_v2([self.rt.usdc_pool])
+                await self.watcher.refresh(head)
+            return
+        pairs, pools = [], []
+        for tok in dep.tokens:
+            lo, hi = sorted((tok.address, dep.weth), key=str.lower)
+            if tok.v2_pair:
+                await self.market.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
+                pairs.append(tok.v2_pair)
+            if tok.v3_pool:
+                await self.market.add_pool(
+                    tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False
+                )
+                pools.append(tok.v3_pool)
+        self.watcher.watch_v2([*pairs, dep.usdc_v2_pair])
+        self.watcher.watch_v3(pools)
+        await self.watcher.refresh(head)
+        self.market.price_pools(self.watcher.states, head)
+
+    async def _restore_holding(self, position_id: int) -> None:
+        """Resume managing a position after a restart, with the taxes its last assessment measured."""
+        pos = self.portfolio.positions[position_id]
+        info = self.market.view.pools.get(pos.pool)
+        fee = info.fee if info else None
+        if pos.dex == "uniswap_v3" and fee is None:
+            fee = await pool_fee(self.rt.client, pos.pool)  # a pool the engine has not found again
+        m = Market(pos.token, pos.pool, pos.dex, fee)
+        if pos.dex == "uniswap_v2":
+            self.watcher.watch_v2([pos.pool])
+        else:
+            self.watcher.watch_v3([pos.pool])
+        last = await asyncio.to_thread(
+            repo.latest_assessment,
+            self.db,
+            self.rt.chain_id,
+            self.rt.genesis_hash,
+            pos.token,
+            instance=self.cfg.instance.name,
+        )
+        buy_tax = last.buy_tax_bps or 0 if last else 0
+        sell_tax = last.sell_tax_bps or 0 if last else 0
+        rules = self.exits.exit_rules(self.policy())
+        self.exits.hold(position_id, Holding(m, buy_tax, sell_tax, rules, pos.opened_at.timestamp()))
+
     # -- snapshot -----------------------------------------------------------------------------------------
 
     def counters(self) -> EngineCounters:
-        return engine_counters(self)
+        return EngineCounters(
+            gas_price=self.gas_price,
+            base_fee=self.base_fee,
+            wins=self.exits.wins,
+            losses=self.exits.losses,
+            risk_cache_hits=self.entries.assessor.hits,
+            risk_cache_misses=self.entries.assessor.misses,
+            events_dropped=self.bus.dropped,
+        )
 
     def taxes_seen(self, token: str) -> TaxesSeen | None:
         """The token's taxes by its latest assessment; None when it has none."""
-        return taxes_seen(self, token)
+        a = self.entries.assessments.get(token.lower())
+        return None if a is None else TaxesSeen(a.buy_tax_bps, a.sell_tax_bps)
 
     def snapshot(self) -> EngineSnapshot:
-        return engine_snapshot(self)
+        snap = self.portfolio.snapshot()
+        p = self.policy()
+        positions = self.exits.position_views()
+        pools = self.market.pool_views(self.entries.assessments, self.block)
+        breakers = tuple(self.breakers.views())
+        return EngineSnapshot(
+            mode=self.cfg.mode.trading,
+            chain=self.rt.chain_name,
+            chain_id=self.rt.chain_id,
+            state=self.state,
+            state_reason=self.state_reason,
+            block_number=self.block,
+            block_age_s=max(0.0, time.time() - self.block_ts) if self.block_ts else 0.0,
+            rpc_ok=self.rpc_ok,
+            intel_level=self.level,
+            lane=p.lane,
+            cash=snap.cash,
+            equity=snap.equity,
+            realised_pnl=snap.realised_pnl,
+            unrealised_pnl=snap.unrealised_pnl,
+            peak_equity=snap.peak_equity,
+            drawdown_bps=snap.drawdown_bps,
+            wins=self.exits.wins,
+            losses=self.exits.losses,
+            eth_usd_e6=self.eth_usd_e6,
+            positions=positions,
+            breakers=breakers,
+            pools=pools,
+            equity_curve=tuple(self.equity_curve),
+        )

@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 
 from dexbot.core.instance import DEFAULT_INSTANCE
 from dexbot.engine.execution.types import Fill
-from dexbot.engine.reorged import REORG_WINDOW
 from dexbot.store import repo
 from dexbot.store.models import Account, Position, Trade, utcnow
+
+REORG_WINDOW = 64  # blocks: the watcher re-reads up to this far back after a reorg
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from dexbot.store.models import Position, Trade, utcnow
 if TYPE_CHECKING:
     from dexbot.engine.portfolio import Booked, Portfolio
 
-REORG_WINDOW = 64  # blocks: the watcher re-reads up to this far back after a reorg
 REORGED = "reorged"
 
 

@@ -12,8 +12,8 @@ from dexbot.cli.reports import REORGED_NOTE, pnl_reports, trade_events
 from dexbot.engine.execution.live.book import record_failed
 from dexbot.engine.execution.live.tx import Bill
 from dexbot.engine.execution.types import Fill, Market
-from dexbot.engine.portfolio import Portfolio
-from dexbot.engine.reorged import REORG_WINDOW, unbook_since
+from dexbot.engine.portfolio import REORG_WINDOW, Portfolio
+from dexbot.engine.reorged import unbook_since
 from dexbot.store import repo
 from dexbot.store.db import open_database
 from dexbot.store.models import Position
