@@ -102,6 +102,8 @@ class ReceiptTracker:
             + [("eth_getTransactionReceipt", [e.tx_hash]) for e in group]
         )
         if isinstance(count, RpcError):
+            if await self._head_went_back(head):
+                return Look(None, known=True)  # a reorg shortened the chain mid-look: no verdict yet
             raise count
         latest = int(count, 16)
         for _ in range(2):  # a second look: the block may have landed between the reads of one batch
@@ -115,7 +117,13 @@ class ReceiptTracker:
         if latest > nonce:
             if any(isinstance(tx, dict) and tx.get("blockNumber") for tx in answers):
                 return Look(None, known=True)  # mined, its receipt not indexed yet: look again
-            if not await self._taken_by_another(int(head, 16), sender, nonce, group):
+            try:
+                taken = await self._taken_by_another(int(head, 16), sender, nonce, group)
+            except RpcError:
+                if not await self._head_went_back(head):
+                    raise
+                taken = False  # the head block was reorged away while read: look again
+            if not taken:
                 # the nonce went in the newest block (or one the node is still storing: anvil under load
                 # counts it before it serves its receipts): look again, never drop what the chain has
                 return Look(None, known=True)
@@ -133,6 +141,11 @@ class ReceiptTracker:
         except TxRejected:
             return Look(None, known=False)
         return Look(None, known=True)
+
+    async def _head_went_back(self, head: str) -> bool:
+        """Is the chain now shorter than ``head`` (a reorg rolled it back between two reads)?"""
+        now = await self.client.request("eth_blockNumber", [])
+        return int(now, 16) < int(head, 16)
 
     async def _taken_by_another(self, head: int, sender: str, nonce: int, group: list[LedgerEntry]) -> bool:
         """Is ``sender``'s ``nonce`` provably used by a transaction outside ``group``? Yes when an older
