@@ -21,6 +21,8 @@ from dexbot.chain.rpc import RpcClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/waits.py: ``from waits import ...``
 
+from snapshot_base import SnapshotBase
+
 DEVNET_SEED = 42
 DEVNET_TOKENS = 6
 DEVNET_FIXTURES = {"devnet", "chain", "w3", "aw3", "op_devnet"}
@@ -80,21 +82,22 @@ def genesis_hash(w3: Web3) -> str:
     return str(w3.eth.get_block(0)["hash"].to_0x_hex()).lower()
 
 
+@pytest.fixture(scope="session")
+def snapshot_base(w3: Web3) -> SnapshotBase:
+    """Rolls the session devnet back around each test, keeping the starting block's state readable."""
+    return SnapshotBase(lambda method, params: dict(w3.provider.make_request(method, params)))  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def chain(devnet: Devnet, w3: Web3) -> Iterator[Devnet]:
+def chain(devnet: Devnet, snapshot_base: SnapshotBase) -> Iterator[Devnet]:
     """The devnet, with every change this test makes rolled back afterwards, its mining mode too: a
     snapshot does not hold it, and a test that stopped automining (to put several transactions in one
     block) and failed before turning it back on would leave the next test's transactions unmined."""
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    snap = snapshot_base.snapshot()
     try:
         yield devnet
     finally:
-        reverted = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        assert reverted.get("result") is True, f"evm_revert failed: {reverted}"
-        # the pool outlives a revert: a transaction this test left pending would be mined into the next
-        # test's chain (taking a nonce its batch then collides with) once automine is back on
-        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
-        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        snapshot_base.revert(snap)
 
 
 @pytest.fixture
