@@ -202,6 +202,10 @@ async def record_range(
     parent = await client.request("eth_getBlockByNumber", [hex(first - 1), False])
     if not parent:
         raise ChainError(f"block {first - 1}: the node does not have it")
+    # The gas oracle's window reaches back before the range: the replay answers it from the live node's
+    # fee history at the fork block (a forked anvil's own differs), as a run --record file does.
+    percentiles = list(REWARD_PERCENTILES)
+    answer = await client.request("eth_feeHistory", [hex(HISTORY_BLOCKS), parent["number"], percentiles])
     header = RecordingHeader(
         chain_id=chain_id,
         chain=chain,
@@ -213,6 +217,7 @@ async def record_range(
         block_time_s=block_time_s,
         deployment=deployment,
         op_stack=op_stack,
+        fee_history={"percentiles": percentiles, "answer": answer},
     )
     writer = await asyncio.to_thread(RecordingWriter, path)
     clean = False

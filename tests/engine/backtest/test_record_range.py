@@ -27,10 +27,14 @@ from dexbot.engine.engine import EngineService
 from ..conftest import SendTx
 from ..engine_harness import BUY, DEADLINE, ETH, launch, spec
 
+QUIET_BLOCKS = 6  # within the oracle's window of 20 blocks
 
-async def _session(chain: Devnet, engine: EngineService, send_tx: SendTx) -> tuple[int, int]:
+
+async def _session(
+    chain: Devnet, engine: EngineService, send_tx: SendTx, first: int | None = None
+) -> tuple[int, int]:
     """A launch and three buys of it, each block handled by the live engine on its own."""
-    first = engine.start_block + 1
+    first = engine.start_block + 1 if first is None else first
     (token,) = await launch(chain, spec("RECA"))
     await head_processed(engine)
     trader = chain.accounts[3]
@@ -81,6 +85,30 @@ async def test_a_recorded_range_replays_to_the_live_engines_trades(
         (n, e) for n, e in engine.equity_curve if n >= first
     ]
     assert result.blocks_replayed == last - first + 1
+
+
+async def test_a_range_replays_with_the_fee_history_that_led_up_to_it(
+    chain: Devnet, engine: EngineService, client: RpcClient, send_tx: SendTx, tmp_path: Path
+) -> None:
+    """The gas oracle's window reaches back before the range: the blocks just before it set the live
+    engine's tips, so the replay (an anvil forked at the block before the range) must price its fills
+    from the live node's fee history there, not from the fork's own (which differs for empty blocks:
+    a clean clone's run of the test above failed so when an empty block preceded its range)."""
+    for _ in range(QUIET_BLOCKS):  # empty blocks: the live oracle sees no tips there, a forked anvil others
+        await client.request("evm_mine", [])
+    await head_processed(engine)
+    first, last = await _session(chain, engine, send_tx, await client.block_number() + 1)
+    path = tmp_path / "range.jsonl.gz"
+    await _record(chain, client, path, first, last)
+    cfg = engine.cfg.model_copy(
+        update={"chain": engine.cfg.chain.model_copy(update={"rpc_urls": [chain.rpc_url]})}
+    )
+    result = await run_backtest(path, cfg)
+
+    rec = read_recording(path)
+    live = booked_trades(engine.db, cfg.instance.name, {b.number: b.timestamp for b in rec.blocks})
+    assert [t.side for t in live] == ["buy", "sell", "sell"]
+    assert result.trades == live  # gas to the wei: the same tips
 
 
 async def test_a_block_the_replay_cannot_reproduce_stops_the_backtest(
