@@ -76,10 +76,25 @@ class TxBatch:
         return receipts
 
 
+# Polls of the receipts before a node that says it automines is asked to mine what it left in its pool.
+STALL_POLLS = 10
+POLLS = 200
+POLL_S = 0.05
+
+
 async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) -> list[dict[str, Any]]:
+    """Receipts of ``hashes`` once every one is mined.
+
+    anvil's automine can leave a ready transaction in its pool (its miner takes the pool's ready list as
+    it stood when it was woken, and a transaction that becomes ready later wakes nobody): in the suite a
+    launch's third transaction sat there until this gave up. So, when ``mine`` is off and some are still
+    missing after a few polls, a node that automines is asked for the block it owes (``evm_mine`` takes
+    every ready transaction; at worst the block is empty). A node that mines on an interval is left to it.
+    """
     pending = list(hashes)
     found: dict[str, dict[str, Any]] = {}
-    for _ in range(200):
+    automines: bool | None = None
+    for poll in range(POLLS):
         if mine:
             await rpc.call("evm_mine")
         receipts = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in pending])
@@ -89,9 +104,32 @@ async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) ->
         pending = [h for h in pending if h not in found]
         if not pending:
             return [found[h] for h in hashes]
-        if not mine:
-            await asyncio.sleep(0.05)
-    raise DevnetError(f"{len(pending)} devnet setup transactions were never mined (first: {pending[0]})")
+        if mine:
+            continue
+        if poll % STALL_POLLS == STALL_POLLS - 1:
+            if automines is None:
+                automines = bool(await rpc.call("anvil_getAutomine"))
+            if automines:
+                await rpc.call("evm_mine")
+                continue
+        await asyncio.sleep(POLL_S)
+    raise DevnetError(
+        f"{len(pending)} devnet setup transactions were never mined "
+        f"(first: {pending[0]}, {await _where(rpc, pending[0])})"
+    )
+
+
+async def _where(rpc: DevRpc, tx_hash: str) -> str:
+    tx = await rpc.call("eth_getTransactionByHash", tx_hash)
+    if tx is None:
+        return "the node does not know it"
+    nonce = int(tx["nonce"], 16)
+    mined = int(await rpc.call("eth_getTransactionCount", tx["from"], "latest"), 16)
+    if nonce > mined:
+        return f"nonce {nonce} waits for nonce {mined} in the node's pool"
+    if nonce < mined:
+        return f"nonce {nonce} was taken by another transaction"
+    return f"nonce {nonce} is ready in the node's pool"
 
 
 async def pending_nonce(rpc: DevRpc, account: str) -> int:
