@@ -120,16 +120,30 @@ async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) ->
 
 
 async def _where(rpc: DevRpc, tx_hash: str) -> str:
+    """Where a transaction that was never mined is: what the node says of it, its pool and its chain."""
     tx = await rpc.call("eth_getTransactionByHash", tx_hash)
     if tx is None:
         return "the node does not know it"
     nonce = int(tx["nonce"], 16)
     mined = int(await rpc.call("eth_getTransactionCount", tx["from"], "latest"), 16)
+    pool = await rpc.call("txpool_content")
+    in_pool = any(str(nonce) in by_nonce for part in pool.values() for by_nonce in part.values() if by_nonce)
+    head = await rpc.call("eth_getBlockByNumber", "latest", False)
+    balance = int(await rpc.call("eth_getBalance", tx["from"], "latest"), 16)
+    facts = [
+        f"nonce {nonce} (mined: {mined})",
+        "in the pool" if in_pool else "not in the pool",
+        f"its block {tx.get('blockNumber')}",
+        f"max fee {int(tx.get('maxFeePerGas') or tx.get('gasPrice') or '0x0', 16)}",
+        f"base fee {int(head.get('baseFeePerGas') or '0x0', 16)}",
+        f"gas {int(tx['gas'], 16)} of {int(head['gasLimit'], 16)}",
+        f"value {int(tx['value'], 16)}, balance {balance}",
+    ]
     if nonce > mined:
-        return f"nonce {nonce} waits for nonce {mined} in the node's pool"
-    if nonce < mined:
-        return f"nonce {nonce} was taken by another transaction"
-    return f"nonce {nonce} is ready in the node's pool"
+        facts.insert(0, f"waits for nonce {mined}")
+    elif nonce < mined:
+        facts.insert(0, "its nonce was taken by another transaction")
+    return "; ".join(facts)
 
 
 async def pending_nonce(rpc: DevRpc, account: str) -> int:

@@ -66,4 +66,5 @@ async def test_a_transaction_that_can_never_be_mined_is_named_with_where_it_wait
             await batch.execute(rpc, mine=False)
 
     assert str(err.value).startswith("1 devnet setup transactions were never mined (first: 0x")
-    assert str(err.value).endswith(f"nonce {mined + 1} waits for nonce {mined} in the node's pool)")
+    where = f"waits for nonce {mined}; nonce {mined + 1} (mined: {mined}); in the pool; its block None"
+    assert where in str(err.value)

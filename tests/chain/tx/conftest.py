@@ -64,16 +64,26 @@ def make_sender(client: RpcClient, account: LocalAccount, ledger: LedgerStore) -
     return make
 
 
-@pytest.fixture
-def manual_mining(chain: Devnet, w3: Web3) -> Iterator[Callable[[], None]]:
-    """Automine off for this test (evm_revert does not restore the mining mode, so we do); yields a
-    function that mines one block."""
+NodeCall = Callable[..., Any]
 
-    def rpc(method: str, *params: Any) -> Any:
+
+@pytest.fixture
+def node(chain: Devnet, w3: Web3) -> NodeCall:
+    """``node(method, *params)``: one call to the devnet's anvil (cheat codes too), asserted to succeed."""
+
+    def call(method: str, *params: Any) -> Any:
         reply = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
         assert "error" not in reply, reply
         return reply.get("result")
 
+    return call
+
+
+@pytest.fixture
+def manual_mining(node: NodeCall) -> Iterator[Callable[[], None]]:
+    """Automine off for this test (evm_revert does not restore the mining mode, so we do); yields a
+    function that mines one block."""
+    rpc = node
     rpc("evm_setAutomine", False)
     try:
         yield lambda: rpc("evm_mine")

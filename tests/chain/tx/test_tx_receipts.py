@@ -20,19 +20,17 @@ FEES = Fees(max_fee_per_gas=20 * 10**9, max_priority_fee_per_gas=2 * 10**9)
 RECIPIENT = dev_account(13).address
 
 
-def rpc(w3: Web3, method: str, *params: Any) -> Any:
-    reply = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
-    assert "error" not in reply, reply
-    return reply.get("result")
-
-
 async def test_transaction_evicted_from_the_pool_is_rebroadcast_and_mines(
-    make_sender: SenderFactory, manual_mining: Callable[[], None], account: LocalAccount, w3: Web3
+    make_sender: SenderFactory,
+    manual_mining: Callable[[], None],
+    account: LocalAccount,
+    node: Callable[..., Any],
+    w3: Web3,
 ) -> None:
     sender = make_sender()
     before = w3.eth.get_balance(RECIPIENT)
     entry = await sender.submit(TxRequest(RECIPIENT, value=4_321), FEES)
-    rpc(w3, "anvil_dropTransaction", entry.tx_hash)
+    node("anvil_dropTransaction", entry.tx_hash)
     assert w3.eth.get_transaction_count(account.address, "pending") == entry.nonce  # really gone
 
     pending = await sender.wait(entry.tx_hash, timeout_s=0.2)  # looks, finds nothing, sends it again
@@ -49,13 +47,14 @@ async def test_transaction_unknown_for_n_blocks_is_dropped_and_its_nonce_reused(
     manual_mining: Callable[[], None],
     account: LocalAccount,
     ledger: LedgerStore,
+    node: Callable[..., Any],
     w3: Web3,
 ) -> None:
     sender = make_sender(drop_after_blocks=3)
     funds = w3.eth.get_balance(account.address)
     entry = await sender.submit(TxRequest(RECIPIENT, value=1), FEES)
-    rpc(w3, "anvil_dropTransaction", entry.tx_hash)
-    rpc(w3, "anvil_setBalance", account.address, "0x0")  # a rebroadcast is now refused
+    node("anvil_dropTransaction", entry.tx_hash)
+    node("anvil_setBalance", account.address, "0x0")  # a rebroadcast is now refused
 
     waiting = asyncio.create_task(sender.wait(entry.tx_hash))
     blocks = 0
@@ -69,5 +68,5 @@ async def test_transaction_unknown_for_n_blocks_is_dropped_and_its_nonce_reused(
     row = await ledger.get(entry.tx_hash)
     assert row is not None
     assert row.status == "dropped"
-    rpc(w3, "anvil_setBalance", account.address, hex(funds))
+    node("anvil_setBalance", account.address, hex(funds))
     assert await sender.nonces.resync(account.address) == entry.nonce  # the nonce is free again

@@ -21,24 +21,18 @@ FEES = Fees(max_fee_per_gas=20 * 10**9, max_priority_fee_per_gas=2 * 10**9)
 RECIPIENT = dev_account(14).address
 
 
-def rpc(w3: Web3, method: str, *params: Any) -> Any:
-    reply = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
-    assert "error" not in reply, reply
-    return reply.get("result")
-
-
 class RollsBackAfterHead:
     """The real client, except that right after its first answer to eth_blockNumber the real node is
     rolled back to ``snapshot`` (a shorter chain), as a reorg does between two reads."""
 
-    def __init__(self, client: RpcClient, w3: Web3, snapshot: str) -> None:
-        self.client, self.w3, self.snapshot = client, w3, snapshot
+    def __init__(self, client: RpcClient, node: Callable[..., Any], snapshot: str) -> None:
+        self.client, self.node, self.snapshot = client, node, snapshot
         self.rolled_back = False
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         answer = await self.client.request(method, params)
         if method == "eth_blockNumber" and not self.rolled_back:
-            rpc(self.w3, "evm_revert", self.snapshot)
+            self.node("evm_revert", self.snapshot)
             self.rolled_back = True
         return answer
 
@@ -55,14 +49,15 @@ async def test_a_reorg_shortening_the_chain_mid_look_is_looked_at_again(
     make_sender: SenderFactory,
     manual_mining: Callable[[], None],
     ledger: LedgerStore,
+    node: Callable[..., Any],
     w3: Web3,
 ) -> None:
-    snapshot = rpc(w3, "evm_snapshot")
+    snapshot = node("evm_snapshot")
     manual_mining()
     manual_mining()  # the head the look reads first; the rollback takes these two blocks away
     sender = make_sender()
     entry = await sender.submit(TxRequest(RECIPIENT, value=777), FEES)
-    shaky = RollsBackAfterHead(client, w3, snapshot)
+    shaky = RollsBackAfterHead(client, node, snapshot)
     tracker = ReceiptTracker(shaky, ledger, chain.chain_id, poll_s=0.05)
 
     look = await tracker.settle([entry], rebroadcast=True, drop_on_reject=False)
@@ -73,7 +68,7 @@ async def test_a_reorg_shortening_the_chain_mid_look_is_looked_at_again(
     assert row is not None
     assert row.status == "sent"  # nothing concluded from the vanished block
     before = w3.eth.get_balance(RECIPIENT)
-    rpc(w3, "anvil_dropAllTransactions")  # the pool outlives the revert on anvil; a reorg's may not
+    node("anvil_dropAllTransactions")  # the pool outlives the revert on anvil; a reorg's may not
     pending = await tracker.settle([entry], rebroadcast=True, drop_on_reject=False)
     manual_mining()
     mined = await tracker.wait(entry.tx_hash, timeout_s=30.0)
