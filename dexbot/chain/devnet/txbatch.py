@@ -9,6 +9,7 @@ step is reported by its label.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ from dexbot.core.errors import DevnetError
 
 from .addresses import create_address
 from .jsonrpc import DevRpc
+
+log = logging.getLogger(__name__)
 
 CALL_GAS = 1_000_000
 DEPLOY_GAS = 8_000_000
@@ -68,7 +71,7 @@ class TxBatch:
         if not self.txs:
             return []
         hashes = await rpc.batch([("eth_sendTransaction", [tx]) for _, tx in self.txs])
-        receipts = await _mine_until_included(rpc, hashes, mine=mine)
+        receipts = await _mine_until_included(rpc, hashes, [tx for _, tx in self.txs], mine=mine)
         for (label, _), receipt in zip(self.txs, receipts, strict=True):
             if int(receipt["status"], 16) != 1:
                 raise DevnetError(f"devnet setup step reverted: {label} (tx {receipt['transactionHash']})")
@@ -76,32 +79,41 @@ class TxBatch:
         return receipts
 
 
-# Polls of the receipts before a node that says it automines is asked to mine what it left in its pool.
+# Polls of the receipts before a node that says it automines is asked to mine what it left in its pool,
+# and how many of those asks before such a transaction is sent again.
 STALL_POLLS = 10
+ASKS_BEFORE_RESEND = 3
 POLLS = 200
 POLL_S = 0.05
 
 
-async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) -> list[dict[str, Any]]:
-    """Receipts of ``hashes`` once every one is mined.
+async def _mine_until_included(
+    rpc: DevRpc, hashes: list[str], txs: list[dict[str, str]], *, mine: bool
+) -> list[dict[str, Any]]:
+    """Receipts of ``hashes`` (sent as ``txs``) once every one is mined, in their order.
 
-    anvil's automine can leave a ready transaction in its pool (its miner takes the pool's ready list as
-    it stood when it was woken, and a transaction that becomes ready later wakes nobody): in the suite a
-    launch's third transaction sat there until this gave up. So, when ``mine`` is off and some are still
-    missing after a few polls, a node that automines is asked for the block it owes (``evm_mine`` takes
-    every ready transaction; at worst the block is empty). A node that mines on an interval is left to it.
+    With ``mine`` off this waits for the node. One that automines should mine at once, but the stress
+    loop twice saw a launch's third transaction never mined: known to the node, its nonce the next,
+    and still unmined after twenty ``evm_mine`` calls (why anvil held it is not known). So, when some are
+    still missing after a few polls, a node that automines is asked for a block (``evm_mine`` takes every
+    ready transaction; at worst the block is empty), and after a few asks the first missing transaction
+    is dropped from its pool and sent again: the node checks it afresh against its chain (nonce, fees
+    filled anew), and its new hash takes the old one's place; what the node held of it is logged. A node
+    that mines on an interval is left to it.
     """
-    pending = list(hashes)
+    hashes = list(hashes)
     found: dict[str, dict[str, Any]] = {}
     automines: bool | None = None
+    asks = 0
     for poll in range(POLLS):
         if mine:
             await rpc.call("evm_mine")
+        pending = [h for h in hashes if h not in found]
         receipts = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in pending])
         for h, receipt in zip(pending, receipts, strict=True):
             if receipt is not None:
                 found[h] = receipt
-        pending = [h for h in pending if h not in found]
+        pending = [h for h in hashes if h not in found]
         if not pending:
             return [found[h] for h in hashes]
         if mine:
@@ -110,13 +122,26 @@ async def _mine_until_included(rpc: DevRpc, hashes: list[str], *, mine: bool) ->
             if automines is None:
                 automines = bool(await rpc.call("anvil_getAutomine"))
             if automines:
+                asks += 1
+                if asks % ASKS_BEFORE_RESEND == 0:
+                    await _send_again(rpc, hashes, txs, pending[0])
                 await rpc.call("evm_mine")
                 continue
         await asyncio.sleep(POLL_S)
+    first = next(h for h in hashes if h not in found)
     raise DevnetError(
-        f"{len(pending)} devnet setup transactions were never mined "
-        f"(first: {pending[0]}, {await _where(rpc, pending[0])})"
+        f"{len(hashes) - len(found)} devnet setup transactions were never mined "
+        f"(first: {first}, {await _where(rpc, first)})"
     )
+
+
+async def _send_again(rpc: DevRpc, hashes: list[str], txs: list[dict[str, str]], stuck: str) -> None:
+    """Drop ``stuck`` from the node's pool and send its transaction again, in place in ``hashes``."""
+    where = await _where(rpc, stuck)
+    at = hashes.index(stuck)
+    await rpc.call("anvil_dropTransaction", stuck)
+    hashes[at] = await rpc.call("eth_sendTransaction", txs[at])
+    log.warning("devnet setup transaction %s was not mined (%s): sent again as %s", stuck, where, hashes[at])
 
 
 async def _where(rpc: DevRpc, tx_hash: str) -> str:

@@ -1,9 +1,10 @@
-"""A devnet setup batch waits for its transactions on a node that automines, even when anvil's automine
-leaves a ready transaction in its pool (the stress loop saw a launch's third transaction sit there until
-the wait gave up); and when one can never be mined, the error says where it is."""
+"""A devnet setup batch waits for its transactions on a node that automines: one the node left in its
+pool is asked for with a block, one it keeps or dropped unmined is sent again (the stress loop twice saw a
+launch's third transaction never mined); and when one can never be mined, the error says where it is."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from dexbot.core.errors import DevnetError
 pytestmark = pytest.mark.chain
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
+HIGH_BASE_FEE = 10**12
 
 
 class AutominingInName(DevRpc):
@@ -51,6 +53,39 @@ async def test_transactions_an_automining_node_left_in_its_pool_are_mined(chain:
         # All three went into the one block the wait asked for.
         assert {int(r["blockNumber"], 16) for r in receipts} == {head + 1}
         assert await rpc.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
+
+
+class PricedOut(AutominingInName):
+    """As ``AutominingInName``, and once the wait starts asking for blocks, the next block's base fee
+    jumps far above what the batch's transactions offer: the node drops them from its pool unmined."""
+
+    async def call(self, method: str, *params: Any) -> Any:
+        if method == "anvil_getAutomine":
+            await super().call("anvil_setNextBlockBaseFeePerGas", hex(HIGH_BASE_FEE))
+        return await super().call(method, *params)
+
+
+async def test_transactions_a_node_dropped_unmined_are_sent_again_and_priced_anew(
+    chain: Devnet, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender = chain.deployment.deployer
+    async with PricedOut(chain.rpc_url) as rpc:
+        await rpc.call("evm_setAutomine", False)
+        try:
+            batch = await _transfers(rpc, sender, 3)
+            sent = [tx["nonce"] for _, tx in batch.txs]
+            with caplog.at_level(logging.WARNING, logger=txbatch_module.__name__):
+                receipts = await batch.execute(rpc, mine=False)
+        finally:
+            await rpc.call("evm_setAutomine", True)
+        mined = [await rpc.call("eth_getTransactionByHash", r["transactionHash"]) for r in receipts]
+
+    assert [int(r["status"], 16) for r in receipts] == [1, 1, 1]
+    assert [tx["nonce"] for tx in mined] == sent  # the same transactions, in their order
+    assert all(int(tx["maxFeePerGas"], 16) >= HIGH_BASE_FEE // 10 for tx in mined)  # priced anew
+    resent = [r.getMessage() for r in caplog.records if "was not mined" in r.getMessage()]
+    assert len(resent) == 3, resent
+    assert all("(the node does not know it): sent again as 0x" in line for line in resent)
 
 
 async def test_a_transaction_that_can_never_be_mined_is_named_with_where_it_waits(
