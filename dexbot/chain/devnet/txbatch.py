@@ -16,7 +16,7 @@ from typing import Any
 from dexbot.core.errors import DevnetError
 
 from .addresses import create_address
-from .jsonrpc import DevRpc
+from .jsonrpc import DevRpc, RpcCallError
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,11 @@ async def _send_again(rpc: DevRpc, hashes: list[str], txs: list[dict[str, str]],
     where = await _where(rpc, stuck)
     at = hashes.index(stuck)
     await rpc.call("anvil_dropTransaction", stuck)
-    hashes[at] = await rpc.call("eth_sendTransaction", txs[at])
+    try:
+        hashes[at] = await rpc.call("eth_sendTransaction", txs[at])
+    except RpcCallError as err:  # mined just before the drop: its nonce is taken, its receipt will come
+        log.warning("devnet setup transaction %s was not mined (%s), cannot go again: %s", stuck, where, err)
+        return
     log.warning("devnet setup transaction %s was not mined (%s): sent again as %s", stuck, where, hashes[at])
 
 
