@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from dexbot.chain.chains import DEVNET, ChainInfo
@@ -38,6 +39,9 @@ from dexbot.core.errors import ChainError
 log = logging.getLogger(__name__)
 
 
+KEPT_HEADS = 8  # snapshots kept by head: a block's decisions and the trades sent from them
+
+
 @dataclass(frozen=True)
 class FeeSnapshot:
     """The latest block, the fee history ending at it and the node's own tip answer
@@ -59,6 +63,10 @@ class GasOracle:
 
     Reads are cached for one block: pass ``head=`` (the block number the caller already knows) to reuse
     or refresh exactly per block; without it the cache lives ``cache_s`` (half a block by default).
+    A head once read keeps its snapshot (the newest ``KEPT_HEADS``): the node's own tip is asked of the
+    latest block, whatever the head, so a second read of the same head later could mix in another tip,
+    and a transaction priced at a block would then be signed with other fee bytes than the one sent at
+    that block (another L1 fee: the stress loop saw it).
     """
 
     def __init__(
@@ -76,7 +84,8 @@ class GasOracle:
         self.ceiling = FeeCeiling.from_gwei(self.gas.max_fee_gwei, self.gas.max_priority_fee_gwei)
         self.history_blocks = history_blocks
         self.cache_s = chain.block_time_s / 2 if cache_s is None else cache_s
-        self._cached: tuple[float, FeeSnapshot] | None = None
+        self._cached: tuple[float, FeeSnapshot] | None = None  # the newest read, for head=None
+        self._by_head: OrderedDict[int, FeeSnapshot] = OrderedDict()
         self._has_operator_fee: bool | None = None  # None: not probed yet
 
     def rule_for(self, head: HeadBlock) -> BaseFeeRule:
@@ -88,10 +97,11 @@ class GasOracle:
 
     async def snapshot(self, *, head: int | None = None) -> FeeSnapshot:
         """The latest block plus ``eth_feeHistory`` ending at it and the node's tip, in one JSON-RPC batch."""
-        if self._cached is not None:
+        if head is not None and head in self._by_head:
+            return self._by_head[head]
+        if head is None and self._cached is not None:
             fetched_at, snap = self._cached
-            fresh = time.monotonic() - fetched_at < self.cache_s
-            if (head is not None and head == snap.head.number) or (head is None and fresh):
+            if time.monotonic() - fetched_at < self.cache_s:
                 return snap
         percentiles = list(REWARD_PERCENTILES)
         count = hex(self.history_blocks)
@@ -114,7 +124,11 @@ class GasOracle:
             raw = await self.rpc.request("eth_feeHistory", [count, hex(latest.number), percentiles])
             history = FeeHistory.from_rpc(raw)
         node_tip = None if isinstance(tip_raw, RpcError) else int(str(tip_raw), 16)
-        snap = FeeSnapshot(latest, history, self.rule_for(latest), node_tip)
+        known = self._by_head.get(latest.number)  # a head=None read of a head read before: the same
+        snap = known or FeeSnapshot(latest, history, self.rule_for(latest), node_tip)
+        self._by_head[latest.number] = snap
+        while len(self._by_head) > KEPT_HEADS:
+            self._by_head.popitem(last=False)
         self._cached = (time.monotonic(), snap)
         return snap
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import waits
 from web3 import AsyncWeb3
 from web3._utils.async_transactions import async_fill_transaction_defaults
 
@@ -161,3 +162,26 @@ async def test_the_node_tip_answer_rides_in_the_batch_and_caps_bids_while_blocks
     contested = await oracle.suggest("fast-lane", contested=True)  # p50's 90th percentile plus 25 %
     assert contested.max_priority_fee_per_gas == 5 * GWEI  # 6.25 gwei, over the default 5 gwei ceiling
     assert contested.capped
+
+
+async def test_a_head_read_again_gives_the_same_fees_though_the_nodes_own_tip_moved(
+    rpc: RpcClient, chain: Devnet
+) -> None:
+    """The node's tip answer is about its latest block, whatever head is asked for: a block's second read
+    (a trade sent from a block it was priced at) must not mix in a later tip, or the two sign other bytes."""
+    oracle = GasOracle(rpc, DEVNET, cache_s=0)
+    head = await rpc.block_number()
+    first = await oracle.snapshot(head=head)
+    priced = await oracle.suggest(head=head)
+    for _ in range(3):  # blocks whose transactions tip 50 gwei: the node's own answer moves
+        tx = {"from": chain.accounts[1], "to": chain.accounts[2], "value": "0x1"}
+        tx |= {"maxFeePerGas": hex(500 * GWEI), "maxPriorityFeePerGas": hex(50 * GWEI)}
+        await waits.receipt(rpc, await rpc.request("eth_sendTransaction", [tx]))
+    assert int(await rpc.request("eth_maxPriorityFeePerGas", []), 16) != first.node_tip
+
+    latest = await oracle.snapshot()  # a read of the newest head in between
+    again = await oracle.snapshot(head=head)
+
+    assert latest.head.number == head + 3
+    assert again == first
+    assert await oracle.suggest(head=head) == priced
