@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run tests/engine and tests/tui N times in a row (default 10) while `stress-ng --cpu 2` keeps both cores
 # busy, stopping at the first failure: a suite that waits on facts passes every run, however slow the
-# machine. Usage: scripts/stress-tests.sh [N]   (installs stress-ng with apt-get when missing, as root)
+# machine. Usage: scripts/stress-tests.sh [N]   (installs the project with `make setup system-deps`, and
+# stress-ng with apt-get when missing, as root)
 set -euo pipefail
 
 runs="${1:-10}"
 cd "$(dirname "$0")/.."
+make --no-print-directory setup system-deps
 
 if ! command -v stress-ng >/dev/null; then
   if [ "$(id -u)" != 0 ]; then
