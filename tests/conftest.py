@@ -110,15 +110,22 @@ async def aw3(devnet: Devnet) -> AsyncIterator[AsyncWeb3]:
         await provider.disconnect()
 
 
+@pytest.fixture(scope="session")
+def op_snapshot_base(op_devnet: Devnet) -> SnapshotBase:
+    """Rolls the OP-stack devnet back around each test that uses it, as ``snapshot_base`` the session
+    devnet: its starting block's state stays readable however many blocks the tests revert."""
+    op_w3 = Web3(Web3.HTTPProvider(op_devnet.rpc_url))
+    return SnapshotBase(lambda method, params: dict(op_w3.provider.make_request(method, params)))  # type: ignore[arg-type]
+
+
 @pytest.fixture
-async def op_rpc(op_devnet: Devnet) -> AsyncIterator[RpcClient]:
+async def op_rpc(op_devnet: Devnet, op_snapshot_base: SnapshotBase) -> AsyncIterator[RpcClient]:
     """An RpcClient on the OP-stack devnet, automining, with the test's changes reverted afterwards."""
     client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
+    snap = op_snapshot_base.snapshot()
     await client.request("evm_setAutomine", [True])  # a snapshot does not hold the mining mode
     try:
         yield client
     finally:
-        await client.request("evm_revert", [snap])
-        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
+        op_snapshot_base.revert(snap)  # the pool emptied and automine on too
         await client.close()

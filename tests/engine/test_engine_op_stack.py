@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import waits
+from snapshot_base import SnapshotBase
 
 from dexbot.chain.chains import DEVNET, with_deployment
 from dexbot.chain.devnet import Devnet
@@ -27,9 +28,11 @@ from .engine_harness import launch, mine_until, spec, thoughts, until
 
 
 @pytest.fixture
-async def op_engine(op_devnet: Devnet, tmp_path: Path) -> AsyncIterator[EngineService]:
+async def op_engine(
+    op_devnet: Devnet, op_snapshot_base: SnapshotBase, tmp_path: Path
+) -> AsyncIterator[EngineService]:
     client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
+    snap = op_snapshot_base.snapshot()
     genesis = (await client.request("eth_getBlockByNumber", ["0x0", False]))["hash"].lower()
     cfg = parse_config(
         {
@@ -49,9 +52,7 @@ async def op_engine(op_devnet: Devnet, tmp_path: Path) -> AsyncIterator[EngineSe
     finally:
         await svc.stop()
         await waits.within(task, "the engine stopping")
-        await client.request("evm_revert", [snap])
-        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
-        await client.request("evm_setAutomine", [True])  # as the next test expects: the revert keeps the mode
+        op_snapshot_base.revert(snap)  # the pool emptied and automine on too
         await client.close()
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import waits
+from snapshot_base import SnapshotBase
 
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
@@ -28,9 +29,11 @@ from engine_harness import launch, spec, thoughts, until
 from test_truth import no_pool_fee
 
 
-async def test_an_op_stack_session_replays_with_the_same_l1_fees(op_devnet: Devnet, tmp_path: Path) -> None:
+async def test_an_op_stack_session_replays_with_the_same_l1_fees(
+    op_devnet: Devnet, op_snapshot_base: SnapshotBase, tmp_path: Path
+) -> None:
     client = await RpcClient.connect([op_devnet.rpc_url], chain_id=op_devnet.chain_id)
-    snap = await client.request("evm_snapshot", [])
+    snap = op_snapshot_base.snapshot()
     cfg = parse_config(
         {
             "store": {"data_dir": str(tmp_path)},
@@ -60,9 +63,7 @@ async def test_an_op_stack_session_replays_with_the_same_l1_fees(op_devnet: Devn
         await waits.within(writing, "the recorder writing the last block")
         await recorder.close(clean=True)
     finally:
-        await client.request("evm_revert", [snap])
-        await client.request("anvil_dropAllTransactions", [])  # the pool outlives a revert
-        await client.request("evm_setAutomine", [True])
+        op_snapshot_base.revert(snap)  # the pool emptied and automine on too
         await client.close()
 
     rec = read_recording(recording)
