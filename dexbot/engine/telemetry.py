@@ -133,8 +133,15 @@ class Telemetry:
     # -- sources --------------------------------------------------------------------------------------
 
     def _on_rpc(self, index: int, method_class: str, status: str, seconds: float) -> None:
-        self.metrics.rpc_requests.labels(str(index), method_class, status).inc()
-        self.metrics.rpc_latency.labels(str(index), method_class).observe(seconds)
+        m = self.metrics
+        m.rpc_requests.labels(str(index), method_class, status).inc()
+        m.rpc_latency.labels(str(index), method_class).observe(seconds)
+        # an endpoint that just failed (or came back) counts in /healthz at once, not at the next sample
+        endpoints = self.svc.rt.client.endpoints
+        self._health = self._health.with_endpoints_ok(sum(1 for ep in endpoints if ep.healthy))
+        if index < len(endpoints):  # not the private send endpoint, which /healthz does not count
+            m.rpc_endpoint_up.labels(str(index)).set(1 if endpoints[index].healthy else 0)
+        m.healthy.set(1 if self._health.ok else 0)
 
     def _after_write(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         started = conn.info.pop("dexbot_write_started", None)

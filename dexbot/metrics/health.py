@@ -3,7 +3,7 @@ reads the latest one, so a health probe never touches the chain or the database 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 STALE_REPORT_S = 10.0  # the engine loop stopped refreshing the report: it is stuck or gone
@@ -40,6 +40,14 @@ class Health:
         if not h.db_ok:
             problems.append("database not answering or writes failing")
         return replace(h, problems=tuple(problems))
+
+    def with_endpoints_ok(self, ok: int) -> Health:
+        """This report judged again with ``ok`` endpoints answering: the RPC client's word, which may come
+        between two of the engine's reports (the rest of the facts are the last report's)."""
+        if ok == self.rpc_endpoints_ok or self.engine_state == "starting":
+            return self
+        facts = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problems"}
+        return Health.judge(**{**facts, "rpc_endpoints_ok": ok})
 
     def at(self, now: float) -> Health:
         """This report as seen at ``now`` (monotonic): a report too old is itself a problem."""

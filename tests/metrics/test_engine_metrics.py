@@ -23,6 +23,7 @@ from metrics_harness import (
     whale_buy,
 )
 
+from dexbot.core.errors import ChainError
 from dexbot.metrics.registry import BREAKER_STATE_VALUE
 from dexbot.store import repo
 from dexbot.store.models import TokenAssessment
@@ -191,6 +192,36 @@ async def test_kill_switch_shows_as_an_open_breaker_and_a_503(running: Running) 
     assert value(s, "dexbot_engine_halted") == 0
 
 
+async def test_healthz_counts_a_failed_endpoint_at_its_failure_not_at_the_next_sample(
+    running: Running,
+) -> None:
+    """The report follows the RPC client's word as it comes: an observer called right after the
+    telemetry's, on the first request that fails once anvil is gone, already reads an unhealthy report
+    naming the endpoint (before, it stayed ok until the once-a-second sample, ~1 s)."""
+    client = running.svc.rt.client
+    await running.telemetry.sample()
+    assert running.telemetry.health().ok, running.telemetry.health().problems
+    seen: list[tuple[bool, tuple[str, ...]]] = []
+
+    def after_telemetry(index: int, method_class: str, status: str, seconds: float) -> None:
+        if status == "transport_error" and not seen:
+            h = running.telemetry.health()
+            seen.append((h.ok, h.problems))
+
+    client.observers.append(after_telemetry)
+    assert running.devnet.pid is not None
+    os.kill(running.devnet.pid, signal.SIGKILL)
+    with pytest.raises(ChainError):
+        await client.block_number()
+    assert seen, "no request failed"
+    ok, problems = seen[0]
+    assert not ok
+    assert any("RPC unreachable (0/1 endpoints ok)" in p for p in problems), problems
+    (status, body) = await http_get(running.url + "/healthz")
+    assert status == 503, body
+    assert value(await scrape(running.url), "dexbot_rpc_endpoint_up", endpoint="0") == 0
+
+
 async def test_healthz_turns_503_when_the_rpc_dies(running: Running) -> None:
     async def ok() -> bool:
         return (await http_get(running.url + "/healthz"))[0] == 200
@@ -208,10 +239,11 @@ async def test_healthz_turns_503_when_the_rpc_dies(running: Running) -> None:
     assert running.devnet.pid is not None
     os.kill(running.devnet.pid, signal.SIGKILL)  # the anvil this engine started: its chain is gone
 
-    async def down() -> bool:
-        return (await http_get(running.url + "/healthz"))[0] == 503
+    async def down() -> bool:  # the endpoint's failure counts at once; the engine's failed read follows
+        status, body = await http_get(running.url + "/healthz")
+        return status == 503 and json.loads(body)["rpc_ok"] is False
 
-    await waits.observed(down, "/healthz 503 after the RPC died")
+    await waits.observed(down, "/healthz 503, the engine's read failed, after the RPC died")
     health = json.loads((await http_get(running.url + "/healthz"))[1])
     assert health["status"] == "unhealthy"
     assert health["rpc_ok"] is False
