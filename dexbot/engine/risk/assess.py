@@ -37,7 +37,20 @@ from dexbot.engine.risk.score import Assessment, Factor, combine
 from dexbot.engine.risk.venues import Venue
 
 TX_BASE_GAS = 21_000
+# The sale's exact approval, a transaction of its own (an ERC-20 approve to a fresh spender: 46,425 gas
+# on the devnet's tokens); the round trip's probe approves inside its own call, so it does not measure it.
+APPROVAL_TX_GAS = 46_000
+UNPROBED_SWAPS_GAS = 300_000  # a buy and a sell's execution when the round trip could not be run
 T = TypeVar("T")
+
+
+def round_trip_gas(rt: RoundTripResult | None) -> int:
+    """The gas a position's round trip costs as the live path sends it: the buy, the sale's approval and
+    the sale, three transactions, the swaps as the probe ran them."""
+    swaps = rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else UNPROBED_SWAPS_GAS
+    return 2 * TX_BASE_GAS + swaps + APPROVAL_TX_GAS
+
+
 HOLDER_LOG_WINDOW = 50_000  # blocks of Transfer logs read to discover holders
 
 
@@ -279,11 +292,8 @@ class RiskAssessor:
                     best.measured() if best else "no WETH pool",
                 )
             )
-            gas_units = 2 * TX_BASE_GAS + (
-                rt.stage("buy").gas_used + rt.stage("sell").gas_used if rt else 300_000
-            )
-            # a buy and a sell; on OP-stack chains each also pays an L1 data fee
-            found.append(fx.gas_cost(gas_units * gas_price_wei + 2 * l1_fee_wei, size_wei))
+            # on OP-stack chains each of the three also pays an L1 data fee (the approval, shorter, as a swap)
+            found.append(fx.gas_cost(round_trip_gas(rt) * gas_price_wei + 3 * l1_fee_wei, size_wei))
             privileges: tuple[str, ...] = ()
             flag_facts = FlagFacts(rt=rt, total_supply=meta.total_supply)
             if smart:

@@ -257,4 +257,5 @@ def volatility(vol_bps: int) -> Factor:
 def gas_cost(cost_wei: int, size_wei: int) -> Factor:
     ratio = cost_wei * 10_000 // size_wei if size_wei else 10_000
     value = f"{_eth(cost_wei)} ({_pct(ratio)} of size)"
-    return Factor("gas_cost", value, min(100, ratio // 10), 1.0, f"a buy and a sell cost {value} in gas")
+    note = f"a buy, an approval and a sell cost {value} in gas"
+    return Factor("gas_cost", value, min(100, ratio // 10), 1.0, note)
