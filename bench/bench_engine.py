@@ -4,13 +4,14 @@ full Smart-Lane token check. The baseline is one JSON-RPC round trip measured in
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from dexbot.chain.devnet import TokenSpec, launch_tokens
+from dexbot.chain.devnet import TokenKind, TokenSpec, launch_tokens
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.runtime import open_chain
 from dexbot.core.config import parse_config
@@ -21,7 +22,16 @@ from dexbot.store.db import open_database
 
 ETH = 10**18
 TOKENS = 24
-KINDS = ("plain", "plain", "tax", "honeypot", "blacklist", "plain", "limits", "mint_rug")
+KINDS: tuple[TokenKind, ...] = (
+    "plain",
+    "plain",
+    "tax",
+    "honeypot",
+    "blacklist",
+    "plain",
+    "limits",
+    "mint_rug",
+)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -31,14 +41,12 @@ def _pct(values: list[float], q: float) -> float:
 
 def _spec(i: int) -> TokenSpec:
     kind = KINDS[i % len(KINDS)]
-    extra: dict[str, int] = {}
+    spec = TokenSpec(f"Bench {i}", f"B{i:02d}", 10**6 * ETH, 400_000 * ETH, 25 * ETH, kind=kind, v3=False)
     if kind == "tax":
-        extra = {"buy_tax_bps": 300, "sell_tax_bps": 500}
+        return dataclasses.replace(spec, buy_tax_bps=300, sell_tax_bps=500)
     if kind == "limits":
-        extra = {"max_tx": 2_000 * ETH, "max_wallet": 20_000 * ETH}
-    return TokenSpec(
-        f"Bench {i}", f"B{i:02d}", 10**6 * ETH, 400_000 * ETH, 25 * ETH, kind=kind, v3=False, **extra
-    )  # type: ignore[arg-type]
+        return dataclasses.replace(spec, max_tx=2_000 * ETH, max_wallet=20_000 * ETH)
+    return spec
 
 
 async def _measure(tmp: Path) -> dict[str, list[float]]:

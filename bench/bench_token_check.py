@@ -20,7 +20,7 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
 
 from dexbot.chain.bytecode import owner_privileges
-from dexbot.chain.devnet import Devnet, DevToken, TokenSpec, launch_tokens, start_devnet
+from dexbot.chain.devnet import Devnet, DevToken, TokenKind, TokenSpec, launch_tokens, start_devnet
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
@@ -31,7 +31,7 @@ from dexbot.engine.risk.assess import RiskAssessor
 
 TOKENS = 12  # a third of them hostile: every hazard kind the seed draws
 ROUNDS = 30
-EXTRA_KINDS = ("max_tx_percent", "fee_setter", "bot_list", "upgradeable", "hook")
+EXTRA_KINDS: tuple[TokenKind, ...] = ("max_tx_percent", "fee_setter", "bot_list", "upgradeable", "hook")
 ETH = 10**18
 GOAL_P50_MS = 10.0  # the goal for the whole token check
 BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
