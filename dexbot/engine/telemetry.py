@@ -98,7 +98,14 @@ class Telemetry:
     async def start(self) -> None:
         svc, m = self.svc, self.metrics
         await asyncio.to_thread(self.server.start)
-        m.engine.info({"version": __version__, "mode": self.cfg.mode.trading, "chain": svc.rt.chain_name})
+        m.engine.info(
+            {
+                "version": __version__,
+                "mode": self.cfg.mode.trading,
+                "chain": svc.rt.chain_name,
+                "instance_name": self.cfg.instance.name,
+            }
+        )
         for side in ("buy", "sell"):
             m.trades.labels(self.cfg.mode.trading, side, "filled")
         m.gas_spent.labels(self.cfg.mode.trading)

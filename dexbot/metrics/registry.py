@@ -38,9 +38,12 @@ class Metrics:
 
         # -- engine ------------------------------------------------------------------------------------
         self.engine = Info(
-            "dexbot_engine", "The running engine: version, trading mode and chain.", registry=self.registry
+            "dexbot_engine",
+            "The running engine: version, trading mode, chain, and the instance whose rows it keeps (one "
+            "database serves many; join on it to tell their series apart).",
+            registry=self.registry,
         )
-        self.schema["dexbot_engine"] = ("info", ("version", "mode", "chain"))
+        self.schema["dexbot_engine"] = ("info", ("version", "mode", "chain", "instance_name"))
         self.engine_up = self._gauge(
             "dexbot_engine_up", "1 while the engine loop runs (running, paused or halted)."
         )

@@ -108,7 +108,7 @@ def _router_quote(dep: Deployment, url: str, amount_in: int, token: str, block: 
 
 def _config(dep: Deployment, url: str) -> str:
     return custom_toml(dep, [url], chain_keys="block_time_s = 1\n") + (
-        "[metrics]\nenabled = true\nport = 0\n[log]\nfile = true\n"
+        '[metrics]\nenabled = true\nport = 0\n[log]\nfile = true\n[instance]\nname = "remote-1"\n'
     )
 
 
@@ -207,6 +207,7 @@ def test_the_engine_trades_a_remote_chain_described_only_by_config(tmp_path: Pat
         (info,) = [k for k, v in metrics.items() if k.startswith("dexbot_engine_info{") and v == 1.0]
         assert 'chain="localnet"' in info
         assert 'mode="paper"' in info
+        assert 'instance_name="remote-1"' in info  # the instance whose rows it keeps
         served = [v for k, v in metrics.items() if k.startswith('dexbot_rpc_requests_total{endpoint="0"')]
         assert sum(served) > 10
         usd = [e["eth_usd_e6"] for e in _of(events, "PortfolioUpdated")]

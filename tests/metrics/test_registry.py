@@ -98,7 +98,7 @@ def test_sample_names_cover_the_exposition() -> None:
     m = Metrics()
     m.trades.labels("paper", "sell", "filled").inc()
     m.rpc_latency.labels("0", "call").observe(0.01)
-    m.engine.info({"version": "1", "mode": "paper", "chain": "devnet"})
+    m.engine.info({"version": "1", "mode": "paper", "chain": "devnet", "instance_name": "default"})
     exposed = {line.split("{")[0].split(" ")[0] for line in generate_latest(m.registry).decode().splitlines()}
     exposed -= {"#"}
     known = m.sample_names()
