@@ -75,13 +75,13 @@ async def test_paper_entries_on_an_op_stack_chain_pay_the_l1_fee(
     assert pos.l1_fee == trade.l1_fee
     enter = next(t for t in repo.list_thoughts(op_engine.db, limit=100) if t.decision == "enter")
     assert enter.evidence["contested"] is True  # bought in the pair's first blocks
-    # the risk check's gas factor counts a buy's and a sell's L1 fee
+    # the risk check's gas factor counts the L1 fee of a buy, the sale's approval and the sale
     a = await op_engine.entries.assessor.assess(
         trade.token, policy=op_engine.policy(), size_wei=10**18, block=op_engine.block, gas_price_wei=0,
         l1_fee_wei=10**16, use_cache=False,
     )  # fmt: skip
     (gas_factor,) = [f for f in a.factors if f.name == "gas_cost"]
-    assert gas_factor.value.startswith("0.0200 WETH")
+    assert gas_factor.value.startswith("0.0300 WETH")
 
 
 async def test_each_blocks_swap_estimate_adds_the_operator_fee(
