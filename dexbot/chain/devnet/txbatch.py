@@ -93,13 +93,15 @@ async def _mine_until_included(
     """Receipts of ``hashes`` (sent as ``txs``) once every one is mined, in their order.
 
     With ``mine`` off this waits for the node. One that automines should mine at once, but the stress
-    loop twice saw a launch's third transaction never mined: known to the node, its nonce the next,
-    and still unmined after twenty ``evm_mine`` calls (why anvil held it is not known). So, when some are
-    still missing after a few polls, a node that automines is asked for a block (``evm_mine`` takes every
-    ready transaction; at worst the block is empty), and after a few asks the first missing transaction
-    is dropped from its pool and sent again: the node checks it afresh against its chain (nonce, fees
-    filled anew), and its new hash takes the old one's place; what the node held of it is logged. A node
-    that mines on an interval is left to it.
+    loop and a clean clone saw a launch's transaction never mined: in the pool, its nonce the next, and
+    still unmined after twenty ``evm_mine`` calls. anvil's pool holds it as *queued* (waiting for an
+    earlier nonce): it was checked against the account's nonce while the block of the batch's previous
+    transaction was being mined, and once that block was in nothing woke it; ``evm_mine`` takes only
+    ready transactions and ``anvil_dropTransaction`` does not drop a queued one. So, when some are still
+    missing after a few polls, a node that automines is asked for a block (``evm_mine`` takes every ready
+    transaction; at worst the block is empty), and after a few asks the first missing transaction is sent
+    again (``_send_again``), and its new hash takes the old one's place; what the node held of it is
+    logged. A node that mines on an interval is left to it.
     """
     hashes = list(hashes)
     found: dict[str, dict[str, Any]] = {}
@@ -136,13 +138,28 @@ async def _mine_until_included(
 
 
 async def _send_again(rpc: DevRpc, hashes: list[str], txs: list[dict[str, str]], stuck: str) -> None:
-    """Drop ``stuck`` from the node's pool and send its transaction again, in place in ``hashes``."""
+    """Send ``stuck``'s transaction again, in place in ``hashes``. One the node no longer knows (dropped
+    unmined) goes with fees filled anew. One it still holds is replaced: the same nonce at fees a quarter
+    higher (and above twice the head's base fee), which the node checks afresh against its chain; sent
+    unchanged it would be the same transaction ("already imported"), and a queued one cannot be dropped."""
     where = await _where(rpc, stuck)
     at = hashes.index(stuck)
-    await rpc.call("anvil_dropTransaction", stuck)
+    held = await rpc.call("eth_getTransactionByHash", stuck)
+    tx = dict(txs[at])
+    if held is None:
+        await rpc.call("anvil_dropTransaction", stuck)  # not in the pool: a no-op, kept for a node that lags
+    else:
+        head = await rpc.call("eth_getBlockByNumber", "latest", False)
+        base = int(head.get("baseFeePerGas") or "0x0", 16)
+        tip = int(held.get("maxPriorityFeePerGas") or held.get("gasPrice") or "0x0", 16) * 5 // 4 + 1
+        old_max = int(held.get("maxFeePerGas") or held.get("gasPrice") or "0x0", 16)
+        tx |= {
+            "maxPriorityFeePerGas": hex(tip),
+            "maxFeePerGas": hex(max(old_max * 5 // 4 + 1, 2 * base + tip)),
+        }
     try:
-        hashes[at] = await rpc.call("eth_sendTransaction", txs[at])
-    except RpcCallError as err:  # mined just before the drop: its nonce is taken, its receipt will come
+        hashes[at] = await rpc.call("eth_sendTransaction", tx)
+    except RpcCallError as err:  # mined just before: its nonce is taken, its receipt will come
         log.warning("devnet setup transaction %s was not mined (%s), cannot go again: %s", stuck, where, err)
         return
     log.warning("devnet setup transaction %s was not mined (%s): sent again as %s", stuck, where, hashes[at])
@@ -156,12 +173,19 @@ async def _where(rpc: DevRpc, tx_hash: str) -> str:
     nonce = int(tx["nonce"], 16)
     mined = int(await rpc.call("eth_getTransactionCount", tx["from"], "latest"), 16)
     pool = await rpc.call("txpool_content")
-    in_pool = any(str(nonce) in by_nonce for part in pool.values() for by_nonce in part.values() if by_nonce)
+    held = [  # "pending": ready to be mined; "queued": waiting for an earlier nonce
+        part
+        for part, by_sender in (pool or {}).items()
+        for by_nonce in (by_sender or {}).values()
+        for t in (by_nonce or {}).values()
+        if isinstance(t, dict) and str(t.get("hash", "")).lower() == tx_hash.lower()
+    ]
+    place = {"pending": "ready in the pool", "queued": "queued in the pool"}
     head = await rpc.call("eth_getBlockByNumber", "latest", False)
     balance = int(await rpc.call("eth_getBalance", tx["from"], "latest"), 16)
     facts = [
         f"nonce {nonce} (mined: {mined})",
-        "in the pool" if in_pool else "not in the pool",
+        place.get(held[0], f"in the pool ({held[0]})") if held else "not in the pool",
         f"its block {tx.get('blockNumber')}",
         f"max fee {int(tx.get('maxFeePerGas') or tx.get('gasPrice') or '0x0', 16)}",
         f"base fee {int(head.get('baseFeePerGas') or '0x0', 16)}",

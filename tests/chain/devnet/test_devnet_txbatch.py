@@ -1,6 +1,7 @@
 """A devnet setup batch waits for its transactions on a node that automines: one the node left in its
-pool is asked for with a block, one it keeps or dropped unmined is sent again (the stress loop twice saw a
-launch's third transaction never mined); and when one can never be mined, the error says where it is."""
+pool is asked for with a block, one it keeps or dropped unmined is sent again (the stress loop and a clean
+clone saw a launch's transaction never mined: queued in anvil's pool though its nonce was the next); and
+when one can never be mined, the error says where it is."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.chain
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 HIGH_BASE_FEE = 10**12
+FLOOR_BASE_FEE = 7  # an EIP-1559 base fee that empty blocks no longer lower (7 // 8 == 0)
 
 
 class AutominingInName(DevRpc):
@@ -101,5 +103,45 @@ async def test_a_transaction_that_can_never_be_mined_is_named_with_where_it_wait
             await batch.execute(rpc, mine=False)
 
     assert str(err.value).startswith("1 devnet setup transactions were never mined (first: 0x")
-    where = f"waits for nonce {mined}; nonce {mined + 1} (mined: {mined}); in the pool; its block None"
+    where = f"waits for nonce {mined}; nonce {mined + 1} (mined: {mined}); queued in the pool; its block None"
     assert where in str(err.value)
+
+
+async def test_a_transaction_queued_though_its_nonce_is_next_is_replaced_and_mined(
+    chain: Devnet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """anvil's pool as the race leaves it: a transaction queued behind an earlier nonce that its chain
+    already has (made here by queueing nonce n+1 and then setting the account's nonce to n+1). No block
+    takes it and anvil_dropTransaction does not drop it; sent unchanged it is "already imported" (the
+    clean clone's failure). The wait replaces it at higher fees: mined, same nonce, its new hash returned."""
+    sender = chain.deployment.deployer
+    async with DevRpc(chain.rpc_url) as rpc:
+        # the base fee at 7 wei, where empty blocks leave it (as in that run): fees filled anew are the
+        # very fees the transaction was sent with
+        await rpc.call("anvil_setNextBlockBaseFeePerGas", hex(FLOOR_BASE_FEE))
+        await rpc.call("evm_mine")
+        n = await pending_nonce(rpc, sender)
+        await rpc.call("evm_setAutomine", False)
+        try:
+            batch = await _transfers(rpc, sender, 1, skip=1)
+            (stuck,) = await rpc.batch([("eth_sendTransaction", [tx]) for _, tx in batch.txs])
+            await rpc.call("anvil_setNonce", sender, hex(n + 1))
+        finally:
+            await rpc.call("evm_setAutomine", True)
+        await rpc.call("evm_mine")
+        assert await rpc.call("eth_getTransactionReceipt", stuck) is None  # a block does not take it
+        assert await rpc.call("txpool_status") == {"pending": "0x0", "queued": "0x1"}
+        old = await rpc.call("eth_getTransactionByHash", stuck)
+        with caplog.at_level(logging.WARNING, logger=txbatch_module.__name__):
+            (receipt,) = await txbatch_module._mine_until_included(
+                rpc, [stuck], [tx for _, tx in batch.txs], mine=False
+            )
+        mined = await rpc.call("eth_getTransactionByHash", receipt["transactionHash"])
+
+    assert int(receipt["status"], 16) == 1
+    assert receipt["transactionHash"] != stuck
+    assert int(mined["nonce"], 16) == n + 1
+    assert int(mined["maxPriorityFeePerGas"], 16) > int(old["maxPriorityFeePerGas"], 16)
+    (line,) = [r.getMessage() for r in caplog.records if "was not mined" in r.getMessage()]
+    assert f"nonce {n + 1} (mined: {n + 1}); queued in the pool" in line
+    assert line.endswith(f"sent again as {receipt['transactionHash']}")
