@@ -168,6 +168,11 @@ class GasOracle:
             for u in URGENCIES
         }
 
+    @property
+    def charges_l1_fee(self) -> bool:
+        """The chain charges an L1 data fee (an OP-stack chain, its GasPriceOracle known)."""
+        return self.chain.l1_gas_oracle is not None
+
     async def l1_fee(self, tx: bytes, *, block: str = "latest") -> int:
         """The L1 data fee in wei for ``tx`` from the GasPriceOracle predeploy; 0 on chains without one."""
         if self.chain.l1_gas_oracle is None:

@@ -155,9 +155,9 @@ class SwapPricer:
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
         for tx, gas_used in zip(signed, used, strict=True):
-            l1 += await self.gas.l1_fee_signed(
-                bytes(self.account.sign_transaction(tx).raw_transaction), block=at
-            )
+            if self.gas.charges_l1_fee:  # the fee of its signed bytes; signing costs ~1 ms, so only here
+                raw = bytes(self.account.sign_transaction(tx).raw_transaction)
+                l1 += await self.gas.l1_fee_signed(raw, block=at)
             operator += await self.gas.operator_fee(gas_used, block=at)
         fees_paid = l1 + operator
         most = sum(int(tx["gas"]) for tx in signed) * fees.max_fee_per_gas + fees_paid
