@@ -23,6 +23,7 @@ from dexbot.engine.backtest.replay import Progress, run_backtest
 from dexbot.engine.backtest.result import BacktestTrade
 from dexbot.engine.engine import EngineService
 from dexbot.engine.host.engine_host import EngineHost
+from dexbot.store import repo
 
 
 def session_config(data: Path) -> Config:
@@ -48,8 +49,10 @@ def no_pool_fee(trades: Iterable[BacktestTrade]) -> list[BacktestTrade]:
     return [dataclasses.replace(t, pool_fee=0) for t in trades]
 
 
-async def record_session(cfg: Config, recording: Path, blocks: int) -> EngineService:
-    """``dexbot run --no-ui --record`` in-process, stopped once the engine has handled ``blocks`` blocks."""
+async def record_session(cfg: Config, recording: Path, blocks: int, trades: int = 2) -> EngineService:
+    """``dexbot run --no-ui --record`` in-process, stopped once the engine has handled ``blocks`` blocks
+    and booked ``trades`` trades: how many of the market's launches it buys in so many blocks varies with
+    the machine's load (the stress loop once saw none), and a session without trades checks nothing."""
     host = EngineHost(cfg, services=_services(cfg), record=recording)
     with waits.events(host.bus) as events:
         run = asyncio.create_task(host.run())
@@ -61,6 +64,7 @@ async def record_session(cfg: Config, recording: Path, blocks: int) -> EngineSer
     await waits.within(
         svc.processed(svc.start_block + blocks), f"{blocks} blocks handled", seconds=blocks * 3
     )
+    await waits.until_block(svc, lambda: len(repo.list_trades(svc.db)) >= trades, f"{trades} trades booked")
     await host.stop()
     await waits.within(run, "the session stopping")
     return svc
