@@ -7,7 +7,10 @@ of a swap whose approval is not mined yet, had approved them). A token's storage
 the slot is found the way the chain shows it: of the storage keys the view call reads
 (``eth_createAccessList``), the one that, overridden, changes its answer to the amount. A token whose
 balance is not one plain slot (rebasing, reflection, a proxy reading elsewhere) gives None, and the
-caller keeps its estimate.
+caller keeps its estimate. Finding a slot takes an access list and two calls per key read, one after the
+other, so a caller that prices often passes ``known``: the slots found before, by token and view call
+(where a token keeps a holder's balance is a fact of its code; a token whose new implementation moved it
+gets the caller's fallback, its simulation failing).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
 from dexbot.chain.tokens import BALANCE_OF
 
+Slots = dict[tuple[str, str], str]  # (token, view call data) -> the storage key it answers from
+
 
 async def holding_override(
     client: RpcClient,
@@ -28,17 +33,27 @@ async def holding_override(
     amount: int,
     spender: str | None = None,
     allowed: int | None = None,
+    *,
+    known: Slots | None = None,
 ) -> dict[str, Any] | None:
     """A state override for ``token`` (``{"stateDiff": {slot: value}}``) under which ``balanceOf(holder)``
     answers ``amount``, and with ``spender`` also ``allowance(holder, spender)`` answers ``allowed``
-    (default ``amount``); None when either is not one plain storage slot."""
+    (default ``amount``); None when either is not one plain storage slot. ``known``: slots found before,
+    read and filled in."""
     calls = [(BALANCE_OF + address_word(holder), amount)]
     if spender is not None:
         allowance = amount if allowed is None else allowed
         calls.append((ALLOWANCE + address_word(holder) + address_word(spender), allowance))
     diff: dict[str, str] = {}
     for data, value in calls:
-        slot = await _uint_slot(client, token, "0x" + data.hex(), value)
+        key = (token.lower(), "0x" + data.hex())
+        slot: str | None = None
+        if known is not None and key in known:
+            slot = known[key]
+        else:
+            slot = await _uint_slot(client, token, key[1], value)
+            if known is not None and slot is not None:  # not found may be a failed read: asked again
+                known[key] = slot
         if slot is None:
             return None
         diff[slot] = "0x" + value.to_bytes(32, "big").hex()

@@ -62,3 +62,33 @@ async def test_a_positions_sale_is_priced_once_then_its_gas_reused_until_it_chan
     assert (await at(old, HELD // 2))[1] == old  # 10 blocks old: priced again
     costs.forget(PID)
     assert PID not in costs.priced
+
+
+async def test_a_paper_sale_priced_again_finds_the_tokens_storage_slots_once(
+    chain: Devnet, client: RpcClient
+) -> None:
+    """Pricing a paper sale hands the pricing account the position by overriding the token's balance and
+    allowance slots, found by an access list and trial calls; the pricer keeps them, so the same sale
+    priced again costs the same to the wei in fewer requests (no access list, no trial calls)."""
+    dep = chain.deployment
+    token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
+    assert token.v2_pair is not None
+    m = Market(token.address, token.v2_pair, "uniswap_v2", None)
+    addrs = DexAddresses.from_deployment(dep)
+    pol = policy(5)
+    pricer = SwapPricer(client, addrs, GasOracle(client), lambda: pol)
+    block = await client.block_number()
+    p = await QuoteSource(client, addrs).sell(m, HELD, 0, block)
+
+    def sent() -> int:
+        return sum(client.stats.by_key.values())
+
+    before = sent()
+    first = await pricer.price("sell", m, HELD, p.net_out, p.gas_units, block, held=HELD)
+    first_requests = sent() - before
+    assert len(pricer.slots) == 2  # balanceOf(account) and allowance(account, router)
+    before = sent()
+    again = await pricer.price("sell", m, HELD, p.net_out, p.gas_units, block, held=HELD)
+    assert again == first
+    # per slot an access list and two trial calls at least were left out
+    assert sent() - before <= first_requests - 2 * 3, (first_requests, sent() - before)

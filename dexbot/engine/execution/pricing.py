@@ -30,7 +30,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from dexbot.chain.approvals import allowance, approve_calldata
-from dexbot.chain.balance_slot import holding_override
+from dexbot.chain.balance_slot import Slots, holding_override
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
 from dexbot.chain.rpc import RpcClient
@@ -81,6 +81,7 @@ class SwapPricer:
         self.account = account or Account.from_key(PRICING_KEY)
         self.address = str(self.account.address)
         self.deadline_s = deadline_s
+        self.slots: Slots = {}  # where each token keeps this account's balance and allowance
 
     async def price(
         self,
@@ -125,8 +126,10 @@ class SwapPricer:
             # paper holds the position in its books only: the chain runs the sale as if the account held it
             approved = len(txs) > 1
             spender = router_of(self.addrs, m) if approved else None
-            tokens = await holding_override(self.client, m.token, self.address, holding)
-            after = await holding_override(self.client, m.token, self.address, holding, spender, amount_in)
+            tokens = await holding_override(self.client, m.token, self.address, holding, known=self.slots)
+            after = await holding_override(
+                self.client, m.token, self.address, holding, spender, amount_in, known=self.slots
+            )
             if tokens is not None and after is not None:
                 running = funded | {m.token: tokens}
                 estimated = [[running]] * len(txs)
