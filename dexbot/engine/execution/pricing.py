@@ -40,7 +40,7 @@ from dexbot.chain.tokens import token_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.execution.live.calls import router_of
-from dexbot.engine.execution.orders import DEADLINE_S, chain_deadline, min_out, swap_request
+from dexbot.engine.execution.orders import DEADLINE_S, block_time, min_out, swap_request
 from dexbot.engine.execution.types import Market
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 # Signs paper fills' priced transactions when no live account is known; a public constant on purpose.
 FUNDED_WEI = 10**30
+INVALID_PARAMS = -32602  # JSON-RPC: the method does not take these parameters
 APPROVE_GAS = 50_000  # an ERC-20 approve to a fresh spender (~46k), where the chain cannot estimate one
 PRICING_KEY = keccak(text="dexbot paper fills sign their priced transactions with this key; it never sends")
 
@@ -82,6 +83,7 @@ class SwapPricer:
         self.address = str(self.account.address)
         self.deadline_s = deadline_s
         self.slots: Slots = {}  # where each token keeps this account's balance and allowance
+        self.estimate_time = True  # the node takes block overrides in eth_estimateGas (see _estimates)
 
     async def price(
         self,
@@ -101,6 +103,10 @@ class SwapPricer:
         amount sold); a slice leaves tokens behind, which the chain charges differently from selling out."""
         pol = self.policy()
         at = hex(block)  # the quote's state, not the head's: the same answer now and in a replay
+        ts = await block_time(self.client, block)
+        # the block they would land in comes after ``block``: later in time, as a pool's price accumulator
+        # sees it (a V2 pair writes its cumulative prices only when time has passed); estimated and run there
+        landing = ts + 1 if ts else None
         swap = swap_request(
             self.addrs,
             m,
@@ -108,7 +114,7 @@ class SwapPricer:
             amount_in,
             min_out(net_out, pol.max_slippage_bps),
             self.address,
-            await chain_deadline(self.client, block, self.deadline_s, wall_clock=False),
+            ts + self.deadline_s,  # the block's time, not the wall clock: a replay builds the same bytes
         )
         txs = [(swap, gas_units)]
         if side == "sell":
@@ -134,16 +140,7 @@ class SwapPricer:
                 running = funded | {m.token: tokens}
                 estimated = [[running]] * len(txs)
                 estimated[-1] = [funded | {m.token: after}]  # the swap, estimated after its approval
-        *estimates, nonce, head = await self.client.batch(
-            [
-                *(
-                    ("eth_estimateGas", [req.call_params(self.address), at, *over])
-                    for (req, _), over in zip(txs, estimated, strict=True)
-                ),
-                ("eth_getTransactionCount", [self.address, at]),
-                ("eth_getBlockByNumber", [at, False]),
-            ]
-        )
+        *estimates, nonce, head = await self._estimates(txs, estimated, at, landing)
         first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
         signed = []
         for i, ((req, units), estimate) in enumerate(zip(txs, estimates, strict=True)):
@@ -151,9 +148,6 @@ class SwapPricer:
             runs = not isinstance(estimate, RpcError)
             limit = padded_gas_limit(int(estimate, 16) if runs else units, block_gas_limit(head))
             signed.append(eip1559_tx(req, fees, chain_id=self.client.chain_id, nonce=first + i, gas=limit))
-        # the block they would land in comes after the latest: later in time, as a pool's price
-        # accumulator sees it (a V2 pair writes its cumulative prices only when time has passed)
-        landing = int(head["timestamp"], 16) + 1 if isinstance(head, dict) else None
         ran = await self._gas_used(signed, running, at, landing)
         used = [g if g is not None else units for g, (_, units) in zip(ran, txs, strict=True)]
         l1 = operator = 0
@@ -165,6 +159,35 @@ class SwapPricer:
         fees_paid = l1 + operator
         most = sum(int(tx["gas"]) for tx in signed) * fees.max_fee_per_gas + fees_paid
         return SwapCost(sum(used), sum(used) * s.expected_fee_per_gas + fees_paid, l1, operator, most)
+
+    async def _estimates(
+        self, txs: list[tuple[TxRequest, int]], overrides: list[list[Any]], at: str, time: int | None
+    ) -> list[Any]:
+        """``eth_estimateGas`` of each transaction on top of block ``at`` at ``time`` (the landing block's,
+        as the live path's estimate on the pending block sees it), then the account's nonce and the block,
+        in one batch. A node that takes no block overrides in an estimate (one that answers "invalid
+        params") is asked without them from then on."""
+        block: list[Any] = [{"time": hex(time)}] if time is not None and self.estimate_time else []
+
+        def state(over: list[Any], block: list[Any]) -> list[Any]:
+            return over or ([{}] if block else [])  # block overrides come after state overrides
+
+        def calls(block: list[Any]) -> list[tuple[str, list[Any]]]:
+            return [
+                *(
+                    ("eth_estimateGas", [req.call_params(self.address), at, *state(over, block), *block])
+                    for (req, _), over in zip(txs, overrides, strict=True)
+                ),
+                ("eth_getTransactionCount", [self.address, at]),
+                ("eth_getBlockByNumber", [at, False]),
+            ]
+
+        answers = await self.client.batch(calls(block))
+        refused = [a for a in answers[: len(txs)] if isinstance(a, RpcError) and a.code == INVALID_PARAMS]
+        if block and refused:
+            self.estimate_time = False
+            answers = await self.client.batch(calls([]))
+        return answers
 
     async def _gas_used(
         self, txs: list[dict[str, Any]], overrides: dict[str, Any], at: str, time: int | None = None
