@@ -102,7 +102,7 @@ class ReceiptTracker:
             + [("eth_getTransactionReceipt", [e.tx_hash]) for e in group]
         )
         if isinstance(count, RpcError):
-            if await self._head_went_back(head):
+            if block_missing(count) or await self._head_went_back(head):
                 return Look(None, known=True)  # a reorg shortened the chain mid-look: no verdict yet
             raise count
         latest = int(count, 16)
@@ -119,8 +119,8 @@ class ReceiptTracker:
                 return Look(None, known=True)  # mined, its receipt not indexed yet: look again
             try:
                 taken = await self._taken_by_another(int(head, 16), sender, nonce, group)
-            except RpcError:
-                if not await self._head_went_back(head):
+            except RpcError as err:
+                if not (block_missing(err) or await self._head_went_back(head)):
                     raise
                 taken = False  # the head block was reorged away while read: look again
             if not taken:
@@ -143,7 +143,8 @@ class ReceiptTracker:
         return Look(None, known=True)
 
     async def _head_went_back(self, head: str) -> bool:
-        """Is the chain now shorter than ``head`` (a reorg rolled it back between two reads)?"""
+        """Is the chain now shorter than ``head`` (a reorg rolled it back between two reads)? A reorg
+        that mined its new blocks since is caught by ``block_missing`` on the read that failed."""
         now = await self.client.request("eth_blockNumber", [])
         return int(now, 16) < int(head, 16)
 
@@ -276,3 +277,14 @@ class ReceiptTracker:
                     now = await get_entry(self.ledger, e.tx_hash)
                     out.append(TxOutcome(e.tx_hash, e.nonce, (now or e).status, reason=(now or e).error))
         return out
+
+
+MISSING_BLOCK = ("blockoutofrange", "header not found", "unknown block", "block not found")
+
+
+def block_missing(err: RpcError) -> bool:
+    """The node answered that it lacks the block asked for (anvil's BlockOutOfRangeError, geth's "header
+    not found"): asked at a head just read, the chain went back in between, if only for a moment (a
+    reorg unwinds, then mines its new blocks)."""
+    text = err.message.lower().replace("_", "")
+    return any(m in text for m in MISSING_BLOCK)

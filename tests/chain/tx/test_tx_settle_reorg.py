@@ -75,3 +75,48 @@ async def test_a_reorg_shortening_the_chain_mid_look_is_looked_at_again(
     assert pending.known  # sent again, same bytes
     assert (mined.status, mined.nonce) == ("mined", entry.nonce)
     assert w3.eth.get_balance(RECIPIENT) - before == 777
+
+
+class RollsBackThenRegrows(RollsBackAfterHead):
+    """As ``RollsBackAfterHead``, and once the look's batch has failed on the vanished block, the node
+    mines as many new blocks: the chain is as long as before when the look asks again (a reorg unwinds,
+    then mines its replacement blocks; the engine's stress loop met it as 'block height is 3 but requested
+    was 4')."""
+
+    def __init__(self, client: RpcClient, node: Callable[..., Any], snapshot: str, blocks: int) -> None:
+        super().__init__(client, node, snapshot)
+        self.blocks, self.regrown = blocks, False
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        answers = await self.client.batch(calls)
+        if self.rolled_back and not self.regrown:
+            for _ in range(self.blocks):
+                self.node("evm_mine")
+            self.regrown = True
+        return answers
+
+
+async def test_a_reorg_that_regrew_the_chain_before_the_look_asked_again_is_no_verdict_either(
+    chain: Devnet,
+    client: RpcClient,
+    make_sender: SenderFactory,
+    manual_mining: Callable[[], None],
+    ledger: LedgerStore,
+    node: Callable[..., Any],
+) -> None:
+    snapshot = node("evm_snapshot")
+    manual_mining()
+    manual_mining()
+    sender = make_sender()
+    entry = await sender.submit(TxRequest(RECIPIENT, value=777), FEES)
+    shaky = RollsBackThenRegrows(client, node, snapshot, blocks=3)
+    tracker = ReceiptTracker(shaky, ledger, chain.chain_id, poll_s=0.05)
+
+    look = await tracker.settle([entry], rebroadcast=True, drop_on_reject=False)
+
+    assert shaky.rolled_back  # the count was asked at a block the chain no longer had
+    assert shaky.regrown  # and the chain was as long again when the look asked after it
+    assert (look.outcomes, look.known) == (None, True)
+    row = await ledger.get(entry.tx_hash)
+    assert row is not None
+    assert row.status == "sent"
