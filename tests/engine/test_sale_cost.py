@@ -19,14 +19,18 @@ HELD = 5 * 10**21
 PID = 7
 
 
-async def test_a_positions_sale_is_priced_once_then_its_gas_reused_until_it_changes(
-    chain: Devnet, client: RpcClient
-) -> None:
+def _plain_v2_market(chain: Devnet) -> tuple[Market, DexAddresses]:
+    """A plain seeded token's V2 pair, and the devnet's DEX addresses."""
     dep = chain.deployment
     token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
     assert token.v2_pair is not None
-    m = Market(token.address, token.v2_pair, "uniswap_v2", None)
-    addrs = DexAddresses.from_deployment(dep)
+    return Market(token.address, token.v2_pair, "uniswap_v2", None), DexAddresses.from_deployment(dep)
+
+
+async def test_a_positions_sale_is_priced_once_then_its_gas_reused_until_it_changes(
+    chain: Devnet, client: RpcClient
+) -> None:
+    m, addrs = _plain_v2_market(chain)
     pol = policy(5)
     gas = GasOracle(client)
     pricer = SwapPricer(client, addrs, gas, lambda: pol)
@@ -70,11 +74,7 @@ async def test_a_paper_sale_priced_again_finds_the_tokens_storage_slots_once(
     """Pricing a paper sale hands the pricing account the position by overriding the token's balance and
     allowance slots, found by an access list and trial calls; the pricer keeps them, so the same sale
     priced again costs the same to the wei in fewer requests (no access list, no trial calls)."""
-    dep = chain.deployment
-    token = next(t for t in dep.tokens if t.kind == "plain" and t.v2_pair)
-    assert token.v2_pair is not None
-    m = Market(token.address, token.v2_pair, "uniswap_v2", None)
-    addrs = DexAddresses.from_deployment(dep)
+    m, addrs = _plain_v2_market(chain)
     pol = policy(5)
     pricer = SwapPricer(client, addrs, GasOracle(client), lambda: pol)
     block = await client.block_number()

@@ -26,14 +26,9 @@ async def chain_deadline(
     """Chain time of ``block`` (or now, if the chain has idled and ``wall_clock``) plus ``deadline_s``.
     Without ``wall_clock`` the block alone decides it: a priced transaction's deadline is calldata, whose
     zero bytes cost less gas, so a replay of the block must build the same one."""
-    ts = await block_time(client, block)
-    return max(ts, int(time.time()) if wall_clock else 0) + deadline_s
-
-
-async def block_time(client: RpcClient, block: int) -> int:
-    """``block``'s timestamp (0 when the node does not have it)."""
     head = await client.request("eth_getBlockByNumber", [hex(block), False])
-    return int(head["timestamp"], 16) if isinstance(head, dict) else 0
+    ts = int(head["timestamp"], 16) if isinstance(head, dict) else 0
+    return max(ts, int(time.time()) if wall_clock else 0) + deadline_s
 
 
 def swap_request(

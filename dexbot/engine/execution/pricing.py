@@ -40,7 +40,7 @@ from dexbot.chain.tokens import token_balance
 from dexbot.chain.txtypes import Fees, TxRequest
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.execution.live.calls import router_of
-from dexbot.engine.execution.orders import DEADLINE_S, block_time, min_out, swap_request
+from dexbot.engine.execution.orders import DEADLINE_S, min_out, swap_request
 from dexbot.engine.execution.types import Market
 
 if TYPE_CHECKING:
@@ -103,7 +103,8 @@ class SwapPricer:
         amount sold); a slice leaves tokens behind, which the chain charges differently from selling out."""
         pol = self.policy()
         at = hex(block)  # the quote's state, not the head's: the same answer now and in a replay
-        ts = await block_time(self.client, block)
+        head = await self.client.request("eth_getBlockByNumber", [at, False])  # its time and gas limit
+        ts = int(head["timestamp"], 16) if isinstance(head, dict) else 0
         # the block they would land in comes after ``block``: later in time, as a pool's price accumulator
         # sees it (a V2 pair writes its cumulative prices only when time has passed); estimated and run there
         landing = ts + 1 if ts else None
@@ -140,7 +141,7 @@ class SwapPricer:
                 running = funded | {m.token: tokens}
                 estimated = [[running]] * len(txs)
                 estimated[-1] = [funded | {m.token: after}]  # the swap, estimated after its approval
-        *estimates, nonce, head = await self._estimates(txs, estimated, at, landing)
+        *estimates, nonce = await self._estimates(txs, estimated, at, landing)
         first = 0 if isinstance(nonce, RpcError) else int(nonce, 16)
         signed = []
         for i, ((req, units), estimate) in enumerate(zip(txs, estimates, strict=True)):
@@ -164,9 +165,9 @@ class SwapPricer:
         self, txs: list[tuple[TxRequest, int]], overrides: list[list[Any]], at: str, time: int | None
     ) -> list[Any]:
         """``eth_estimateGas`` of each transaction on top of block ``at`` at ``time`` (the landing block's,
-        as the live path's estimate on the pending block sees it), then the account's nonce and the block,
-        in one batch. A node that takes no block overrides in an estimate (one that answers "invalid
-        params") is asked without them from then on."""
+        as the live path's estimate on the pending block sees it), then the account's nonce, in one batch.
+        A node that takes no block overrides in an estimate (one that answers "invalid params") is asked
+        without them from then on."""
         block: list[Any] = [{"time": hex(time)}] if time is not None and self.estimate_time else []
 
         def state(over: list[Any], block: list[Any]) -> list[Any]:
@@ -179,7 +180,6 @@ class SwapPricer:
                     for (req, _), over in zip(txs, overrides, strict=True)
                 ),
                 ("eth_getTransactionCount", [self.address, at]),
-                ("eth_getBlockByNumber", [at, False]),
             ]
 
         answers = await self.client.batch(calls(block))
