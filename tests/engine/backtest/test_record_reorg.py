@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import waits
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_truth import no_pool_fee, session_config
@@ -26,6 +27,7 @@ from dexbot.engine.backtest.recording_format import read_recording
 from dexbot.engine.backtest.replay import run_backtest
 from dexbot.engine.host.engine_host import EngineHost
 from dexbot.store import repo
+from dexbot.store.models import Trade
 
 DEPTH = 2
 
@@ -42,15 +44,19 @@ async def test_a_reorg_during_a_recording_leaves_the_surviving_chain_and_replays
     svc = host.service
     assert svc is not None
     client = svc.rt.client
-    reorg_at = await waits.within(svc.processed(svc.start_block + 6), "6 blocks handled")
+    # A session without a trade checks nothing, and the reorg's breaker pauses entries for minutes: so the
+    # reorg comes once a trade is booked, and deep enough after it that the trade survives. (A clean clone
+    # saw the only buy land in a block the reorg then took away: booked, then taken out of the books.)
+    await waits.until_block(svc, lambda: _filled(svc.db), "a trade booked")
+    bought = max(t.block_number for t in _filled(svc.db))
+    reorg_at = await waits.within(
+        svc.processed(max(svc.start_block + 6, bought + DEPTH + 1)), "blocks after the trade handled"
+    )
     replaced = await client.request("eth_getBlockByNumber", [hex(reorg_at), False])
     me = (await client.request("eth_accounts", []))[0]
     # The replacement carries a 1-wei transfer, so it cannot hash as the block it replaces.
     await client.request("anvil_reorg", [DEPTH, [[{"from": me, "to": me, "value": "0x1"}, 0]]])
     await waits.within(svc.processed(reorg_at + 20), "20 blocks after the reorg handled")
-    # a session without a trade checks nothing: on a loaded machine the buys may come later (the stress
-    # loop once saw none in those blocks)
-    await waits.until_block(svc, lambda: repo.list_trades(svc.db) != [], "a trade booked")
     last = svc.last_processed
     canonical = [
         (await client.request("eth_getBlockByNumber", [hex(n), False]))["hash"]
@@ -81,3 +87,7 @@ async def test_a_reorg_during_a_recording_leaves_the_surviving_chain_and_replays
     assert no_pool_fee(result.trades) == no_pool_fee(live)
     assert [(p.block, p.equity) for p in result.equity] == list(svc.equity_curve)
     assert result.last_block == svc.last_processed
+
+
+def _filled(db: Engine) -> list[Trade]:
+    return [t for t in repo.list_trades(db) if t.status == "filled"]
