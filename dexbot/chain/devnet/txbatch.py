@@ -9,16 +9,14 @@ step is reported by its label.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from dexbot.core.errors import DevnetError
 
 from .addresses import create_address
-from .jsonrpc import DevRpc, RpcCallError
-
-log = logging.getLogger(__name__)
+from .jsonrpc import DevRpc
+from .stuck_tx import send_again, where_is
 
 CALL_GAS = 1_000_000
 DEPLOY_GAS = 8_000_000
@@ -100,7 +98,7 @@ async def _mine_until_included(
     ready transactions and ``anvil_dropTransaction`` does not drop a queued one. So, when some are still
     missing after a few polls, a node that automines is asked for a block (``evm_mine`` takes every ready
     transaction; at worst the block is empty), and after a few asks the first missing transaction is sent
-    again (``_send_again``), and its new hash takes the old one's place; what the node held of it is
+    again (``send_again``), and its new hash takes the old one's place; what the node held of it is
     logged. A node that mines on an interval is left to it.
     """
     hashes = list(hashes)
@@ -126,77 +124,15 @@ async def _mine_until_included(
             if automines:
                 asks += 1
                 if asks % ASKS_BEFORE_RESEND == 0:
-                    await _send_again(rpc, hashes, txs, pending[0])
+                    await send_again(rpc, hashes, txs, pending[0])
                 await rpc.call("evm_mine")
                 continue
         await asyncio.sleep(POLL_S)
     first = next(h for h in hashes if h not in found)
     raise DevnetError(
         f"{len(hashes) - len(found)} devnet setup transactions were never mined "
-        f"(first: {first}, {await _where(rpc, first)})"
+        f"(first: {first}, {await where_is(rpc, first)})"
     )
-
-
-async def _send_again(rpc: DevRpc, hashes: list[str], txs: list[dict[str, str]], stuck: str) -> None:
-    """Send ``stuck``'s transaction again, in place in ``hashes``. One the node no longer knows (dropped
-    unmined) goes with fees filled anew. One it still holds is replaced: the same nonce at fees a quarter
-    higher (and above twice the head's base fee), which the node checks afresh against its chain; sent
-    unchanged it would be the same transaction ("already imported"), and a queued one cannot be dropped."""
-    where = await _where(rpc, stuck)
-    at = hashes.index(stuck)
-    held = await rpc.call("eth_getTransactionByHash", stuck)
-    tx = dict(txs[at])
-    if held is None:
-        await rpc.call("anvil_dropTransaction", stuck)  # not in the pool: a no-op, kept for a node that lags
-    else:
-        head = await rpc.call("eth_getBlockByNumber", "latest", False)
-        base = int(head.get("baseFeePerGas") or "0x0", 16)
-        tip = int(held.get("maxPriorityFeePerGas") or held.get("gasPrice") or "0x0", 16) * 5 // 4 + 1
-        old_max = int(held.get("maxFeePerGas") or held.get("gasPrice") or "0x0", 16)
-        tx |= {
-            "maxPriorityFeePerGas": hex(tip),
-            "maxFeePerGas": hex(max(old_max * 5 // 4 + 1, 2 * base + tip)),
-        }
-    try:
-        hashes[at] = await rpc.call("eth_sendTransaction", tx)
-    except RpcCallError as err:  # mined just before: its nonce is taken, its receipt will come
-        log.warning("devnet setup transaction %s was not mined (%s), cannot go again: %s", stuck, where, err)
-        return
-    log.warning("devnet setup transaction %s was not mined (%s): sent again as %s", stuck, where, hashes[at])
-
-
-async def _where(rpc: DevRpc, tx_hash: str) -> str:
-    """Where a transaction that was never mined is: what the node says of it, its pool and its chain."""
-    tx = await rpc.call("eth_getTransactionByHash", tx_hash)
-    if tx is None:
-        return "the node does not know it"
-    nonce = int(tx["nonce"], 16)
-    mined = int(await rpc.call("eth_getTransactionCount", tx["from"], "latest"), 16)
-    pool = await rpc.call("txpool_content")
-    held = [  # "pending": ready to be mined; "queued": waiting for an earlier nonce
-        part
-        for part, by_sender in (pool or {}).items()
-        for by_nonce in (by_sender or {}).values()
-        for t in (by_nonce or {}).values()
-        if isinstance(t, dict) and str(t.get("hash", "")).lower() == tx_hash.lower()
-    ]
-    place = {"pending": "ready in the pool", "queued": "queued in the pool"}
-    head = await rpc.call("eth_getBlockByNumber", "latest", False)
-    balance = int(await rpc.call("eth_getBalance", tx["from"], "latest"), 16)
-    facts = [
-        f"nonce {nonce} (mined: {mined})",
-        place.get(held[0], f"in the pool ({held[0]})") if held else "not in the pool",
-        f"its block {tx.get('blockNumber')}",
-        f"max fee {int(tx.get('maxFeePerGas') or tx.get('gasPrice') or '0x0', 16)}",
-        f"base fee {int(head.get('baseFeePerGas') or '0x0', 16)}",
-        f"gas {int(tx['gas'], 16)} of {int(head['gasLimit'], 16)}",
-        f"value {int(tx['value'], 16)}, balance {balance}",
-    ]
-    if nonce > mined:
-        facts.insert(0, f"waits for nonce {mined}")
-    elif nonce < mined:
-        facts.insert(0, "its nonce was taken by another transaction")
-    return "; ".join(facts)
 
 
 async def pending_nonce(rpc: DevRpc, account: str) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet import Devnet, stuck_tx
 from dexbot.chain.devnet import txbatch as txbatch_module
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
@@ -76,7 +76,7 @@ async def test_transactions_a_node_dropped_unmined_are_sent_again_and_priced_ane
         try:
             batch = await _transfers(rpc, sender, 3)
             sent = [tx["nonce"] for _, tx in batch.txs]
-            with caplog.at_level(logging.WARNING, logger=txbatch_module.__name__):
+            with caplog.at_level(logging.WARNING, logger=stuck_tx.__name__):
                 receipts = await batch.execute(rpc, mine=False)
         finally:
             await rpc.call("evm_setAutomine", True)
@@ -132,7 +132,7 @@ async def test_a_transaction_queued_though_its_nonce_is_next_is_replaced_and_min
         assert await rpc.call("eth_getTransactionReceipt", stuck) is None  # a block does not take it
         assert await rpc.call("txpool_status") == {"pending": "0x0", "queued": "0x1"}
         old = await rpc.call("eth_getTransactionByHash", stuck)
-        with caplog.at_level(logging.WARNING, logger=txbatch_module.__name__):
+        with caplog.at_level(logging.WARNING, logger=stuck_tx.__name__):
             (receipt,) = await txbatch_module._mine_until_included(
                 rpc, [stuck], [tx for _, tx in batch.txs], mine=False
             )

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from dexbot.chain.devnet.jsonrpc import DevRpc, RpcCallError
+from dexbot.chain.devnet.stuck_tx import send_again, where_is
 from dexbot.chain.devnet.txbatch import TxBatch
 from dexbot.core.errors import DevnetError
 
@@ -94,10 +95,61 @@ async def execute_batch(watcher: ReceiptWatcher, batch: TxBatch, timeout_s: floa
     Unlike ``TxBatch.execute`` the wait is bounded by ``timeout_s`` (set from the block time), so long
     block times work. A reverted step raises DevnetError naming it.
     """
-    hashes = await watcher.rpc.batch([("eth_sendTransaction", [tx]) for _, tx in batch.txs])
-    receipts = await watcher.wait_all([str(h) for h in hashes], timeout_s)
+    txs = [tx for _, tx in batch.txs]
+    hashes = [str(h) for h in await watcher.rpc.batch([("eth_sendTransaction", [tx]) for tx in txs])]
+    receipts = await wait_mined(watcher, hashes, txs, timeout_s)
     for (label, _), receipt in zip(batch.txs, receipts, strict=True):
         if not succeeded(receipt):
             raise DevnetError(f"market step reverted: {label} (tx {receipt['transactionHash']})")
     batch.txs.clear()
     return receipts
+
+
+# A wait is cut into this many windows; a window that ends with a transaction still unmined is a stall.
+WINDOWS = 10
+STALLS_BEFORE_RESEND = 3
+
+
+async def wait_mined(
+    watcher: ReceiptWatcher, hashes: list[str], txs: list[dict[str, str]], timeout_s: float
+) -> list[Receipt]:
+    """Receipts of ``hashes`` (sent as ``txs``, in that order), mined within ``timeout_s``.
+
+    A transaction anvil leaves unmined (queued though its nonce is the next: ``stuck_tx``) would
+    otherwise hold its sender's later transactions forever. So at each stall a node that automines is
+    asked for a block (``evm_mine`` takes every ready transaction), and every third stall the first
+    missing transaction is sent again at higher fees on its nonce, its new hash waited for in its place.
+    A node that mines on an interval gets no extra block. TimeoutError names where the first missing one
+    is."""
+    hashes = list(hashes)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    found: dict[str, Receipt] = {}
+    stalls = 0
+    automines: bool | None = None
+    while True:
+        missing = [h for h in hashes if h not in found]
+        if not missing:
+            return [found[h] for h in hashes]
+        window = min(timeout_s / WINDOWS, deadline - loop.time())
+        if window <= 0:
+            raise TimeoutError(
+                f"{len(missing)} market transaction(s) not mined within {timeout_s:g} s "
+                f"(first: {missing[0]}, {await where_is(watcher.rpc, missing[0])})"
+            )
+        got = await asyncio.gather(*(watcher.wait(h, window) for h in missing), return_exceptions=True)
+        for tx_hash, receipt in zip(missing, got, strict=True):
+            if isinstance(receipt, BaseException):
+                if not isinstance(receipt, TimeoutError):
+                    raise receipt
+                continue
+            found[tx_hash] = receipt
+        if all(h in found for h in hashes):
+            continue
+        stalls += 1
+        if automines is None:
+            automines = bool(await watcher.rpc.call("anvil_getAutomine"))
+        if stalls % STALLS_BEFORE_RESEND == 0:
+            await send_again(watcher.rpc, hashes, txs, next(h for h in hashes if h not in found))
+        if automines:
+            await watcher.rpc.call("evm_mine")

@@ -13,7 +13,7 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 
 from .actions import PPM, Swap, Venue
 from .pools import MarketPool, balance_call, decode_depth, decode_uint, depth_call
-from .receipts import ReceiptWatcher, block_of, succeeded
+from .receipts import ReceiptWatcher, block_of, succeeded, wait_mined
 from .stats import MarketStats, SwapDone
 from .traders import Trader, approve_tx, send_in_order, spender, swap_tx
 
@@ -65,7 +65,8 @@ async def execute_swap(desk: SwapDesk, trader: Trader, pool: MarketPool, swap: S
         if not pays_eth:
             trader.commit(token_in, amount)
     try:
-        receipt = await desk.watcher.wait(hashes[-1], desk.receipt_timeout_s)
+        # the approval too: one left unmined would hold the swap behind it (and it can be sent again)
+        receipt = (await wait_mined(desk.watcher, hashes, txs, desk.receipt_timeout_s))[-1]
     finally:
         if not pays_eth:
             trader.release(token_in, amount)
@@ -80,6 +81,6 @@ async def execute_swap(desk: SwapDesk, trader: Trader, pool: MarketPool, swap: S
         amount_in=amount,
         token_out=pool.token_out(swap.side),
         ok=succeeded(receipt),
-        tx_hash=hashes[-1],
+        tx_hash=str(receipt["transactionHash"]),  # the one mined, if the first was sent again
         block=block_of(receipt),
     )
