@@ -142,6 +142,29 @@ async def test_rows_are_drawn_at_their_full_width_before_the_table_is_ever_idle(
         assert table.render_line(1).text.rstrip() == " 12-02 18:41:07  0.500000 WETH  paper"
 
 
+async def test_a_scrollbar_shown_after_its_table_scrolled_puts_its_thumb_where_the_rows_are(
+    app: DexbotApp,
+) -> None:
+    """The stress loop's main-80x24 snapshot once drew the thought log's thumb at the top beside its last
+    rows: the table scrolled to its last row while its scrollbar was still hidden (Textual moves the thumb
+    only on a scroll while the bar is shown), and the next layout showed the bar where it was made."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shown(pilot)
+        table = FitTable([Col("n")], id="probe")
+        await app.screen.mount(table, before="#thoughts-table")
+        table.styles.height = 5
+        table.append_rows([(str(i), [str(i)]) for i in range(20)])
+        await settle(pilot)
+        table.scroll_y = 0
+        table.show_vertical_scrollbar = False  # the order the loaded machine met: hidden, then scrolled,
+        table.scroll_y = table.max_scroll_y  # then shown by the next layout
+        table.refresh(layout=True)
+        await settle(pilot)
+        assert table.show_vertical_scrollbar
+        assert table.scroll_y == table.max_scroll_y > 0
+        assert table.vertical_scrollbar.position == table.scroll_y
+
+
 def test_fit_drops_by_rank_takes_back_what_fits_and_gives_the_rest_to_the_flex_column() -> None:
     from dexbot.tui.widgets.fit_table import fit
 

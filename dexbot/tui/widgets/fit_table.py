@@ -96,6 +96,17 @@ class FitTable(DataTable[Text]):
     def on_mount(self) -> None:
         self._refit(force=True)
 
+    # Textual moves a scrollbar's thumb only when the scroll offset changes while that bar is shown. An
+    # offset set while it was still hidden (rows added and the cursor moved to the last one before the
+    # next layout showed the bar) left the thumb at the top beside the last rows, until the next scroll.
+    def _watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
+    def _watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.horizontal_scrollbar.position = self.scroll_x
+
     def on_resize(self, event: events.Resize) -> None:
         self._refit()
 
