@@ -43,9 +43,6 @@ class ReceiptWatcher:
                 if not waiters:
                     del self._waiters[tx_hash]
 
-    async def wait_all(self, hashes: list[str], timeout_s: float) -> list[Receipt]:
-        return list(await asyncio.gather(*(self.wait(h, timeout_s) for h in hashes)))
-
     async def run(self) -> None:
         """Poll until cancelled; a failing poll is logged and retried, never fatal."""
         while True:
