@@ -3,7 +3,12 @@ ladder as four simulated blocks of one eth_simulateV1), owner privileges from by
 Lane check (`RiskAssessor.assess` as `dexbot token check` runs it: pools, age, round trip, powers proven
 and their rugs simulated, traced transfer, holders, LP, flags), per token, against the cheapest useful
 call to the same node (one router quote) measured in the same run. Besides the seeded tokens, one token of
-each kind the owner-power proofs exercise is launched, so their extra calls are in the figure."""
+each kind the owner-power proofs exercise is launched, so their extra calls are in the figure.
+
+A check's log searches (the first pool's age, the creator, holders, LP holders) cost the node in
+proportion to the blocks they cover, so the full check is measured twice: on the fresh devnet (a chain a
+few dozen blocks long) and on fresh launches after LONG_CHAIN_BLOCKS more (a devnet nearly 3 hours old
+at its 2 s blocks), the assessor set up as the product sets it up on the devnet."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from eth_utils import function_signature_to_4byte_selector
 from dexbot.chain.bytecode import owner_privileges
 from dexbot.chain.devnet import Devnet, DevToken, TokenKind, TokenSpec, launch_tokens, start_devnet
 from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.seed import seeded_specs
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.roundtrip import default_ladder, simulate_round_trip
 from dexbot.chain.rpc import RpcClient
@@ -30,6 +36,8 @@ from dexbot.engine.api.intel import policy
 from dexbot.engine.risk.assess import RiskAssessor
 
 TOKENS = 12  # a third of them hostile: every hazard kind the seed draws
+LONG_CHAIN_BLOCKS = 5_000
+MINE_STEP = 1_000  # blocks per anvil_mine call
 ROUNDS = 30
 EXTRA_KINDS: tuple[TokenKind, ...] = ("max_tx_percent", "fee_setter", "bot_list", "upgradeable", "hook")
 ETH = 10**18
@@ -60,7 +68,14 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
     dep = devnet.deployment
     client = await RpcClient.connect([devnet.rpc_url], chain_id=devnet.chain_id)
     block = await client.block_number()
-    out: dict[str, list[float]] = {"quote": [], "roundtrip": [], "privileges": [], "check": [], "full": []}
+    out: dict[str, list[float]] = {
+        "quote": [],
+        "roundtrip": [],
+        "privileges": [],
+        "check": [],
+        "full": [],
+        "full_long": [],
+    }
     specs = [
         TokenSpec(f"Bench {k}", f"B{k.upper()[:5]}", 10**9 * ETH, 10**8 * ETH, 20 * ETH, kind=k, v3=False)
         for k in EXTRA_KINDS
@@ -68,7 +83,9 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
     async with DevRpc(devnet.rpc_url) as rpc:
         extra = await launch_tokens(rpc, dep, specs, mine=True)
     block = await client.block_number()
-    assessor = RiskAssessor(client, DexAddresses.from_deployment(dep), RiskConfig(), block_time_s=2)
+    logs = DevnetConfig().tx_history_blocks  # the product's assessor on its devnet: logs kept this long
+    addrs = DexAddresses.from_deployment(dep)
+    assessor = RiskAssessor(client, addrs, RiskConfig(), block_time_s=2, log_blocks=logs)
     try:
         for token in (*dep.tokens, *extra):
             assert token.v2_pair is not None
@@ -100,6 +117,8 @@ async def _measure(devnet: Devnet) -> dict[str, list[float]]:
             out["privileges"] += await _timed(privileges, ROUNDS)
             out["check"] += await _timed(check, ROUNDS)
         out["full"] = await _full_checks(assessor, [*dep.tokens, *extra], block)
+        fresh, block = await _long_chain_launches(devnet, specs)
+        out["full_long"] = await _full_checks(assessor, fresh, block)
     finally:
         await client.close()
     return out
@@ -125,6 +144,16 @@ async def _full_checks(assessor: RiskAssessor, tokens: list[DevToken], block: in
     return samples
 
 
+async def _long_chain_launches(devnet: Devnet, extra: list[TokenSpec]) -> tuple[list[DevToken], int]:
+    """LONG_CHAIN_BLOCKS more blocks, then a fresh launch of every kind measured on the short chain."""
+    async with DevRpc(devnet.rpc_url) as rpc:
+        for _ in range(LONG_CHAIN_BLOCKS // MINE_STEP):
+            await rpc.call("anvil_mine", hex(MINE_STEP))
+        specs = [*seeded_specs(DevnetConfig().seed + 1, TOKENS - 1), *extra]
+        fresh = await launch_tokens(rpc, devnet.deployment, specs, mine=True)
+        return fresh, int(await rpc.call("eth_blockNumber"), 16)
+
+
 def _p(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -145,6 +174,7 @@ def run() -> list[dict[str, Any]]:
         ("privileges", "token_check_privileges"),
         ("check", "token_check_chain"),
         ("full", "token_check_full"),
+        ("full_long", "token_check_full_long_chain"),
     ):
         p50, p95, p99 = statistics.median(samples[key]), _p(samples[key], 0.95), _p(samples[key], 0.99)
         for name, value, goal in (

@@ -140,9 +140,11 @@ async def replay_chain(
     anvil_path: str = "",
     log_path: Path | None = None,
     optimism: bool = False,
+    hardfork: str = "",
 ) -> AsyncIterator[ReplayChain]:
     """Start the private anvil at ``start`` and stop it on exit, whatever happens. ``optimism``: an
-    OP-stack chain's rules (every transaction pays the L1 data fee), as the recorded chain had them."""
+    OP-stack chain's rules (every transaction pays the L1 data fee), as the recorded chain had them;
+    ``hardfork``: a devnet's EVM rules, as it ran them ("": anvil's latest)."""
     extra: tuple[str, ...] = ("--order", "fifo", "--prune-history", str(REPLAY_STATES))
     if start.fork_url:
         extra += ("--fork-url", start.fork_url, "--fork-block-number", str(start.block))
@@ -154,6 +156,7 @@ async def replay_chain(
         log_path=log_path,
         extra_args=extra,
         optimism=optimism,
+        hardfork=hardfork,
     )
     async with anvil, DevRpc(anvil.rpc_url, timeout_s=120) as rpc:
         if start.dump and not await rpc.call("anvil_loadState", start.dump):

@@ -38,6 +38,8 @@ class ChainRuntime:
     devnet: Devnet | None = None
     info: ChainInfo = DEVNET
     genesis_hash: str = ""  # block 0's hash: with the chain id, what state is bound to
+    log_blocks: int | None = None  # the newest blocks whose logs the node keeps (a devnet's); None: all
+    hardfork: str = ""  # a devnet's EVM rules as anvil was started with them ("": anvil's latest)
 
     @property
     def identity(self) -> ChainIdentity:
@@ -66,7 +68,13 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
             try:
                 genesis = await read_genesis(client)
                 yield from_deployment(
-                    client, dn.deployment, dn, max(cfg.devnet.block_time_s, 0.1), genesis_hash=genesis
+                    client,
+                    dn.deployment,
+                    dn,
+                    max(cfg.devnet.block_time_s, 0.1),
+                    genesis_hash=genesis,
+                    log_blocks=cfg.devnet.tx_history_blocks or None,
+                    hardfork="" if cfg.devnet.op_stack else cfg.devnet.hardfork,
                 )
             finally:
                 await client.close()
@@ -75,7 +83,12 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         dep = load_deployment(cfg.data_path)
         client = await RpcClient.connect(c.rpc_urls, chain_id=dep.chain_id, timeout_s=c.request_timeout_s)
         try:
-            yield from_deployment(client, dep, None, c.block_time_s, genesis_hash=await read_genesis(client))
+            genesis = await read_genesis(client)
+            logs = cfg.devnet.tx_history_blocks or None  # `dexbot devnet up` started it from this config
+            rules = "" if cfg.devnet.op_stack else cfg.devnet.hardfork
+            yield from_deployment(
+                client, dep, None, c.block_time_s, genesis_hash=genesis, log_blocks=logs, hardfork=rules
+            )
         finally:
             await client.close()
         return
@@ -129,6 +142,8 @@ def from_deployment(
     block_time_s: float = 2.0,
     *,
     genesis_hash: str,
+    log_blocks: int | None = None,
+    hardfork: str = "",
 ) -> ChainRuntime:
     """The runtime of a devnet deployment reached through ``client`` (tests reuse a running devnet)."""
     return ChainRuntime(
@@ -143,6 +158,8 @@ def from_deployment(
         devnet=dn,
         info=with_deployment(DEVNET, dep),
         genesis_hash=genesis_hash,
+        log_blocks=log_blocks,
+        hardfork=hardfork,
     )
 
 

@@ -63,6 +63,7 @@ async def _record(cfg: Config, file: Path, first: int, last: int) -> int:
             block_time_s=c.block_time_s,
             deployment=json.loads(dep.to_json()) if dep else None,
             op_stack=dep.l1_gas_oracle is not None if dep else chain_info(c).op_stack,
+            hardfork=cfg.devnet.hardfork if dep and dep.l1_gas_oracle is None else "",
         )
     finally:
         await client.close()

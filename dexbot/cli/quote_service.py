@@ -35,6 +35,7 @@ class QuoteTarget:
     timeout_s: float = 10.0
     devnet: bool = False
     block_time_s: float = 2.0  # the chain's, for ages in blocks → minutes
+    log_blocks: int | None = None  # the newest blocks whose logs the node keeps (a devnet's); None: all
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def quote_target(cfg: Config, rpc_url: str | None = None) -> QuoteTarget:
             symbols,
             devnet=True,
             block_time_s=cfg.chain.block_time_s,
+            log_blocks=cfg.devnet.tx_history_blocks or None,
         )
     info = chain_info(cfg.chain)
     symbols = {k: v for k, v in (("ETH", info.weth), ("WETH", info.weth), ("USDC", info.usdc)) if v}

@@ -18,7 +18,13 @@ async def check_token(
     try:
         p = effective_policy(cfg, level)
         size = cfg.paper.starting_balance_wei * int(p.position_pct * 100) // 10_000
-        assessor = RiskAssessor(client, target.addrs, cfg.risk, block_time_s=target.block_time_s)
+        assessor = RiskAssessor(
+            client,
+            target.addrs,
+            cfg.risk,
+            block_time_s=target.block_time_s,
+            log_blocks=target.log_blocks,
+        )
         block = await client.block_number()
         gas_price = int(await client.request("eth_gasPrice", []), 16)
         try:

@@ -97,6 +97,7 @@ async def start_devnet(
         history_blocks=cfg.history_blocks,
         tx_history_blocks=cfg.tx_history_blocks,
         optimism=cfg.op_stack,
+        hardfork=cfg.hardfork,
     )
     async with anvil:
         deployment, accounts = await prepare_chain(

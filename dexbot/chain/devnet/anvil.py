@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from dexbot.core.config import DEVNET_HARDFORK
 from dexbot.core.errors import DevnetError
 
 from .accounts import DEV_MNEMONIC
@@ -95,10 +96,13 @@ class Anvil:
         timestamp: int | None = None,
         extra_args: tuple[str, ...] = (),
         optimism: bool = False,
+        hardfork: str = DEVNET_HARDFORK,
     ) -> None:
         """``timestamp``: the genesis timestamp (default: now, see ``genesis_timestamp``); a replay passes
         the recording's so its blocks may carry their recorded times. ``extra_args``: more anvil flags
-        (a replay's ``--order fifo``, ``--fork-url``)."""
+        (a replay's ``--order fifo``, ``--fork-url``). ``hardfork``: the EVM rules of a chain of its own
+        (see ``DevnetConfig.hardfork``; "": anvil's latest, as a fork of a public chain needs); an OP-stack
+        chain runs anvil's own."""
         self.executable = resolve_anvil(anvil_path)
         self.host = host
         self.requested_port = port
@@ -112,6 +116,7 @@ class Anvil:
         self.timestamp = timestamp
         self.extra_args = extra_args
         self.optimism = optimism  # OP-stack rules: every transaction also pays an L1 data fee
+        self.hardfork = hardfork
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -135,6 +140,8 @@ class Anvil:
         cmd += ["--mnemonic", DEV_MNEMONIC, "--timestamp", str(ts), "--no-mining", *self.extra_args]
         if self.optimism:
             cmd.append("--optimism")
+        elif self.hardfork:
+            cmd += ["--hardfork", self.hardfork]
         if self.history_blocks:  # a bare --prune-history would keep no history at all
             cmd += ["--prune-history", str(self.history_blocks)]
         elif "--prune-history" not in self.extra_args:  # which implies no state on disk (and refuses both)

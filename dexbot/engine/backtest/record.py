@@ -87,6 +87,7 @@ class EngineRecorder:
             block_time_s=rt.block_time_s,
             deployment=json.loads(rt.deployment.to_json()) if rt.deployment is not None else None,
             op_stack=rt.info.op_stack,
+            hardfork=rt.hardfork,
             fee_history=fees,
         )
         writer = await asyncio.to_thread(RecordingWriter, path)
@@ -195,6 +196,7 @@ async def record_range(
     block_time_s: float,
     deployment: dict[str, Any] | None = None,
     op_stack: bool = False,
+    hardfork: str = "",
     on_block: Callable[[RecordedBlock], None] | None = None,
 ) -> int:
     """Record blocks ``first``..``last`` of ``client``'s chain, starting from a fork of block ``first - 1``
@@ -217,6 +219,7 @@ async def record_range(
         block_time_s=block_time_s,
         deployment=deployment,
         op_stack=op_stack,
+        hardfork=hardfork,
         fee_history={"percentiles": percentiles, "answer": answer},
     )
     writer = await asyncio.to_thread(RecordingWriter, path)

@@ -33,6 +33,9 @@ from dexbot.core.errors import ConfigError
 FORMAT_VERSION = 2  # 2: rollback records (a reorg during ``run --record``)
 
 
+HARDFORKS = ("", "cancun", "prague")  # "": anvil's latest (a public chain's fork, an OP-stack chain)
+
+
 class RecordingError(ConfigError):
     """The recording cannot be replayed as asked (missing, corrupted, truncated, newer, other chain)."""
 
@@ -49,6 +52,7 @@ class RecordingHeader:
     block_time_s: float
     deployment: dict[str, Any] | None = None  # the devnet's contracts, as devnet.json holds them
     op_stack: bool = False  # the chain charges an L1 data fee: its replay anvil runs with --optimism
+    hardfork: str = ""  # a devnet's EVM rules, which its replay anvil runs with ("": anvil's latest)
     # the live node's eth_feeHistory at the start block ({"percentiles", "answer"}): a state dump has none
     fee_history: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
@@ -65,6 +69,7 @@ class RecordingHeader:
             "block_time_s": self.block_time_s,
             "deployment": self.deployment,
             "op_stack": self.op_stack,
+            "hardfork": self.hardfork,
             "fee_history": self.fee_history,
         }
 
@@ -249,6 +254,10 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
     deployment = line.get("deployment")
     if origin not in ("dump", "fork"):
         raise RecordingError(f"recording {path}: unknown start origin {origin!r}")
+    # before the field, a devnet ran anvil's latest rules (Prague)
+    hardfork = line.get("hardfork", "prague" if deployment and not line.get("op_stack") else "")
+    if hardfork not in HARDFORKS:
+        raise RecordingError(f"recording {path}: unknown hardfork {hardfork!r} (known: cancun, prague)")
     return RecordingHeader(
         chain_id=int(line["chain_id"]),
         chain=str(line["chain"]),
@@ -261,6 +270,7 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
         deployment=deployment,
         # before the flag, only a devnet with a GasPriceOracle was OP-stack
         op_stack=bool(line.get("op_stack", bool(deployment and deployment.get("l1_gas_oracle")))),
+        hardfork=hardfork,
         fee_history=line.get("fee_history"),
         format_version=version,
     )

@@ -164,7 +164,12 @@ async def _replay_chain(rec: Recording, cfg: Config, first: int) -> AsyncIterato
     )
     log = cfg.data_path / "anvil.log"
     async with replay_chain(
-        start, chain_id=h.chain_id, anvil_path=cfg.devnet.anvil_path, log_path=log, optimism=h.op_stack
+        start,
+        chain_id=h.chain_id,
+        anvil_path=cfg.devnet.anvil_path,
+        log_path=log,
+        optimism=h.op_stack,
+        hardfork=h.hardfork,
     ) as chain:
         for b in rec.blocks:
             if b.number >= first:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from dexbot.chain.bytecode import Privileges, owner_privileges
+from dexbot.chain.dex.creation import AGE_WINDOW_BLOCKS
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.lp_holders import lp_stats
 from dexbot.chain.roundtrip import (
@@ -63,9 +64,15 @@ class RiskAssessor:
         *,
         block_time_s: float,
         clock: Callable[[], float] = time.monotonic,
+        log_blocks: int | None = None,
     ) -> None:
-        """``clock`` ages the cache: the engine's chain time (a one-off check keeps the monotonic default)."""
+        """``clock`` ages the cache: the engine's chain time (a one-off check keeps the monotonic default).
+        ``log_blocks``: how many of the newest blocks' logs the node keeps (the devnet's
+        ``tx_history_blocks``); None: every block's. No log search reaches further back: on such a node it
+        would cost the node a walk over blocks that answer nothing, and a holder list read there would
+        look complete when it is not."""
         self.client = client
+        self.log_blocks = log_blocks
         self.addrs = addrs
         self.cfg = cfg
         self.block_time_s = block_time_s
@@ -90,7 +97,7 @@ class RiskAssessor:
     async def facts(self, token: str, block: int, impact_bps: int) -> MarketFacts:
         """Find the token's WETH pools on chain and measure them (for tokens the watcher did not
         announce); V3 depth is measured within ``impact_bps``, the level's slippage limit."""
-        found = await find_pools(self.client, self.addrs, token, block)
+        found = await find_pools(self.client, self.addrs, token, block, window=self._age_window())
         return await measure_pools(self.client, self.addrs, token, found, impact_bps, block)
 
     @staticmethod
@@ -98,6 +105,13 @@ class RiskAssessor:
         task = asyncio.create_task(coro)
         tasks.append(task)
         return task
+
+    def _log_floor(self, block: int) -> int:
+        """The oldest block whose logs the node still has at ``block``."""
+        return max(0, block - self.log_blocks + 1) if self.log_blocks else 0
+
+    def _age_window(self) -> int:
+        return min(AGE_WINDOW_BLOCKS, self.log_blocks) if self.log_blocks else AGE_WINDOW_BLOCKS
 
     def _probe_wei(self, size_wei: int) -> int:
         return max(1, min(int(self.cfg.probe_buy_eth * WEI_PER_ETH), size_wei or 1))
@@ -161,6 +175,7 @@ class RiskAssessor:
             priv,
             created_block=created_block,
             block=block,
+            log_floor=self._log_floor(block),
             multicall=self.addrs.multicall3,
             after=self._after(token, venue, size_wei, block),
         )
@@ -219,7 +234,7 @@ class RiskAssessor:
                     trace=smart,
                 )
                 tasks += early.tasks() if early is not None else []
-                lookup = await find_pools(self.client, self.addrs, token, block)
+                lookup = await find_pools(self.client, self.addrs, token, block, window=self._age_window())
                 impact = policy.max_slippage_bps
                 pair_t = self._spawn(tasks, measure_pair(self.client, self.addrs, lookup, block))
                 facts_t = self._spawn(
@@ -243,7 +258,8 @@ class RiskAssessor:
                     tasks, self._owner_facts(token, priv_t, created, venue_t, size_wei, block)
                 )
                 meta = await meta_t
-                lo = max(0, created or block - HOLDER_LOG_WINDOW)
+                floor = self._log_floor(block)
+                lo = max(floor, created or block - HOLDER_LOG_WINDOW)
                 excluded = {p for p in (pair, *pools) if p}
                 holders_t = self._spawn(
                     tasks,
@@ -268,7 +284,7 @@ class RiskAssessor:
                             priv.owner,
                             block,
                             from_block=lo,
-                            since_creation=bool(created),
+                            since_creation=bool(created) and created >= floor,
                             exclude=passing,
                             multicall=mc,
                         ),

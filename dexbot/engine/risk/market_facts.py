@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
-from dexbot.chain.dex.creation import PoolAge, first_pool_block
+from dexbot.chain.dex.creation import AGE_WINDOW_BLOCKS, PoolAge, first_pool_block
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.dex.uniswap_v2.pair import PairReserves, get_pair, predicted_pair, read_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
@@ -106,19 +106,20 @@ class PoolsFound:
         return tuple(p for p in (self.pair, *(pool for pool, _ in self.v3)) if p)
 
 
-async def find_pools(client: RpcClient, a: DexAddresses, token: str, block: int) -> PoolsFound:
+async def find_pools(
+    client: RpcClient, a: DexAddresses, token: str, block: int, *, window: int = AGE_WINDOW_BLOCKS
+) -> PoolsFound:
     """The token's WETH pools and the age search, all in one batch (the search needs no pool address).
     The V2 pair's reserves are read in the same batch at the address Uniswap's CREATE2 puts it; used only
     when the factory names that very pair (on a fork with other pair code, they are read again)."""
     fees = FEE_TIERS if a.has_v3 else ()
     guess = predicted_pair(a.v2_factory, token, a.weth) if a.has_v2 else None
+    lookup = asyncio.gather(
+        get_pair(client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
+        *(get_pool(client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
+    )
     found, age, early = await asyncio.gather(
-        asyncio.gather(
-            get_pair(client, a.v2_factory, token, a.weth, block) if a.has_v2 else _none(),
-            *(get_pool(client, a.v3_factory, token, a.weth, fee, block) for fee in fees),
-        ),
-        _age(client, a, token, block),
-        _try_read_pair(client, guess, block),
+        lookup, _age(client, a, token, block, window, _named(lookup)), _try_read_pair(client, guess, block)
     )
     v3 = tuple((p, fee) for p, fee in zip(found[1:], fees, strict=True) if p is not None)
     pair = found[0]
@@ -154,11 +155,21 @@ async def measure_pools(
     return MarketFacts.from_venues(venues, created_block=found.created_block, older_than=found.older_than)
 
 
-async def _age(client: RpcClient, a: DexAddresses, token: str, block: int) -> PoolAge:
+async def _age(
+    client: RpcClient, a: DexAddresses, token: str, block: int, window: int, known: Awaitable[list[str]]
+) -> PoolAge:
     try:
-        return await first_pool_block(client, a, token, block)
+        return await first_pool_block(client, a, token, block, window=window, known=known)
     except ChainError:
         return PoolAge(None)  # the age is one factor: unknown, not a failed assessment
+
+
+async def _named(lookup: Awaitable[list[str | None]]) -> list[str]:
+    """The pools the factories named (the age search only needs their addresses)."""
+    try:
+        return [p for p in await lookup if p]
+    except ChainError:
+        return []  # the lookup's own failure is reported by whoever awaits it
 
 
 async def _try_read_pair(client: RpcClient, pair: str | None, block: int) -> PairReserves | None:

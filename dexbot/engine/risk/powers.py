@@ -51,12 +51,14 @@ async def owner_facts(
     block: int,
     multicall: str,
     after: RoundTripAfter | None,
+    log_floor: int = 0,
 ) -> OwnerFacts:
     """Powers (proven from the owner, or the creator when renounced) with each simulatable rug's effect
-    (``after`` runs a round trip after given calls; None: no pool, effects not simulated)."""
+    (``after`` runs a round trip after given calls; None: no pool, effects not simulated). The creator is
+    searched for no further back than ``log_floor``, the oldest block whose logs the node keeps."""
     top = created_block or block
     code = priv.proxy_impl or token
-    creator_t = asyncio.ensure_future(_creator(client, token, max(0, top - CREATOR_WINDOW), top))
+    creator_t = asyncio.ensure_future(_creator(client, token, max(0, top - CREATOR_WINDOW, log_floor), top))
     rugs: dict[str, asyncio.Future[RoundTripResult | None]] = {}
     try:
         # the creator is only a caller when there is no owner: otherwise both reads run at once
@@ -98,6 +100,8 @@ async def owner_facts(
 
 
 async def _creator(client: RpcClient, token: str, lo: int, hi: int) -> str | None:
+    if lo > hi:
+        return None  # created before the oldest logs the node keeps
     try:
         return await first_minted_to(client, token, lo, hi)
     except ChainError:

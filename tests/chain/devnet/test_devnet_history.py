@@ -30,6 +30,8 @@ from dexbot.core.errors import ChainError, ConfigError, DevnetError
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dex"))
 from devchain import TRANSFER, DevChain
 
+HISTORY_CONTRACT = "0x0000F90827F1C53a10cb7A02335B175320002935"  # EIP-2935's block-hash history
+
 pytestmark = pytest.mark.chain
 
 DEFAULTS = DevnetConfig()
@@ -97,6 +99,27 @@ async def test_the_embedded_devnet_runs_anvil_with_both_bounds_and_they_hold_wit
     replay = Anvil(extra_args=("--prune-history", "64")).command(1)  # anvil refuses both flags together
     assert "--max-persisted-states" not in replay
     assert "--max-persisted-states" not in cmd
+
+
+def test_the_devnet_runs_cancun_rules_unless_told_otherwise_and_op_stack_runs_anvils_own() -> None:
+    def rules(cmd: list[str]) -> str | None:
+        return cmd[cmd.index("--hardfork") + 1] if "--hardfork" in cmd else None
+
+    assert rules(Anvil().command(1)) == DevnetConfig().hardfork == "cancun"
+    assert rules(Anvil(hardfork="prague").command(1)) == "prague"
+    assert rules(Anvil(hardfork="").command(1)) is None  # a public chain's fork: its own rules
+    assert rules(Anvil(optimism=True).command(1)) is None
+
+
+async def test_a_devnet_block_adds_no_state_of_its_own(dev: DevChain) -> None:
+    """Under Prague every block writes its parent's hash into the EIP-2935 history contract (8,191 slots),
+    and anvil 1.7.1 rebuilds its whole state trie per block: each block then cost more than the last. The
+    devnet's rules have no such contract, so an empty block leaves the state as it was."""
+    await dev.client.request("anvil_mine", [hex(20)])
+    head = await dev.block()
+    code = await dev.client.request("eth_getCode", [HISTORY_CONTRACT, hex(head)])
+    slot = await dev.client.request("eth_getStorageAt", [HISTORY_CONTRACT, hex((head - 1) % 8191), hex(head)])
+    assert (code, int(slot, 16)) == ("0x", 0)
 
 
 @pytest.mark.parametrize(("key", "value", "least"), [("history_blocks", 7, 8), ("tx_history_blocks", 63, 64)])

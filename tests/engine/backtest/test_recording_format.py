@@ -50,10 +50,18 @@ def _block(n: int, parent: str, txs: tuple[str, ...] = ()) -> RecordedBlock:
 
 
 def write(
-    path: Path, *, blocks: int = 5, version: int = 1, chain_id: int = 31337, close: bool = True
+    path: Path,
+    *,
+    blocks: int = 5,
+    version: int = 1,
+    chain_id: int = 31337,
+    close: bool = True,
+    header_fields: dict[str, object] | None = None,
 ) -> None:
+    """``header_fields``: header keys set (or, set to None, left out as an older dexbot wrote it)."""
     header = RecordingHeader(31337, "devnet", "0x" + "dd" * 32, 10, 1_020, START_HASH, "dump", 2.0)
-    line = header.to_line() | {"format_version": version, "chain_id": chain_id}
+    line = header.to_line() | {"format_version": version, "chain_id": chain_id} | (header_fields or {})
+    line = {k: v for k, v in line.items() if v is not None or k not in (header_fields or {})}
     w = RecordingWriter(path)
     w.write(line, {"kind": "state", "dump": "0x00"})
     parent = START_HASH
@@ -179,6 +187,27 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path, damage, mess
     write(path)
     path.write_bytes(damage(path.read_bytes()))
     with pytest.raises(RecordingError, match=message):
+        read_recording(path)
+
+
+def test_the_devnets_evm_rules_are_read_back_and_older_devnet_recordings_ran_prague(tmp_path: Path) -> None:
+    """A replay's anvil must run the rules the recorded devnet ran, or no block hashes as recorded; before
+    the field existed the devnet ran anvil's latest (Prague). An unknown name is refused in one line."""
+    cases = {
+        "cancun": {"hardfork": "cancun", "deployment": {"weth": "0x" + "11" * 20}},
+        "old-devnet": {"deployment": {"weth": "0x" + "11" * 20}, "hardfork": None},
+        "old-fork": {"origin": "fork", "hardfork": None},
+    }
+    got = {}
+    for name, fields in cases.items():
+        path = tmp_path / f"{name}.jsonl.gz"
+        write(path, header_fields=fields)
+        got[name] = read_recording(path).header.hardfork
+    path = tmp_path / "odd.jsonl.gz"
+    write(path, header_fields={"hardfork": "frontier-ish"})
+
+    assert got == {"cancun": "cancun", "old-devnet": "prague", "old-fork": ""}
+    with pytest.raises(RecordingError, match="unknown hardfork 'frontier-ish'"):
         read_recording(path)
 
 

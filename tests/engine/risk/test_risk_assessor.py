@@ -176,3 +176,31 @@ async def test_the_gas_factor_counts_the_round_trip_the_live_path_sends(
     trip = await price_round_trip(pricer, QuoteSource(client, addrs), Trip(m, 0, 0, block), ETH // 10)
     sent = trip.buy.gas_used + trip.sale.gas_used
     assert abs(round_trip_gas(rt) - sent) * 100 <= 8 * sent, (round_trip_gas(rt), sent)
+
+
+async def test_no_log_search_reaches_past_the_logs_the_node_keeps(chain: Devnet, client: RpcClient) -> None:
+    """A devnet keeps the logs of its newest blocks only (tx_history_blocks): told so, the assessor dates a
+    pool older than that as "over" it, calls the holder list partial and names no creator, instead of
+    walking blocks that answer nothing (the session devnet keeps every block's logs: what differs is what
+    the assessor was told)."""
+    (tok,) = await _launch(chain, spec("plain"))
+    async with DevRpc(chain.rpc_url) as rpc:
+        await rpc.call("anvil_mine", hex(80))
+    block = await client.block_number()
+    addrs = DexAddresses.from_deployment(chain.deployment)
+
+    def notes(a: object) -> dict[str, str]:
+        return {f.name: f.note for f in a.factors}  # type: ignore[attr-defined]
+
+    kept = await RiskAssessor(client, addrs, RiskConfig(), block_time_s=2, log_blocks=64).assess(
+        tok.address, policy=policy(5), size_wei=ETH // 2, block=block
+    )
+    every = await RiskAssessor(client, addrs, RiskConfig(), block_time_s=2).assess(
+        tok.address, policy=policy(5), size_wei=ETH // 2, block=block
+    )
+
+    assert notes(kept)["token_age"].startswith("the pool is over 64 blocks")
+    assert "(from recent logs only)" in notes(kept)["holder_concentration"]
+    assert "the creator holds" not in notes(kept)["holder_concentration"]
+    assert not notes(every)["token_age"].startswith("the pool is over")
+    assert "the creator holds" in notes(every)["holder_concentration"]
