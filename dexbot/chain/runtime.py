@@ -73,8 +73,8 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
                     dn,
                     max(cfg.devnet.block_time_s, 0.1),
                     genesis_hash=genesis,
-                    log_blocks=cfg.devnet.tx_history_blocks or None,
-                    hardfork="" if cfg.devnet.op_stack else cfg.devnet.hardfork,
+                    log_blocks=cfg.devnet.log_blocks,
+                    hardfork=cfg.devnet.hardfork,
                 )
             finally:
                 await client.close()
@@ -84,10 +84,16 @@ async def open_chain(cfg: Config, *, services: list[Service] | None = None) -> A
         client = await RpcClient.connect(c.rpc_urls, chain_id=dep.chain_id, timeout_s=c.request_timeout_s)
         try:
             genesis = await read_genesis(client)
-            logs = cfg.devnet.tx_history_blocks or None  # `dexbot devnet up` started it from this config
-            rules = "" if cfg.devnet.op_stack else cfg.devnet.hardfork
+            # `dexbot devnet up` started it from this config
+            d = cfg.devnet
             yield from_deployment(
-                client, dep, None, c.block_time_s, genesis_hash=genesis, log_blocks=logs, hardfork=rules
+                client,
+                dep,
+                None,
+                c.block_time_s,
+                genesis_hash=genesis,
+                log_blocks=d.log_blocks,
+                hardfork=d.hardfork,
             )
         finally:
             await client.close()
@@ -145,7 +151,9 @@ def from_deployment(
     log_blocks: int | None = None,
     hardfork: str = "",
 ) -> ChainRuntime:
-    """The runtime of a devnet deployment reached through ``client`` (tests reuse a running devnet)."""
+    """The runtime of a devnet deployment reached through ``client`` (tests reuse a running devnet).
+    ``hardfork``: the rules its anvil was started with, dropped for an OP-stack devnet (anvil's own)."""
+    info = with_deployment(DEVNET, dep)
     return ChainRuntime(
         client=client,
         addrs=DexAddresses.from_deployment(dep),
@@ -156,10 +164,10 @@ def from_deployment(
         usdc_pool=dep.usdc_v2_pair,
         deployment=dep,
         devnet=dn,
-        info=with_deployment(DEVNET, dep),
+        info=info,
         genesis_hash=genesis_hash,
         log_blocks=log_blocks,
-        hardfork=hardfork,
+        hardfork="" if info.op_stack else hardfork,
     )
 
 

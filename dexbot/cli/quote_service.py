@@ -86,7 +86,7 @@ def quote_target(cfg: Config, rpc_url: str | None = None) -> QuoteTarget:
             symbols,
             devnet=True,
             block_time_s=cfg.chain.block_time_s,
-            log_blocks=cfg.devnet.tx_history_blocks or None,
+            log_blocks=cfg.devnet.log_blocks,
         )
     info = chain_info(cfg.chain)
     symbols = {k: v for k, v in (("ETH", info.weth), ("WETH", info.weth), ("USDC", info.usdc)) if v}

@@ -31,7 +31,8 @@ URL_FIELDS = ("chain.rpc_urls", "chain.send_url", "store.url")
 _SECRET_NAME = re.compile(r"pass|secret|private|mnemonic|api_?key", re.IGNORECASE)
 
 MIN_STATE_BLOCKS = 8  # dexbot reads states a block or two behind the head; drills reorg 2 blocks deep
-DEVNET_HARDFORK: Literal["cancun", "prague"] = "cancun"  # see DevnetConfig.hardfork
+Hardfork = Literal["cancun", "prague"]  # the devnet's EVM rules anvil is told (see DevnetConfig.hardfork)
+DEVNET_HARDFORK: Hardfork = "cancun"
 MIN_TX_BLOCKS = 64  # the watcher re-reads logs up to 64 blocks back after a reorg
 
 
@@ -64,11 +65,16 @@ class DevnetConfig(Section):
     # rebuilds the whole state trie every block and copies the whole state into each kept state, so each
     # block cost more than the last (measured: 0.7 ms at block 0, 14 ms at block 12,000; Cancun: 0.7 ms)
     # and memory grew with every block. An OP-stack devnet keeps anvil's own (Isthmus) rules.
-    hardfork: Literal["cancun", "prague"] = DEVNET_HARDFORK
+    hardfork: Hardfork = DEVNET_HARDFORK
     # An OP-stack devnet (anvil --optimism with an L1Block and a GasPriceOracle): every transaction also
     # pays an L1 data fee, as on Base, and paper fills price it.
     op_stack: bool = False
     market: MarketConfig = MarketConfig()
+
+    @property
+    def log_blocks(self) -> int | None:
+        """How many of the newest blocks' logs the devnet's anvil keeps; None: every block's."""
+        return self.tx_history_blocks or None
 
     @field_validator("history_blocks", "tx_history_blocks")
     @classmethod

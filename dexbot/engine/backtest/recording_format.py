@@ -25,15 +25,16 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, get_args
 
 from dexbot.chain.recorded_blocks import RecordedBlock
+from dexbot.core.config import Hardfork
 from dexbot.core.errors import ConfigError
 
 FORMAT_VERSION = 2  # 2: rollback records (a reorg during ``run --record``)
 
 
-HARDFORKS = ("", "cancun", "prague")  # "": anvil's latest (a public chain's fork, an OP-stack chain)
+HARDFORKS = ("", *get_args(Hardfork))  # "": anvil's latest (a public chain's fork, an OP-stack chain)
 
 
 class RecordingError(ConfigError):
@@ -257,7 +258,8 @@ def _header(path: Path, line: dict[str, Any]) -> RecordingHeader:
     # before the field, a devnet ran anvil's latest rules (Prague)
     hardfork = line.get("hardfork", "prague" if deployment and not line.get("op_stack") else "")
     if hardfork not in HARDFORKS:
-        raise RecordingError(f"recording {path}: unknown hardfork {hardfork!r} (known: cancun, prague)")
+        known = ", ".join(HARDFORKS[1:])
+        raise RecordingError(f"recording {path}: unknown hardfork {hardfork!r} (known: {known})")
     return RecordingHeader(
         chain_id=int(line["chain_id"]),
         chain=str(line["chain"]),
