@@ -21,6 +21,9 @@ pytestmark = pytest.mark.chain
 DEAD = "0x000000000000000000000000000000000000dEaD"
 HIGH_BASE_FEE = 10**12
 FLOOR_BASE_FEE = 7  # an EIP-1559 base fee that empty blocks no longer lower (7 // 8 == 0)
+# Creation code that stores 450 new slots (~22,100 gas each, ~10 M in all) and deploys nothing:
+# PUSH2 450; loop: JUMPDEST DUP1 DUP1 SSTORE PUSH1 1 SWAP1 SUB DUP1 PUSH1 3 JUMPI; STOP
+BURN_10M_GAS = bytes.fromhex("6101c25b808055600190038060035700")
 
 
 class AutominingInName(DevRpc):
@@ -145,3 +148,42 @@ async def test_a_transaction_queued_though_its_nonce_is_next_is_replaced_and_min
     (line,) = [r.getMessage() for r in caplog.records if "was not mined" in r.getMessage()]
     assert f"nonce {n + 1} (mined: {n + 1}); queued in the pool" in line
     assert line.endswith(f"sent again as {receipt['transactionHash']}")
+
+
+def test_a_batch_is_cut_into_parts_that_each_fit_a_block() -> None:
+    txs = [{"gas": hex(g)} for g in (10, 10, 5, 30, 1, 1, 25)]
+    parts = txbatch_module.block_parts(txs, 25)
+
+    assert [[int(tx["gas"], 16) for tx in part] for part in parts] == [[10, 10, 5], [30], [1, 1], [25]]
+    assert [tx for part in parts for tx in part] == txs  # every one, in nonce order
+
+
+@pytest.mark.parametrize("forced", [True, False], ids=["mining forced", "automine"])
+async def test_a_batch_of_more_gas_than_a_block_holds_is_mined_whole(chain: Devnet, forced: bool) -> None:
+    """Three deployments that each burn ~10 M gas (limit 12 M; a block holds 30 M), then a transfer. Sent
+    at once, anvil's block took two, could not fit the third, took the transfer behind it (its nonce then
+    too high), called it invalid and dropped it: the fourth was never mined; with mining forced, every
+    time."""
+    sender = chain.deployment.deployer
+    async with DevRpc(chain.rpc_url) as rpc:
+        was = (await rpc.call("eth_getBlockByNumber", "pending", False))["gasLimit"]
+        batch = TxBatch(sender, await pending_nonce(rpc, sender))
+        for i in range(3):
+            batch.deploy(f"gas burner {i}", BURN_10M_GAS, gas=12_000_000)
+        batch.send("transfer", DEAD, b"", value=1, gas=21_000)
+        await rpc.call("evm_setBlockGasLimit", hex(txbatch_module.NORMAL_BLOCK_GAS))
+        if forced:
+            await rpc.call("evm_setAutomine", False)
+        try:
+            receipts = await batch.execute(rpc, mine=forced)
+        finally:
+            await rpc.call("evm_setAutomine", True)
+            await rpc.call("evm_setBlockGasLimit", was)
+        after = await pending_nonce(rpc, sender)
+
+    assert [int(r["status"], 16) for r in receipts] == [1, 1, 1, 1]
+    assert all(int(r["gasUsed"], 16) > 9_000_000 for r in receipts[:3])
+    blocks = [int(r["blockNumber"], 16) for r in receipts]
+    assert blocks == sorted(blocks)
+    assert len(set(blocks)) >= 2  # more than a block's worth: two blocks or more
+    assert after == batch.nonce
