@@ -7,8 +7,9 @@ than 1 MB per 10 minutes). Not part of `make bench`: it takes half an hour and t
 What anvil's slope is made of (measured with the market alone at 5x speed, `history_blocks` N, issue 13
 part 6): ~1.4 MB per 10 minutes per kept state (64 MB per 10 minutes at N = 16, 47 at N = 4), so most
 of it does not depend on N. Without launches (swaps only) ~18 MB per 10 minutes: anvil keeps every
-block's header, and a block whose transactions the keeper pruned still holds memory (a bare anvil: ~2 KB
-per empty block, ~16 KB per block of 4 transfers). Launches add the rest: each adds ~60 storage slots
+block's header, and a block whose transactions the keeper pruned still holds memory (a bare anvil with the
+devnet's flags under Cancun rules, 2026-12-05: ~3.5 KB per empty block; ~9 KB per block of 4 transfers, 20 KB
+without the keeper). Launches add the rest: each adds ~60 storage slots
 and ~2.5 accounts that anvil never deletes, and a V3 pool's own code (immutables: one code per pool).
 Freed pages held by anvil's allocator were ~15 % of the slope (`anvil.ALLOCATOR_CONF`).
 `--tracemalloc DIR` shows which lines hold dexbot's memory."""
