@@ -22,6 +22,7 @@ from pathlib import Path
 from dexbot.chain.devnet.anvil import Anvil
 from dexbot.chain.devnet.jsonrpc import DevRpc, RpcCallError
 from dexbot.chain.recorded_blocks import RecordedBlock
+from dexbot.chain.replay_pin import HEAD_VIEW_CALLS, HeadView
 from dexbot.chain.watcher import Header
 from dexbot.core.errors import ChainError
 
@@ -54,6 +55,11 @@ class ReplayChain:
         self.start = start
         self.head = start.block
         self._gas_limit = 0
+        self._coinbase = ""
+
+    async def head_view(self) -> HeadView:
+        """The node's answers about its head, read now: call it right after ``mine``."""
+        return HeadView.from_answers(self.head, await self.rpc.batch(HEAD_VIEW_CALLS))
 
     async def mine(self, block: RecordedBlock) -> Header:
         """Produce ``block`` (the next one), check it is the recorded one; its header as mined (its hash
@@ -64,8 +70,10 @@ class ReplayChain:
         setup: list[tuple[str, Sequence[object]]] = [
             ("anvil_setNextBlockBaseFeePerGas", [hex(block.base_fee)]),
             ("evm_setNextBlockTimestamp", [hex(block.timestamp)]),
-            ("anvil_setCoinbase", [block.coinbase]),
         ]
+        if block.coinbase != self._coinbase:
+            setup.append(("anvil_setCoinbase", [block.coinbase]))
+            self._coinbase = block.coinbase
         if block.gas_limit != self._gas_limit:
             setup.append(("evm_setBlockGasLimit", [hex(block.gas_limit)]))
             self._gas_limit = block.gas_limit
@@ -98,6 +106,7 @@ class ReplayChain:
         if to < self.head:
             await self.rpc.call("anvil_rollback", self.head - to)
         self.head = to
+        self._gas_limit, self._coinbase = 0, ""  # set again for the next block, whatever anvil kept
 
     def _check(self, block: RecordedBlock, got: dict[str, object] | None, expected: tuple[str, ...]) -> None:
         n = block.number

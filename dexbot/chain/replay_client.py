@@ -1,14 +1,16 @@
-"""The replay engine's RPC client: the replay anvil's answers, except the fee history of the blocks
-before the recording started. Anvil builds ``eth_feeHistory`` from the blocks it mined itself, so after
-loading a state dump it knows nothing of the blocks the dump ends with, while the live node did: the gas
-oracle's percentiles, and so every paper fill's gas price, would differ for the first blocks of a replay.
-The recorder keeps the live node's fee history at the start block; this client answers from it for the
-blocks up to there and from anvil for the blocks it replayed."""
+"""The replay engine's RPC client: the replay anvil's answers, pinned to the block the engine handles
+(replay_pin.py), except the fee history of the blocks before the recording started. Anvil builds
+``eth_feeHistory`` from the blocks it mined itself, so after loading a state dump it knows nothing of the
+blocks the dump ends with, while the live node did: the gas oracle's percentiles, and so every paper
+fill's gas price, would differ for the first blocks of a replay. The recorder keeps the live node's fee
+history at the start block; this client answers from it for the blocks up to there and from anvil for
+the blocks it replayed."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dexbot.chain.replay_pin import HeadView
 from dexbot.chain.rpc import Endpoint, RpcClient
 
 Row = tuple[Any, Any, Any, Any]  # base fee, gas used ratio, rewards, (blob base fee, blob gas used ratio)
@@ -73,20 +75,44 @@ def _row(answer: dict[str, Any], i: int) -> Row:
 
 
 class ReplayClient(RpcClient):
-    """``await ReplayClient.connect(...)``, then set ``fee_history`` (None: anvil's answers as they are)."""
+    """``await ReplayClient.connect(...)``, then set ``fee_history`` (None: anvil's answers as they are)
+    and, for each block the engine handles, ``pin`` (replay_pin.py; None: reads at the node's head)."""
 
     fee_history: FeeHistoryPatch | None = None
+    pin: HeadView | None = None
 
     async def _post(self, ep: Endpoint, payload: Any) -> Any:
-        body = await super()._post(ep, payload)
-        if self.fee_history is None:
+        pin, one = self.pin, not isinstance(payload, list)
+        calls: list[dict[str, Any]] = [payload] if one else payload
+        local, sent = [], []
+        for call in calls:
+            method = str(call.get("method"))
+            known, result = pin.answer(method) if pin is not None else (False, None)
+            if known:
+                local.append({"jsonrpc": "2.0", "id": call.get("id"), "result": result})
+            elif pin is not None:
+                sent.append({**call, "params": pin.params(method, list(call.get("params", [])))})
+            else:
+                sent.append(call)
+        if one and local:
+            return local[0]
+        body = await super()._post(ep, sent[0] if one else sent) if sent else []
+        if not isinstance(body, (list, dict)):
             return body
-        calls = payload if isinstance(payload, list) else [payload]
         answers = {
             a.get("id"): a for a in (body if isinstance(body, list) else [body]) if isinstance(a, dict)
         }
-        for call in calls:
+        for call in sent:
             answer = answers.get(call.get("id"))
-            if call.get("method") == "eth_feeHistory" and answer and isinstance(answer.get("result"), dict):
-                answer["result"] = self.fee_history.apply(list(call.get("params", [])), answer["result"])
-        return body
+            if (
+                call.get("method") != "eth_feeHistory"
+                or not answer
+                or not isinstance(answer.get("result"), dict)
+            ):
+                continue
+            params = list(call.get("params", []))
+            if pin is not None:
+                answer["result"] = pin.fee_history(params, answer["result"])
+            if self.fee_history is not None:
+                answer["result"] = self.fee_history.apply(params, answer["result"])
+        return body if one else [*body, *local] if isinstance(body, list) else body

@@ -15,7 +15,6 @@ import dataclasses
 import json
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from dexbot.chain.chains import chain_info
@@ -31,26 +30,13 @@ from dexbot.chain.watcher import Header
 from dexbot.core.config import Config
 from dexbot.engine.api.events import TradeFilled
 from dexbot.engine.backtest.collect import booked_trades, skip_reasons, v3_fee_tiers
+from dexbot.engine.backtest.drive import Handout, Progress, Step, drive
 from dexbot.engine.backtest.recording_format import Recording, RecordingError, Rollback, read_recording
 from dexbot.engine.backtest.result import BacktestResult, EquityPoint
 from dexbot.engine.backtest.runner import Job
 from dexbot.engine.clock import ChainClock
 from dexbot.engine.engine import EngineService
 from dexbot.store.db import open_database
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the progress bar shows after each block the engine handled."""
-
-    block: int
-    first_block: int
-    last_block: int
-    blocks_done: int
-    blocks_total: int
-    trades: int
-    equity: int  # wei
-
 
 OnBlock = Callable[[int, Progress], None]
 
@@ -129,13 +115,15 @@ async def run_backtests(
     *,
     from_block: int | None = None,
     to_block: int | None = None,
+    overlap: bool = True,
 ) -> list[BacktestResult | Exception]:
     """Several configs over one rebuild of the chain: one anvil re-executes each block once and every
     job's engine, each with its own client, store and data folder, decides on it before the next one is
     mined. Paper engines only read the chain, so each sees exactly what it would see alone (the
     rebuild is half of a replay's cost: an A/B or a batch of optimiser trials pays it once). Each job's
     result, or the exception that ended its run (its ``on_block``'s, a failed engine's); a rebuild that
-    departs from the recording raises for all."""
+    departs from the recording raises for all. ``overlap``: mine on while the engines handle a block (False:
+    one after the other, as a check that the overlap changes nothing; always so on a forked chain)."""
     if not jobs:
         return []
     rec = await asyncio.to_thread(read_recording, recording)
@@ -151,7 +139,15 @@ async def run_backtests(
                 _JobRun(job, await engines.enter_async_context(_replay_engine(rec, cfg, chain.rpc_url)))
                 for job, cfg in zip(jobs, cfgs, strict=True)
             ]
-            await _drive(rec, chain, runs, first, last)
+            # a forked anvil 1.7.1 read while it mined stopped answering anything (a deadlock, 1 run in 6)
+            await drive(
+                chain,
+                rec.between(first, last),
+                first,
+                last,
+                _step(runs),
+                overlap=overlap and not chain.start.fork_url,
+            )
             return [await run.outcome(rec, first, last) for run in runs]
 
 
@@ -211,6 +207,8 @@ class _JobRun:
 
     def __init__(self, job: Job, svc: EngineService) -> None:
         self.job, self.svc = job, svc
+        assert isinstance(svc.rt.client, ReplayClient)
+        self.client = svc.rt.client
         self.start_equity = svc.portfolio.snapshot().equity
         self.equity: list[EquityPoint] = []
         self.fills = svc.bus.subscribe()
@@ -218,6 +216,7 @@ class _JobRun:
         self.error: Exception | None = None
 
     async def step(self, tip: Header, block: RecordedBlock, progress: Progress) -> None:
+        """This job's engine handles ``block`` (an exception ends the job, not the replay)."""
         try:
             handled = await self.svc.step(tip)
             if handled != block.number:
@@ -256,25 +255,18 @@ class _JobRun:
         )
 
 
-async def _drive(rec: Recording, chain: ReplayChain, runs: list[_JobRun], first: int, last: int) -> None:
-    """Mine each block once and hand it to every engine still running, all at once: while anvil
-    answers one engine's reads, another's Python runs."""
-    seen = rec.between(first, last)  # lost blocks and reorgs too: the live engine saw them
-    total = sum(1 for e in seen if not isinstance(e, Rollback))
-    done = 0
-    for e in seen:
-        if isinstance(e, Rollback):
-            await chain.rollback(e.to)
-            continue
-        b, done = e.block, done + 1
-        tip = await chain.mine(b)
-        if not e.tip and e is not seen[-1]:
-            continue  # the live engine saw this block together with the next one
+def _step(runs: list[_JobRun]) -> Step:
+    """Every job still running handles a block, all at once: while anvil answers one engine's reads,
+    another's Python runs."""
+
+    async def step(h: Handout) -> bool:
         running = [r for r in runs if r.error is None]
-        if not running:
-            return  # every job ended early (pruned trials): no block left to mine for anyone
-        progress = Progress(b.number, first, last, done, total, 0, 0)
-        await asyncio.gather(*(r.step(tip, b, progress) for r in running))
+        for r in running:
+            r.client.pin = h.view
+        await asyncio.gather(*(r.step(h.tip, h.block, h.progress) for r in running))
+        return bool(running)
+
+    return step
 
 
 def _fork_url(rec: Recording, cfg: Config) -> str:
