@@ -11,9 +11,10 @@ answered them with that block as its head:
   replay node's pool is empty between blocks (every transaction it is sent is in the block it mines next,
   or the block is a ``ReplayMismatch``), so the pending state is the head's;
 - ``eth_blockNumber`` is the block; ``txpool_content`` an empty pool (as above);
-- ``eth_maxPriorityFeePerGas``, ``eth_gasPrice`` and the next block's base fee (the last entry of
-  ``eth_feeHistory``) come from the node's own answers read right after it mined the block
-  (``HeadView``), before anything of the next block was set.
+- ``eth_chainId`` (the endpoint check asks it every block), ``eth_maxPriorityFeePerGas``,
+  ``eth_gasPrice`` and the next block's base fee (the last entry of ``eth_feeHistory``) come from the
+  node's own answers read right after it mined the block (``HeadView``), before anything of the next
+  block was set.
 
 A safe or finalized tag stays as it is: the node places those by its head, and the engine asks neither.
 """
@@ -44,6 +45,7 @@ HEAD_TAGS = frozenset({"latest", "pending"})
 
 # what a HeadView is read from, in one batch right after the block is mined
 HEAD_VIEW_CALLS: list[tuple[str, list[Any]]] = [
+    ("eth_chainId", []),
     ("eth_maxPriorityFeePerGas", []),
     ("eth_gasPrice", []),
     ("eth_feeHistory", ["0x1", "latest", []]),
@@ -55,6 +57,7 @@ class HeadView:
     """What the replay node said of its head right after mining ``block``."""
 
     block: int
+    chain_id: str
     max_priority_fee: str
     gas_price: str
     next_base_fee: str
@@ -63,16 +66,16 @@ class HeadView:
     @classmethod
     def from_answers(cls, block: int, answers: list[Any]) -> HeadView:
         """From the answers to ``HEAD_VIEW_CALLS``, asked when ``block`` was the head."""
-        tip, price, history = answers
+        chain_id, tip, price, history = answers
         blob = history.get("baseFeePerBlobGas")
-        return cls(
-            block, str(tip), str(price), str(history["baseFeePerGas"][-1]), str(blob[-1]) if blob else None
-        )
+        next_base_fee = str(history["baseFeePerGas"][-1])
+        return cls(block, str(chain_id), str(tip), str(price), next_base_fee, str(blob[-1]) if blob else None)
 
     def answer(self, method: str) -> tuple[bool, Any]:
         """(True, the answer) for a call answered from the view alone; (False, None) for the others."""
         local = {
             "eth_blockNumber": hex(self.block),
+            "eth_chainId": self.chain_id,
             "eth_maxPriorityFeePerGas": self.max_priority_fee,
             "eth_gasPrice": self.gas_price,
             "txpool_content": {"pending": {}, "queued": {}},

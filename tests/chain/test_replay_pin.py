@@ -13,7 +13,7 @@ from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.replay_client import ReplayClient
 from dexbot.chain.replay_pin import HEAD_VIEW_CALLS, HeadView
 
-VIEW = HeadView(0x10, "0x3b9aca00", "0x3b9ae861", "0x1e61", "0x1")
+VIEW = HeadView(0x10, "0x7a69", "0x3b9aca00", "0x3b9ae861", "0x1e61", "0x1")
 A, B = "0x" + "11" * 20, "0x" + "22" * 20
 
 
@@ -52,7 +52,8 @@ def test_the_head_s_own_answers_come_from_the_view() -> None:
     assert VIEW.answer("eth_maxPriorityFeePerGas") == (True, "0x3b9aca00")
     assert VIEW.answer("eth_gasPrice") == (True, "0x3b9ae861")
     assert VIEW.answer("txpool_content") == (True, {"pending": {}, "queued": {}})
-    assert VIEW.answer("eth_chainId") == (False, None)
+    assert VIEW.answer("eth_chainId") == (True, "0x7a69")
+    assert VIEW.answer("eth_getTransactionReceipt") == (False, None)
 
 
 def test_a_fee_history_ending_at_the_block_gets_the_next_base_fee_the_node_gave_then() -> None:
@@ -73,6 +74,7 @@ async def node() -> AsyncIterator[tuple[Anvil, DevRpc]]:
 
 
 NAMES = (
+    "chain id",
     "block number",
     "balance",
     "pending balance",
@@ -87,6 +89,7 @@ NAMES = (
 
 async def _answers(client: ReplayClient, rich: str) -> list[Any]:
     return [
+        await client.request("eth_chainId"),
         await client.request("eth_blockNumber"),
         await client.request("eth_getBalance", [rich, "latest"]),
         await client.request("eth_getBalance", [rich, "pending"]),

@@ -103,7 +103,8 @@ async def drive(
                 waiting = None
             if e.tip or e is seen[-1]:  # else the live engine saw this block together with the next one
                 progress = Progress(b.number, first, last, done, total, 0, 0)
-                waiting = Handout(tip, b, progress, await chain.head_view())
+                assert chain.view is not None  # mine said it
+                waiting = Handout(tip, b, progress, chain.view)
                 if not overlap:
                     await hand_out(waiting)
                     waiting = None
