@@ -118,12 +118,13 @@ async def run_backtests(
     overlap: bool = True,
 ) -> list[BacktestResult | Exception]:
     """Several configs over one rebuild of the chain: one anvil re-executes each block once and every
-    job's engine, each with its own client, store and data folder, decides on it before the next one is
-    mined. Paper engines only read the chain, so each sees exactly what it would see alone (the
-    rebuild is half of a replay's cost: an A/B or a batch of optimiser trials pays it once). Each job's
-    result, or the exception that ended its run (its ``on_block``'s, a failed engine's); a rebuild that
-    departs from the recording raises for all. ``overlap``: mine on while the engines handle a block (False:
-    one after the other, as a check that the overlap changes nothing; always so on a forked chain)."""
+    job's engine, each with its own client, store and data folder, decides on it (drive.py: the rebuild
+    runs ahead, each engine's reads pinned to its block). Paper engines only read the chain, so each
+    sees exactly what it would see alone (the rebuild is half of a replay's cost: an A/B or a batch of
+    optimiser trials pays it once). Each job's result, or the exception that ended its run (its
+    ``on_block``'s, a failed engine's); a rebuild that departs from the recording raises for all.
+    ``overlap``: mine on while the engines handle a block (False: one after the other, as a check that
+    the overlap changes nothing; always so on a forked chain)."""
     if not jobs:
         return []
     rec = await asyncio.to_thread(read_recording, recording)
