@@ -26,9 +26,10 @@ from dexbot.chain.replay_pin import HEAD_VIEW_CALLS, HeadView
 from dexbot.chain.watcher import Header
 from dexbot.core.errors import ChainError
 
-# Block states the replay anvil keeps in memory: the engine reads at the head it was just handed, the
-# watcher only headers below it. Keeping every state cost anvil more per block the longer the replay
-# ran (27 ms a block over an hour of the default market, 17 ms with 64 kept).
+# Block states the replay anvil keeps in memory: the engines read at the block they handle, at most
+# AHEAD_BLOCKS (engine/backtest/drive.py) below the head, the watcher only headers below it. Keeping
+# every state cost anvil more per block the longer the replay ran (27 ms a block over an hour of the
+# default market, 17 ms with 64 kept).
 REPLAY_STATES = 64
 
 
@@ -58,10 +59,10 @@ class ReplayChain:
         self._coinbase = ""
         self.view: HeadView | None = None  # what the node said of the block ``mine`` produced last
 
-    async def mine(self, block: RecordedBlock) -> Header:
+    async def mine(self, block: RecordedBlock, *, view: bool = True) -> Header:
         """Produce ``block`` (the next one), check it is the recorded one; its header as mined (its hash
-        is the replay chain's own: see the module's note on the state root). ``view`` is then what the
-        node says of it as its head."""
+        is the replay chain's own: see the module's note on the state root). With ``view``, ``self.view``
+        is then what the node says of it as its head (None without: a block no engine handles)."""
         n = block.number
         if n != self.head + 1:
             raise ReplayMismatch(f"block {n} does not follow the replay chain's head {self.head}")
@@ -91,10 +92,11 @@ class ReplayChain:
                 raise ReplayMismatch(f"block {n}: the replay chain refused {what}: {answer}")
         # the hashes the node gave the recorded raw transactions as it took them, in recorded order
         expected = tuple(str(h) for h in answers[len(setup) : len(setup) + len(block.txs)])
-        got, *view = await self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]), *HEAD_VIEW_CALLS])
+        asks = HEAD_VIEW_CALLS if view else []
+        got, *said = await self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]), *asks])
         self.head = n
         self._check(block, got, expected)
-        self.view = HeadView.from_answers(n, view)
+        self.view = HeadView.from_answers(n, said) if view else None
         assert got is not None  # _check said so
         return Header(n, str(got["hash"]), str(got["parentHash"]), block.timestamp)
 
@@ -113,10 +115,7 @@ class ReplayChain:
         n = block.number
         if not got:
             raise ReplayMismatch(f"block {n}: the replay chain did not produce it")
-        txs = tuple(
-            str(t["hash"] if isinstance(t, dict) else t).lower()
-            for t in got.get("transactions", [])  # type: ignore[attr-defined]
-        )
+        txs = tuple(str(t).lower() for t in got.get("transactions", []))  # type: ignore[attr-defined]
         if txs != tuple(t.lower() for t in expected):
             raise ReplayMismatch(
                 f"block {n}: replayed {len(txs)} transaction(s), recorded {len(expected)} "

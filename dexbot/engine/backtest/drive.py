@@ -97,11 +97,12 @@ async def drive(
             b, done = e.block, done + 1
             async with moved:  # ahead of busy engines only: idle ones wait for the block after
                 await moved.wait_for(functools.partial(room_for, b.number))
-            tip = await chain.mine(b)
+            handed = e.tip or e is seen[-1]  # else the live engine saw it together with the next one
+            tip = await chain.mine(b, view=handed)
             if waiting is not None:
                 await hand_out(waiting)
                 waiting = None
-            if e.tip or e is seen[-1]:  # else the live engine saw this block together with the next one
+            if handed:
                 progress = Progress(b.number, first, last, done, total, 0, 0)
                 assert chain.view is not None  # mine said it
                 waiting = Handout(tip, b, progress, chain.view)

@@ -171,7 +171,7 @@ async def _replay_chain(rec: Recording, cfg: Config, first: int) -> AsyncIterato
         for b in rec.blocks:
             if b.number >= first:
                 break
-            await chain.mine(b)
+            await chain.mine(b, view=False)
         yield chain
 
 
