@@ -134,8 +134,10 @@ async def new_executor(
     max_trade_wei: int = ETH,
     slippage_bps: int | None = None,
     level: int = 5,
+    bus: EventBus | None = None,
 ) -> LiveExecutor:
-    """A started LiveExecutor for dev account 1 on ``dn`` (what a live start builds and runs)."""
+    """A started LiveExecutor for dev account 1 on ``dn`` (what a live start builds and runs); its
+    thoughts go to ``bus`` when given."""
     pol: IntelPolicy = policy(level)
     if slippage_bps is not None:
         pol = replace(pol, max_slippage_bps=slippage_bps)
@@ -148,7 +150,7 @@ async def new_executor(
         quotes=QuoteSource(client, DexAddresses.from_deployment(dn.deployment)),
         gas=GasOracle(client),
         portfolio=pf,
-        thoughts=ThoughtLog(db, EventBus()),
+        thoughts=ThoughtLog(db, bus or EventBus()),
         guard=Observations(client, pf, dn.chain_id),
         policy=lambda: pol,
         max_trade_wei=max_trade_wei,
@@ -162,10 +164,15 @@ async def new_executor(
 
 @pytest.fixture
 def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: str) -> MakeExecutor:
-    """``await make_executor(max_trade_wei=…, slippage_bps=…)``: a started LiveExecutor for dev account 1."""
+    """``await make_executor(max_trade_wei=…, slippage_bps=…, bus=…)``: a started LiveExecutor for dev
+    account 1."""
 
     async def make(
-        *, max_trade_wei: int = ETH, slippage_bps: int | None = None, level: int = 5
+        *,
+        max_trade_wei: int = ETH,
+        slippage_bps: int | None = None,
+        level: int = 5,
+        bus: EventBus | None = None,
     ) -> LiveExecutor:
         return await new_executor(
             chain,
@@ -175,6 +182,7 @@ def make_executor(chain: Devnet, client: RpcClient, db: Engine, genesis_hash: st
             max_trade_wei=max_trade_wei,
             slippage_bps=slippage_bps,
             level=level,
+            bus=bus,
         )
 
     return make

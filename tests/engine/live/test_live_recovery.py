@@ -6,6 +6,10 @@ book nothing more."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import waits
 from sqlalchemy.engine import Engine
 
 from dexbot.chain.approvals import approve_calldata
@@ -13,12 +17,13 @@ from dexbot.chain.devnet import Devnet
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.chain.txtypes import TxRequest
+from dexbot.engine.api.events import EventBus, ThoughtRecorded
 from dexbot.engine.execution.live.calls import router_of, sell_call
 from dexbot.engine.execution.live.tx import Bill
 from dexbot.engine.execution.types import Market
 from dexbot.store import repo
 
-from .conftest import ETH, WALLET, MakeExecutor, launch, spec
+from .conftest import ETH, WALLET, MakeExecutor, launch, rpc_call, spec
 
 
 def _trades(db: Engine, token: str) -> list[tuple[str, str, str, int, int, int]]:
@@ -202,3 +207,33 @@ async def test_an_approval_whose_nonce_is_followed_by_another_tokens_booked_sell
 
     await make_executor()
     assert len(_trades(db, one.address)) == 2
+
+
+async def test_a_start_that_finds_its_last_transaction_still_in_the_pool_says_so_before_it_waits(
+    chain: Devnet,
+    client: RpcClient,
+    make_executor: MakeExecutor,
+    automine: Callable[[bool], Awaitable[None]],
+) -> None:
+    ex = await make_executor()
+    await automine(False)
+    fees = await ex._fees(await client.block_number())
+    entry = await ex.sender.submit(TxRequest(WALLET, b"", 1, purpose="transfer"), fees)
+    # killed here: the transaction is in the pool, no block has it yet
+    bus = EventBus()
+    queue = bus.subscribe()
+    starting = asyncio.create_task(make_executor(bus=bus))
+    first = await waits.within(queue.get(), "the start's first thought")
+    assert isinstance(first, ThoughtRecorded)
+    assert first.reasoning == (
+        f"Ledger at start: transaction {entry.tx_hash} (nonce {entry.nonce}) from the last run is not "
+        "mined yet; waiting up to 30 s for it before trading."
+    )
+    assert not starting.done()  # the wait is said before it begins, not after
+
+    await rpc_call(chain, "evm_mine")
+    await waits.within(starting, "the start, once the transaction is mined")
+    settled = await waits.within(queue.get(), "the start's second thought")
+    assert isinstance(settled, ThoughtRecorded)
+    mined = f"Ledger at start: transaction {entry.tx_hash} (nonce {entry.nonce}) is mined."
+    assert settled.reasoning == mined

@@ -250,6 +250,13 @@ class LiveExecutor:
         cash and reconcile every open position with its token balance, at the head after all that."""
         for out in await self.sender.reconcile():
             if not out.final:  # in the pool, or broadcast just now: its outcome decides what to book
+                await self.thoughts.record(
+                    "hold",
+                    f"Ledger at start: transaction {out.tx_hash} (nonce {out.nonce}) from the last run "
+                    f"is not mined yet; waiting up to {self.runner.timeout_s:.0f} s for it before trading.",
+                    block_number=block,
+                    evidence={"tx_hash": out.tx_hash, "status": out.status},
+                )
                 out = await self._settle_open(out.tx_hash, out.nonce, block)
             await self.thoughts.record(
                 "hold",
