@@ -95,12 +95,17 @@ def pnl_reports(db: Engine, instance: str | None = None) -> list[PnlReport]:
     return out
 
 
-def trade_events(db: Engine, limit: int = 500, instance: str | None = None) -> list[TradeFilled]:
-    """Stored trades (of ``instance``) as TradeFilled events (oldest first), for the UI's trade history.
-    A fill a reorg took back stays listed, since it happened, but its reason says it is not on the chain."""
+def trade_events(
+    db: Engine, limit: int = 500, instance: str | None = None, account_id: int | None = None
+) -> list[TradeFilled]:
+    """Stored trades (of ``instance``, of ``account_id``) as TradeFilled events (oldest first), for the UI's
+    trade history. A fill a reorg took back stays listed, since it happened, but its reason says it is
+    not on the chain."""
     q = select(Trade).order_by(col(Trade.id).desc()).limit(limit)
     if instance is not None:
         q = q.where(Trade.instance == instance)
+    if account_id is not None:
+        q = q.where(Trade.account_id == account_id)
     with Session(db) as s:
         rows = s.exec(q).all()
         ids = {t.position_id for t in rows if t.position_id is not None}

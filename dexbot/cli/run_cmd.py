@@ -164,8 +164,11 @@ def run(
         from dexbot.cli.reports import trade_events
         from dexbot.store.db import open_database
 
+        account = host.account_id  # the account this run books to, not a dead chain's
+        if not account:  # still starting: no account chosen yet, and this session has no fills
+            return []
         db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
-        return trade_events(db, instance=cfg.instance.name)
+        return trade_events(db, instance=cfg.instance.name, account_id=account)
 
     make_app(cfg, host, trade_loader=stored_trades).run()
     if host.error is not None:

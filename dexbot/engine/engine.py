@@ -772,4 +772,5 @@ class EngineService:
             breakers=breakers,
             pools=pools,
             equity_curve=tuple(self.equity_curve),
+            account_id=self.portfolio.account.id or 0,
         )

@@ -112,3 +112,23 @@ async def test_stored_trades_replay_as_events_for_the_ui(pf: Portfolio) -> None:
         ("buy", "TKN", 9, ETH, ""),
         ("sell", "TKN", 9, 7_000, "take_profit"),
     ]
+
+
+async def test_the_ui_trade_history_of_one_account_leaves_out_a_dead_chains_fills(tmp_path: Path) -> None:
+    from dexbot.cli.reports import trade_events
+
+    db = open_database(f"sqlite:///{tmp_path / 'two.db'}")
+
+    def account(genesis: str) -> Portfolio:
+        return Portfolio.load(
+            db, kind="paper", chain_id=31337, genesis_hash=genesis, address="", starting_balance=10 * ETH
+        )
+
+    old = account(GENESIS)
+    await old.apply_buy(buy(ETH, 7_000, gas=3), symbol="OLD", decimals=18)
+    new = account("0x" + "ef" * 32)  # the devnet restarted: another chain, another account
+    await new.apply_buy(buy(2 * ETH, 9_000, gas=4), symbol="NEW", decimals=18)
+    assert old.account.id != new.account.id
+    assert [e.amount_in for e in trade_events(db)] == [ETH, 2 * ETH]
+    assert [e.amount_in for e in trade_events(db, account_id=new.account.id)] == [2 * ETH]
+    assert [e.amount_in for e in trade_events(db, account_id=old.account.id)] == [ETH]

@@ -270,6 +270,16 @@ async def test_trade_history_shows_streamed_fills_and_rows_loaded_in_a_thread(en
     assert loader_threads[0] != threading.main_thread().name
 
 
+async def test_the_trade_history_names_the_account_the_engine_books_to() -> None:
+    engine = ScriptedEngine(replace(demo_snapshot(), account_id=4))
+    app = make_app(Config(), engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, TradeHistoryScreen)
+        assert static_text(app, "#trades-title").startswith("Trade history — account #4 · ")
+
+
 async def test_a_fill_a_reorg_took_back_is_marked_in_the_session_trade_list_as_the_cli_marks_it(
     engine: ScriptedEngine,
 ) -> None:

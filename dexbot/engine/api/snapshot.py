@@ -77,6 +77,7 @@ class EngineSnapshot:
     breakers: tuple[BreakerView, ...] = ()
     pools: tuple[PoolView, ...] = ()
     equity_curve: tuple[tuple[int, int], ...] = field(default=())  # (block, equity wei)
+    account_id: int = 0  # the account the engine books to (0: none yet, still starting)
 
     @property
     def win_rate_bps(self) -> int:

@@ -96,6 +96,11 @@ class EngineHost:
             raise DexbotError("the engine is still starting")
         return self.service
 
+    @property
+    def account_id(self) -> int:
+        """The account this run books to (0 while starting); an int read, safe from another thread."""
+        return (self.service.portfolio.account.id or 0) if self.service is not None else 0
+
     def snapshot(self) -> EngineSnapshot:
         if self.service is not None:
             return self.service.snapshot()

@@ -1,7 +1,8 @@
-"""Fills: this session's from the event stream at once, older ones from an optional loader that the app
-runs in a thread (the UI never touches the database on its event loop). Time, amounts with their units and
-the mode always show whole; when the screen is narrow the columns that do not fit are dropped, and the line
-under the table shows the highlighted fill in full."""
+"""Fills of the account the engine books to: this session's from the event stream at once, older ones
+from an optional loader that the app runs in a thread (the UI never touches the database on its event
+loop); the title names the account, so a dead chain's fills are never taken for this one's. Time,
+amounts with their units and the mode always show whole; when the screen is narrow the columns that do not
+fit are dropped, and the line under the table shows the highlighted fill in full."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from dexbot.engine.api.events import Event, TradeFilled, TradesTakenBack, taken_back
+from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui import fmt
 from dexbot.tui.screens.base import LiveScreen
 from dexbot.tui.state import UiState
@@ -87,6 +89,7 @@ class TradeHistoryScreen(LiveScreen):
         self.ui = ui
         self.loader = loader
         self._by_id: dict[int, TradeFilled] = {}
+        self._account = 0  # the account the engine books to, from its snapshots
 
     def compose(self) -> ComposeResult:
         yield Static("Trade history — newest last", classes="screen-title", id="trades-title")
@@ -106,9 +109,18 @@ class TradeHistoryScreen(LiveScreen):
         table.append_rows((str(t.trade_id), trade_cells(t)) for t in new)
         if new and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
+        self._title()
+
+    def _title(self) -> None:
+        account = f"account #{self._account} · " if self._account else ""
         self.query_one("#trades-title", Static).update(
-            f"Trade history — {len(self._by_id)} fills, newest last"
+            f"Trade history — {account}{len(self._by_id)} fills, newest last"
         )
+
+    def show_snapshot(self, snap: EngineSnapshot, note: str = "") -> None:
+        if snap.account_id != self._account:
+            self._account = snap.account_id
+            self._title()
 
     @on(DataTable.RowHighlighted)
     def _detail(self, event: DataTable.RowHighlighted) -> None:
