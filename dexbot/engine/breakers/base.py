@@ -131,9 +131,10 @@ def fmt_bps(bps: int) -> str:
     return f"{Decimal(bps) / 100:.2f}%"
 
 
-def fmt_eth(wei: int) -> str:
+def fmt_eth(wei: int, unit: str = "WETH") -> str:
+    """An amount in the books' unit (WETH); ``unit="ETH"`` for the wallet's native balance."""
     sign = "-" if wei < 0 else ""
-    return f"{sign}{fmt_units(abs(wei), 18, 6)} WETH"
+    return f"{sign}{fmt_units(abs(wei), 18, 6)} {unit}"
 
 
 def fmt_gwei(wei: int) -> str:

@@ -14,7 +14,7 @@ async def test_database_write_failure_halts(life: Lifecycle) -> None:
 
 async def test_wallet_balance_below_the_ledger_expectation_halts(life: Lifecycle) -> None:
     bad = replace(healthy(T0), wallet_balance=4 * ETH, expected_balance=5 * ETH)
-    await life.run("wallet_balance", bad, blocks="halt", reason_has=("4.000000 WETH", "-1.000000 WETH"))
+    await life.run("wallet_balance", bad, blocks="halt", reason_has=("4.000000 ETH", "-1.000000 ETH"))
 
 
 async def test_kill_switch_flag_halts_and_asks_to_cancel_pending_txs(life: Lifecycle) -> None:

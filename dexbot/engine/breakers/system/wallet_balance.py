@@ -27,8 +27,12 @@ class WalletBalance(Breaker):
         if have is None or want is None or abs(have - want) <= self.tolerance:
             return None
         diff = have - want
+
+        def eth(wei: int) -> str:  # the wallet's own coin, not the books' WETH
+            return fmt_eth(wei, "ETH")
+
         return Trip(
-            f"the wallet holds {fmt_eth(have)} on chain but the ledger expects {fmt_eth(want)} "
-            f"({'+' if diff > 0 else ''}{fmt_eth(diff)}), tolerance {fmt_eth(self.tolerance)}",
+            f"the wallet holds {eth(have)} on chain but the ledger expects {eth(want)} "
+            f"({'+' if diff > 0 else ''}{eth(diff)}), tolerance {eth(self.tolerance)}",
             {"on_chain": have, "expected": want, "difference": diff, "tolerance": self.tolerance},
         )
