@@ -18,8 +18,9 @@ app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=Tr
 def show(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False
 ) -> None:
-    """Print the effective configuration, each value with its source (file, env, intel level, default),
-    credentials redacted."""
+    """Print the effective configuration, each value with its source, credentials redacted.
+
+    A value's source is the file, the environment, the intel level or the built-in default."""
     from dexbot.engine.host.commands import effective_settings, effective_tree  # the engine loads slowly
 
     cfg = state(ctx).config()

@@ -38,8 +38,9 @@ def positions(
     account: AccountOpt = None,
     instance: InstanceOpt = None,
 ) -> None:
-    """Open positions (and closed ones with --closed) of the instance's account on the current chain (or
-    --account N)."""
+    """Open positions of the instance's account on the current chain (or --account N).
+
+    Closed ones too with --closed."""
     from dexbot.store import repo
 
     cfg = state(ctx).config()
@@ -93,26 +94,46 @@ def trades(
     if not rows:
         out.print("no trades yet")
         return
+    assert acct is not None
+    held = {p.id: p for p in repo.list_positions(db, account_id=acct.id, limit=100_000)}
     columns = cols(
         "id", "time", "mode", "side", "token", "in", "out", "gas", "L1 fee", "block", "tx", right=NUMS
     )
-    cells = [
-        [
-            str(t.id),
-            t.created_at.strftime("%H:%M:%S"),
-            t.mode,
-            t.side,
-            t.token[:10],
-            str(t.amount_in),
-            str(t.amount_out),
-            fmt_units(t.gas_cost, 18, 6),
-            fmt_units(t.l1_fee, 18, 6),
-            str(t.block_number),
-            t.tx_hash[:12],
-        ]
-        for t in rows
-    ]
+    cells = []
+    for t in rows:
+        pos = held.get(t.position_id)
+        symbol = pos.symbol if pos is not None and pos.symbol else t.token[:10]
+        amounts = _trade_amounts(t.side, t.amount_in, t.amount_out, symbol, pos.decimals if pos else 18)
+        cells.append(
+            [
+                str(t.id),
+                t.created_at.strftime("%H:%M:%S"),
+                t.mode,
+                t.side,
+                symbol,
+                *amounts,
+                fmt_units(t.gas_cost, 18, 6),
+                fmt_units(t.l1_fee, 18, 6),
+                str(t.block_number),
+                t.tx_hash[:12],
+            ]
+        )
     out.print(table(out, "trades", columns, cells))
+
+
+def _trade_amounts(side: str, amount_in: int, amount_out: int, symbol: str, decimals: int) -> tuple[str, str]:
+    """(in, out) with their units: WETH on one side, the token in its own decimals on the other (the
+    exact raw amounts are in --json)."""
+
+    def weth(raw: int) -> str:
+        return f"{fmt_units(raw, 18, 6)} WETH"
+
+    def tokens(raw: int) -> str:
+        return f"{fmt_units(raw, decimals, 4)} {symbol}"
+
+    if side == "buy":
+        return weth(amount_in), tokens(amount_out)
+    return tokens(amount_in), weth(amount_out)
 
 
 def thoughts(
@@ -158,6 +179,12 @@ def _owner(instance: str) -> str:
     return "" if instance == DEFAULT_INSTANCE else f"{instance}: "
 
 
+def _win_rate(bps: int, wins: int, losses: int) -> str:
+    """A dash until a position has closed: 0 % of none is no rate (as the TUI shows it)."""
+    closed = wins + losses
+    return f"{bps / 100:.1f}% ({wins}/{closed})" if closed else "— (0/0)"
+
+
 def _signed(raw: int) -> str:
     text = fmt_units(abs(raw), 18)
     return f"-{text}" if raw < 0 else f"+{text}"
@@ -172,8 +199,9 @@ def pnl(
     ] = False,
     instance: InstanceOpt = None,
 ) -> None:
-    """Realised and unrealised P&L of the instance's account on the current chain (--account N, or
-    --all); unrealised from the engine's latest marks."""
+    """P&L of the instance's account on the current chain (or --account N, or --all).
+
+    Realised from the trades; unrealised from the engine's latest marks."""
     from dexbot.chain.identity import short_genesis
     from dexbot.cli.reports import pnl_reports
 
@@ -216,7 +244,7 @@ def pnl(
             fmt_units(r.cash, 18, 6),
             str(r.open_positions),
             str(r.trades),
-            f"{r.win_rate_bps / 100:.1f}% ({r.wins}/{r.wins + r.losses})",
+            _win_rate(r.win_rate_bps, r.wins, r.losses),
             fmt_units(r.gas_spent, 18, 6),
             fmt_units(r.l1_fees, 18, 6),
         ]

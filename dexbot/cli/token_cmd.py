@@ -30,8 +30,10 @@ def check(
         int | None, typer.Option("--level", min=1, max=10, help="judge at this intel level")
     ] = None,
 ) -> None:
-    """Assess a token: one-call round-trip simulation (taxes, limits, honeypot), owner privileges from
-    bytecode, holders, LP, liquidity, age, volatility and gas — each factor with its contribution."""
+    """Assess a token: every risk factor with its contribution to the score.
+
+    A one-call round-trip simulation (taxes, limits, honeypot), owner privileges from bytecode, holders,
+    LP, liquidity, age, volatility and gas."""
     from dexbot.cli.quote_service import quote_target, resolve_token
     from dexbot.cli.risk_check import check_token
 

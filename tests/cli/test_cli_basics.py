@@ -70,3 +70,23 @@ def test_pnl_on_a_fresh_database(cli) -> None:
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == []
     assert "no accounts yet" in cli("pnl").stdout
+
+
+def test_every_commands_summary_is_one_line_so_the_command_lists_wrap_it_where_they_need() -> None:
+    """The command lists print a summary's line breaks as they are: one in the middle of a sentence
+    cut it there ("… on the current chain (or" / "--account N).") whatever the terminal's width."""
+    import typer
+
+    from dexbot.cli.main import app
+
+    broken: list[str] = []
+
+    def walk(cmd: object, path: str) -> None:
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+        summary = (getattr(cmd, "help", None) or "").strip().split("\n\n")[0]
+        if "\n" in summary:
+            broken.append(f"{path}: {summary!r}")
+
+    walk(typer.main.get_command(app), "dexbot")
+    assert broken == []

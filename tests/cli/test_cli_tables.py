@@ -40,7 +40,7 @@ def test_store_tables_show_every_cell_whole(cli, tmp_path: Path, width: int) -> 
     beta = ("BETA", "closed", "0.0000", "1.000000", "-0.183141", "stop_loss")
     alpha = ("ALPHA", "open", "1,234.0000", "0.500000", "+0.000000")
     trades = _shown(cli, width, "trades")
-    sell = ("18:04:05", "paper", "sell", "0xb2b2b2b2", "77000000000000000000", "816858854080309408", "110")
+    sell = ("18:04:05", "paper", "sell", "BETA", "77.0000 BETA", "0.816858 WETH", "110")
     pnl = _shown(cli, width, "pnl")
     account = (
         "paper #1 (chain 31337, genesis unknown)",
@@ -84,3 +84,11 @@ def test_chain_tables_show_every_cell_whole(cli, chain: Devnet, tmp_path: Path, 
     assert all(name in factors for name in ("taxes", "liquidity", "owner_privileges", "lp_locked"))
     routes = _shown(cli, width, "quote", token.symbol, "USDC", "1000")
     assert f"{token.symbol} → WETH → USDC" in routes
+
+
+def test_a_win_rate_is_a_dash_until_a_position_has_closed() -> None:
+    from dexbot.cli.reads import _win_rate
+
+    assert _win_rate(0, 0, 0) == "— (0/0)"  # not "0.0 %": no position has closed yet
+    assert _win_rate(0, 0, 1) == "0.0% (0/1)"
+    assert _win_rate(6_666, 2, 1) == "66.7% (2/3)"
