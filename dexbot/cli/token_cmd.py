@@ -49,7 +49,7 @@ def check(
         f"[bold]{a.symbol}[/] {a.token} at block {a.block_number} ({a.lane} lane, {a.elapsed_ms:.1f} ms)"
     )
     out.print(f"verdict [{style}]{a.verdict.upper()}[/]  risk score [bold]{a.score}[/]/100")
-    taxes = "unknown" if a.buy_tax_bps is None else f"buy {a.buy_tax_bps} bps, sell {a.sell_tax_bps} bps"
+    taxes = f"buy {_bps(a.buy_tax_bps)}, sell {_bps(a.sell_tax_bps)}"
     out.print(f"taxes   {taxes}" + (f", transfer {a.transfer_tax_bps} bps" if a.transfer_tax_bps else ""))
     if a.max_buy_wei is not None:
         out.print(f"largest simulated buy that went through: {fmt_units(a.max_buy_wei, 18, 4)} WETH")
@@ -77,3 +77,8 @@ def check(
         for f, c in a.contributions()
     ]
     out.print(table(out, "factors", columns, cells))
+
+
+def _bps(tax: int | None) -> str:
+    """A measured tax, or why there is none (the simulated trade reverted, or none could run)."""
+    return "unknown (not measured)" if tax is None else f"{tax} bps"

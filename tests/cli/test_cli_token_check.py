@@ -54,9 +54,15 @@ def test_token_check_json_names_the_honeypot_and_measures_taxes(cli, chain: Devn
         "how": FLAGS["honeypot"][1],
         "factor": "round_trip",
     }
+    assert data["sell_tax_bps"] is None  # its sale reverted: no tax measured
+    table = cli("token", "check", honey, env={"COLUMNS": "120"}).stdout
+    assert "taxes   buy 0 bps, sell unknown (not measured)" in table
+    assert "None" not in table
     res = cli("token", "check", taxed, "--json")
     data = json.loads(res.stdout)
     assert (data["buy_tax_bps"], data["sell_tax_bps"]) == (300, 700)
+    table = cli("token", "check", taxed, env={"COLUMNS": "120"}).stdout
+    assert "taxes   buy 300 bps, sell 700 bps" in table
     assert data["verdict"] in ("ok", "risky")
     assert {f["name"] for f in data["factors"]} >= {"taxes", "liquidity", "owner_privileges", "lp_locked"}
     (age,) = [f for f in data["factors"] if f["name"] == "token_age"]
