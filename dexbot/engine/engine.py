@@ -64,6 +64,7 @@ from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults, describe
 from dexbot.store import repo
+from dexbot.store.models import Trade
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -146,6 +147,7 @@ class EngineService:
         )
         self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self._kept_pools)
         self.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
+        self.quotes.block_hash = self.watcher.hash_of  # a paper fill names its block
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=now)
         self.endpoints = EndpointCheck(rt.client, self.bus, self.guard, rt.block_time_s)
@@ -381,8 +383,16 @@ class EngineService:
             self.watcher.watch_v3(v3)
             await self.watcher.refresh(head)
             self.market.price_pools(self.watcher.states, head)
-        if self.live is not None:  # first: it books what the last run left unbooked, closes what is gone
-            await self.live.start(head)
+        if self.live is not None:  # first: it books what the last run left unbooked
+            await self.live.settle(head)
+        # A reorg while the bot was stopped shows no Reorg: the fills whose block the chain no longer has
+        # are taken back now, before a live start adopts the wallet's balance (which no longer paid them)
+        ancestor = self._stale_since()
+        undone = await self._take_back(ancestor, head) if ancestor is not None else []
+        if self.live is not None:  # the wallet against the books; positions the chain closed are closed
+            await self.live.adopt(head)
+            if undone and ancestor is not None:  # then what the new chain lacks is sent again
+                await self.live.on_reorg(undone, ancestor, head)
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
         await self.breakers.start()
@@ -490,9 +500,20 @@ class EngineService:
 
     async def _unbook_reorged(self, ancestor: int, head: int) -> None:
         """Never keep a fill the chain does not have: see engine/reorged.py."""
-        undone = await unbook_since(self.portfolio, ancestor, self.watcher.hash_of)
+        undone = await self._take_back(ancestor, head)
         if not undone:
             return
+        if self.live is not None:
+            await self.live.on_reorg(undone, ancestor, head)
+        for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
+            if (pos.id or 0) not in self.exits.holdings:
+                await self._restore_holding(pos.id or 0)
+
+    async def _take_back(self, ancestor: int, head: int) -> list[Trade]:
+        """The bookings after ``ancestor`` the chain no longer has, out of the books, said and told."""
+        undone = await unbook_since(self.portfolio, ancestor, self.watcher.hash_of)
+        if not undone:
+            return []
         await self.thoughts.record(
             "hold",
             taken_back(undone, ancestor, self.portfolio.mode),
@@ -503,23 +524,26 @@ class EngineService:
         self.bus.publish(TradesTakenBack(tuple(t.id or 0 for t in undone), ancestor))
         for t in undone:
             self.exits.holdings.pop(t.position_id or 0, None)
-        if self.live is not None:
-            await self.live.on_reorg(undone, ancestor, head)
-        for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
-            if (pos.id or 0) not in self.exits.holdings:
-                await self._restore_holding(pos.id or 0)
+        return undone
 
-    async def _replaced_fills(self, ev: NewBlock) -> None:
-        """A live fill booked from a block the watcher had not read yet, which a reorg then replaced
-        before it did: no Reorg is seen (the watcher never had the old block), but the block hash of
-        the fill's receipt is not the chain's at that height."""
+    def _stale_since(self) -> int | None:
+        """The common ancestor of the fills whose block hash is not the chain's at its height, as the
+        watcher read it (None: none). No Reorg shows these: a live fill booked from a block the watcher
+        had not read yet, which a reorg replaced before it did; and any fill of a block a reorg replaced
+        while the bot was stopped (the watcher starts on the new chain). A fill above the head the
+        watcher read is not judged (the endpoint may lag): once the chain has a block there, it is."""
         stale = [
             b.block
             for b in self.portfolio.journal
             if b.block_hash and self.watcher.hash_of(b.block) not in (None, b.block_hash.lower())
         ]
-        if stale:
-            await self._unbook_reorged(min(stale) - 1, ev.number)
+        return min(stale) - 1 if stale else None
+
+    async def _replaced_fills(self, ev: NewBlock) -> None:
+        """Fills whose block a reorg replaced unseen (``_stale_since``) are taken back."""
+        ancestor = self._stale_since()
+        if ancestor is not None:
+            await self._unbook_reorged(ancestor, ev.number)
 
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()

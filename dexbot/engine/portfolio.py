@@ -32,7 +32,7 @@ class Booked:
     before: Position | None
     cash_delta: int
     pnl_delta: int
-    block_hash: str = ""  # live fills: the receipt's block
+    block_hash: str = ""  # the fill's block (live: the receipt's; paper: the one it was priced at)
 
 
 def _copy(pos: Position | None) -> Position | None:

@@ -14,8 +14,13 @@ moved), and its trade row stays, marked "reorged", as the record of what happene
 
 Only the bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back (each trade row carries
 what taking it back restores, so a restart resumes them: Portfolio.resume_journal): the watcher
-walks back no further. A trade in flight across the reorg is booked from the receipt its runner reads:
-one read from the new chain names the block hash the chain has at its height and is not taken back
+walks back no further. Each booking names its block's hash (live: the receipt's; paper: the block it
+was priced at), so a reorg no Reorg event showed is caught too (EngineService._stale_since): one that
+replaced the block before the watcher read it, or one while the bot was stopped (taken back at the start,
+before a live start adopts the wallet's balance).
+
+A trade in flight across the reorg is booked from the receipt its runner reads: one read from the new
+chain names the block hash the chain has at its height and is not taken back
 (``_gone``); one read before the reorg names a block the chain no longer has, and the engine takes it
 back at its next block (``EngineService._replaced_fills``) like any other (the inflight_reorg drills)."""
 

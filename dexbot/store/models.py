@@ -99,7 +99,7 @@ class Trade(SQLModel, table=True):
     gas_cost: int = big()  # execution gas plus the L1 data fee
     l1_fee: int = big()  # the OP-stack L1 data fee, wei: part of gas_cost
     block_number: int = 0
-    block_hash: str = Field(default="", max_length=66)  # live: the receipt's block ("" paper, older rows)
+    block_hash: str = Field(default="", max_length=66)  # the fill's block ("" in older rows)
     tx_hash: str = Field(default="", max_length=66)
     reason: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,7 +1,10 @@
 """A fill booked before a restart whose block a reorg replaces after it: the restarted engine takes it back
 all the same, from the trade row's block hash and ``undo`` (Portfolio.resume_journal), as exactly as the
 run that booked it would have. Paper: the fill is dropped, the cash back. Live: the buy is sent again and
-booked from the receipt of the block it lands in; the books equal the wallet to the wei."""
+booked from the receipt of the block it lands in; the books equal the wallet to the wei.
+
+A reorg while the bot is stopped shows no Reorg to the restarted engine (its watcher starts on the new
+chain): the fill's block hash, which is no longer the chain's at its height, is what tells."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.engine.api.events import ThoughtRecorded, TradeFilled, TradesTakenBack
 from dexbot.engine.drills.rig import Node, Rig, spec
@@ -34,7 +38,7 @@ async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replace
         cash_before_buy = rig.svc.portfolio.cash + first.amount_in + first.gas_cost
         block = await rig.dev.call("eth_getBlockByNumber", hex(first.block_number), False)
     assert first.undo is not None
-    assert first.block_hash == (block["hash"] if mode == "live" else "")
+    assert first.block_hash == block["hash"]  # paper: the block it was priced at
 
     async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:  # the same store: a restart
         pf = rig.svc.portfolio
@@ -72,3 +76,55 @@ async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replace
         (pos,) = pf.open_positions()
         assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now)
         assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now)
+
+
+@pytest.mark.parametrize("mode", ["paper", "live"])
+async def test_a_fill_whose_block_a_reorg_replaced_while_the_bot_was_stopped_is_taken_back(
+    chain: Devnet, genesis_hash: str, tmp_path: Path, mode: str
+) -> None:
+    node = Node(chain.rpc_url, chain.deployment, genesis_hash)
+    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:
+        (tok,) = await rig.launch(spec("STOPPED"))
+        await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == "STOPPED", "the buy booked")
+        (first,) = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
+        await rig.block(first.block_number)
+        cash_before_buy = rig.svc.portfolio.cash + first.amount_in + first.gas_cost
+
+    async with DevRpc(chain.rpc_url) as dev:  # the bot is stopped: the fill's block and all after it go
+        head = int(await dev.call("eth_blockNumber"), 16)
+        (me, *_) = await dev.call("eth_accounts")
+        depth = head - first.block_number + 1
+        await dev.call("anvil_reorg", depth, [[{"from": me, "to": me, "value": "0x1"}, 0]])
+        now = await dev.call("eth_getBlockByNumber", hex(first.block_number), False)
+    assert now["hash"] != first.block_hash
+
+    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:  # the same store: a restart
+        pf = rig.svc.portfolio
+        taken = await rig.until(_said("took 1 booking(s) out of the books"), "the fill taken back at start")
+        assert isinstance(taken, ThoughtRecorded)
+        assert taken.evidence["trade_ids"] == [first.id]
+        rows = sorted(
+            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
+        )
+        if mode == "paper":
+            assert [(t.id, t.status) for t in rows] == [(first.id, "reorged")]
+            assert (pf.open_positions(), pf.cash) == ([], cash_before_buy)
+            return
+        # live: the start took the fill back before it adopted the wallet (which no longer paid for it),
+        # then sent the buy again; booked from its new receipt, the books equal the wallet to the wei
+        live = rig.svc.live
+        assert live is not None
+        await rig.until(_said("a reorg took its block away"), "the buy booked again from its new receipt")
+        rows = sorted(
+            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
+        )
+        receipt = await rig.dev.call("eth_getTransactionReceipt", first.tx_hash)
+        landed = int(receipt["blockNumber"], 16)
+        assert [(t.status, t.tx_hash, t.block_number) for t in rows] == [
+            ("reorged", first.tx_hash, first.block_number),
+            ("filled", first.tx_hash, landed),
+        ]
+        now_head = int(await rig.dev.call("eth_blockNumber"), 16)
+        (pos,) = pf.open_positions()
+        assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now_head)
+        assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now_head)

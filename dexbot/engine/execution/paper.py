@@ -34,7 +34,8 @@ class PaperExecutor:
         contested: bool = False,
     ) -> Fill:
         p = await self.quotes.buy(m, weth_in, buy_tax_bps, block)
-        return _fill("buy", m, weth_in, p, await self._cost("buy", m, weth_in, p, gas_price, contested))
+        cost = await self._cost("buy", m, weth_in, p, gas_price, contested)
+        return _fill("buy", m, weth_in, p, cost, self.quotes.block_hash(p.block) or "")
 
     async def sell(
         self,
@@ -47,7 +48,8 @@ class PaperExecutor:
         held: int | None = None,
     ) -> Fill:
         p = await self.quotes.sell(m, tokens_in, sell_tax_bps, block)
-        return _fill("sell", m, tokens_in, p, await self._cost("sell", m, tokens_in, p, gas_price, held=held))
+        cost = await self._cost("sell", m, tokens_in, p, gas_price, held=held)
+        return _fill("sell", m, tokens_in, p, cost, self.quotes.block_hash(p.block) or "")
 
     async def _cost(
         self,
@@ -73,8 +75,9 @@ class PaperExecutor:
         return False
 
 
-def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost) -> Fill:
-    """A paper fill is the exact quote: what arrives is what was quoted."""
+def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost, block_hash: str) -> Fill:
+    """A paper fill is the exact quote: what arrives is what was quoted, at the block ``block_hash``
+    names (as the watcher read it; "" when it did not)."""
     return Fill(
         side=side,
         token=m.token,
@@ -86,5 +89,6 @@ def _fill(side: str, m: Market, amount_in: int, p: Priced, cost: SwapCost) -> Fi
         gas_used=cost.gas_used,
         gas_cost=cost.gas_cost,
         block_number=p.block,
+        block_hash=block_hash,
         l1_fee=cost.l1_fee,
     )

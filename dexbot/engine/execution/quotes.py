@@ -42,6 +42,9 @@ class QuoteSource:
         # The watcher's pool states (read through Multicall3 at each block): a V2 quote at a block the
         # watcher already read is pure integer math, no round trip. Same numbers as reading the pair.
         self.states: Callable[[], Mapping[str, PoolState]] = dict
+        # The hash of a block as the watcher read it (None: not read): what a paper fill names as the
+        # block it was priced at, so a reorg that replaces it is noticed, after a restart too.
+        self.block_hash: Callable[[int], str | None] = lambda number: None
         self._token0: dict[str, str] = {}
 
     def forget(self, pools: Collection[str]) -> None:

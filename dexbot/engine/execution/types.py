@@ -42,7 +42,7 @@ class Fill:
     tx_hash: str = ""
     status: str = "filled"
     l1_fee: int = 0  # wei, the OP-stack L1 data fee (included in gas_cost)
-    block_hash: str = ""  # live: the receipt's block, to notice when a reorg replaces it (paper: "")
+    block_hash: str = ""  # live: the receipt's block; paper: the one priced at (a reorg replacing it tells)
 
 
 class Executor(Protocol):

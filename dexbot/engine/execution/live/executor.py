@@ -244,10 +244,14 @@ class LiveExecutor:
     # -- around the trades ----------------------------------------------------------------------------------
 
     async def start(self, block: int) -> None:
-        """At engine start: settle what the ledger left open (a crash mid-send: found on chain, or its
-        signed bytes sent, once, and waited for), book every landed transaction the books do not name
-        (a crash between a receipt and its booking; see recover.py), then adopt the wallet's ETH as the
-        cash and reconcile every open position with its token balance, at the head after all that."""
+        """At engine start: ``settle``, then ``adopt``."""
+        await self.settle(block)
+        await self.adopt(block)
+
+    async def settle(self, block: int) -> None:
+        """Settle what the ledger left open (a crash mid-send: found on chain, or its signed bytes sent,
+        once, and waited for), then book every landed transaction the books do not name (a crash between
+        a receipt and its booking; see recover.py)."""
         for out in await self.sender.reconcile():
             if not out.final:  # in the pool, or broadcast just now: its outcome decides what to book
                 await self.thoughts.record(
@@ -267,6 +271,11 @@ class LiveExecutor:
                 evidence={"tx_hash": out.tx_hash, "status": out.status},
             )
         await self._recovery().book()
+
+    async def adopt(self, block: int) -> None:
+        """After ``settle`` (and the engine taking back what a reorg while stopped took away): adopt the
+        wallet's ETH as the cash and reconcile every open position with its token balance, at the head
+        after all that."""
         # what settled and was booked just now may have landed after ``block``: compare from the head
         block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
         balance = await eth_balance(self.client, self.address, block)
