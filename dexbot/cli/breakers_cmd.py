@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dexbot.cli.context import out, print_json, state
+from dexbot.cli.context import err, out, print_json, state
 from dexbot.cli.render import cols, table
 from dexbot.core.errors import InputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from dexbot.core.config import Config
     from dexbot.engine.host.commands import BreakerRegistry
 
 app = typer.Typer(
@@ -32,9 +35,32 @@ def _registry(ctx: typer.Context) -> BreakerRegistry:
 
     cfg = state(ctx).config()
     db = open_database(cfg.database_url, busy_timeout_ms=cfg.store.busy_timeout_ms)
-    reg = BreakerRegistry(cfg.breakers, db, instance=cfg.instance.name)
+    reg = BreakerRegistry(cfg.breakers, db, instance=cfg.instance.name, chain=_chain(cfg, db))
     reg.load()
     return reg
+
+
+def _chain(cfg: Config, db: Engine) -> tuple[int, str] | None:
+    """The chain whose breakers are shown, tripped or reset: the configured one (its RPC read), else
+    the chain of the instance's most recent account (said on stderr), else any chain (None)."""
+    from dexbot.chain.identity import short_genesis
+    from dexbot.cli.account_pick import chain_identity
+    from dexbot.store import repo
+
+    ident, why = chain_identity(cfg)
+    if ident is not None:
+        return ident.chain_id, ident.genesis_hash
+    accounts = repo.list_accounts(db, instance=cfg.instance.name)
+    if not accounts:
+        return None
+    last = accounts[-1]
+    err.print(
+        f"chain not reachable ({why}): the breakers of the most recent account's chain ({last.chain_id}, "
+        f"genesis {short_genesis(last.genesis_hash)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return last.chain_id, last.genesis_hash
 
 
 @app.callback()

@@ -159,6 +159,7 @@ class EngineService:
             instance=instance,
             clock=now,
             shared_store=not private_store,
+            chain=(rt.chain_id, rt.genesis_hash),
         )
         self.decision = Decision()
         self._lock = asyncio.Lock()  # one block, one booking or one operator action at a time

@@ -140,6 +140,10 @@ class BreakerEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     name: str = Field(max_length=48, index=True)
     scope: str = Field(default="global", max_length=64)
+    # The chain the transition belongs to (a restarted devnet is another chain: it starts with none of
+    # these); genesis "": any chain (an operator's trip with no chain known, rows before revision 0009)
+    chain_id: int = 0
+    genesis_hash: str = Field(default="", max_length=66)
     from_state: str = Field(max_length=10)
     to_state: str = Field(max_length=10)  # closed | open | half_open
     reason: str = ""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -180,8 +180,25 @@ def repeat_thought(engine: Engine, thought_id: int, block_number: int) -> Though
         return row
 
 
+ChainKey = tuple[int, str]  # (chain id, genesis hash): the chain a breaker transition belongs to
+
+
+def _on_chain(q: Any, chain: ChainKey | None) -> Any:
+    """Only the transitions of ``chain`` and those of any chain (genesis ""); None: every one."""
+    if chain is None:
+        return q
+    chain_id, genesis = chain
+    mine = and_(col(BreakerEvent.chain_id) == chain_id, col(BreakerEvent.genesis_hash) == genesis)
+    return q.where(or_(mine, col(BreakerEvent.genesis_hash) == ""))
+
+
 def list_breaker_events(
-    engine: Engine, *, name: str | None = None, limit: int = 200, instance: str | None = None
+    engine: Engine,
+    *,
+    name: str | None = None,
+    limit: int = 200,
+    instance: str | None = None,
+    chain: ChainKey | None = None,
 ) -> list[BreakerEvent]:
     with session_scope(engine) as s:
         q = select(BreakerEvent).order_by(col(BreakerEvent.id).desc()).limit(limit)
@@ -189,25 +206,31 @@ def list_breaker_events(
             q = q.where(BreakerEvent.instance == instance)
         if name:
             q = q.where(BreakerEvent.name == name)
-        return list(s.exec(q).all())
+        return list(s.exec(_on_chain(q, chain)).all())
 
 
-def breaker_events_after(engine: Engine, after_id: int, instance: str) -> list[BreakerEvent]:
-    """The instance's events with an id above ``after_id``, oldest first: the engine asks every block,
-    and mostly there are none (the primary key's index answers that without loading a row)."""
+def breaker_events_after(
+    engine: Engine, after_id: int, instance: str, chain: ChainKey | None = None
+) -> list[BreakerEvent]:
+    """The instance's events (of ``chain``) with an id above ``after_id``, oldest first: the engine asks
+    every block, and mostly there are none (the primary key's index answers that without loading a row)."""
     with session_scope(engine) as s:
         q = (
             select(BreakerEvent)
             .where(BreakerEvent.instance == instance, col(BreakerEvent.id) > after_id)
             .order_by(col(BreakerEvent.id))
         )
-        return list(s.exec(q).all())
+        return list(s.exec(_on_chain(q, chain)).all())
 
 
-def latest_breaker_states(engine: Engine, instance: str = DEFAULT_INSTANCE) -> dict[str, BreakerEvent]:
-    """The last transition of every breaker of the instance: a restart resumes each in this state."""
+def latest_breaker_states(
+    engine: Engine, instance: str = DEFAULT_INSTANCE, chain: ChainKey | None = None
+) -> dict[str, BreakerEvent]:
+    """The last transition of every breaker of the instance (on ``chain``): a restart resumes each in
+    this state."""
     latest: dict[str, BreakerEvent] = {}
     q = select(BreakerEvent).where(BreakerEvent.instance == instance).order_by(col(BreakerEvent.id))
+    q = _on_chain(q, chain)
     with session_scope(engine) as s:
         for ev in s.exec(q).all():
             latest[ev.name] = ev

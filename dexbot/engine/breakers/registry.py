@@ -58,14 +58,17 @@ class BreakerRegistry:
         breakers: Sequence[Breaker] | None = None,
         instance: str = DEFAULT_INSTANCE,
         shared_store: bool = True,
+        chain: repo.ChainKey | None = None,
     ) -> None:
         """``instance``: whose breakers these are; another instance's transitions in a shared database
         never trip, reset or resume them. ``shared_store``: other processes (``dexbot breakers``) may
         write transitions to ``db`` for ``sync_from_store`` to apply; a store only this registry knows
-        has none to look for."""
+        has none to look for. ``chain``: (chain id, genesis hash) of the chain they guard: another
+        chain's transitions (a restarted devnet's predecessor) are not resumed; None: any chain's."""
         self.cfg = cfg
         self.db = db
         self.instance = instance
+        self.chain = chain
         self.bus = bus
         self.thoughts = thoughts
         self.clock = clock
@@ -85,7 +88,7 @@ class BreakerRegistry:
 
     def load(self) -> None:
         """Read every breaker's last persisted state (blocking; the CLI calls it directly)."""
-        latest, newest = read_latest(self.db, self.breakers, self.instance)
+        latest, newest = read_latest(self.db, self.breakers, self.instance, self.chain)
         states: dict[str, dict[str, BreakerState]] = {name: {} for name in self.breakers}
         for (name, key), ev in latest.items():
             st = state_from_event(self.breakers[name], ev)
@@ -189,7 +192,7 @@ class BreakerRegistry:
         if not self.shared_store:
             return 0
         async with self._lock:
-            events = await asyncio.to_thread(events_after, self.db, self._last_id, self.instance)
+            events = await asyncio.to_thread(events_after, self.db, self._last_id, self.instance, self.chain)
             applied = 0
             for ev in events:
                 self._last_id = max(self._last_id, ev.id or 0)
@@ -300,7 +303,8 @@ class BreakerRegistry:
 
     async def _persist(self, b: Breaker, key: str, old: str, st: BreakerState) -> None:
         try:
-            saved = await asyncio.to_thread(repo.add, self.db, event_row(b, key, old, st, self.instance))
+            row = event_row(b, key, old, st, self.instance, self.chain)
+            saved = await asyncio.to_thread(repo.add, self.db, row)
         except StoreError as err:
             self._store_error = str(err)
             log.error("breaker %s: transition %s → %s not stored: %s", b.name, old, st.state, err)

@@ -59,10 +59,16 @@ def to_timestamp(at: datetime) -> float:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
-def event_row(b: Breaker, key: str, old: str, st: BreakerState, instance: str) -> BreakerEvent:
+def event_row(
+    b: Breaker, key: str, old: str, st: BreakerState, instance: str, chain: repo.ChainKey | None = None
+) -> BreakerEvent:
+    """``chain``: the chain the transition belongs to (None: any chain)."""
     evidence = {**jsonable(st.evidence), "action": st.action or "", "manual": st.manual}
+    chain_id, genesis = chain or (0, "")
     return BreakerEvent(
         instance=instance,
+        chain_id=chain_id,
+        genesis_hash=genesis,
         at=to_datetime(st.since),
         name=b.name,
         scope=scope_column(b, key),
@@ -91,10 +97,10 @@ def state_from_event(b: Breaker, ev: BreakerEvent) -> BreakerState:
 
 
 def read_latest(
-    db: Engine, breakers: dict[str, Breaker], instance: str
+    db: Engine, breakers: dict[str, Breaker], instance: str, chain: repo.ChainKey | None = None
 ) -> tuple[dict[tuple[str, str], BreakerEvent], int]:
-    """The instance's last event of every (breaker, scope key), and its newest event id."""
-    latest = repo.latest_breaker_states(db, instance)
+    """The instance's last event (on ``chain``) of every (breaker, scope key), and its newest event id."""
+    latest = repo.latest_breaker_states(db, instance, chain)
     newest = max((ev.id or 0 for ev in latest.values()), default=0)
     out: dict[tuple[str, str], BreakerEvent] = {}
     for name, ev in latest.items():
@@ -105,16 +111,18 @@ def read_latest(
             out[(name, key_of(ev.scope))] = ev
             continue
         for e in repo.list_breaker_events(
-            db, name=name, limit=SCOPED_HISTORY, instance=instance
+            db, name=name, limit=SCOPED_HISTORY, instance=instance, chain=chain
         ):  # newest first
             out.setdefault((name, key_of(e.scope)), e)
     return out, newest
 
 
-def events_after(db: Engine, after_id: int, instance: str) -> list[BreakerEvent]:
-    """The instance's events with an id above ``after_id``, oldest first (what another process, such as
-    `dexbot breakers trip`, wrote for it since)."""
-    return repo.breaker_events_after(db, after_id, instance)
+def events_after(
+    db: Engine, after_id: int, instance: str, chain: repo.ChainKey | None = None
+) -> list[BreakerEvent]:
+    """The instance's events (on ``chain``) with an id above ``after_id``, oldest first (what another
+    process, such as `dexbot breakers trip`, wrote for it since)."""
+    return repo.breaker_events_after(db, after_id, instance, chain)
 
 
 _EFFECT: dict[str, str] = {

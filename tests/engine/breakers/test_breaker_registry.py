@@ -123,6 +123,38 @@ async def test_engine_picks_up_an_operator_trip_written_by_another_process(life:
     assert engine.decision().open == ()
 
 
+async def test_a_chains_tripped_breakers_stay_with_that_chain(life: Lifecycle) -> None:
+    """A restarted devnet is another chain (same id, new genesis): it starts with none of the last
+    chain's tripped breakers, and the last chain's are still there when it comes back. A transition
+    written for no chain in particular (an operator with no chain known) applies to every chain."""
+    old, new = (31337, "0x" + "0a" * 32), (31337, "0x" + "0b" * 32)
+    first = BreakerRegistry(life.cfg, life.db, clock=life.clock, chain=old)
+    await first.start()
+    await first.trip("daily_loss", "operator: the old devnet lost too much")
+    await first.trip("liquidity_drop", "rugged", scope_key=TOKEN_A)
+    assert first.decision().halted
+
+    fresh = BreakerRegistry(life.cfg, life.db, clock=life.clock, chain=new)
+    await fresh.start()
+    assert fresh.decision().open == ()
+    assert await fresh.sync_from_store() == 0  # the old chain's rows are not this chain's news
+    await fresh.check_all(healthy(T0))
+    assert fresh.decision().open == ()
+
+    again = BreakerRegistry(life.cfg, life.db, clock=life.clock, chain=old)
+    await again.start()
+    assert (again.state_of("daily_loss"), again.state_of("liquidity_drop", TOKEN_A)) == (OPEN, OPEN)
+    (row, *_) = repo.list_breaker_events(life.db, name="daily_loss")
+    assert (row.chain_id, row.genesis_hash) == old
+
+    anywhere = BreakerRegistry(life.cfg, life.db, clock=life.clock)  # no chain known
+    anywhere.load()
+    await anywhere.trip("kill_switch", "operator: stop everything")
+    assert await fresh.sync_from_store() == 1
+    assert fresh.decision().halted
+    assert [o.name for o in fresh.decision().open] == ["kill_switch"]
+
+
 async def test_a_registry_on_a_store_only_it_knows_does_not_look_for_operator_writes(life: Lifecycle) -> None:
     private = BreakerRegistry(life.cfg, life.db, clock=life.clock, shared_store=False)  # a replay's
     await private.start()
