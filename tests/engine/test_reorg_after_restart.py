@@ -13,16 +13,59 @@ from pathlib import Path
 
 import pytest
 
-from dexbot.chain.devnet import Devnet
+from dexbot.chain.devnet import Devnet, DevToken
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.tokens import eth_balance, token_balance
 from dexbot.engine.api.events import ThoughtRecorded, TradeFilled, TradesTakenBack
 from dexbot.engine.drills.rig import Node, Rig, spec
 from dexbot.store import repo
+from dexbot.store.models import Trade
 
 
 def _said(text: str):  # type: ignore[no-untyped-def]
     return lambda e: isinstance(e, ThoughtRecorded) and text in e.reasoning
+
+
+async def _bought(node: Node, tmp_path: Path, mode: str, symbol: str) -> tuple[DevToken, Trade, int]:
+    """A first run buys a launch and handles the buy's block, then stops: the token, the buy's trade row
+    and the cash before the buy."""
+    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:
+        (tok,) = await rig.launch(spec(symbol))
+        await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == symbol, "the buy booked")
+        (first,) = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
+        await rig.block(first.block_number)
+        return tok, first, rig.svc.portfolio.cash + first.amount_in + first.gas_cost
+
+
+async def _taken_back(rig: Rig, tok: DevToken, first: Trade, mode: str, cash_before_buy: int) -> None:
+    """The buy is out of the books. Paper: nothing more, the cash back. Live: it was sent again and is
+    booked from the receipt of the block it landed in; the books equal the wallet to the wei."""
+    pf = rig.svc.portfolio
+
+    async def rows() -> list[tuple[str, str, int]]:
+        got = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
+        return [(t.status, t.tx_hash, t.block_number) for t in sorted(got, key=lambda t: t.id or 0)]
+
+    if mode == "paper":
+        assert await rows() == [("reorged", first.tx_hash, first.block_number)]
+        assert (pf.open_positions(), pf.cash) == ([], cash_before_buy)
+        (pos,) = await asyncio.to_thread(repo.list_positions, rig.svc.db)
+        assert (pos.status, pos.exit_reason, pos.size) == ("closed", "reorged", 0)
+        return
+    live = rig.svc.live
+    assert live is not None
+    await rig.until(_said("a reorg took its block away"), "the buy booked again from its new receipt")
+    receipt = await rig.dev.call("eth_getTransactionReceipt", first.tx_hash)
+    landed = int(receipt["blockNumber"], 16)
+    assert landed > first.block_number
+    assert await rows() == [
+        ("reorged", first.tx_hash, first.block_number),
+        ("filled", first.tx_hash, landed),
+    ]
+    now = int(await rig.dev.call("eth_blockNumber"), 16)
+    (pos,) = pf.open_positions()
+    assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now)
+    assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now)
 
 
 @pytest.mark.parametrize("mode", ["paper", "live"])
@@ -30,19 +73,14 @@ async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replace
     chain: Devnet, genesis_hash: str, tmp_path: Path, mode: str
 ) -> None:
     node = Node(chain.rpc_url, chain.deployment, genesis_hash)
-    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:
-        (tok,) = await rig.launch(spec("RESTART"))
-        await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == "RESTART", "the buy booked")
-        (first,) = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
-        await rig.block(first.block_number)
-        cash_before_buy = rig.svc.portfolio.cash + first.amount_in + first.gas_cost
-        block = await rig.dev.call("eth_getBlockByNumber", hex(first.block_number), False)
+    tok, first, cash_before_buy = await _bought(node, tmp_path, mode, "RESTART")
+    async with DevRpc(chain.rpc_url) as dev:
+        block = await dev.call("eth_getBlockByNumber", hex(first.block_number), False)
     assert first.undo is not None
     assert first.block_hash == block["hash"]  # paper: the block it was priced at
 
     async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:  # the same store: a restart
-        pf = rig.svc.portfolio
-        assert [b.trade.id for b in pf.journal] == [first.id]  # resumed from the trade row
+        assert [b.trade.id for b in rig.svc.portfolio.journal] == [first.id]  # resumed from the trade row
         head = int(await rig.dev.call("eth_blockNumber"), 16)
         await rig.proxies[0].reorg(head - first.block_number + 1)  # the buy's block and all after it
         await rig.mine(1)
@@ -50,46 +88,17 @@ async def test_a_fill_booked_before_a_restart_is_taken_back_when_a_reorg_replace
         told = await rig.until(lambda e: isinstance(e, TradesTakenBack), "the lists of fills told")
         assert isinstance(told, TradesTakenBack)
         assert told.trade_ids == (first.id,)
-        rows = sorted(
-            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
-        )
-        if mode == "paper":
-            assert [(t.id, t.status) for t in rows] == [(first.id, "reorged")]
-            assert (pf.open_positions(), pf.cash) == ([], cash_before_buy)
-            (pos,) = await asyncio.to_thread(repo.list_positions, rig.svc.db)
-            assert (pos.status, pos.exit_reason, pos.size) == ("closed", "reorged", 0)
-            return
-        live = rig.svc.live
-        assert live is not None
-        await rig.until(_said("a reorg took its block away"), "the buy booked again from its new receipt")
-        rows = sorted(
-            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
-        )
-        receipt = await rig.dev.call("eth_getTransactionReceipt", first.tx_hash)
-        landed = int(receipt["blockNumber"], 16)
-        assert landed > first.block_number
-        assert [(t.status, t.tx_hash, t.block_number) for t in rows] == [
-            ("reorged", first.tx_hash, first.block_number),
-            ("filled", first.tx_hash, landed),
-        ]
-        now = int(await rig.dev.call("eth_blockNumber"), 16)
-        (pos,) = pf.open_positions()
-        assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now)
-        assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now)
+        await _taken_back(rig, tok, first, mode, cash_before_buy)
 
 
 @pytest.mark.parametrize("mode", ["paper", "live"])
 async def test_a_fill_whose_block_a_reorg_replaced_while_the_bot_was_stopped_is_taken_back(
     chain: Devnet, genesis_hash: str, tmp_path: Path, mode: str
 ) -> None:
+    """Live: the start takes the fill back before it adopts the wallet's balance (which no longer paid
+    for it), then sends the buy again."""
     node = Node(chain.rpc_url, chain.deployment, genesis_hash)
-    async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:
-        (tok,) = await rig.launch(spec("STOPPED"))
-        await rig.until(lambda e: isinstance(e, TradeFilled) and e.symbol == "STOPPED", "the buy booked")
-        (first,) = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
-        await rig.block(first.block_number)
-        cash_before_buy = rig.svc.portfolio.cash + first.amount_in + first.gas_cost
-
+    tok, first, cash_before_buy = await _bought(node, tmp_path, mode, "STOPPED")
     async with DevRpc(chain.rpc_url) as dev:  # the bot is stopped: the fill's block and all after it go
         head = int(await dev.call("eth_blockNumber"), 16)
         (me, *_) = await dev.call("eth_accounts")
@@ -99,32 +108,7 @@ async def test_a_fill_whose_block_a_reorg_replaced_while_the_bot_was_stopped_is_
     assert now["hash"] != first.block_hash
 
     async with Rig(node, tmp_path, mode=mode, endpoints=1) as rig:  # the same store: a restart
-        pf = rig.svc.portfolio
         taken = await rig.until(_said("took 1 booking(s) out of the books"), "the fill taken back at start")
         assert isinstance(taken, ThoughtRecorded)
         assert taken.evidence["trade_ids"] == [first.id]
-        rows = sorted(
-            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
-        )
-        if mode == "paper":
-            assert [(t.id, t.status) for t in rows] == [(first.id, "reorged")]
-            assert (pf.open_positions(), pf.cash) == ([], cash_before_buy)
-            return
-        # live: the start took the fill back before it adopted the wallet (which no longer paid for it),
-        # then sent the buy again; booked from its new receipt, the books equal the wallet to the wei
-        live = rig.svc.live
-        assert live is not None
-        await rig.until(_said("a reorg took its block away"), "the buy booked again from its new receipt")
-        rows = sorted(
-            await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address), key=lambda t: t.id or 0
-        )
-        receipt = await rig.dev.call("eth_getTransactionReceipt", first.tx_hash)
-        landed = int(receipt["blockNumber"], 16)
-        assert [(t.status, t.tx_hash, t.block_number) for t in rows] == [
-            ("reorged", first.tx_hash, first.block_number),
-            ("filled", first.tx_hash, landed),
-        ]
-        now_head = int(await rig.dev.call("eth_blockNumber"), 16)
-        (pos,) = pf.open_positions()
-        assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now_head)
-        assert pf.cash == await eth_balance(rig.svc.rt.client, live.address, now_head)
+        await _taken_back(rig, tok, first, mode, cash_before_buy)

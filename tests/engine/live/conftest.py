@@ -20,6 +20,7 @@ from dexbot.chain.devnet.accounts import dev_account
 from dexbot.chain.devnet.jsonrpc import DevRpc
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.gas.oracle import GasOracle
+from dexbot.chain.ledger_port import LedgerEntry
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.runtime import from_deployment
 from dexbot.core.config import parse_config
@@ -79,6 +80,24 @@ class Sends:
             got.cancel()
             raise AssertionError(f"nothing was sent before the sender ended: {task}")
         return got.result()
+
+
+async def stuck_buy(
+    chain: Devnet, svc: EngineService, client: RpcClient, symbol: str
+) -> tuple[DevToken, LedgerEntry, int, Sends]:
+    """A launch mined alone, then the miner held: the live engine's buy of it waits in the pool. The
+    token, the buy's ledger entry, the launch's block (handled) and the watcher of what it sends next."""
+    live = svc.live
+    assert live is not None
+    sends = Sends(live.runner)
+    (tok,) = await launch(chain, spec(symbol), automine_after=False)
+    buy_hash = await waits.within(sends.queue.get(), "the engine sending its buy", detail=debug(svc))
+    buy = await live.sender.ledger.get(buy_hash)
+    assert buy is not None
+    assert (buy.purpose, buy.status) == ("buy", "sent")
+    launched = await client.block_number()
+    await waits.processed(svc, launched, debug(svc))
+    return tok, buy, launched, sends
 
 
 def spec(symbol: str, kind: str = "plain", **kw: int) -> TokenSpec:

@@ -17,7 +17,7 @@ from dexbot.engine.breakers.base import fmt_eth
 from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
-from .conftest import ETH, WALLET, Sends, debug, launch, rpc_call, spec, thoughts_of
+from .conftest import ETH, WALLET, debug, rpc_call, stuck_buy, thoughts_of
 from .test_live_engine import _gas, _receipt
 
 ELSEWHERE = "0x" + "e1" * 20
@@ -35,14 +35,8 @@ async def test_a_foreign_transaction_on_an_in_flight_buys_nonce_books_nothing_an
     assert cash == await eth_balance(client, WALLET, "latest")
 
     # A launch mined alone, then the miner is held: the engine's buy of it waits in the pool.
-    sends = Sends(live.runner)
-    (tok,) = await launch(chain, spec("FRGN"), automine_after=False)
-    buy_hash = await waits.within(sends.queue.get(), "the engine sending its buy", detail=debug(svc))
-    buy = await ledger.get(buy_hash)
-    assert buy is not None
-    assert (buy.purpose, buy.status) == ("buy", "sent")
-    launched = await client.block_number()
-    await waits.processed(svc, launched, debug(svc))
+    tok, buy, launched, _ = await stuck_buy(chain, svc, client, "FRGN")
+    buy_hash = buy.tx_hash
 
     # Someone else with the key sends a transfer on the buy's nonce at higher fees: it takes the nonce.
     foreign_tx = {

@@ -16,7 +16,7 @@ from dexbot.engine.engine import EngineService
 from dexbot.store import repo
 
 from ..conftest import calldata
-from .conftest import ETH, WALLET, Sends, debug, launch, rpc_call, spec, until
+from .conftest import ETH, WALLET, debug, launch, rpc_call, spec, stuck_buy, until
 from .test_live_engine import DEADLINE, SELL, _gas, _receipt
 
 HOLD_S = 30  # chain time the stuck buy waits, with blocks mined meanwhile
@@ -53,14 +53,8 @@ async def test_a_stuck_buy_never_holds_back_another_positions_stop_loss_and_its_
     await waits.head_processed(svc, debug(svc))
 
     # A launch mined alone, then the miner is held: the engine's buy of it waits in the pool.
-    sends = Sends(live.runner)
-    (stuck,) = await launch(chain, spec("STUCK"), automine_after=False)
-    buy_hash = await waits.within(sends.queue.get(), "the engine sending its buy", detail=debug(svc))
-    buy = await ledger.get(buy_hash)
-    assert buy is not None
-    assert (buy.purpose, buy.status) == ("buy", "sent")
-    launched = await client.block_number()
-    await waits.processed(svc, launched, debug(svc))
+    stuck, buy, launched, sends = await stuck_buy(chain, svc, client, "STUCK")
+    buy_hash = buy.tx_hash
 
     # The next block's base fee rises past what the buy offers (it cannot be mined as it is), and the
     # owner of HELD dumps 100k tokens in it, HOLD_S seconds of chain time later.
