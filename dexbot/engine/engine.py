@@ -32,7 +32,6 @@ from dexbot.engine.api.events import (
     EventBus,
     LevelChanged,
     PortfolioUpdated,
-    TradesTakenBack,
 )
 from dexbot.engine.api.intel import IntelPolicy, effective_policy
 from dexbot.engine.api.snapshot import EngineCounters, EngineSnapshot, TaxesSeen
@@ -57,14 +56,13 @@ from dexbot.engine.market.discovery import Discovery
 from dexbot.engine.market.pricing import usd_per_weth_e6
 from dexbot.engine.portfolio import REORG_WINDOW, Portfolio
 from dexbot.engine.progress import EngineStopped, Progress
-from dexbot.engine.reorged import taken_back, unbook_since
+from dexbot.engine.reorged import ReorgDesk
 from dexbot.engine.risk.assess import RiskAssessor
 from dexbot.engine.strategy import make_strategy
 from dexbot.engine.thoughts import ThoughtLog
 from dexbot.engine.tick import Tick
 from dexbot.engine.token_faults import TokenFaults, describe
 from dexbot.store import repo
-from dexbot.store.models import Trade
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -228,6 +226,15 @@ class EngineService:
             max_trade_wei=cfg.mode.max_trade_wei if account is not None else None,
             pricer=self.pricer or SwapPricer(rt.client, rt.addrs, self.gas, self.policy),
         )
+        self.reorgs = ReorgDesk(
+            self.portfolio,
+            self.watcher.hash_of,
+            self.thoughts,
+            self.bus,
+            self.exits.holdings,
+            self.live,
+            self._restore_holding,
+        )
         self.base_fee = 0
         self.l1_fee = 0  # OP-stack chains: the most one swap's L1 data fee can be, at the last block
         self.gas_price = 0  # the last fee per gas suggested; a block whose suggestion fails keeps it
@@ -377,7 +384,7 @@ class EngineService:
         self.block = self.waits.last_processed = self.start_block = head  # the chain so far: the known market
         if self.start_note:
             await self.thoughts.record("start", self.start_note, block_number=head)
-        await self._seed_known_pools(head)
+        await self.market.seed_known(self.watcher, head)
         if self.cfg.strategy.watchlist:
             v2, v3 = await self.market.add_watchlist(list(self.cfg.strategy.watchlist), head)
             self.watcher.watch_v2(v2)
@@ -388,8 +395,8 @@ class EngineService:
             await self.live.settle(head)
         # A reorg while the bot was stopped shows no Reorg: the fills whose block the chain no longer has
         # are taken back now, before a live start adopts the wallet's balance (which no longer paid them)
-        ancestor = self._stale_since()
-        undone = await self._take_back(ancestor, head) if ancestor is not None else []
+        ancestor = self.reorgs.stale_since()
+        undone = await self.reorgs.take_back(ancestor, head) if ancestor is not None else []
         if self.live is not None:  # the wallet against the books; positions the chain closed are closed
             await self.live.adopt(head)
             if undone and ancestor is not None:  # then what the new chain lacks is sent again
@@ -495,60 +502,13 @@ class EngineService:
                 block_number=ev.new_head,
                 evidence={"old_head": ev.old_head_hash, "new_head": ev.new_head_hash},
             )
-            await self._unbook_reorged(ev.common_ancestor, ev.new_head)
+            await self.reorgs.unbook(ev.common_ancestor, ev.new_head)
         else:
             await self.market.on_log(ev)
 
-    async def _unbook_reorged(self, ancestor: int, head: int) -> None:
-        """Never keep a fill the chain does not have: see engine/reorged.py."""
-        undone = await self._take_back(ancestor, head)
-        if not undone:
-            return
-        if self.live is not None:
-            await self.live.on_reorg(undone, ancestor, head)
-        for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
-            if (pos.id or 0) not in self.exits.holdings:
-                await self._restore_holding(pos.id or 0)
-
-    async def _take_back(self, ancestor: int, head: int) -> list[Trade]:
-        """The bookings after ``ancestor`` the chain no longer has, out of the books, said and told."""
-        undone = await unbook_since(self.portfolio, ancestor, self.watcher.hash_of)
-        if not undone:
-            return []
-        await self.thoughts.record(
-            "hold",
-            taken_back(undone, ancestor, self.portfolio.mode),
-            block_number=head,
-            confidence=1.0,
-            evidence={"trade_ids": [t.id for t in undone], "common_ancestor": ancestor},
-        )
-        self.bus.publish(TradesTakenBack(tuple(t.id or 0 for t in undone), ancestor))
-        for t in undone:
-            self.exits.holdings.pop(t.position_id or 0, None)
-        return undone
-
-    def _stale_since(self) -> int | None:
-        """The common ancestor of the fills whose block hash is not the chain's at its height, as the
-        watcher read it (None: none). No Reorg shows these: a live fill booked from a block the watcher
-        had not read yet, which a reorg replaced before it did; and any fill of a block a reorg replaced
-        while the bot was stopped (the watcher starts on the new chain). A fill above the head the
-        watcher read is not judged (the endpoint may lag): once the chain has a block there, it is."""
-        stale = [
-            b.block
-            for b in self.portfolio.journal
-            if b.block_hash and self.watcher.hash_of(b.block) not in (None, b.block_hash.lower())
-        ]
-        return min(stale) - 1 if stale else None
-
-    async def _replaced_fills(self, ev: NewBlock) -> None:
-        """Fills whose block a reorg replaced unseen (``_stale_since``) are taken back."""
-        ancestor = self._stale_since()
-        if ancestor is not None:
-            await self._unbook_reorged(ancestor, ev.number)
-
     async def _on_block(self, ev: NewBlock) -> None:
         started = time.perf_counter()
-        await self._replaced_fills(ev)
+        await self.reorgs.replaced(ev.number)
         self.block, self.block_ts, self.block_seen = ev.number, ev.timestamp, time.monotonic()
         self.clock.advance(ev.timestamp)
         self.portfolio.forget_booked(ev.number - REORG_WINDOW)
@@ -700,29 +660,6 @@ class EngineService:
             await self.live.stuck.speed_up(block)
         except ChainError as err:
             log.warning("speeding up a stuck transaction failed: %s", err)
-
-    async def _seed_known_pools(self, head: int) -> None:
-        dep = self.rt.deployment
-        if dep is None:  # a remote chain: of its pools only the USD price pair is watched from the start
-            if self.rt.usdc_pool:
-                self.watcher.watch_v2([self.rt.usdc_pool])
-                await self.watcher.refresh(head)
-            return
-        pairs, pools = [], []
-        for tok in dep.tokens:
-            lo, hi = sorted((tok.address, dep.weth), key=str.lower)
-            if tok.v2_pair:
-                await self.market.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
-                pairs.append(tok.v2_pair)
-            if tok.v3_pool:
-                await self.market.add_pool(
-                    tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False
-                )
-                pools.append(tok.v3_pool)
-        self.watcher.watch_v2([*pairs, dep.usdc_v2_pair])
-        self.watcher.watch_v3(pools)
-        await self.watcher.refresh(head)
-        self.market.price_pools(self.watcher.states, head)
 
     async def _restore_holding(self, position_id: int) -> None:
         """Resume managing a position after a restart, with the taxes its last assessment measured."""

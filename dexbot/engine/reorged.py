@@ -15,26 +15,29 @@ moved), and its trade row stays, marked "reorged", as the record of what happene
 Only the bookings of the newest ``REORG_WINDOW`` blocks are kept to be taken back (each trade row carries
 what taking it back restores, so a restart resumes them: Portfolio.resume_journal): the watcher
 walks back no further. Each booking names its block's hash (live: the receipt's; paper: the block it
-was priced at), so a reorg no Reorg event showed is caught too (EngineService._stale_since): one that
+was priced at), so a reorg no Reorg event showed is caught too (``ReorgDesk.stale_since``): one that
 replaced the block before the watcher read it, or one while the bot was stopped (taken back at the start,
 before a live start adopts the wallet's balance).
 
 A trade in flight across the reorg is booked from the receipt its runner reads: one read from the new
 chain names the block hash the chain has at its height and is not taken back
 (``_gone``); one read before the reorg names a block the chain no longer has, and the engine takes it
-back at its next block (``EngineService._replaced_fills``) like any other (the inflight_reorg drills)."""
+back at its next block (``ReorgDesk.replaced``) like any other (the inflight_reorg drills)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+from dexbot.engine.api.events import EventBus, TradesTakenBack
 from dexbot.store import repo
 from dexbot.store.models import Position, Trade, utcnow
 
 if TYPE_CHECKING:
+    from dexbot.engine.execution.live.executor import LiveExecutor
     from dexbot.engine.portfolio import Booked, Portfolio
+    from dexbot.engine.thoughts import ThoughtLog
 
 REORGED = "reorged"
 
@@ -112,3 +115,70 @@ def taken_back(undone: list[Trade], ancestor: int, mode: str) -> str:
         "as unconfirmed until it lands"
     )
     return f"Reorg back to #{ancestor} took {len(undone)} booking(s) out of the books: {what}. Then: {then}."
+
+
+class ReorgDesk:
+    """The engine's side of it: takes back the fills a reorg took away, says so, tells the lists of
+    fills, and hands the live ones to the live executor (``restore``: resume managing a position that
+    is open again, or booked again from the new chain). ``holdings``: the exit desk's, by position id."""
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        hash_of: Callable[[int], str | None],
+        thoughts: ThoughtLog,
+        bus: EventBus,
+        holdings: dict[int, Any],
+        live: LiveExecutor | None,
+        restore: Callable[[int], Awaitable[None]],
+    ) -> None:
+        self.portfolio, self.hash_of, self.thoughts, self.bus = portfolio, hash_of, thoughts, bus
+        self.holdings, self.live, self.restore = holdings, live, restore
+
+    async def unbook(self, ancestor: int, head: int) -> None:
+        """Never keep a fill the chain does not have: the bookings after ``ancestor`` it lacks go."""
+        undone = await self.take_back(ancestor, head)
+        if not undone:
+            return
+        if self.live is not None:
+            await self.live.on_reorg(undone, ancestor, head)
+        for pos in self.portfolio.open_positions():  # reopened, or booked again from the new chain
+            if (pos.id or 0) not in self.holdings:
+                await self.restore(pos.id or 0)
+
+    async def take_back(self, ancestor: int, head: int) -> list[Trade]:
+        """The bookings after ``ancestor`` the chain no longer has, out of the books, said and told (the
+        live executor not told: a start tells it once it has adopted the wallet)."""
+        undone = await unbook_since(self.portfolio, ancestor, self.hash_of)
+        if not undone:
+            return []
+        await self.thoughts.record(
+            "hold",
+            taken_back(undone, ancestor, self.portfolio.mode),
+            block_number=head,
+            confidence=1.0,
+            evidence={"trade_ids": [t.id for t in undone], "common_ancestor": ancestor},
+        )
+        self.bus.publish(TradesTakenBack(tuple(t.id or 0 for t in undone), ancestor))
+        for t in undone:
+            self.holdings.pop(t.position_id or 0, None)
+        return undone
+
+    def stale_since(self) -> int | None:
+        """The common ancestor of the fills whose block hash is not the chain's at its height, as the
+        watcher read it (None: none). No Reorg shows these: a live fill booked from a block the watcher
+        had not read yet, which a reorg replaced before it did; and any fill of a block a reorg replaced
+        while the bot was stopped (the watcher starts on the new chain). A fill above the head the
+        watcher read is not judged (the endpoint may lag): once the chain has a block there, it is."""
+        stale = [
+            b.block
+            for b in self.portfolio.journal
+            if b.block_hash and self.hash_of(b.block) not in (None, b.block_hash.lower())
+        ]
+        return min(stale) - 1 if stale else None
+
+    async def replaced(self, head: int) -> None:
+        """Fills whose block a reorg replaced unseen (``stale_since``) are taken back."""
+        ancestor = self.stale_since()
+        if ancestor is not None:
+            await self.unbook(ancestor, head)

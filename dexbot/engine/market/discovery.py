@@ -12,6 +12,7 @@ from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.runtime import ChainRuntime
 from dexbot.chain.tokens import token_meta
+from dexbot.chain.watcher import PoolWatcher
 from dexbot.engine.api.events import EventBus, MarketUpdate
 from dexbot.engine.api.snapshot import PoolView
 from dexbot.engine.execution.quotes import QuoteSource
@@ -98,6 +99,29 @@ class Discovery:
                         await self.add_pool(pool, lo, hi, "uniswap_v3", fee, block, announce=False)
                         v3.append(pool)
         return v2, v3
+
+    async def seed_known(self, watcher: PoolWatcher, head: int) -> None:
+        """At start, the pools the chain already has become the known market, watched from ``head``: the
+        embedded devnet's seeded tokens (a remote chain: only its USD price pair)."""
+        dep = self.rt.deployment
+        if dep is None:
+            if self.rt.usdc_pool:
+                watcher.watch_v2([self.rt.usdc_pool])
+                await watcher.refresh(head)
+            return
+        pairs, pools = [], []
+        for tok in dep.tokens:
+            lo, hi = sorted((tok.address, dep.weth), key=str.lower)
+            if tok.v2_pair:
+                await self.add_pool(tok.v2_pair, lo, hi, "uniswap_v2", None, head, announce=False)
+                pairs.append(tok.v2_pair)
+            if tok.v3_pool:
+                await self.add_pool(tok.v3_pool, lo, hi, "uniswap_v3", tok.v3_fee, head, announce=False)
+                pools.append(tok.v3_pool)
+        watcher.watch_v2([*pairs, dep.usdc_v2_pair])
+        watcher.watch_v3(pools)
+        await watcher.refresh(head)
+        self.price_pools(watcher.states, head)
 
     async def on_log(self, ev: object) -> None:
         if isinstance(ev, PairCreated):

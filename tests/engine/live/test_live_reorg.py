@@ -1,6 +1,6 @@
 """A live fill whose block a reorg replaces before the engine's watcher ever read it: no Reorg is seen
 (the watcher never had the old block), yet the fill must come out of the books all the same, because
-its receipt's block hash is not the chain's at that height (engine.py ``_replaced_fills``). The
+its receipt's block hash is not the chain's at that height (reorged.py ``ReorgDesk.replaced``). The
 reorg the watcher does see is the reorged_fill drill (tests/engine/test_engine_faults.py)."""
 
 from __future__ import annotations
