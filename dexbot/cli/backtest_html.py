@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-from dexbot.cli.backtest_render import fmt_value
+from dexbot.cli.backtest_render import fmt_value, held_units
 from dexbot.engine.host.backtest import DrawdownPoint, Run, compare, drawdowns
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
@@ -116,7 +116,8 @@ def _details(run: Run, named: bool) -> str:
         out += [
             f"<tr><td>{escape(t.symbol)} <small>{escape(t.token)}</small></td><td>{t.buys}</td>"
             f"<td>{t.sells}</td><td>{t.round_trips}</td><td>{t.wins}</td>"
-            f"<td>{fmt_value(t.realised_pnl, 'signed_wei')}</td><td>{t.held or ''}</td></tr>"
+            f"<td>{fmt_value(t.realised_pnl, 'signed_wei')}</td>"
+            f"<td>{held_units(t.held, t.decimals)}</td></tr>"
             for t in m.tokens
         ]
         out.append("</table>")

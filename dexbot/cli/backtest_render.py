@@ -10,6 +10,7 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from dexbot.cli.render import Col, cols, kv_table, table
+from dexbot.core.units import fmt_units
 from dexbot.engine.api.backtest_report import format_figure
 from dexbot.engine.host.backtest import DrawdownPoint, Row, Run, compare, drawdowns
 
@@ -40,6 +41,15 @@ def _title(runs: Sequence[Run]) -> str:
     return f"Backtest of {m.recording}: blocks {m.first_block}–{m.last_block} ({m.blocks} replayed)"
 
 
+def held_units(raw: int, decimals: int) -> str:
+    """Token units still held, in the token's decimals: two places, or all of them for a dust amount
+    (never a "0.00" that hides a holding); "" for none."""
+    if not raw:
+        return ""
+    text = fmt_units(raw, decimals, 2)
+    return text if text.strip("0.,") else fmt_units(raw, decimals, decimals)
+
+
 def single_report(console: Console, run: Run) -> list[RenderableType]:
     m = run.metrics
     parts: list[RenderableType] = [ab_table(console, [run])]
@@ -57,7 +67,7 @@ def single_report(console: Console, run: Run) -> list[RenderableType]:
                         str(t.round_trips),
                         str(t.wins),
                         fmt_value(t.realised_pnl, "signed_wei"),
-                        str(t.held) if t.held else "",
+                        held_units(t.held, t.decimals),
                     ]
                     for t in m.tokens
                 ],

@@ -44,6 +44,7 @@ BACKTEST_RUN = _obj(
             wins=INT,
             realised_pnl=AMOUNT,
             held=AMOUNT,
+            decimals=INT,
         )
     ),
     fills=Arr(
@@ -60,6 +61,7 @@ BACKTEST_RUN = _obj(
             reason=STR,
             l1_fee=AMOUNT,
             pool_fee=AMOUNT,
+            decimals=INT,
         )
     ),
     equity=Arr(_obj(block=INT, timestamp=INT, equity=AMOUNT, drawdown=AMOUNT)),

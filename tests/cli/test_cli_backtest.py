@@ -181,7 +181,8 @@ def test_single_report_prints_the_figures_tokens_and_skips(recording: Path) -> N
     text = console.export_text()
     assert "│ Return                   │    +8.90% │" in text
     assert "│ Sortino (per block)      │    0.5000 │" in text
-    assert "│ AAA   │    1 │     2 │           1 │    1 │  +0.000000 │      │" in text
+    assert "│ AAA   │    1 │     2 │           1 │    1 │  +0.000000 │" in text
+    assert "│ BBB   │    2 │     1 │           1 │    0 │  -0.000000 │ 0.000000000000000030 │" in text
     assert "│ liquidity below minimum │ 5 │" in text
 
 
@@ -224,3 +225,12 @@ def test_a_file_that_is_not_a_report_is_one_line_exit_2(cli: Any, tmp_path: Path
     r = cli("report", "broken.json")
     assert r.returncode == 2
     assert r.stderr.startswith("error: report: cannot read 'broken.json': Expecting property name")
+
+
+def test_held_units_are_the_tokens_own_decimals_and_never_hide_dust() -> None:
+    from dexbot.cli.backtest_render import held_units
+
+    assert held_units(5_988_769_760_749_655_958_957_591, 18) == "5,988,769.76"
+    assert held_units(1_234_500_000_000, 9) == "1,234.50"
+    assert held_units(30, 18) == "0.000000000000000030"  # a dust holding, not "0.00"
+    assert held_units(0, 18) == ""

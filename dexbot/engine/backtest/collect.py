@@ -58,13 +58,16 @@ def booked_trades(
         rows = s.exec(
             select(Trade).where(Trade.instance == instance, Trade.status == "filled").order_by(col(Trade.id))
         ).all()
-        symbols = {p.id: p.symbol for p in s.exec(select(Position).where(Position.instance == instance))}
+        held = {
+            p.id: (p.symbol, p.decimals)
+            for p in s.exec(select(Position).where(Position.instance == instance))
+        }
     return tuple(
         BacktestTrade(
             block=t.block_number,
             timestamp=timestamps.get(t.block_number, 0),
             token=t.token,
-            symbol=symbols.get(t.position_id, "") if t.position_id is not None else "",
+            symbol=held.get(t.position_id or 0, ("", 18))[0],
             side=t.side,
             amount_in=t.amount_in,
             amount_out=t.amount_out,
@@ -72,6 +75,7 @@ def booked_trades(
             reason=t.reason,
             l1_fee=t.l1_fee,
             pool_fee=swap_fee_wei(t.side, t.amount_in, t.amount_out, _pips(t, tiers)),
+            decimals=held.get(t.position_id or 0, ("", 18))[1],
         )
         for t in rows
     )

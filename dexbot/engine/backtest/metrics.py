@@ -37,6 +37,7 @@ class TokenPnl:
     wins: int
     realised_pnl: int  # wei
     held: int  # token units still open at the end
+    decimals: int = 18  # the token's: what ``held`` is shown in
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class _Book:
     """One token's running tally while the trades are walked (an accumulator, never handed out)."""
 
     symbol: str = ""
+    decimals: int = 18
     buys: int = 0
     sells: int = 0
     spent: int = 0
@@ -162,7 +164,7 @@ class _Book:
     trip: int = 0  # the open round trip's cash so far: WETH back - WETH in - gas
 
     def add(self, t: BacktestTrade) -> None:
-        self.symbol = t.symbol
+        self.symbol, self.decimals = t.symbol, t.decimals
         self.gas += t.gas_cost
         self.taxes += tax_wei(t)
         self.trip -= t.gas_cost
@@ -203,6 +205,7 @@ def token_pnl(trades: tuple[BacktestTrade, ...]) -> tuple[TokenPnl, ...]:
             b.wins,
             b.realised,
             b.held,
+            b.decimals,
         )
         for token, b in books.items()
     ]

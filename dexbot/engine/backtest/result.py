@@ -26,6 +26,7 @@ class BacktestTrade:
     reason: str = ""  # the decision's reason (entry score, exit rule)
     l1_fee: int = 0  # wei: the OP-stack L1 data fee, part of ``gas_cost``
     pool_fee: int = 0  # wei: the pool's LP fee on this swap's input, valued in WETH (inside the amounts)
+    decimals: int = 18  # the token's: what its units are shown in
 
 
 @dataclass(frozen=True)
