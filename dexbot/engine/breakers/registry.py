@@ -82,6 +82,7 @@ class BreakerRegistry:
         self.shared_store = shared_store
         self._store_error = ""
         self._block = 0
+        self._symbols: dict[tuple[str, str], str] = {}  # (breaker, scope key) -> the token's symbol
         self._lock = asyncio.Lock()
 
     # -- start-up ---------------------------------------------------------------------------------
@@ -316,13 +317,21 @@ class BreakerRegistry:
         if self.thoughts is None:
             return
         token = key if b.scope == "token" else str(st.evidence.get("token", ""))
+        if st.evidence.get("symbol"):  # kept for the later transitions of the key, which carry none
+            self._symbols[(b.name, key)] = str(st.evidence["symbol"])
+        symbol = self._symbols.get((b.name, key), "")
         evidence = {
             "breaker": b.name, "scope": scope_column(b, key), "from": old, "to": st.state,
             "action": st.action or "", "manual": st.manual, **jsonable(st.evidence),
         }  # fmt: skip
         try:
             await self.thoughts.record(
-                "breaker", explain(b, key, old, st), token=token, evidence=evidence, block_number=self._block
+                "breaker",
+                explain(b, key, old, st, symbol),
+                token=token,
+                symbol=symbol,
+                evidence=evidence,
+                block_number=self._block,
             )
         except StoreError as err:
             self._store_error = str(err)

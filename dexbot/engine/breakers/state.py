@@ -139,9 +139,10 @@ def effect(action: Action | None, key: str) -> str:
     return _EFFECT.get(action or "pause_entries", "new entries paused").format(key=key or "its scope")
 
 
-def explain(b: Breaker, key: str, old: str, st: BreakerState) -> str:
-    """The thought-log paragraph for one transition."""
-    who = f"{b.title} breaker" + (f" for {key}" if key else "")
+def explain(b: Breaker, key: str, old: str, st: BreakerState, symbol: str = "") -> str:
+    """The thought-log paragraph for one transition (``symbol``: the token's, when the scope has one)."""
+    named = f"{symbol} {key}" if symbol else key
+    who = f"{b.title} breaker" + (f" for {named}" if key else "")
     who = who[0].upper() + who[1:]
     if st.state == OPEN and st.manual:
         return (

@@ -165,8 +165,13 @@ async def test_rug_while_holding_trips_liquidity_drop_exits_and_says_so(
     assert opened.evidence["drop_bps"] == drop_bps
     assert (opened.evidence["peak_liquidity"], opened.evidence["liquidity"]) == (peak, now_liq)
     rug_thoughts = [t for t in repo.list_thoughts(life.db, decision="breaker") if "rug" in t.reasoning]
-    assert rug_thoughts[-1].token == token.address
-    assert rug_thoughts[-1].reasoning.startswith(f"Liquidity drop (rug) breaker for {token.address} tripped")
+    assert (rug_thoughts[-1].token, rug_thoughts[-1].symbol) == (token.address, "RUGME")
+    later = [t for t in repo.list_thoughts(life.db, decision="breaker") if "half-open" in t.reasoning]
+    assert later  # a transition with no evidence of its own still names the token
+    assert all(t.symbol == "RUGME" and f"for RUGME {token.address}" in t.reasoning for t in later)
+    assert rug_thoughts[-1].reasoning.startswith(
+        f"Liquidity drop (rug) breaker for RUGME {token.address} tripped"
+    )
     assert out.first.exit_positions == frozenset({token.address})
 
 

@@ -41,6 +41,7 @@ class LiquidityDrop(ScopedBreaker):
                     f"{fmt_bps(self.limit_bps)}: likely a rug, {then}",
                     {
                         "token": token,
+                        "symbol": p.symbol,
                         "pool": p.pool,
                         "peak_liquidity": p.peak_liquidity,
                         "liquidity": p.liquidity,

@@ -44,6 +44,7 @@ class PriceDeviation(ScopedBreaker):
                     {
                         "pool": p.pool,
                         "token": p.token,
+                        "symbol": p.symbol,
                         "price": p.price,
                         "reference": ref,
                         "basis": basis,

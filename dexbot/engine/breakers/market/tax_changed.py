@@ -40,7 +40,11 @@ class TaxChanged(ScopedBreaker):
             out.append(
                 Trip(
                     f"{h.symbol or h.token} raised its tax after entry ({what}): exiting the position",
-                    {"token": h.token, **{f"{s}_tax_bps": [then, now] for s, then, now in changed}},
+                    {
+                        "token": h.token,
+                        "symbol": h.symbol,
+                        **{f"{s}_tax_bps": [then, now] for s, then, now in changed},
+                    },
                     scope_key=h.token,
                 )
             )

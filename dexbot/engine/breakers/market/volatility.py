@@ -37,7 +37,14 @@ class VolatilitySpike(ScopedBreaker):
                 Trip(
                     f"{p.symbol or p.token} on pool {p.pool} swung {fmt_bps(swing)} over the last "
                     f"{len(prices)} prices ({lo} → {hi} wei), limit {fmt_bps(self.limit_bps)}",
-                    {"pool": p.pool, "token": p.token, "low": lo, "high": hi, "swing_bps": swing},
+                    {
+                        "pool": p.pool,
+                        "token": p.token,
+                        "symbol": p.symbol,
+                        "low": lo,
+                        "high": hi,
+                        "swing_bps": swing,
+                    },
                     scope_key=p.pool,
                 )
             )
