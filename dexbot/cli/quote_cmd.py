@@ -43,6 +43,9 @@ def quote(
         _render(report)
 
 
+PLAIN = ("ETH", "WETH", "USDC")  # the chain's own coins: no transfer rules of a launch
+
+
 def _route(report: QuoteReport, q: Quote) -> str:
     return " → ".join(report.symbol(a) for a in q.path)
 
@@ -62,6 +65,12 @@ def _render(report: QuoteReport) -> None:
     out.print(f"price impact  {best.price_impact_bps / 100:.2f} % ({best.price_impact_bps} bps)")
     out.print(f"gas estimate  {best.gas_estimate:,}")
     out.print(f"block         {best.block_number} (chain {report.chain_id})")
+    others = [t.symbol for t in (tin, tout) if t.symbol.upper() not in PLAIN]
+    if others:  # the pools' math: what a token's own transfer rules do to the swap is not in it
+        out.print(
+            f"[dim]pool math only: {others[0]}'s own transfer rules (a tax, a block on selling) are not in "
+            f"it; `dexbot token check {others[0]}` simulates them[/]"
+        )
     if len(report.quotes) > 1:
         headers = ("dex", "fee", "route", f"amount out ({tout.symbol})", "impact (bps)", "gas")
         cells = [

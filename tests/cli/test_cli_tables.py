@@ -84,6 +84,10 @@ def test_chain_tables_show_every_cell_whole(cli, chain: Devnet, tmp_path: Path, 
     assert all(name in factors for name in ("taxes", "liquidity", "owner_privileges", "lp_locked"))
     routes = _shown(cli, width, "quote", token.symbol, "USDC", "1000")
     assert f"{token.symbol} → WETH → USDC" in routes
+    said = " ".join(routes.split())  # the note is a plain line, wrapped by the terminal
+    assert f"pool math only: {token.symbol}'s own transfer rules" in said
+    assert f"`dexbot token check {token.symbol}` simulates them" in said
+    assert "pool math only" not in _shown(cli, width, "quote", "WETH", "USDC", "1")
 
 
 def test_a_win_rate_is_a_dash_until_a_position_has_closed() -> None:
