@@ -134,8 +134,7 @@ def run(
 ) -> None:
     """Run the trading engine: the TUI by default, headless with --no-ui.
 
-    On the devnet config it also starts anvil, deploys Uniswap and the test tokens, and runs the
-    synthetic market."""
+    On the devnet config it also starts anvil, deploys Uniswap and the tokens, and runs the market."""
     if log_format not in ("text", "json"):
         raise ConfigError(f"--log-format {log_format!r}: use text or json")
     fmt: Literal["text", "json"] = "json" if log_format == "json" else "text"

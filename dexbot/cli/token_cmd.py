@@ -32,8 +32,7 @@ def check(
 ) -> None:
     """Assess a token: every risk factor with its contribution to the score.
 
-    A one-call round-trip simulation (taxes, limits, honeypot), owner privileges from bytecode, holders,
-    LP, liquidity, age, volatility and gas."""
+    A round trip simulated in one call (taxes, limits, honeypot); owner privileges, holders, LP, age, gas."""
     from dexbot.cli.quote_service import quote_target, resolve_token
     from dexbot.cli.risk_check import check_token
 

@@ -72,9 +72,10 @@ def test_pnl_on_a_fresh_database(cli) -> None:
     assert "no accounts yet" in cli("pnl").stdout
 
 
-def test_every_commands_summary_is_one_line_so_the_command_lists_wrap_it_where_they_need() -> None:
-    """The command lists print a summary's line breaks as they are: one in the middle of a sentence
-    cut it there ("… on the current chain (or" / "--account N).") whatever the terminal's width."""
+def test_every_help_paragraph_is_one_line_so_the_terminal_wraps_it_where_it_needs() -> None:
+    """Help prints a paragraph's line breaks as they are (the summary in the command lists, every
+    paragraph in a command's own help): one in the middle of a sentence cut it there ("… on the current
+    chain (or" / "--account N).") whatever the terminal's width."""
     import typer
 
     from dexbot.cli.main import app
@@ -84,9 +85,9 @@ def test_every_commands_summary_is_one_line_so_the_command_lists_wrap_it_where_t
     def walk(cmd: object, path: str) -> None:
         for name, sub in getattr(cmd, "commands", {}).items():
             walk(sub, f"{path} {name}")
-        summary = (getattr(cmd, "help", None) or "").strip().split("\n\n")[0]
-        if "\n" in summary:
-            broken.append(f"{path}: {summary!r}")
+        for paragraph in (getattr(cmd, "help", None) or "").strip().split("\n\n"):
+            if "\n" in paragraph.strip():
+                broken.append(f"{path}: {paragraph!r}")
 
     walk(typer.main.get_command(app), "dexbot")
     assert broken == []
