@@ -394,13 +394,14 @@ class EngineService:
         if self.live is not None:  # first: it books what the last run left unbooked
             await self.live.settle(head)
         # A reorg while the bot was stopped shows no Reorg: the fills whose block the chain no longer has
-        # are taken back now, before a live start adopts the wallet's balance (which no longer paid them)
+        # are taken back now, and (live) booked again from the new chain or sent again, before a live
+        # start adopts the wallet's balance: the books must say what the wallet paid when it is read
         ancestor = self.reorgs.stale_since()
         undone = await self.reorgs.take_back(ancestor, head) if ancestor is not None else []
-        if self.live is not None:  # the wallet against the books; positions the chain closed are closed
-            await self.live.adopt(head)
-            if undone and ancestor is not None:  # then what the new chain lacks is sent again
+        if self.live is not None:
+            if undone and ancestor is not None:
                 await self.live.on_reorg(undone, ancestor, head)
+            await self.live.adopt(head)  # the wallet against the books; positions the chain closed close
         for pos in self.portfolio.open_positions():
             await self._restore_holding(pos.id or 0)
         await self.breakers.start()

@@ -112,3 +112,44 @@ async def test_a_fill_whose_block_a_reorg_replaced_while_the_bot_was_stopped_is_
         assert isinstance(taken, ThoughtRecorded)
         assert taken.evidence["trade_ids"] == [first.id]
         await _taken_back(rig, tok, first, mode, cash_before_buy)
+
+
+async def test_a_live_buy_the_new_chain_carries_in_another_block_is_booked_once_from_it_at_start(
+    chain: Devnet, genesis_hash: str, tmp_path: Path
+) -> None:
+    """The reorg while stopped put the buy into another block of the new chain: the start takes the old
+    booking back and books it again from the new receipt before it adopts the wallet, so the wallet
+    (which paid the buy once) and the books agree to the wei, and nothing is sent again."""
+    node = Node(chain.rpc_url, chain.deployment, genesis_hash)
+    tok, first, _ = await _bought(node, tmp_path, "live", "CARRIED")
+    async with DevRpc(chain.rpc_url) as dev:
+        tx = await dev.call("eth_getTransactionByHash", first.tx_hash)
+        again = {
+            "from": tx["from"], "to": tx["to"], "input": tx["input"], "value": tx["value"],
+            "nonce": tx["nonce"], "gas": tx["gas"], "maxFeePerGas": tx["maxFeePerGas"],
+            "maxPriorityFeePerGas": tx["maxPriorityFeePerGas"], "chainId": tx["chainId"], "type": "0x2",
+        }  # fmt: skip
+        (me, *_) = await dev.call("eth_accounts")
+        await dev.call("evm_mine")  # a block after the buy's, for the new chain to carry it in
+        head = int(await dev.call("eth_blockNumber"), 16)
+        depth = head - first.block_number + 1
+        await dev.call("anvil_reorg", depth, [[{"from": me, "to": me, "value": "0x1"}, 0], [again, 1]])
+        receipt = await dev.call("eth_getTransactionReceipt", first.tx_hash)
+    assert receipt is not None, "the new chain carries the same signed buy"
+    landed = int(receipt["blockNumber"], 16)
+    assert landed == first.block_number + 1
+
+    async with Rig(node, tmp_path, mode="live", endpoints=1) as rig:
+        await rig.until(_said("took 1 booking(s) out of the books"), "the fill taken back at start")
+        live = rig.svc.live
+        assert live is not None
+        rows = await asyncio.to_thread(repo.list_trades, rig.svc.db, token=tok.address)
+        assert sorted((t.status, t.tx_hash, t.block_number) for t in rows) == [
+            ("filled", first.tx_hash, landed),
+            ("reorged", first.tx_hash, first.block_number),
+        ]
+        now = int(await rig.dev.call("eth_blockNumber"), 16)
+        (pos,) = rig.svc.portfolio.open_positions()
+        assert pos.size == await token_balance(rig.svc.rt.client, tok.address, live.address, now)
+        assert rig.svc.portfolio.cash == await eth_balance(rig.svc.rt.client, live.address, now)
+        assert not live.rebook.held  # booked from the chain, nothing sent again

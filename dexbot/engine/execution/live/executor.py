@@ -273,9 +273,12 @@ class LiveExecutor:
         await self._recovery().book()
 
     async def adopt(self, block: int) -> None:
-        """After ``settle`` (and the engine taking back what a reorg while stopped took away): adopt the
-        wallet's ETH as the cash and reconcile every open position with its token balance, at the head
-        after all that."""
+        """After ``settle`` (and the engine taking back what a reorg while stopped took away, booked again
+        or sent again): adopt the wallet's ETH as the cash and reconcile every open position with its
+        token balance, at the head after all that. A transaction sent again that has landed is booked
+        first (the wallet has paid it); one still pending has not moved the wallet yet."""
+        if self.rebook.held:
+            await self.rebook.look()
         # what settled and was booked just now may have landed after ``block``: compare from the head
         block = max(block, int(await self.client.request("eth_blockNumber", []), 16))
         balance = await eth_balance(self.client, self.address, block)
