@@ -131,7 +131,7 @@ async def test_a_rug_trips_the_liquidity_breaker_and_the_thought_log_says_so(
     lp = (await balances(client, tok.v2_pair or "", [tok.owner], await client.block_number()))[tok.owner]
     await send_tx(tok.owner, tok.v2_pair, "approve(address,uint256)", dep.v2_router, lp)
     await send_tx(tok.owner, dep.v2_router, REMOVE, tok.address, lp * 95 // 100, 0, 0, tok.owner, DEADLINE)
-    await until(engine, lambda: any("liquidity" in t.lower() for t in thoughts(engine, "breaker", "")))
+    await until(engine, lambda: any("liquidity" in t.lower() for t in thoughts(engine, "breaker", "RUGME")))
     tripped = [t for t in repo.list_breaker_events(engine.db) if t.to_state == "open"]
     assert any(e.name == "liquidity_drop" for e in tripped)
     assert any(v.name == "liquidity_drop" and v.state == "open" for v in engine.snapshot().breakers)
