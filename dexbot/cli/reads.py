@@ -11,7 +11,7 @@ from dexbot.cli.account_pick import AccountOpt, InstanceOpt, instance_of, pick_a
 from dexbot.cli.context import out, print_json, state
 from dexbot.cli.render import cols, table
 from dexbot.core.instance import DEFAULT_INSTANCE
-from dexbot.core.units import fmt_units
+from dexbot.core.units import fmt_units, swap_amounts
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -103,7 +103,7 @@ def trades(
     for t in rows:
         pos = held.get(t.position_id)
         symbol = pos.symbol if pos is not None and pos.symbol else t.token[:10]
-        amounts = _trade_amounts(t.side, t.amount_in, t.amount_out, symbol, pos.decimals if pos else 18)
+        amounts = swap_amounts(t.side, t.amount_in, t.amount_out, symbol, pos.decimals if pos else 18)
         cells.append(
             [
                 str(t.id),
@@ -119,21 +119,6 @@ def trades(
             ]
         )
     out.print(table(out, "trades", columns, cells))
-
-
-def _trade_amounts(side: str, amount_in: int, amount_out: int, symbol: str, decimals: int) -> tuple[str, str]:
-    """(in, out) with their units: WETH on one side, the token in its own decimals on the other (the
-    exact raw amounts are in --json)."""
-
-    def weth(raw: int) -> str:
-        return f"{fmt_units(raw, 18, 6)} WETH"
-
-    def tokens(raw: int) -> str:
-        return f"{fmt_units(raw, decimals, 4)} {symbol}"
-
-    if side == "buy":
-        return weth(amount_in), tokens(amount_out)
-    return tokens(amount_in), weth(amount_out)
 
 
 def thoughts(

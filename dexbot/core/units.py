@@ -78,3 +78,20 @@ def fmt_units(raw: int, decimals: int, places: int = 6) -> str:
         return f"{sign}{whole:,}"
     digits = (str(frac).rjust(decimals, "0") if decimals else "")[:places].ljust(places, "0")
     return f"{sign}{whole:,}.{digits}"
+
+
+def swap_amounts(
+    side: str, amount_in: int, amount_out: int, symbol: str, decimals: int, token_places: int = 4
+) -> tuple[str, str]:
+    """A swap's (in, out) with their units: WETH (6 places) on one side, the token in its own
+    ``decimals`` on the other (a buy pays WETH, a sell is paid it); truncated, never rounded up."""
+
+    def weth(raw: int) -> str:
+        return f"{fmt_units(raw, 18, 6)} WETH"
+
+    def tokens(raw: int) -> str:
+        return f"{fmt_units(raw, decimals, token_places)} {symbol}"
+
+    if side == "buy":
+        return weth(amount_in), tokens(amount_out)
+    return tokens(amount_in), weth(amount_out)

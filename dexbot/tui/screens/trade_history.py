@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
+from dexbot.core.units import swap_amounts
 from dexbot.engine.api.events import Event, TradeFilled, TradesTakenBack, taken_back
 from dexbot.engine.api.snapshot import EngineSnapshot
 from dexbot.tui import fmt
@@ -40,16 +41,7 @@ TradeLoader = Callable[[], Sequence[TradeFilled]]
 def trade_amounts(t: TradeFilled) -> tuple[str, str]:
     """(In, Out) with their units, the token side in the token's own decimals."""
     symbol = t.symbol or fmt.short_addr(t.token)
-
-    def weth(raw: int) -> str:
-        return f"{fmt.weth(raw, 6)} WETH"
-
-    def tokens(raw: int) -> str:
-        return f"{fmt.token_amount(raw, t.decimals, 2)} {symbol}"
-
-    if t.side == "buy":
-        return weth(t.amount_in), tokens(t.amount_out)
-    return tokens(t.amount_in), weth(t.amount_out)
+    return swap_amounts(t.side, t.amount_in, t.amount_out, symbol, t.decimals, token_places=2)
 
 
 def trade_cells(t: TradeFilled) -> tuple[Text, ...]:
