@@ -148,7 +148,8 @@ class ReorgDesk:
 
     async def take_back(self, ancestor: int, head: int) -> list[Trade]:
         """The bookings after ``ancestor`` the chain no longer has, out of the books, said and told (the
-        live executor not told: a start tells it once it has adopted the wallet)."""
+        live executor not told: ``unbook`` tells it, and a start tells it itself, before it adopts the
+        wallet)."""
         undone = await unbook_since(self.portfolio, ancestor, self.hash_of)
         if not undone:
             return []

@@ -301,6 +301,7 @@ class BreakerRegistry:
         await self._think(b, key, old, st)
         if to == CLOSED and key:
             del states[key]
+            self._symbols.pop((b.name, key), None)  # a closed key is forgotten: the memo stays bounded
 
     async def _persist(self, b: Breaker, key: str, old: str, st: BreakerState) -> None:
         try:
