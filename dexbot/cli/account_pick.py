@@ -26,7 +26,7 @@ AccountOpt = Annotated[
 ]
 InstanceOpt = Annotated[
     str | None,
-    typer.Option("--instance", help="this instance's rows [default: the config's instance.name]"),
+    typer.Option("--instance", help="this instance's rows", show_default="the config's instance.name"),
 ]
 IDENTITY_TIMEOUT_S = 3.0
 

@@ -13,6 +13,7 @@ from dexbot.cli.render import Col, cols, kv_table, table
 from dexbot.core.units import fmt_units
 from dexbot.engine.api.backtest_report import format_figure
 from dexbot.engine.host.backtest import DrawdownPoint, Row, Run, compare, drawdowns
+from dexbot.tui.fmt import int_ticks
 
 BEST = "bold green"
 _YOf = Callable[[DrawdownPoint, int], float]  # a plot's y from a point and the peak before it
@@ -97,6 +98,8 @@ def _plot(title: str, runs: Sequence[Run], width: int, y_of: _YOf) -> Text:
     plt.plotsize(width, 14)
     plt.theme("clear")
     plt.title(title)
+    plt.xlabel("block")
+    blocks: list[int] = []
     for run in runs:
         points = drawdowns(run.result)
         if not points:
@@ -104,6 +107,8 @@ def _plot(title: str, runs: Sequence[Run], width: int, y_of: _YOf) -> Text:
         ys = [y_of(d, d.equity + d.drawdown) for d in points]
         label = run.metrics.label if len(runs) > 1 else None
         plt.plot([d.block for d in points], ys, label=label)
+        blocks += (points[0].block, points[-1].block)
+    plt.xticks(*int_ticks(blocks))
     text = Text.from_ansi(plt.build())
     plt.clear_figure()
     return text

@@ -28,12 +28,12 @@ def chaos(
         list[str] | None,
         typer.Option(
             "--fault",
-            help="kind[:arg][@p][xN][/methods], repeatable: latency:0.5, timeout, http:429@0.3, drop, "
-            "garbage, lag:5, chain_id:1, wrong_data:20000, rpc_error:msg, send_error:nonce_too_low",
+            help="kind\\[:arg]\\[@p]\\[xN]\\[/methods], repeatable: latency:0.5, timeout, http:429@0.3, "
+            "drop, garbage, lag:5, chain_id:1, wrong_data:20000, rpc_error:msg, send_error:nonce_too_low",
         ),
     ] = None,
     upstream: Annotated[
-        str | None, typer.Option("--upstream", help="node to proxy [default: the running devnet]")
+        str | None, typer.Option("--upstream", help="node to proxy", show_default="the running devnet")
     ] = None,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port, 0 picks a free one")] = 0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the probabilistic faults")] = 0,

@@ -52,19 +52,22 @@ def up(
             "--block-time",
             min=0,
             max=60,
-            help="seconds per block, 0 mines each transaction at once [default: devnet.block_time_s]",
+            help="seconds per block, 0 mines each transaction at once",
+            show_default="devnet.block_time_s",
         ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", min=0, help="seed of the tokens and the market [default: devnet.seed]"),
+        typer.Option("--seed", min=0, help="seed of the tokens and the market", show_default="devnet.seed"),
     ] = None,
     no_market: Annotated[
         bool, typer.Option("--no-market", help="chain and contracts only, no trading")
     ] = False,
     port: Annotated[
         int | None,
-        typer.Option("--port", min=0, max=65535, help="RPC port, 0 picks a free one [default: devnet.port]"),
+        typer.Option(
+            "--port", min=0, max=65535, help="RPC port, 0 picks a free one", show_default="devnet.port"
+        ),
     ] = None,
 ) -> None:
     """Start anvil, deploy Uniswap and the test tokens, and run the synthetic market in the foreground."""

@@ -3,7 +3,11 @@ value up, so the screen never shows more money than the engine holds."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
+
+from dexbot.core.units import fmt_units
 
 WETH_DECIMALS = 18
 USD_DECIMALS = 6
@@ -37,15 +41,8 @@ STATE_STYLES: dict[str, str] = {
 
 
 def units(raw: int, decimals: int, places: int = 4) -> str:
-    """Fixed-point, truncated toward zero. (core.units.fmt_units prints values below 1e-6 as '4.3E-7'.)"""
-    # Integer arithmetic: Decimal.quantize raises InvalidOperation past 28 digits, and a hostile token's
-    # balance can have 78.
-    sign = "-" if raw < 0 else ""
-    whole, frac = divmod(abs(raw), 10**decimals)
-    if places <= 0:
-        return f"{sign}{whole:,}"
-    digits = str(frac).rjust(decimals, "0")[:places].ljust(places, "0")
-    return f"{sign}{whole:,}.{digits}"
+    """Fixed-point, truncated toward zero: ``core.units.fmt_units`` with the panes' four places."""
+    return fmt_units(raw, decimals, places)
 
 
 def weth(wei: int, places: int = 4) -> str:
@@ -110,3 +107,16 @@ def short_addr(address: str) -> str:
 
 def pnl_style(value: int) -> str:
     return "green" if value > 0 else "red" if value < 0 else ""
+
+
+def int_ticks(values: Sequence[float], count: int = 5) -> tuple[list[float], list[str]]:
+    """Whole-number axis ticks (block numbers, seconds) spread over ``values``, at most ``count``; plotext's
+    own ticks would label block 8 as ``8.8``."""
+    if not values:
+        return [], []
+    low, high = math.floor(min(values)), math.ceil(max(values))
+    step = max(1, math.ceil((high - low) / max(1, count - 1)))
+    ticks = list(range(low, high + 1, step))
+    if ticks[-1] != high and high - ticks[-1] >= step / 2:
+        ticks.append(high)
+    return [float(t) for t in ticks], [f"{t:,}" for t in ticks]

@@ -234,3 +234,12 @@ def test_held_units_are_the_tokens_own_decimals_and_never_hide_dust() -> None:
     assert held_units(1_234_500_000_000, 9) == "1,234.50"
     assert held_units(30, 18) == "0.000000000000000030"  # a dust holding, not "0.00"
     assert held_units(0, 18) == ""
+
+
+def test_the_charts_label_blocks_as_whole_numbers(tmp_path: Path, recording: Path) -> None:
+    console = Console(record=True, width=100)
+    show(_ab(tmp_path, recording), as_json=False, console=console, plots=True)
+    text = console.export_text()
+    axes = [line.split() for line in text.splitlines() if line.strip().startswith("101")]
+    assert axes == [["101", "102", "103", "104"]] * 2  # equity and drawdown; plotext alone writes 101.8
+    assert text.count(" block ") >= 2

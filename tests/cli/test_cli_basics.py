@@ -91,3 +91,37 @@ def test_every_help_paragraph_is_one_line_so_the_terminal_wraps_it_where_it_need
 
     walk(typer.main.get_command(app), "dexbot")
     assert broken == []
+
+
+def test_every_help_text_is_shown_as_written() -> None:
+    """Typer reads help as Rich markup: a bracketed "[default: …]" vanished from the screen and
+    `devnet chaos --help` died on "[/methods]" (an internal error). Every command's and option's help
+    must come out of the markup parser whole, and every command's --help must print."""
+    import typer
+    from rich.errors import MarkupError
+    from rich.text import Text
+    from typer.testing import CliRunner
+
+    from dexbot.cli.main import app
+
+    eaten: list[str] = []
+    paths: list[list[str]] = []
+
+    def walk(cmd: object, path: list[str]) -> None:
+        paths.append(path)
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+        texts = [getattr(cmd, "help", None)] + [getattr(p, "help", None) for p in getattr(cmd, "params", [])]
+        for text in filter(None, texts):
+            try:
+                shown = Text.from_markup(text).plain
+            except MarkupError as exc:
+                shown = f"<{exc}>"
+            if shown != text.replace("\\[", "["):
+                eaten.append(f"{' '.join(path)}: {text!r} shows as {shown!r}")
+
+    walk(typer.main.get_command(app), [])
+    assert eaten == []
+    runner = CliRunner()
+    failed = [(p, r.output[-200:]) for p in paths if (r := runner.invoke(app, [*p, "--help"])).exit_code != 0]
+    assert failed == []

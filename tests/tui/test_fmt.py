@@ -79,3 +79,19 @@ def test_a_hostile_tokens_uint256_balance_formats_instead_of_raising() -> None:
     assert fmt.token_amount(top, 0, 2) == f"{top:,}.00"
     assert fmt.compact_amount(top, 18) == f"{top // 10**30:,}.{(top // 10**28) % 100:02d}T"
     assert fmt.weth(-top).startswith("-115,792,089,237")
+
+
+@pytest.mark.parametrize(
+    ("values", "ticks"),
+    [
+        ([2, 29], [2, 9, 16, 23, 29]),
+        ([100.0, 103.0], [100, 101, 102, 103]),
+        ([7, 7], [7]),
+        ([0.0, 1.5], [0, 1, 2]),
+        ([], []),
+    ],
+)
+def test_chart_ticks_are_whole_numbers_spanning_the_data(values: list[float], ticks: list[int]) -> None:
+    got, labels = fmt.int_ticks(values)
+    assert got == ticks
+    assert labels == [f"{t:,}" for t in ticks]

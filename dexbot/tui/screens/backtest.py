@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from dexbot.engine.api.backtest_report import FIGURES, CurvePoint, ReportView, format_figure
+from dexbot.tui.fmt import int_ticks
 
 BEST = "bold green"
 
@@ -61,10 +62,14 @@ class BacktestScreen(Screen[None]):
         plt = self.query_one(f"#{widget}", PlotextPlot).plt
         plt.clear_figure()
         plt.title(title)
+        plt.xlabel("block")
+        blocks: list[int] = []
         for run in self.report.runs:
             if run.curve:
                 ys = [y_of(p) for p in run.curve]
                 plt.plot([p.block for p in run.curve], ys, label=run.label, marker="braille")
+                blocks += (run.curve[0].block, run.curve[-1].block)
+        plt.xticks(*int_ticks(blocks))
 
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 2:

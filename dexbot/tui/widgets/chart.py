@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from textual_plotext import PlotextPlot
 
 from dexbot.core.units import WEI_PER_ETH
+from dexbot.tui.fmt import int_ticks
 
 
 class WeiChart(PlotextPlot):
@@ -39,6 +40,7 @@ class WeiChart(PlotextPlot):
             xs = [float(x) for x, _ in self._data]
             ys = [y / scale for _, y in self._data]
             plt.plot(xs, ys, marker="braille")
+            plt.xticks(*int_ticks(xs))
             low, high = min(ys), max(ys)
             if high - low < abs(high) * 1e-9:  # flat: plotext would span ±50%; keep the value readable
                 pad = abs(high) * 0.001 or 1e-9
