@@ -10,8 +10,8 @@ import asyncio
 import itertools
 import re
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +133,7 @@ class RpcClient:
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self._ws: WsTransport | None = None  # for ws:// and wss:// endpoints
+        self._turn = 0  # the healthy endpoints' order is rotated by this much (``asking_another``)
 
     @classmethod
     async def connect(
@@ -240,7 +241,23 @@ class RpcClient:
             lagging = 1 if ep.lag_blocks > self.max_lag_blocks else 0
             return (cooling, lagging, ep.index)
 
-        return sorted((ep for ep in self.endpoints if not ep.wrong_chain), key=key)
+        eps = sorted((ep for ep in self.endpoints if not ep.wrong_chain), key=key)
+        good = [ep for ep in eps if key(ep)[:2] == (0, 0)]
+        if self._turn and len(good) > 1:
+            k = self._turn % len(good)
+            eps = good[k:] + good[:k] + eps[len(good) :]
+        return eps
+
+    @contextmanager
+    def asking_another(self, turn: int) -> Iterator[None]:
+        """Within the block, the healthy endpoints are asked in an order rotated by ``turn``: a second
+        read of an answer that contradicted the chain's logs goes to another node first, when there is
+        one (turn 1: the next, turn 2: the one after, ...)."""
+        saved, self._turn = self._turn, turn
+        try:
+            yield
+        finally:
+            self._turn = saved
 
     # -- public API ----------------------------------------------------------------------------------
 

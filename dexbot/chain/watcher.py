@@ -10,6 +10,7 @@ happen before anything is committed, so a reorg racing a poll makes the poll ret
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
@@ -36,11 +37,14 @@ from dexbot.chain.multicall import DEFAULT_CHUNK, MULTICALL3
 from dexbot.chain.pool_ages import PoolAges, Retention
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.state_check import Expected, disagreeing, expected, wanted
 from dexbot.core.errors import ChainError
 
+log = logging.getLogger("dexbot.chain")
 MIN_POLL_S = 0.05
 T = TypeVar("T")
 POLL_RETRIES = 3
+STATE_REREADS = 2  # reads of the pools whose state disagreed with the logs, before they are not trusted
 
 
 class Header(NamedTuple):
@@ -60,6 +64,8 @@ class _Step:
     logs: list[ChainEvent]
     states: dict[str, PoolState]
     failed: list[str] = field(default_factory=list)
+    untrusted: tuple[str, ...] = ()  # state answers that disagreed with the logs however often read
+    owed: dict[str, Expected] = field(default_factory=dict)  # what the untrusted ones' states must be
 
 
 def poll_interval(block_time_s: float) -> float:
@@ -94,6 +100,11 @@ class PoolWatcher:
         self.tokens: dict[str, None] = {}
         self.states: dict[str, PoolState] = {}
         self.failed: set[str] = set()
+        # Pools whose state answers at the block named disagreed with the chain's logs on every read
+        # (state_check.py): their state is the last one trusted, and nothing is priced from them there.
+        self.untrusted: dict[str, int] = {}
+        self.answers_disagreed = 0  # pool state answers that contradicted the logs, read again
+        self._owed: dict[str, Expected] = {}  # the untrusted pools' states as the chain left them
         self.head: int | None = None
         self.head_timestamp = 0  # the start block's, once started; NewBlock carries each later one's
         self.reorg_depth = reorg_depth
@@ -240,7 +251,53 @@ class PoolWatcher:
         if new_pools:  # the new pools' states too
             states_read = await self.reader.read(tip.number)
         states, failed = _value(states_read)
-        return _Step(tip, headers, reorg, logs, states, failed)
+        since = None if reorg else last
+        untrusted, owed = await self._confirm(states, failed, logs, since, tip.number)
+        return _Step(tip, headers, reorg, logs, states, failed, untrusted, owed)
+
+    async def _confirm(
+        self,
+        states: dict[str, PoolState],
+        failed: list[str],
+        logs: list[ChainEvent],
+        since: int | None,
+        block: int,
+    ) -> tuple[tuple[str, ...], dict[str, Expected]]:
+        """Check the states read at ``block`` against the logs since ``since`` (state_check.py) and read
+        the ones that disagree again; those still disagreeing are moved from ``states`` to ``failed``
+        and returned, with what their states must be (checked at the next block even with no log then).
+        A wrong answer (a flaky node, a bad cache, a lying proxy) is then never a price."""
+        logged = {**(self._owed if since is not None else {}), **expected(logs)}
+        bad = disagreeing(states, logged, self.states, since)
+        if not bad:
+            return (), {}
+        first = list(bad)
+        self.answers_disagreed += len(bad)
+        for turn in range(1, STATE_REREADS + 1):
+            with self.client.asking_another(turn):  # another endpoint first, when there is one
+                again, _failed = await self.reader.read(block)
+            states.update({p: again[p] for p in bad if p in again})
+            bad = disagreeing({p: states[p] for p in bad}, logged, self.states, since)
+            if not bad:
+                break
+        for pool in bad:
+            del states[pool]
+            failed.append(pool)
+        named = ", ".join(first[:3]) + (f" and {len(first) - 3} more" if len(first) > 3 else "")
+        outcome = (
+            f"{len(bad)} still disagree after {STATE_REREADS} more reads and are not priced at this block"
+            if bad
+            else "read again, they agree"
+        )
+        log.warning(
+            "block %d: the node's state of %d pool(s) (%s) disagreed with the chain's logs; %s",
+            block,
+            len(first),
+            named,
+            outcome,
+        )
+        owed = {p: w for p in bad if (w := wanted(p, logged, self.states, since)) is not None}
+        return tuple(bad), owed
 
     def _commit(self, step: _Step) -> list[WatchEvent]:
         events: list[WatchEvent] = []
@@ -259,6 +316,8 @@ class PoolWatcher:
         )
         self.states.update(step.states)
         self.failed = set(step.failed)
+        self.untrusted = dict.fromkeys(step.untrusted, step.tip.number)
+        self._owed = step.owed
         self.head = step.tip.number
         dropped = self._age(step, changed)
         events.append(NewBlock(step.tip.number, step.tip.hash, step.tip.timestamp, changed, dropped))

@@ -30,6 +30,11 @@ class ChainError(DexbotError):
     """Something went wrong talking to, or on, the chain."""
 
 
+class UntrustedState(ChainError):
+    """The node's answers about a pool's state at a block disagreed with the chain's logs on every read:
+    nothing is priced from it there (not a pool that cannot take a trade: the next block asks again)."""
+
+
 class RpcUnavailable(ChainError):
     """No configured RPC endpoint answered."""
 

@@ -146,6 +146,7 @@ class EngineService:
         self.watcher = PoolWatcher(rt.client, rt.addrs, block_time_s=rt.block_time_s, pinned=self._kept_pools)
         self.quotes.states = lambda: self.watcher.states  # V2 quotes at a watched block: no round trip
         self.quotes.block_hash = self.watcher.hash_of  # a paper fill names its block
+        self.quotes.untrusted = lambda: self.watcher.untrusted  # a state the logs contradict: no price
         self.gas = GasOracle(rt.client, rt.info, cfg.gas)
         self.guard = Observations(rt.client, self.portfolio, rt.chain_id, clock=now)
         self.endpoints = EndpointCheck(rt.client, self.bus, self.guard, rt.block_time_s)
@@ -698,6 +699,7 @@ class EngineService:
             risk_cache_hits=self.entries.assessor.hits,
             risk_cache_misses=self.entries.assessor.misses,
             events_dropped=self.bus.dropped,
+            state_answers_disagreed=self.watcher.answers_disagreed,
         )
 
     def taxes_seen(self, token: str) -> TaxesSeen | None:

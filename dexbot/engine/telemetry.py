@@ -307,6 +307,7 @@ class Telemetry:
         self._add(m.cache_hits.labels("risk_assessment"), "hits", c.risk_cache_hits)
         self._add(m.cache_misses.labels("risk_assessment"), "misses", c.risk_cache_misses)
         self._add(m.events_dropped, "dropped", c.events_dropped)
+        self._add(m.rpc_state_disagreed, "disagreed", c.state_answers_disagreed)
 
     def _decisions(self) -> None:
         """Export decision times appended since the last call. The deque is bounded, so new entries are

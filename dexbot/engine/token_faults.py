@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Collection
 from typing import Literal
 
-from dexbot.core.errors import DexbotError
+from dexbot.core.errors import DexbotError, UntrustedState
 from dexbot.engine.api.events import EngineError, EventBus
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
@@ -109,8 +109,9 @@ class TokenFaults:
                 evidence=evidence,
             )
             return
-        self.skip(token, block)
-        self.hostile()
+        if not isinstance(err, UntrustedState):  # the node's fault, not the token's: judged again next block
+            self.skip(token, block)
+            self.hostile()
         what = (
             f"the assessment failed ({why}); no trade without one"
             if stage == "assess"

@@ -178,6 +178,10 @@ class Metrics:
         self.reorgs = self._counter(
             "dexbot_chain_reorgs_total", "Chain reorganisations the watcher detected."
         )
+        self.rpc_state_disagreed = self._counter(
+            "dexbot_rpc_state_disagreed_total",
+            "Pool state answers the chain's own Sync/Swap logs contradicted (each read again).",
+        )
 
         # -- breakers ----------------------------------------------------------------------------------
         self.breaker_state = self._gauge(

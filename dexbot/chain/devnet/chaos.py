@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from eth_abi import decode, encode
+from eth_abi.exceptions import DecodingError
 
 from dexbot.chain.abi import selector
 from dexbot.chain.devnet.anvil import free_port
@@ -310,9 +311,9 @@ class ChaosProxy:
             answer = await self._upstream(call)
         if error is not None:
             return _error(rpc_id, error.code, error.message)
-        wrong = self._fire(("wrong_data",), [method])
-        if wrong and method == "eth_call" and isinstance(answer.get("result"), str):
-            data = str((call.get("params") or [{}])[0].get("data") or call["params"][0].get("input") or "")
+        data = _calldata(call) if method == "eth_call" else ""
+        wrong = self._fire(("wrong_data",), [method]) if _asks_reserves(data) else []  # hits are lies
+        if wrong and isinstance(answer.get("result"), str):
             answer = {**answer, "result": _lie(data, answer["result"], wrong[0].fault.scale_bps)}
         return answer
 
@@ -368,6 +369,24 @@ def _number(value: Any) -> int:
     if isinstance(value, int):
         return value
     return -1
+
+
+def _calldata(call: dict[str, Any]) -> str:
+    params = call.get("params") or [{}]
+    first = params[0] if isinstance(params[0], dict) else {}
+    return str(first.get("data") or first.get("input") or "")
+
+
+def _asks_reserves(calldata: str) -> bool:
+    """A getReserves call, or a Multicall3 aggregate3 with one inside: what ``wrong_data`` lies to."""
+    try:
+        data = bytes.fromhex(calldata.removeprefix("0x"))
+        if data[:4] != AGGREGATE3:
+            return data[:4] == GET_RESERVES
+        (inner,) = decode(["(address,bool,bytes)[]"], data[4:])
+    except (ValueError, DecodingError):
+        return False
+    return any(c[2][:4] == GET_RESERVES for c in inner)
 
 
 def _lie(calldata: str, result: str, scale_bps: int) -> str:

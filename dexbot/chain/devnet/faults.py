@@ -22,7 +22,7 @@ FaultKind = Literal[
     "garbage",  # answer 200 with a body that is not JSON
     "lag",  # a node ``blocks`` behind the head: ``latest`` is an old block, newer blocks are unknown
     "chain_id",  # a node of another chain (eth_chainId / net_version answer ``chain_id``)
-    "wrong_data",  # getReserves answers (direct or inside Multicall3) with reserve0 scaled by scale_bps
+    "wrong_data",  # getReserves answers (direct or inside Multicall3), reserve0 scaled; a hit is one such
     "rpc_error",  # a JSON-RPC error answer (code, message); ``forward`` first when the node did act
     "rewrite",  # ``rewrite(call)`` returns the call to forward, or a whole JSON-RPC answer to give
 ]

@@ -97,6 +97,7 @@ class EngineCounters:
     risk_cache_hits: int
     risk_cache_misses: int
     events_dropped: int
+    state_answers_disagreed: int = 0  # pool state answers the chain's logs contradicted (read again)
 
 
 @dataclass(frozen=True)

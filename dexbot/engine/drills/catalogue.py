@@ -14,6 +14,7 @@ from dexbot.chain.devnet.faults import Fault, send_error
 from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
 from dexbot.engine.drills.inflight_reorg import inflight_reorg, inflight_reorg_stale
+from dexbot.engine.drills.lying_node import lying_node
 from dexbot.engine.drills.reorg_fill import reorged_fill
 from dexbot.engine.drills.rig import WAIT_S, DrillFailed, Node, Rig, spec
 
@@ -297,6 +298,15 @@ DRILLS: tuple[Drill, ...] = (
         _wrong_data,
         config={"chain": {"quorum": 2}},
         faults=((0, Fault("wrong_data", frozenset({"eth_call"}))),),
+    ),
+    Drill(
+        "lying_node",
+        "the only endpoint (chain.quorum = 1) answers getReserves with reserve0 doubled for 3 blocks while "
+        "a position is held",
+        "each lie contradicts the pool's logs and is read again, then not trusted: no sale, no price "
+        "breaker, the position held; the honest answer after it is the pool's state",
+        lying_node,
+        endpoints=1,
     ),
     Drill(
         "quorum_agrees",

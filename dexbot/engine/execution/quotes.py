@@ -17,7 +17,7 @@ from dexbot.chain.dex.uniswap_v2.quote import v2_gas_estimate
 from dexbot.chain.dex.uniswap_v3.pool import read_pool
 from dexbot.chain.dex.uniswap_v3.quote import V3_ROUTER_GAS, quote_exact_input_single
 from dexbot.chain.rpc import RpcClient
-from dexbot.core.errors import ChainError
+from dexbot.core.errors import ChainError, UntrustedState
 from dexbot.engine.execution.types import Market
 
 
@@ -45,13 +45,23 @@ class QuoteSource:
         # The hash of a block as the watcher read it (None: not read): what a paper fill names as the
         # block it was priced at, so a reorg that replaces it is noticed, after a restart too.
         self.block_hash: Callable[[int], str | None] = lambda number: None
+        # The watcher's pools whose state answers disagreed with the logs, and the block they did at.
+        self.untrusted: Callable[[], Mapping[str, int]] = dict
         self._token0: dict[str, str] = {}
 
     def forget(self, pools: Collection[str]) -> None:
         for pool in pools:
             self._token0.pop(pool, None)
 
+    def _trust(self, pool: str, block: int) -> None:
+        if self.untrusted().get(pool) == block:
+            raise UntrustedState(
+                f"pool {pool}: the node's answers about its state at block {block} disagree with the "
+                "chain's logs however often read; not priced at this block"
+            )
+
     async def pair(self, pair: str, block: int) -> PairReserves:
+        self._trust(pair, block)
         st = self.states().get(pair)
         token0 = self._token0.get(pair)
         if isinstance(st, V2State) and st.block == block and token0 is not None:
@@ -66,6 +76,7 @@ class QuoteSource:
             r_in, r_out = res.reserves_for(self.addrs.weth)
             gross = get_amount_out(weth_in, r_in, r_out)
             return Priced(gross, net_of_tax(gross, buy_tax_bps), v2_gas_estimate(1), block)
+        self._trust(m.pool, block)
         q = await quote_exact_input_single(
             self.client, self.addrs.v3_quoter, self.addrs.weth, m.token, m.v3_fee(), weth_in, block
         )
@@ -82,6 +93,7 @@ class QuoteSource:
             r_in, r_out = res.reserves_for(m.token)
             gross = get_amount_out(arriving, r_in, r_out)
             return Priced(gross, gross, v2_gas_estimate(1), block)
+        self._trust(m.pool, block)
         if sell_tax_bps:
             raise ChainError(
                 f"{m.token}: a taxed token cannot be sold into a V3 pool (the pool checks what it received)"
@@ -111,6 +123,7 @@ class QuoteSource:
         if m.dex == "uniswap_v2":
             res = await self.pair(m.pool, block)
             return v2_spot(*res.reserves_for(m.token))
+        self._trust(m.pool, block)
         st = self.states().get(m.pool)
         if isinstance(st, V3State) and st.block == block:
             sqrt_price = st.sqrt_price_x96

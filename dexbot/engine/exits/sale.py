@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from dexbot.core.errors import ChainError
+from dexbot.core.errors import ChainError, UntrustedState
 from dexbot.engine.execution.quotes import Priced, QuoteSource
 from dexbot.engine.execution.types import Market
 from dexbot.engine.exits.holding import Holding
@@ -38,6 +38,8 @@ async def best_sale(
     )
     best: tuple[Market, Priced] | None = None
     for m, p in zip(markets, answers, strict=True):
+        if isinstance(p, UntrustedState):
+            raise p  # its price is unknown at this block, not nil: the position keeps its last mark
         if isinstance(p, ChainError):
             continue  # that pool cannot take it (drained, rugged, no liquidity in reach)
         if isinstance(p, BaseException):
