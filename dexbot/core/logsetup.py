@@ -18,6 +18,7 @@ _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 LOG_FILE = "dexbot.log"
+PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 
 
 def register_secret(value: str | None) -> None:
@@ -72,12 +73,15 @@ def setup_logging(level: str, fmt: str, data_dir: Path | None, *, file: bool = T
     if fmt == "json":
         console = logging.StreamHandler(sys.stdout)
         console.setFormatter(JsonFormatter())
-    else:
+    elif sys.stdout.isatty():
         from rich.logging import RichHandler
 
         console = RichHandler(
             show_path=False, markup=False, rich_tracebacks=False, log_time_format="%H:%M:%S"
         )
+    else:  # a file, a pipe, journald: one line per record (rich wraps at 80 columns there), grep-able
+        console = logging.StreamHandler(sys.stdout)
+        console.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%H:%M:%S"))
     console.setLevel(level)
     console.addFilter(scrubber)
     root.addHandler(console)
