@@ -84,11 +84,22 @@ async def aggregate3_raw(
     for i, answer in enumerate(answers):
         if isinstance(answer, RpcError):
             raise ChainError(
-                f"Multicall3 chunk {i + 1}/{len(chunks)} at block {block} failed: {answer.message}; "
-                "a smaller chunk size may fit the node's eth_call gas cap"
+                f"Multicall3 chunk {i + 1}/{len(chunks)} at block {block} failed: {answer.message}"
+                + _hint(answer.message, block)
             )
         out.append(hex_to_bytes(str(answer)))
     return out
+
+
+def _hint(message: str, block: int) -> str:
+    """What a failed chunk's error most likely means, when it says: gas (the chunk is too big for the
+    node's eth_call cap) or a block the node does not have (it lags, or pruned it)."""
+    text = message.lower()
+    if "gas" in text:
+        return "; a smaller chunk size may fit the node's eth_call gas cap"
+    if any(s in text for s in ("header not found", "unknown block", "block not found", "missing trie node")):
+        return f"; the node does not have block {block} (behind the others, or pruned)"
+    return ""
 
 
 async def aggregate3(

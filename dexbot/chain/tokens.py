@@ -19,6 +19,11 @@ BALANCE_OF = selector("balanceOf(address)")
 TRANSFER_TOPIC = topic("Transfer(address,address,uint256)")
 
 
+class TokenUnreadable(ChainError):
+    """The token's own answers are no ERC20's (decimals()/totalSupply() revert, absurd decimals): its
+    code, not the node, so asking again cannot help."""
+
+
 @dataclass(frozen=True)
 class TokenMeta:
     address: str
@@ -52,10 +57,10 @@ async def token_meta(client: RpcClient, token: str, block: int, *, multicall: st
     calls = [encode_call3(address, s) for s in (SYMBOL, DECIMALS, TOTAL_SUPPLY)]
     (sym_ok, sym), (dec_ok, dec), (sup_ok, sup) = await aggregate3(client, calls, block, address=multicall)
     if not (dec_ok and sup_ok) or len(dec) < 32 or len(sup) < 32:
-        raise ChainError(f"token {address}: decimals()/totalSupply() failed: not an ERC20 token?")
+        raise TokenUnreadable(f"token {address}: decimals()/totalSupply() failed: not an ERC20 token?")
     decimals = word_uint(dec, 0)
     if decimals > 77:
-        raise ChainError(f"token {address}: decimals() = {decimals} is not a sane ERC20 value")
+        raise TokenUnreadable(f"token {address}: decimals() = {decimals} is not a sane ERC20 value")
     symbol = _decode_string(sym) if sym_ok else ""
     return TokenMeta(address, symbol or address[:8], decimals, word_uint(sup, 0))
 

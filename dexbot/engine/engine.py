@@ -522,6 +522,7 @@ class EngineService:
         if self.rt.usdc_pool and self.rt.usdc_pool in states:
             usdc_first = (self.rt.usdc or "").lower() < self.rt.addrs.weth.lower()
             self.eth_usd_e6 = usd_per_weth_e6(states[self.rt.usdc_pool], usdc_is_token0=usdc_first)
+        await self.market.read_again(ev.number)  # new pools whose token the node failed to give
         changed = self.market.price_pools(states, ev.number)
         held = {pos.token for pos in self.portfolio.open_positions()}
         self._forget(ev.dropped, held)

@@ -15,6 +15,7 @@ from dexbot.chain.tokens import token_balance
 from dexbot.engine.api.events import BlockSeen, EngineError, ThoughtRecorded, TradeFilled
 from dexbot.engine.drills.inflight_reorg import inflight_reorg, inflight_reorg_stale
 from dexbot.engine.drills.lying_node import lying_node
+from dexbot.engine.drills.meta_read import meta_read_fails
 from dexbot.engine.drills.reorg_fill import reorged_fill
 from dexbot.engine.drills.rig import WAIT_S, DrillFailed, Node, Rig, spec
 
@@ -306,6 +307,13 @@ DRILLS: tuple[Drill, ...] = (
         "each lie contradicts the pool's logs and is read again, then not trusted: no sale, no price "
         "breaker, the position held; the honest answer after it is the pool's state",
         lying_node,
+        endpoints=1,
+    ),
+    Drill(
+        "meta_read",
+        "the node answers a new pool's first token read (symbol, decimals, supply) with an error",
+        "the token is read again at the next block and judged like any launch, never dropped for it",
+        meta_read_fails,
         endpoints=1,
     ),
     Drill(

@@ -3,16 +3,19 @@ block, and the market updates the UI shows. It owns the market view; the desks r
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 
 from dexbot.chain.dex.events import PairCreated, PoolCreated, V2Swap, V3Swap
 from dexbot.chain.dex.states import PoolState
 from dexbot.chain.dex.uniswap_v2.pair import get_pair
 from dexbot.chain.dex.uniswap_v3.pool import FEE_TIERS, get_pool
 from dexbot.chain.runtime import ChainRuntime
-from dexbot.chain.tokens import token_meta
+from dexbot.chain.tokens import TokenUnreadable, token_meta
 from dexbot.chain.watcher import PoolWatcher
+from dexbot.core.errors import ChainError
 from dexbot.engine.api.events import EventBus, MarketUpdate
 from dexbot.engine.api.snapshot import PoolView
 from dexbot.engine.execution.quotes import QuoteSource
@@ -21,6 +24,22 @@ from dexbot.engine.market.view import MarketView, PoolInfo
 from dexbot.engine.risk.score import Assessment
 from dexbot.engine.strategy import Strategy
 from dexbot.engine.token_faults import TokenFaults
+
+log = logging.getLogger("dexbot.engine")
+META_TRIES = 5  # blocks a new pool's token is read at while the node fails, before it is given up
+
+
+@dataclass
+class _Unread:
+    """A new pool whose token's metadata the node failed to give: read again at the next blocks."""
+
+    token0: str
+    token1: str
+    dex: str
+    fee: int | None
+    block: int  # the pool's own (its creation log's)
+    announce: bool
+    tries: int = 1
 
 
 class Discovery:
@@ -39,6 +58,7 @@ class Discovery:
         self.watchlist = {t.lower() for t in watchlist}
         self.view = MarketView()
         self.discovered: dict[str, float] = {}  # token -> perf_counter() when its pool's creation log arrived
+        self.unread: dict[str, _Unread] = {}  # pool -> a token the node failed to read, tried again
 
     async def add_pool(
         self,
@@ -50,16 +70,31 @@ class Discovery:
         block: int,
         *,
         announce: bool = True,
+        read_at: int | None = None,
     ) -> None:
-        """Track a WETH pool; ``announce`` tells the strategy it is new (not for pools known at start)."""
+        """Track a WETH pool; ``announce`` tells the strategy it is new (not for pools known at start).
+        ``read_at``: the block its token is read at, when not ``block`` (a read the node failed before)."""
         weth = self.rt.addrs.weth.lower()
         if weth not in (token0.lower(), token1.lower()) or pool in self.view.pools:
             return
         token = token1 if token0.lower() == weth else token0
         if self.rt.usdc and token.lower() == self.rt.usdc.lower():
             return  # the stable pool prices WETH in USD; it is not something to trade
+        pending = self.unread.pop(pool, None)
+        at = block if read_at is None else read_at
         try:
-            meta = await token_meta(self.rt.client, token, block, multicall=self.rt.addrs.multicall3)
+            meta = await token_meta(self.rt.client, token, at, multicall=self.rt.addrs.multicall3)
+        except TokenUnreadable as err:  # its own answers: asking again cannot help
+            await self.faults.unreadable(token, pool, err, block=block)
+            return
+        except ChainError as err:  # the node failed (an error, a block it lacks): try at the next blocks
+            tries = pending.tries + 1 if pending else 1
+            if tries >= META_TRIES:
+                await self.faults.unreadable(token, pool, err, block=block)
+                return
+            self.unread[pool] = _Unread(token0, token1, dex, fee, block, announce, tries)
+            log.warning("pool %s: token %s not read (%s); trying again next block", pool, token, err)
+            return
         except Exception as err:  # a token's code answers anything: one bad token never stops discovery
             await self.faults.unreadable(token, pool, err, block=block)
             return
@@ -78,6 +113,13 @@ class Discovery:
         if announce:
             self.discovered.setdefault(meta.address.lower(), time.perf_counter())
             self.strategy.on_new_pool(info, self.view, block)
+
+    async def read_again(self, block: int) -> None:
+        """The new pools whose token the node failed to read, read once more at ``block`` (each block)."""
+        for pool, u in list(self.unread.items()):
+            await self.add_pool(
+                pool, u.token0, u.token1, u.dex, u.fee, u.block, announce=u.announce, read_at=block
+            )
 
     async def add_watchlist(self, tokens: list[str], block: int) -> tuple[list[str], list[str]]:
         """Find each watch-listed token's WETH pools (V2 pair, V3 fee tiers) and track them; returns
@@ -168,6 +210,7 @@ class Discovery:
             return None
         for pool in pools:
             self.view.pools.pop(pool, None)
+            self.unread.pop(pool, None)
         self.strategy.forget(pools)
         self.quotes.forget(pools)
         live = {i.token.lower() for i in self.view.pools.values()} | {t.lower() for t in held}
