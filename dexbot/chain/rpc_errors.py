@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dexbot.core.errors import ChainError
+from dexbot.core.errors import ChainError, UntrustedState
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
@@ -70,3 +70,26 @@ class RpcError(ChainError):
 
 class RpcQuorumError(ChainError):
     """RPC endpoints disagree on a critical read, or too few answered."""
+
+
+# What nodes say when they lack a block (lagging behind the head another answer came from, or pruned) or
+# turn a caller away (rate limits): nothing about the contract that was called.
+NODE_SIDE = (
+    "header not found",
+    "unknown block",
+    "block not found",
+    "missing trie node",
+    "rate limit",
+    "too many requests",
+)
+
+
+def node_side(err: BaseException) -> bool:
+    """Is ``err`` the node's failure, not a contract's, so that asking again at the next block can
+    succeed? A revert never is; a timeout is not taken as one (a token's code can cause it)."""
+    if isinstance(err, UntrustedState):
+        return True
+    if isinstance(err, RpcError) and err.is_revert:
+        return False
+    text = str(err).lower()
+    return "revert" not in text and any(s in text for s in NODE_SIDE)

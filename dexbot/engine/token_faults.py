@@ -16,7 +16,8 @@ import logging
 from collections.abc import Callable, Collection
 from typing import Literal
 
-from dexbot.core.errors import DexbotError, UntrustedState
+from dexbot.chain.rpc_errors import node_side
+from dexbot.core.errors import DexbotError
 from dexbot.engine.api.events import EngineError, EventBus
 from dexbot.engine.api.intel import IntelPolicy
 from dexbot.engine.breakers.market.hostile_tokens import HOSTILE_WINDOW_S
@@ -109,7 +110,7 @@ class TokenFaults:
                 evidence=evidence,
             )
             return
-        if not isinstance(err, UntrustedState):  # the node's fault, not the token's: judged again next block
+        if not node_side(err):  # a node's failure is not the token's: it is judged again at the next block
             self.skip(token, block)
             self.hostile()
         what = (

@@ -1,11 +1,12 @@
-"""A token whose entry fails is skipped for a while and counts toward the hostile-rate breaker; one whose
-pool the node keeps answering wrongly about (UntrustedState) is neither: the fault is the node's, and the
-token is judged again at the next block."""
+"""A token whose entry fails is skipped for a while and counts toward the hostile-rate breaker; one that
+failed through the node (a block it lacks, its answers contradicting its logs) is neither: the token is
+judged again at the next block. A revert or a timeout stays the token's (its code can cause both)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dexbot.chain.rpc_errors import RpcError
 from dexbot.core.errors import ChainError, UntrustedState
 from dexbot.engine.api.events import EventBus
 from dexbot.engine.thoughts import ThoughtLog
@@ -35,3 +36,19 @@ async def test_an_untrusted_pool_state_is_said_but_neither_remembered_nor_hostil
     assert not faults.skipped_lately(TOKEN, 8)
     assert faults.hostile_seen == []
     assert thoughts.count == 1
+
+
+async def test_a_node_lacking_the_block_is_not_the_tokens_fault_but_a_revert_or_timeout_is(
+    tmp_path: Path,
+) -> None:
+    faults, _ = _faults(tmp_path)
+    lagging = RpcError("eth_call", {"code": -32000, "message": "header not found"})
+    await faults.token_failed("trade", TOKEN, "LAG", lagging, block=7)
+    assert (faults.skipped_lately(TOKEN, 8), faults.hostile_seen) == (False, [])
+    trick = RpcError("eth_call", {"code": 3, "message": "execution reverted: header not found"})
+    await faults.token_failed("trade", TOKEN, "TRICK", trick, block=9)
+    assert faults.skipped_lately(TOKEN, 10)
+    other = "0x" + "cd" * 20
+    await faults.token_failed("assess", other, "SLOW", ChainError("eth_call: timed out after 10 s"), block=9)
+    assert faults.skipped_lately(other, 10)
+    assert len(faults.hostile_seen) == 2
