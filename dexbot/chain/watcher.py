@@ -36,7 +36,7 @@ from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.multicall import DEFAULT_CHUNK, MULTICALL3
 from dexbot.chain.pool_ages import PoolAges, Retention
 from dexbot.chain.rpc import RpcClient
-from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.rpc_errors import RpcError, node_side
 from dexbot.chain.state_check import Expected, disagreeing, expected, wanted
 from dexbot.core.errors import ChainError
 
@@ -176,12 +176,19 @@ class PoolWatcher:
         if self.head is None:
             await self.start()
         assert self.head is not None
-        for _ in range(POLL_RETRIES):
+        for attempt in range(POLL_RETRIES):
             if tip is None:
                 tip = await self._tip()
             if tip.number <= self.head and tip.hash == self._hashes.get(tip.number):
                 return []  # nothing new; or an endpoint behind us (lagging, not a reorg)
-            step = await self._read_step(tip)
+            try:
+                step = await self._read_step(tip)
+            except ChainError as err:
+                # A node behind the head it just named (load-balanced backends, a lagging fallback)
+                # lacks the block for a moment: read again rather than fail the whole poll.
+                if attempt + 1 == POLL_RETRIES or not node_side(err):
+                    raise
+                step = None
             if step is not None:
                 return self._commit(step)
             tip = None

@@ -25,3 +25,18 @@ async def test_a_lagging_answer_is_no_reorg_and_no_step_back(chain: Devnet) -> N
         events = await watcher.poll()
     assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
     assert (events[-1].number, watcher.head) == (head + 1, head + 1)
+
+
+async def test_a_read_the_node_lacks_the_block_for_is_read_again_within_the_poll(chain: Devnet) -> None:
+    """A load-balanced node names a head one backend does not have yet: that read says "header not
+    found"; the poll reads again instead of failing."""
+    async with ChaosProxy(chain.rpc_url) as proxy, RpcClient([proxy.url]) as client:
+        watcher = PoolWatcher(client, DexAddresses.from_deployment(chain.deployment), block_time_s=0)
+        watcher.watch_v2([t.v2_pair for t in chain.deployment.tokens if t.v2_pair][:1])
+        head = await watcher.start()
+        await client.request("anvil_mine", [hex(1)])
+        lag = proxy.inject(Fault("lag", frozenset({"eth_call"}), blocks=1, times=1))
+        events = await watcher.poll()
+    assert lag.hits == 1  # the states' read at the new head was answered by a node a block behind
+    assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
+    assert watcher.head == head + 1
