@@ -5,7 +5,8 @@ A V2 pair's reserves change only in ``_update``, which emits ``Sync(reserve0, re
 reserves are those of the pair's last Sync up to it, or, with no Sync since, the ones read at the block
 before. A V3 pool's price and tick change only in ``swap``, whose ``Swap`` log carries the new
 ``sqrtPriceX96`` and ``tick`` (mints and burns move neither). The watcher reads logs and states in
-separate requests; when the two disagree, one of the answers is wrong, and the state is read again."""
+separate requests; when the two disagree, one of the answers is wrong (a lying state, or logs from a
+backend behind the head), and both are read again."""
 
 from __future__ import annotations
 

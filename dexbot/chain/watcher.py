@@ -45,6 +45,7 @@ MIN_POLL_S = 0.05
 T = TypeVar("T")
 POLL_RETRIES = 3
 STATE_REREADS = 2  # reads of the pools whose state disagreed with the logs, before they are not trusted
+Owed = tuple[Expected, int]  # what an untrusted pool's state must be, and the first block whose logs count
 
 
 class Header(NamedTuple):
@@ -65,7 +66,7 @@ class _Step:
     states: dict[str, PoolState]
     failed: list[str] = field(default_factory=list)
     untrusted: tuple[str, ...] = ()  # state answers that disagreed with the logs however often read
-    owed: dict[str, Expected] = field(default_factory=dict)  # what the untrusted ones' states must be
+    owed: dict[str, Owed] = field(default_factory=dict)  # what the untrusted ones' states must be
 
 
 def poll_interval(block_time_s: float) -> float:
@@ -104,7 +105,7 @@ class PoolWatcher:
         # (state_check.py): their state is the last one trusted, and nothing is priced from them there.
         self.untrusted: dict[str, int] = {}
         self.answers_disagreed = 0  # pool state answers that contradicted the logs, read again
-        self._owed: dict[str, Expected] = {}  # the untrusted pools' states as the chain left them
+        self._owed: dict[str, Owed] = {}  # the untrusted pools' states as the chain left them, since when
         self.head: int | None = None
         self.head_timestamp = 0  # the start block's, once started; NewBlock carries each later one's
         self.reorg_depth = reorg_depth
@@ -269,20 +270,31 @@ class PoolWatcher:
         logs: list[ChainEvent],
         since: int | None,
         block: int,
-    ) -> tuple[tuple[str, ...], dict[str, Expected]]:
-        """Check the states read at ``block`` against the logs since ``since`` (state_check.py) and read
-        the ones that disagree again; those still disagreeing are moved from ``states`` to ``failed``
-        and returned, with what their states must be (checked at the next block even with no log then).
-        A wrong answer (a flaky node, a bad cache, a lying proxy) is then never a price."""
-        logged = {**(self._owed if since is not None else {}), **expected(logs)}
+    ) -> tuple[tuple[str, ...], dict[str, Owed]]:
+        """Check the states read at ``block`` against the logs since ``since`` (state_check.py). Either
+        answer can be the wrong one: a state read can lie, a log read from a backend behind the head can
+        miss the newest logs. So both are read again for the pools that disagree (another endpoint first,
+        when there is one), the logs from the first block that could explain the state. Pools still
+        disagreeing are moved from ``states`` to ``failed`` and returned, with what their state must be
+        and since when (the next block checks them against it, and reads their logs from there)."""
+        owed = self._owed if since is not None else {}
+        logged = {p: want for p, (want, _) in owed.items()}
+        logged.update(expected(logs))
         bad = disagreeing(states, logged, self.states, since)
         if not bad:
             return (), {}
         first = list(bad)
         self.answers_disagreed += len(bad)
+        head = since if since is not None else block
+        start = {p: min(owed[p][1], head + 1) if p in owed else head + 1 for p in bad}
         for turn in range(1, STATE_REREADS + 1):
             with self.client.asking_another(turn):  # another endpoint first, when there is one
                 again, _failed = await self.reader.read(block)
+                relogs = await self._logs(
+                    [{"address": bad, "topics": [list(POOL_TOPICS)]}], min(start[p] for p in bad), block
+                )
+            fresh = expected(e for e in relogs if e.block_number >= start.get(e.address, block + 1))
+            logged.update({p: fresh[p] for p in bad if p in fresh})
             states.update({p: again[p] for p in bad if p in again})
             bad = disagreeing({p: states[p] for p in bad}, logged, self.states, since)
             if not bad:
@@ -303,8 +315,9 @@ class PoolWatcher:
             named,
             outcome,
         )
-        owed = {p: w for p in bad if (w := wanted(p, logged, self.states, since)) is not None}
-        return tuple(bad), owed
+        return tuple(bad), {
+            p: (want, start[p]) for p in bad if (want := wanted(p, logged, self.states, since)) is not None
+        }
 
     def _commit(self, step: _Step) -> list[WatchEvent]:
         events: list[WatchEvent] = []

@@ -119,3 +119,34 @@ async def test_with_two_endpoints_the_second_read_asks_the_other_node(chain: Dev
         assert (watcher.answers_disagreed, watcher.untrusted) == (1, {})
         assert watcher.states[pair] == await _truth(dev, pair, head)
         assert client.ordered()[0].index == 0  # the order is back to the configured one
+
+
+async def test_logs_from_a_backend_behind_the_head_are_read_again_not_blamed_on_the_state(
+    dev: DevChain, lying: tuple[ChaosProxy, PoolWatcher, str]
+) -> None:
+    """Here the logs are the wrong answer: a node a block behind misses the swap's Sync. The state read
+    is right, and the second read of the logs agrees with it."""
+    proxy, watcher, pair = lying
+    await _buy(dev, pair)
+    head = await dev.block()
+    behind = proxy.inject(Fault("lag", frozenset({"eth_getLogs"}), blocks=1, times=2))  # the poll's 2 filters
+    await watcher.poll()
+    assert behind.hits == 2
+    assert (watcher.answers_disagreed, watcher.untrusted) == (1, {})
+    assert watcher.states[pair] == await _truth(dev, pair, head)
+
+
+async def test_logs_that_stay_behind_leave_the_state_untrusted_until_they_catch_up(
+    dev: DevChain, lying: tuple[ChaosProxy, PoolWatcher, str]
+) -> None:
+    proxy, watcher, pair = lying
+    await _buy(dev, pair)
+    swapped = await dev.block()
+    proxy.inject(Fault("lag", frozenset({"eth_getLogs"}), blocks=1))
+    await watcher.poll()
+    assert watcher.untrusted == {pair: swapped}  # fail closed: nothing explains the new reserves yet
+    proxy.clear()
+    await dev.client.request("anvil_mine", [hex(1)])
+    await watcher.poll()  # a quiet block: its logs alone explain nothing, the swap's block is read again
+    assert watcher.untrusted == {}
+    assert watcher.states[pair] == await _truth(dev, pair, swapped + 1)
