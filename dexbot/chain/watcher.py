@@ -230,8 +230,8 @@ class PoolWatcher:
                 return_exceptions=True,
             )
         headers = _value(headers_read)
-        if headers.get(tip.number, tip).hash != tip.hash or check not in headers:
-            return None
+        if any(n not in headers for n in wanted) or headers[tip.number].hash != tip.hash:
+            return None  # the chain moved mid-read, or a node behind the head answered part of it
         reorg = None
         if tip.number < last or headers[check].hash != self._hashes.get(check, headers[check].hash):
             ancestor = await self._common_ancestor(check, headers[check])

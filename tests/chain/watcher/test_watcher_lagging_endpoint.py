@@ -3,6 +3,8 @@ waits for news instead of rolling back to the old block."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dexbot.chain.devnet import Devnet
 from dexbot.chain.devnet.chaos import ChaosProxy
 from dexbot.chain.devnet.faults import Fault
@@ -40,3 +42,32 @@ async def test_a_read_the_node_lacks_the_block_for_is_read_again_within_the_poll
     assert lag.hits == 1  # the states' read at the new head was answered by a node a block behind
     assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
     assert watcher.head == head + 1
+
+
+async def test_a_header_a_node_behind_the_head_left_out_is_read_again_so_no_false_reorg_follows(
+    chain: Devnet,
+) -> None:
+    """Load-balanced backends answer one batch's headers from different heights: one missing header used
+    to be committed as unknown, and a later lagging "latest" at that height looked like a reorg."""
+    async with ChaosProxy(chain.rpc_url) as proxy, RpcClient([proxy.url]) as client:
+        watcher = PoolWatcher(client, DexAddresses.from_deployment(chain.deployment), block_time_s=0)
+        head = await watcher.start()
+        await client.request("anvil_mine", [hex(2)])
+        gaps: list[int] = []
+
+        def leave_out(call: dict[str, Any]) -> dict[str, Any]:
+            if not gaps and (call.get("params") or [None])[0] == hex(head + 1):
+                gaps.append(head + 1)
+                return {"jsonrpc": "2.0", "id": call.get("id"), "result": None}
+            return call
+
+        proxy.inject(Fault("rewrite", frozenset({"eth_getBlockByNumber"}), rewrite=leave_out))
+        events = await watcher.poll()
+        assert gaps == [head + 1]
+        assert watcher.hash_of(head + 1) is not None
+        proxy.clear()
+        proxy.inject(Fault("lag", frozenset({"eth_getBlockByNumber"}), blocks=1, times=1))
+        later = await watcher.poll()  # "latest" from a node a block behind: nothing new, no reorg
+    assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
+    assert later == []
+    assert watcher.head == head + 2
