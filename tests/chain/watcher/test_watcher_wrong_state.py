@@ -4,6 +4,7 @@ it is read again; one that keeps contradicting them is not trusted at that block
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,6 +21,7 @@ from dexbot.chain.watcher import STATE_REREADS, PoolWatcher
 
 E18 = 10**18
 DOUBLED = Fault("wrong_data", frozenset({"eth_call"}), scale_bps=20_000)
+DOUBLED_ONCE = dataclasses.replace(DOUBLED, times=1)
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ async def test_one_wrong_answer_after_a_swap_is_read_again_and_the_sync_log_wins
     proxy, watcher, pair = lying
     await _buy(dev, pair)
     head = await dev.block()
-    proxy.inject(Fault(**{**DOUBLED.__dict__, "times": 1}))
+    proxy.inject(DOUBLED_ONCE)
     events = await watcher.poll()
     assert proxy.hits == {"wrong_data": 1}  # the first read was the lie
     (sync,) = [e for e in events if isinstance(e, Sync)]
@@ -67,7 +69,7 @@ async def test_a_wrong_answer_in_a_quiet_block_is_caught_by_the_state_a_block_be
     proxy, watcher, pair = lying
     before = watcher.states[pair]
     await dev.client.request("anvil_mine", [hex(1)])
-    proxy.inject(Fault(**{**DOUBLED.__dict__, "times": 1}))
+    proxy.inject(DOUBLED_ONCE)
     events = await watcher.poll()
     head = await dev.block()
     assert watcher.states[pair] == before._replace(block=head) == await _truth(dev, pair, head)
@@ -92,7 +94,7 @@ async def test_a_node_that_keeps_lying_about_a_pool_is_not_trusted_there_and_the
     assert watcher.answers_disagreed == 1
     proxy.clear()
     await dev.client.request("anvil_mine", [hex(1)])
-    proxy.inject(Fault(**{**DOUBLED.__dict__, "times": 1}))
+    proxy.inject(DOUBLED_ONCE)
     await watcher.poll()  # a quiet block: the lie is still caught, by the Sync the untrusted block had
     assert watcher.answers_disagreed == 2
     assert watcher.untrusted == {}
