@@ -46,6 +46,10 @@ T = TypeVar("T")
 POLL_RETRIES = 3
 STATE_REREADS = 2  # reads of the pools whose state disagreed with the logs, before they are not trusted
 Owed = tuple[Expected, int]  # what an untrusted pool's state must be, and the first block whose logs count
+# Blocks before the last poll's head whose logs each poll reads again: a node behind the head (load-balanced
+# backends) answers eth_getLogs up to its own head without saying so, and a launch in the blocks it left out
+# would never be seen. What was already delivered is not delivered twice.
+LOG_OVERLAP = 2
 
 
 class Header(NamedTuple):
@@ -106,6 +110,8 @@ class PoolWatcher:
         self.untrusted: dict[str, int] = {}
         self.answers_disagreed = 0  # pool state answers that contradicted the logs, read again
         self._owed: dict[str, Owed] = {}  # the untrusted pools' states as the chain left them, since when
+        self._delivered: dict[int, set[tuple[str, int]]] = {}  # block -> (block hash, log index) given out
+        self._first_log_block = 0  # logs of blocks before this one are not this watcher's to deliver
         self.head: int | None = None
         self.head_timestamp = 0  # the start block's, once started; NewBlock carries each later one's
         self.reorg_depth = reorg_depth
@@ -150,6 +156,8 @@ class PoolWatcher:
         headers = await self._headers(range(max(start - self.reorg_depth + 1, 0), start + 1))
         self._hashes = {n: h.hash for n, h in headers.items()}
         self.head = start
+        self._first_log_block = start + 1
+        self._delivered = {}
         self.head_timestamp = headers[start].timestamp if start in headers else 0
         for pool in self.ages.last_active:
             self.ages.touch(pool, start)
@@ -220,12 +228,13 @@ class PoolWatcher:
         check = min(last, tip.number)
         wanted = {check, *range(max(last + 1, tip.number - self.reorg_depth + 1), tip.number + 1)}
         from_block = last + 1
+        log_from = max(from_block - LOG_OVERLAP, self._first_log_block, 0)
         # Every read below is pinned to a known block, so they go out together: one HTTP batch, not
         # three round trips one after the other. What a reorg or a new pool changes is read again.
         with self.client.coalescing():
             headers_read, logs_read, states_read = await asyncio.gather(
                 self._headers(sorted(wanted)),
-                self._logs(self._filters(), from_block, tip.number),
+                self._logs(self._filters(), log_from, tip.number),
                 self.reader.read(tip.number),
                 return_exceptions=True,
             )
@@ -236,11 +245,11 @@ class PoolWatcher:
         if tip.number < last or headers[check].hash != self._hashes.get(check, headers[check].hash):
             ancestor = await self._common_ancestor(check, headers[check])
             reorg = Reorg(ancestor, last - ancestor, self._hashes.get(last, ""), tip.number, tip.hash)
-            from_block = ancestor + 1
+            from_block = log_from = ancestor + 1
             missing = [n for n in range(max(from_block, tip.number - self.reorg_depth + 1), tip.number + 1)]
             headers.update(await self._headers([n for n in missing if n not in headers]))
             logs_read = await self._logs(self._filters(), from_block, tip.number)
-        logs = _value(logs_read)
+        logs = [e for e in _value(logs_read) if e.block_number >= from_block or self._late(e)]
         new_pools: list[str] = []
         for event in logs:
             if self.auto_watch and isinstance(event, PairCreated):
@@ -248,9 +257,13 @@ class PoolWatcher:
             elif self.auto_watch and isinstance(event, PoolCreated):
                 new_pools += self.reader.add_v3([event.pool])
         if new_pools:  # their first Sync/Swap may be in these very blocks (a launch's first trades)
-            logs += await self._logs(
-                [{"address": new_pools, "topics": [list(POOL_TOPICS)]}], from_block, tip.number
-            )
+            logs += [
+                e
+                for e in await self._logs(
+                    [{"address": new_pools, "topics": [list(POOL_TOPICS)]}], log_from, tip.number
+                )
+                if e.block_number >= from_block or self._late(e)
+            ]
             logs.sort(key=lambda e: (e.block_number, e.log_index))
         for event in logs:
             known = headers.get(event.block_number)
@@ -262,6 +275,14 @@ class PoolWatcher:
         since = None if reorg else last
         untrusted, owed = await self._confirm(states, failed, logs, since, tip.number)
         return _Step(tip, headers, reorg, logs, states, failed, untrusted, owed)
+
+    def _late(self, event: ChainEvent) -> bool:
+        """A log of a block the last polls already covered: new only if no earlier poll delivered it (a
+        node behind the head left it out) and its block is still the one this chain has."""
+        key = (event.block_hash, event.log_index)
+        return self._hashes.get(event.block_number) == event.block_hash and key not in self._delivered.get(
+            event.block_number, ()
+        )
 
     async def _confirm(
         self,
@@ -329,6 +350,11 @@ class PoolWatcher:
         floor = step.tip.number - self.reorg_depth
         self._hashes = {n: h for n, h in self._hashes.items() if floor < n <= step.tip.number}
         events.extend(step.logs)
+        if step.reorg is not None:  # blocks the reorg replaced: their logs were delivered under old hashes
+            self._delivered = {n: k for n, k in self._delivered.items() if n <= step.reorg.common_ancestor}
+        for e in step.logs:
+            self._delivered.setdefault(e.block_number, set()).add((e.block_hash, e.log_index))
+        self._delivered = {n: k for n, k in self._delivered.items() if n >= step.tip.number - LOG_OVERLAP}
         changed = tuple(
             pool
             for pool, state in step.states.items()

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dexbot.chain.devnet import Devnet
+from dexbot.chain.contracts import load_own
+from dexbot.chain.devnet import Devnet, calldata
 from dexbot.chain.devnet.chaos import ChaosProxy
 from dexbot.chain.devnet.faults import Fault
-from dexbot.chain.dex.events import NewBlock, Reorg
+from dexbot.chain.devnet.jsonrpc import DevRpc
+from dexbot.chain.devnet.txbatch import TxBatch, pending_nonce
+from dexbot.chain.dex.events import NewBlock, PairCreated, Reorg, WatchEvent
 from dexbot.chain.dex.types import DexAddresses
 from dexbot.chain.rpc import RpcClient
 from dexbot.chain.watcher import PoolWatcher
@@ -71,3 +74,43 @@ async def test_a_header_a_node_behind_the_head_left_out_is_read_again_so_no_fals
     assert [type(e) for e in events if isinstance(e, NewBlock | Reorg)] == [NewBlock]
     assert later == []
     assert watcher.head == head + 2
+
+
+async def test_a_launch_a_node_behind_the_head_left_out_of_the_logs_is_delivered_at_the_next_poll(
+    chain: Devnet,
+) -> None:
+    """eth_getLogs from a node behind the head answers up to its own head without saying so: the new pair
+    of a block it lacks comes with the next poll (the overlap), once, and nothing else twice."""
+    dep = chain.deployment
+    async with (
+        ChaosProxy(chain.rpc_url) as proxy,
+        RpcClient([proxy.url]) as client,
+        DevRpc(chain.rpc_url) as rpc,
+    ):
+        snapshot = await rpc.call("evm_snapshot")
+        try:
+            watcher = PoolWatcher(client, DexAddresses.from_deployment(dep), block_time_s=0)
+            head = await watcher.start()
+            batch = TxBatch(dep.deployer, await pending_nonce(rpc, dep.deployer))
+            odd = batch.deploy("a contract to pair", load_own("ProbeWallet").bytecode)
+            factory = calldata.uniswap("UniswapV2Factory")
+            batch.send("pair it", dep.v2_factory, factory.call("createPair", odd, dep.weth), gas=5_000_000)
+            receipts = await batch.execute(rpc, mine=True)
+            launched = int(receipts[-1]["blockNumber"], 16)
+            proxy.inject(Fault("lag", frozenset({"eth_getLogs"}), blocks=2))  # the launch's block and after
+            first = await watcher.poll()
+            proxy.clear()
+            await client.request("anvil_mine", [hex(1)])
+            second = await watcher.poll()
+            await client.request("anvil_mine", [hex(1)])
+            third = await watcher.poll()
+            tip = watcher.head
+        finally:
+            await rpc.call("evm_revert", snapshot)
+
+    def created(events: list[WatchEvent]) -> list[PairCreated]:
+        return [e for e in events if isinstance(e, PairCreated)]
+
+    assert (created(first), len(created(second)), created(third)) == ([], 1, [])
+    assert created(second)[0].block_number == launched
+    assert tip > launched > head
