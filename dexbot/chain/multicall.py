@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from dexbot.chain.abi import address_word, hex_to_bytes, selector, uint_word
 from dexbot.chain.rpc import RpcClient
-from dexbot.chain.rpc_errors import RpcError
+from dexbot.chain.rpc_errors import BLOCK_MISSING, RpcError
 from dexbot.core.errors import ChainError
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
@@ -97,7 +97,7 @@ def _hint(message: str, block: int) -> str:
     text = message.lower()
     if "gas" in text:
         return "; a smaller chunk size may fit the node's eth_call gas cap"
-    if any(s in text for s in ("header not found", "unknown block", "block not found", "missing trie node")):
+    if any(s in text for s in BLOCK_MISSING):
         return f"; the node does not have block {block} (behind the others, or pruned)"
     return ""
 

@@ -72,16 +72,10 @@ class RpcQuorumError(ChainError):
     """RPC endpoints disagree on a critical read, or too few answered."""
 
 
-# What nodes say when they lack a block (lagging behind the head another answer came from, or pruned) or
-# turn a caller away (rate limits): nothing about the contract that was called.
-NODE_SIDE = (
-    "header not found",
-    "unknown block",
-    "block not found",
-    "missing trie node",
-    "rate limit",
-    "too many requests",
-)
+# What nodes say when they lack a block (lagging behind the head another answer came from, or pruned)...
+BLOCK_MISSING = ("header not found", "unknown block", "block not found", "missing trie node")
+# ...or turn a caller away (rate limits): nothing about the contract that was called.
+NODE_SIDE = (*BLOCK_MISSING, "rate limit", "too many requests")
 
 
 def node_side(err: BaseException) -> bool:

@@ -249,7 +249,7 @@ class PoolWatcher:
             missing = [n for n in range(max(from_block, tip.number - self.reorg_depth + 1), tip.number + 1)]
             headers.update(await self._headers([n for n in missing if n not in headers]))
             logs_read = await self._logs(self._filters(), from_block, tip.number)
-        logs = [e for e in _value(logs_read) if e.block_number >= from_block or self._late(e)]
+        logs = self._undelivered(_value(logs_read), from_block)
         new_pools: list[str] = []
         for event in logs:
             if self.auto_watch and isinstance(event, PairCreated):
@@ -257,13 +257,12 @@ class PoolWatcher:
             elif self.auto_watch and isinstance(event, PoolCreated):
                 new_pools += self.reader.add_v3([event.pool])
         if new_pools:  # their first Sync/Swap may be in these very blocks (a launch's first trades)
-            logs += [
-                e
-                for e in await self._logs(
+            logs += self._undelivered(
+                await self._logs(
                     [{"address": new_pools, "topics": [list(POOL_TOPICS)]}], log_from, tip.number
-                )
-                if e.block_number >= from_block or self._late(e)
-            ]
+                ),
+                from_block,
+            )
             logs.sort(key=lambda e: (e.block_number, e.log_index))
         for event in logs:
             known = headers.get(event.block_number)
@@ -276,13 +275,19 @@ class PoolWatcher:
         untrusted, owed = await self._confirm(states, failed, logs, since, tip.number)
         return _Step(tip, headers, reorg, logs, states, failed, untrusted, owed)
 
-    def _late(self, event: ChainEvent) -> bool:
-        """A log of a block the last polls already covered: new only if no earlier poll delivered it (a
-        node behind the head left it out) and its block is still the one this chain has."""
-        key = (event.block_hash, event.log_index)
-        return self._hashes.get(event.block_number) == event.block_hash and key not in self._delivered.get(
-            event.block_number, ()
-        )
+    def _undelivered(self, events: list[ChainEvent], from_block: int) -> list[ChainEvent]:
+        """``events`` minus those of blocks before ``from_block`` (the overlap the last polls covered) that
+        an earlier poll delivered, or whose block this chain no longer has; what a node behind the head
+        left out then stays."""
+        return [
+            e
+            for e in events
+            if e.block_number >= from_block
+            or (
+                self._hashes.get(e.block_number) == e.block_hash
+                and (e.block_hash, e.log_index) not in self._delivered.get(e.block_number, ())
+            )
+        ]
 
     async def _confirm(
         self,

@@ -311,7 +311,7 @@ class ChaosProxy:
             answer = await self._upstream(call)
         if error is not None:
             return _error(rpc_id, error.code, error.message)
-        data = _calldata(call) if method == "eth_call" else ""
+        data = call_data(call) if method == "eth_call" else ""
         wrong = self._fire(("wrong_data",), [method]) if _asks_reserves(data) else []  # hits are lies
         if wrong and isinstance(answer.get("result"), str):
             answer = {**answer, "result": _lie(data, answer["result"], wrong[0].fault.scale_bps)}
@@ -371,7 +371,8 @@ def _number(value: Any) -> int:
     return -1
 
 
-def _calldata(call: dict[str, Any]) -> str:
+def call_data(call: dict[str, Any]) -> str:
+    """The calldata of a JSON-RPC eth_call / eth_estimateGas request ("" when it has none)."""
     params = call.get("params") or [{}]
     first = params[0] if isinstance(params[0], dict) else {}
     return str(first.get("data") or first.get("input") or "")

@@ -62,12 +62,14 @@ def booked_trades(
             p.id: (p.symbol, p.decimals)
             for p in s.exec(select(Position).where(Position.instance == instance))
         }
-    return tuple(
-        BacktestTrade(
+
+    def booked(t: Trade) -> BacktestTrade:
+        symbol, decimals = held.get(t.position_id or 0, ("", 18))
+        return BacktestTrade(
             block=t.block_number,
             timestamp=timestamps.get(t.block_number, 0),
             token=t.token,
-            symbol=held.get(t.position_id or 0, ("", 18))[0],
+            symbol=symbol,
             side=t.side,
             amount_in=t.amount_in,
             amount_out=t.amount_out,
@@ -75,10 +77,10 @@ def booked_trades(
             reason=t.reason,
             l1_fee=t.l1_fee,
             pool_fee=swap_fee_wei(t.side, t.amount_in, t.amount_out, _pips(t, tiers)),
-            decimals=held.get(t.position_id or 0, ("", 18))[1],
+            decimals=decimals,
         )
-        for t in rows
-    )
+
+    return tuple(booked(t) for t in rows)
 
 
 def _pips(t: Trade, v3_tiers: Mapping[str, int]) -> int:

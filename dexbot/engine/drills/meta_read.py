@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dexbot.chain.devnet.chaos import call_data
 from dexbot.chain.devnet.faults import Fault
 from dexbot.chain.tokens import DECIMALS
 from dexbot.engine.api.events import ThoughtRecorded
@@ -19,10 +20,7 @@ def _fail_first_token_read() -> tuple[Fault, list[str]]:
     failed: list[str] = []
 
     def rewrite(call: dict[str, Any]) -> dict[str, Any]:
-        params = call.get("params") or [{}]
-        data = (
-            str(params[0].get("data") or params[0].get("input") or "") if isinstance(params[0], dict) else ""
-        )
+        data = call_data(call)
         if not failed and DECIMALS.hex() in data:
             failed.append(data)
             return {
